@@ -1,0 +1,55 @@
+#include "CommandLine.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <thread>
+
+#include "Errors.hpp"
+
+namespace pgproof::cli {
+
+std::optional<po::variables_map> parseOptions(const std::string& command, const std::string& usage,
+                                              const std::string& description, po::options_description& options,
+                                              const po::positional_options_description& positional,
+                                              const std::vector<std::string>& args) {
+    options.add_options()("help,h", "show this help");
+    po::variables_map vm;
+    try {
+        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        if (vm.count("help")) {
+            std::cout << "usage: " << usage << "\n\n" << description << "\n\n" << options << "\n";
+            return std::nullopt;
+        }
+        po::notify(vm);
+    } catch (const po::error& e) {
+        throw BadInputError(std::string(e.what()) + " (see: pgproof " + command + " --help)");
+    }
+    return vm;
+}
+
+void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports) {
+    options.add_options()("quiet,q", po::bool_switch(&flags.quiet), "only errors on stderr")(
+        "verbose,v", po::bool_switch(&flags.verbose), "more detail on stderr");
+    if (reports)
+        options.add_options()("json", po::value(&flags.json)->value_name("FILE|-"),
+                              "write the JSON report (docs/REPORTS.md) to FILE, or - for stdout")(
+            "junit", po::value(&flags.junit)->value_name("FILE"), "write a JUnit XML report for CI");
+}
+
+void setUpLogging(const CommonFlags& flags) {
+    auto logger = spdlog::stderr_color_st("pgproof");
+    logger->set_pattern("%^pgproof: %v%$");
+    logger->set_level(flags.quiet ? spdlog::level::err : flags.verbose ? spdlog::level::debug : spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
+
+int defaultJobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+
+int checkJobs(int jobs) {
+    if (jobs < 1 || jobs > 256) throw BadInputError("--jobs must be between 1 and 256, got " + std::to_string(jobs));
+    return jobs;
+}
+
+}  // namespace pgproof::cli

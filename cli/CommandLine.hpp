@@ -1,0 +1,45 @@
+#pragma once
+// Shared pieces of the command layer: option parsing with one-line errors,
+// logging set-up, and the common report flags. Commands only parse and wire.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+namespace pgproof::cli {
+
+namespace po = boost::program_options;
+
+struct CommonFlags {
+    bool quiet = false;
+    bool verbose = false;
+    std::string json;   // "" none, "-" stdout, else file
+    std::string junit;  // "" none
+};
+
+// Parses args for `command`; prints help and returns nullopt for --help.
+// Throws BadInputError with a one-line message for unknown or malformed options.
+std::optional<po::variables_map> parseOptions(const std::string& command, const std::string& usage,
+                                              const std::string& description, po::options_description& options,
+                                              const po::positional_options_description& positional,
+                                              const std::vector<std::string>& args);
+
+void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports);
+void setUpLogging(const CommonFlags& flags);
+// --jobs default: number of cores.
+int defaultJobs();
+int checkJobs(int jobs);
+
+using CommandFunction = std::function<int(const std::vector<std::string>& args)>;
+
+int runBackup(const std::vector<std::string>& args);
+int runCheck(const std::vector<std::string>& args);
+int runInspect(const std::vector<std::string>& args);
+int runSnapshot(const std::vector<std::string>& args);
+int runVerify(const std::vector<std::string>& args);
+int runRestore(const std::vector<std::string>& args);
+int runDrill(const std::vector<std::string>& args);
+
+}  // namespace pgproof::cli

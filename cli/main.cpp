@@ -1,0 +1,78 @@
+// pgproof: backup-and-integrity verification for PostgreSQL.
+// This file only dispatches to the commands and turns failures into exit codes.
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <iostream>
+#include <map>
+
+#include "CommandLine.hpp"
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+
+namespace {
+
+const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
+
+Commands:
+  backup    -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
+            compressed, fingerprinted backup (pg_dump plain format inside)
+  check     FILE [--jobs N]            prove an archive is intact, without a database
+  inspect   FILE [--json]              show what an archive holds
+  snapshot  -o FILE [--db URL] [--jobs N] [--counts-only]
+            row counts and fingerprints of every table of a live database
+  verify    --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N]
+            prove a live database still holds what the baseline recorded
+  restore   FILE --db URL [--jobs N] [--no-verify] [--swap-into NAME]
+            parallel restore into an empty database, then proof
+  drill     FILE [--server URL] [--jobs N] [--keep] [--report FILE]
+            restore drill into a scratch database, timed, with a report
+
+Connections: --db takes a libpq connection string or a postgres:// URI;
+without it DATABASE_URL, then libpq's PG* variables are used.
+
+Exit codes: 0 proven; 1 proof failed (data lost or changed, archive damaged);
+2 bad usage or input; 3 the proof could not be completed.
+
+Run 'pgproof COMMAND --help' for a command's options.)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace pgproof;
+    std::map<std::string, cli::CommandFunction> commands = {
+        {"backup", cli::runBackup},
+        {"check", cli::runCheck},
+        {"inspect", cli::runInspect},
+    };
+    if (argc < 2) {
+        std::cerr << kUsage << "\n";
+        return static_cast<int>(ExitCode::BadInput);
+    }
+    std::string cmd = argv[1];
+    if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+        std::cout << kUsage << "\n";
+        return 0;
+    }
+    if (cmd == "--version" || cmd == "-V") {
+        std::cout << "pgproof " << PGPROOF_VERSION << "\n";
+        return 0;
+    }
+    auto it = commands.find(cmd);
+    if (it == commands.end()) {
+        std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
+                  << "restore, drill; see pgproof --help)\n";
+        return static_cast<int>(ExitCode::BadInput);
+    }
+    installInterruptHandlers();
+    std::vector<std::string> args(argv + 2, argv + argc);
+    try {
+        return it->second(args);
+    } catch (const PgproofError& e) {
+        std::cerr << "pgproof " << cmd << ": " << e.what() << "\n";
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        std::cerr << "pgproof " << cmd << ": could not complete: " << e.what() << "\n";
+        return static_cast<int>(ExitCode::Incomplete);
+    }
+}

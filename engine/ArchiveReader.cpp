@@ -1,0 +1,99 @@
+#include "ArchiveReader.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "ArchiveFormat.hpp"
+#include "Errors.hpp"
+
+namespace pgproof {
+
+namespace {
+void preadAll(int fd, void* buf, size_t len, uint64_t offset, const std::string& path) {
+    char* p = static_cast<char*>(buf);
+    while (len > 0) {
+        ssize_t n = ::pread(fd, p, len, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw IncompleteError("reading " + path + " failed: " + std::strerror(errno));
+        if (n == 0) throw ProofFailedError(path + " is shorter than its manifest says: the file is truncated");
+        p += n;
+        len -= static_cast<size_t>(n);
+        offset += static_cast<uint64_t>(n);
+    }
+}
+
+struct DCtxDeleter {
+    void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+}  // namespace
+
+ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
+    const std::string p = path.string();
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw BadInputError("cannot open " + p + ": " + std::strerror(errno));
+    fd_ = FileDescriptor(fd);
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw BadInputError(p + " is not a regular file");
+    size_ = static_cast<uint64_t>(st.st_size);
+    unsigned char magic[4] = {};
+    if (size_ >= 4) preadAll(fd, magic, 4, 0, p);
+    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
+        throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
+    if (size_ < archive::kTrailerSize)
+        throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
+    unsigned char tb[archive::kTrailerSize];
+    preadAll(fd, tb, sizeof tb, size_ - archive::kTrailerSize, p);
+    auto trailer = archive::decodeTrailer(tb);
+    if (!trailer)
+        throw ProofFailedError(p + " has no valid pgproof trailer at its end: the archive is truncated, damaged or was never completed");
+    if (trailer->formatVersion != archive::kFormatVersion)
+        throw BadInputError(p + " uses archive format version " + std::to_string(trailer->formatVersion) +
+                            "; this pgproof reads version " + std::to_string(archive::kFormatVersion));
+    const uint64_t mOff = trailer->manifestOffset;
+    const uint64_t mLen = trailer->manifestLength;
+    if (mOff + archive::kSkippableHeaderSize + mLen + archive::kTrailerSize != size_)
+        throw ProofFailedError(p + ": the trailer's manifest position does not match the file size: the archive is damaged");
+    unsigned char mh[archive::kSkippableHeaderSize];
+    preadAll(fd, mh, sizeof mh, mOff, p);
+    if (archive::getLE32(mh) != archive::kManifestFrameMagic || archive::getLE32(mh + 4) != mLen)
+        throw ProofFailedError(p + ": the manifest frame header is damaged");
+    std::string body(mLen, '\0');
+    preadAll(fd, body.data(), mLen, mOff + archive::kSkippableHeaderSize, p);
+    if (XXH3_64bits(body.data(), body.size()) != trailer->manifestChecksum)
+        throw ProofFailedError(p + ": the manifest's checksum does not match: the manifest is damaged");
+    try {
+        manifest_ = Manifest::fromJson(nlohmann::json::parse(body));
+    } catch (const std::exception& e) {
+        throw ProofFailedError(p + ": the manifest cannot be read (" + e.what() + ")");
+    }
+    manifestOffset_ = mOff;
+}
+
+std::string ArchiveReader::readFrame(const FrameEntry& frame) const {
+    if (frame.offset + frame.compressed > manifestOffset_)
+        throw ProofFailedError(path_.string() + ": a frame lies outside the data area: the manifest is inconsistent");
+    std::string buf(frame.compressed, '\0');
+    preadAll(fd_.get(), buf.data(), buf.size(), frame.offset, path_.string());
+    return buf;
+}
+
+void ArchiveReader::decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
+                                    std::string& raw) {
+    thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
+    raw.resize(frame.raw);
+    size_t n = ZSTD_decompressDCtx(dctx.get(), raw.data(), raw.size(), compressed.data(), compressed.size());
+    if (ZSTD_isError(n))
+        throw ProofFailedError(what + " is damaged: " + ZSTD_getErrorName(n));
+    if (n != frame.raw)
+        throw ProofFailedError(what + " is damaged: it holds " + std::to_string(n) + " bytes, the manifest says " +
+                               std::to_string(frame.raw));
+}
+
+}  // namespace pgproof

@@ -1,0 +1,40 @@
+#pragma once
+// Opens an archive: finds the trailer, reads and checks the manifest, and
+// reads single frames by offset (thread-safe: pread), so that several workers
+// can decompress frames at once.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include "FileDescriptor.hpp"
+#include "Manifest.hpp"
+
+namespace pgproof {
+
+class ArchiveReader {
+public:
+    // Throws BadInputError when the file is missing or not a pgproof archive at all,
+    // ProofFailedError when it is one but its trailer or manifest is missing or damaged.
+    explicit ArchiveReader(const std::filesystem::path& path);
+
+    const Manifest& manifest() const { return manifest_; }
+    const std::filesystem::path& path() const { return path_; }
+    uint64_t fileSize() const { return size_; }
+    uint64_t manifestOffset() const { return manifestOffset_; }
+
+    // The compressed bytes of one frame. Throws ProofFailedError if the file is too short.
+    std::string readFrame(const FrameEntry& frame) const;
+    // Decompresses one frame and checks its content checksum; throws ProofFailedError naming `what`.
+    // `out` is reused across calls to avoid reallocations.
+    static void decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
+                                std::string& out);
+
+private:
+    std::filesystem::path path_;
+    FileDescriptor fd_;
+    uint64_t size_ = 0;
+    uint64_t manifestOffset_ = 0;
+    Manifest manifest_;
+};
+
+}  // namespace pgproof

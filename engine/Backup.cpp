@@ -1,0 +1,205 @@
+#include "Backup.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+
+#include "ArchiveWriter.hpp"
+#include "ChildProcess.hpp"
+#include "ConnectionTarget.hpp"
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+#include "LiveCatalog.hpp"
+#include "PgConnection.hpp"
+
+namespace pgproof {
+
+std::string utcNow() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+nlohmann::json pinnedSettingsJson(const std::string& encoding, const std::string& lcMonetary, bool timeZoneKnown) {
+    nlohmann::json s = {
+        {"DateStyle", "ISO"},
+        {"IntervalStyle", "postgres"},
+        {"extra_float_digits", 3},
+        {"TimeZone", timeZoneKnown ? "UTC" : "server default (a dump read from stdin does not record it)"},
+        {"bytea_output", "hex"},
+        {"search_path", ""},
+        {"row_security", "off"},
+        {"client_encoding", encoding},
+    };
+    s["lc_monetary"] = lcMonetary.empty() ? nlohmann::json(nullptr) : nlohmann::json(lcMonetary);
+    return s;
+}
+
+void validatePgDumpArgs(const std::vector<std::string>& args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto is = [&](const char* p) { return a == p || a.rfind(std::string(p) + "=", 0) == 0; };
+        if (is("--inserts") || is("--column-inserts") || is("--rows-per-insert"))
+            throw BadInputError("pg_dump argument " + a + " writes rows as INSERT statements; pgproof fingerprints COPY rows: drop it");
+        if (is("-f") || is("--file") || (a.rfind("-f", 0) == 0 && a.size() > 2 && a[1] == 'f'))
+            throw BadInputError("pg_dump argument " + a + " is not allowed: pgproof writes the archive itself (use -o FILE)");
+        if (is("-F") || is("--format") || (a.rfind("-F", 0) == 0 && a.size() > 2)) {
+            std::string v = a.find('=') != std::string::npos ? a.substr(a.find('=') + 1)
+                            : (a.size() > 2 && a[1] == 'F') ? a.substr(2)
+                            : (i + 1 < args.size() ? args[i + 1] : "");
+            if (v != "p" && v != "plain")
+                throw BadInputError("pg_dump argument " + a + " selects a non-plain format; pgproof needs the plain format: drop it");
+        }
+        if (is("-j") || is("--jobs") || is("-d") || is("--dbname") || is("--snapshot"))
+            throw BadInputError("pg_dump argument " + a + " is set by pgproof itself (use --db and --jobs of pgproof)");
+    }
+}
+
+namespace {
+
+struct LiveSource {
+    nlohmann::json source;
+    nlohmann::json settings;
+    std::map<QualifiedName, LiveTable> tables;
+    nlohmann::json plan;
+};
+
+size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
+    while (true) {
+        throwIfInterrupted(what);
+        ssize_t n = ::read(fd, buf, cap);
+        if (n >= 0) return static_cast<size_t>(n);
+        if (errno == EINTR) continue;
+        throw IncompleteError("reading " + what + " failed: " + std::strerror(errno));
+    }
+}
+
+std::string pgDumpError(const ChildProcess& child) {
+    std::string all = child.errorOutput();
+    size_t p = all.find("error: ");
+    if (p != std::string::npos) {
+        size_t e = all.find('\n', p);
+        return all.substr(p + 7, e == std::string::npos ? std::string::npos : e - p - 7);
+    }
+    return child.lastErrorLine();
+}
+
+}  // namespace
+
+BackupResult runBackup(const BackupOptions& o) {
+    auto start = std::chrono::steady_clock::now();
+    validatePgDumpArgs(o.pgDumpArgs);
+    ArchiveWriter writer(o.output);
+
+    BackupPipelineOptions po;
+    po.jobs = o.jobs;
+    po.level = o.level;
+    po.progress = o.progress;
+
+    Manifest m;
+    BackupPipelineResult r;
+    LiveSource live;
+    if (o.fromStdin) {
+        if (::isatty(STDIN_FILENO))
+            throw BadInputError("--from-stdin reads a plain pg_dump script from standard input, but it is a terminal: pipe a dump in (pg_dump DB | pgproof backup --from-stdin -o FILE)");
+        r = runBackupPipeline([](char* b, size_t n) { return readFd(STDIN_FILENO, b, n, "the dump on standard input"); },
+                              writer, po);
+        live.source = {{"from_stdin", true}};
+        live.settings = pinnedSettingsJson("as in the dump (SET client_encoding)", "", false);
+    } else {
+        ConnectionTarget target = ConnectionTarget::resolve(o.db);
+        PgConnection leader = PgConnection::connect(target, "pgproof backup");
+        leader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the snapshot transaction");
+        PinnedSettings pinned = leader.pinSettings();
+        std::string snapshot = leader.exec("SELECT pg_catalog.pg_export_snapshot()", "exporting a snapshot").value(0, 0);
+        auto info = leader.exec("SELECT pg_catalog.current_database(), current_user, "
+                                "pg_catalog.current_setting('server_version'), "
+                                "pg_catalog.current_setting('server_version_num')",
+                                "reading the server version");
+        live.source = {{"host", PQhost(leader.get()) ? PQhost(leader.get()) : ""},
+                       {"port", PQport(leader.get()) ? PQport(leader.get()) : ""},
+                       {"database", info.value(0, 0)},
+                       {"user", info.value(0, 1)},
+                       {"server_version", info.value(0, 2)},
+                       {"snapshot", snapshot}};
+        live.settings = pinnedSettingsJson(pinned.clientEncoding, pinned.lcMonetary, true);
+        for (auto& t : readLiveTables(leader)) live.tables.emplace(t.id, t);
+        if (o.atSnapshot) live.plan = o.atSnapshot(leader);
+
+        std::vector<std::string> argv = {std::getenv("PGPROOF_PG_DUMP") ? std::getenv("PGPROOF_PG_DUMP") : "pg_dump",
+                                         "--format=plain", "--snapshot=" + snapshot,
+                                         "--dbname=" + target.withoutPassword()};
+        argv.insert(argv.end(), o.pgDumpArgs.begin(), o.pgDumpArgs.end());
+        std::map<std::string, std::string> env;
+        if (auto pw = target.password()) env["PGPASSWORD"] = *pw;
+        std::string pgoptions = std::getenv("PGOPTIONS") ? std::string(std::getenv("PGOPTIONS")) + " " : "";
+        env["PGOPTIONS"] = pgoptions +
+                           "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
+                           "-c bytea_output=hex";
+        env["PGCLIENTENCODING"] = pinned.clientEncoding;
+        ChildProcess dump(argv, env);
+        try {
+            r = runBackupPipeline([&](char* b, size_t n) { return readFd(dump.stdoutFd(), b, n, "pg_dump's output"); },
+                                  writer, po);
+        } catch (const IncompleteError&) {
+            dump.terminate();
+            int st = dump.wait();
+            if (st != 0 && !interrupted())
+                throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
+                                      "; no archive was written");
+            throw;
+        } catch (...) {
+            dump.terminate();
+            dump.wait();
+            throw;
+        }
+        int st = dump.wait();
+        if (st != 0)
+            throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
+                                  "; no archive was written");
+        leader.exec("COMMIT", "ending the snapshot transaction");
+        live.source["pg_dump_version"] = r.pgDumpVersion;
+    }
+    throwIfInterrupted("finishing the archive");
+
+    m.toolVersion = PGPROOF_VERSION;
+    m.created = utcNow();
+    m.source = live.source;
+    if (o.fromStdin) {
+        m.source["server_version"] = r.serverVersion;
+        m.source["pg_dump_version"] = r.pgDumpVersion;
+    }
+    m.settings = live.settings;
+    m.compressionLevel = o.level;
+    m.segments = std::move(r.segments);
+    m.tables = std::move(r.tables);
+    for (auto& t : m.tables) {
+        auto it = live.tables.find(t.id());
+        if (it == live.tables.end()) continue;
+        // Types in COPY column order (the dump's column list is authoritative).
+        for (const auto& c : t.columns)
+            for (const auto& lc : it->second.columns)
+                if (lc.name == c) t.types.push_back(lc.type);
+        if (t.types.size() != t.columns.size()) t.types.clear();
+    }
+    for (const auto& s : r.sequences) m.sequences.push_back({s.id.schema, s.id.name, s.lastValue, s.isCalled});
+    m.largeObjects = r.largeObjects;
+    m.plan = live.plan;
+    writer.commit(m);
+
+    BackupResult res;
+    res.archiveBytes = writer.size();
+    res.manifest = std::move(m);
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return res;
+}
+
+}  // namespace pgproof

@@ -1,0 +1,48 @@
+#pragma once
+// `pgproof backup`: pg_dump (or a plain dump on stdin) -> fingerprinted, compressed archive.
+// With a database, pgproof exports a snapshot and pg_dump reads at that same
+// snapshot, so the catalog facts recorded beside the rows describe the same moment.
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "BackupPipeline.hpp"
+#include "Manifest.hpp"
+
+namespace pgproof {
+
+class PgConnection;
+
+struct BackupOptions {
+    std::filesystem::path output;
+    std::optional<std::string> db;
+    bool fromStdin = false;
+    int jobs = 2;
+    int level = 3;
+    std::vector<std::string> pgDumpArgs;
+    std::function<void(const BackupProgress&)> progress;
+    // Runs on the leader connection inside the snapshot, after the catalog is read
+    // (plans record their filtered counts here); its result is stored as the manifest's "plan".
+    std::function<nlohmann::json(const PgConnection&)> atSnapshot;
+};
+
+struct BackupResult {
+    Manifest manifest;
+    uint64_t archiveBytes = 0;
+    double seconds = 0;
+};
+
+BackupResult runBackup(const BackupOptions& options);
+
+// Rejects pg_dump arguments that would break the archive (format, output file, INSERT rows).
+void validatePgDumpArgs(const std::vector<std::string>& args);
+
+// Pinned settings as recorded in manifests and snapshots.
+nlohmann::json pinnedSettingsJson(const std::string& encoding, const std::string& lcMonetary, bool timeZoneKnown);
+
+// Current time as ISO 8601 UTC ("2026-11-21T12:00:00Z").
+std::string utcNow();
+
+}  // namespace pgproof

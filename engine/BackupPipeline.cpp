@@ -1,0 +1,132 @@
+#include "BackupPipeline.hpp"
+
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+#include <zstd.h>
+
+#include <memory>
+
+#include "Errors.hpp"
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+namespace {
+
+struct CCtxDeleter {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+
+struct FrameJob {
+    DumpChunk chunk;
+    TableFingerprint rows;
+    std::string compressed;
+};
+using FrameJobPtr = std::shared_ptr<FrameJob>;
+
+void compressFrame(FrameJob& job, int level) {
+    thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
+    ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
+    const std::string& in = job.chunk.bytes;
+    job.compressed.resize(ZSTD_compressBound(in.size()));
+    size_t n = ZSTD_compress2(cctx.get(), job.compressed.data(), job.compressed.size(), in.data(), in.size());
+    if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    job.compressed.resize(n);
+}
+
+// Reads "-- Dumped from database version X" style comments from the first SQL chunk.
+std::string headerValue(const std::string& sql, const std::string& prefix) {
+    auto p = sql.find(prefix);
+    if (p == std::string::npos) return {};
+    auto e = sql.find('\n', p);
+    return sql.substr(p + prefix.size(), e == std::string::npos ? std::string::npos : e - p - prefix.size());
+}
+
+}  // namespace
+
+BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveWriter& writer,
+                                       const BackupPipelineOptions& options) {
+    DumpSplitter splitter(std::move(read), options.frameSize);
+    BackupPipelineResult result;
+    std::vector<TableFingerprint> sums;
+    BackupProgress progress;
+    const int jobs = std::max(1, options.jobs);
+
+    auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
+        auto chunk = splitter.next();
+        if (!chunk) {
+            fc.stop();
+            return nullptr;
+        }
+        auto job = std::make_shared<FrameJob>();
+        job->chunk = std::move(*chunk);
+        return job;
+    };
+    auto work = [&](FrameJobPtr job) -> FrameJobPtr {
+        if (job->chunk.kind == DumpChunk::Kind::Rows) job->rows = fingerprintRows(job->chunk.bytes);
+        if (!job->chunk.bytes.empty()) compressFrame(*job, options.level);
+        return job;
+    };
+    auto write = [&](FrameJobPtr job) {
+        DumpChunk& c = job->chunk;
+        if (static_cast<size_t>(c.segment) >= result.segments.size()) {
+            result.segments.resize(static_cast<size_t>(c.segment) + 1);
+            SegmentEntry& s = result.segments.back();
+            s.kind = c.kind == DumpChunk::Kind::Rows ? SegmentEntry::Kind::Rows : SegmentEntry::Kind::Sql;
+            s.table = c.table;
+        }
+        if (c.opensTable) {
+            TableEntry t;
+            t.schema = c.opensTable->id.schema;
+            t.name = c.opensTable->id.name;
+            t.columns = c.opensTable->columns;
+            t.copyLine = c.opensTable->copyLine;
+            t.segment = c.segment;
+            result.tables.push_back(std::move(t));
+            sums.emplace_back();
+        }
+        if (result.segments.size() == 1 && result.serverVersion.empty()) {
+            result.serverVersion = headerValue(c.bytes, "-- Dumped from database version ");
+            result.pgDumpVersion = headerValue(c.bytes, "-- Dumped by pg_dump version ");
+        }
+        if (!c.bytes.empty()) {
+            FrameEntry f;
+            f.offset = writer.append(job->compressed);
+            f.compressed = job->compressed.size();
+            f.raw = c.bytes.size();
+            f.rows = job->rows.rows;
+            result.segments[static_cast<size_t>(c.segment)].frames.push_back(f);
+            progress.rawBytes += f.raw;
+            progress.archiveBytes += f.compressed;
+        }
+        if (c.kind == DumpChunk::Kind::Rows) {
+            auto idx = static_cast<size_t>(c.table);
+            sums[idx].add(job->rows);
+            result.tables[idx].rawBytes += c.bytes.size();
+        }
+        progress.tables = result.tables.size();
+        if (options.progress) options.progress(progress);
+    };
+
+    tbb::task_arena arena(jobs);
+    arena.execute([&] {
+        tbb::parallel_pipeline(
+            static_cast<size_t>(jobs) * 2 + 2,
+            tbb::make_filter<void, FrameJobPtr>(tbb::filter_mode::serial_in_order, split) &
+                tbb::make_filter<FrameJobPtr, FrameJobPtr>(tbb::filter_mode::parallel, work) &
+                tbb::make_filter<FrameJobPtr, void>(tbb::filter_mode::serial_in_order, write));
+    });
+
+    for (size_t i = 0; i < result.tables.size(); ++i) {
+        result.tables[i].rows = sums[i].rows;
+        result.tables[i].fingerprint = sums[i].hex();
+    }
+    result.sequences = splitter.sequences();
+    result.largeObjects = splitter.largeObjects();
+    return result;
+}
+
+}  // namespace pgproof

@@ -1,0 +1,41 @@
+#pragma once
+// The backup data path: one stream of pg_dump bytes through a oneTBB pipeline
+//   split (serial) -> fingerprint rows + compress frame (parallel) -> write (serial, in order)
+// Memory is bounded by the number of frames in flight, not by the database size.
+#include <cstdint>
+#include <functional>
+
+#include "ArchiveWriter.hpp"
+#include "DumpSplitter.hpp"
+#include "Manifest.hpp"
+
+namespace pgproof {
+
+struct BackupProgress {
+    uint64_t rawBytes = 0;
+    uint64_t archiveBytes = 0;
+    size_t tables = 0;
+};
+
+struct BackupPipelineOptions {
+    int jobs = 2;
+    int level = 3;
+    size_t frameSize = 4u << 20;  // raw bytes per frame; frames hold whole lines
+    std::function<void(const BackupProgress&)> progress;  // called from the writer stage
+};
+
+struct BackupPipelineResult {
+    std::vector<SegmentEntry> segments;
+    std::vector<TableEntry> tables;
+    std::vector<DumpSequence> sequences;
+    uint64_t largeObjects = 0;
+    std::string serverVersion;  // from the dump's header comments
+    std::string pgDumpVersion;
+};
+
+// Runs the pipeline to the end of the stream. Throws BadInputError / IncompleteError from the
+// splitter and IncompleteError from the writer; the writer is left uncommitted.
+BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveWriter& writer,
+                                       const BackupPipelineOptions& options);
+
+}  // namespace pgproof

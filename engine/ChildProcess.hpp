@@ -1,0 +1,40 @@
+#pragma once
+// A child program (pg_dump, psql) whose stdout we read through a pipe and
+// whose stderr is kept aside so that a failure can be reported in one line.
+// Extra environment variables reach the child only (passwords travel there,
+// never on a command line that `ps` shows).
+#include <sys/types.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "FileDescriptor.hpp"
+
+namespace pgproof {
+
+class ChildProcess {
+public:
+    // Starts argv[0] (looked up on PATH) with stdout on a pipe. Throws IncompleteError if it cannot start.
+    ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extraEnv);
+    ~ChildProcess();  // kills and reaps the child if still running
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    int stdoutFd() const { return out_.get(); }
+    void closeStdout() { out_.reset(); }
+    // Waits for exit; returns the exit status (128+signal if killed).
+    int wait();
+    void terminate();
+    // The last non-empty line the child wrote on stderr.
+    std::string lastErrorLine() const;
+    std::string errorOutput() const;
+
+private:
+    pid_t pid_ = -1;
+    FileDescriptor out_;
+    FileDescriptor err_;  // an unlinked temporary file
+    int status_ = -1;
+};
+
+}  // namespace pgproof

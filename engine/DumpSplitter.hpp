@@ -1,0 +1,92 @@
+#pragma once
+// Splits a plain-format pg_dump stream into line-aligned chunks, each inside
+// one segment: a stretch of SQL, or the rows of one table's COPY block.
+// It is the serial first stage of the backup pipeline: it only finds line and
+// block boundaries (memchr/memmem speed); hashing and compression run later,
+// in parallel, on the chunks it hands out.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "SqlIdentifier.hpp"
+
+namespace pgproof {
+
+// One table whose rows the dump carries.
+struct DumpTable {
+    QualifiedName id;                  // the leaf table (from "-- Data for Name:" when via partition root)
+    std::vector<std::string> columns;  // as in the COPY line
+    std::string copyLine;              // the COPY ... FROM stdin; line, as pg_dump wrote it
+};
+
+struct DumpSequence {
+    QualifiedName id;
+    int64_t lastValue = 0;
+    bool isCalled = false;
+};
+
+struct DumpChunk {
+    enum class Kind { Sql, Rows };
+    Kind kind = Kind::Sql;
+    int segment = 0;                    // segments are numbered from 0 in stream order
+    int table = -1;                     // for Rows: index of the table (order of first appearance)
+    std::optional<DumpTable> opensTable;  // set on the first chunk of a table's rows segment
+    std::string bytes;                  // whole lines
+};
+
+class DumpSplitter {
+public:
+    // read(buf, cap) returns bytes read, 0 at end of input; it may throw.
+    using ReadFunction = std::function<size_t(char*, size_t)>;
+
+    DumpSplitter(ReadFunction read, size_t chunkTarget);
+    ~DumpSplitter();
+
+    // The next chunk, or nullopt at the end of the stream.
+    // Throws BadInputError when the input is not a plain pg_dump script
+    // and IncompleteError when it ends in the middle.
+    std::optional<DumpChunk> next();
+
+    // Valid after next() returned nullopt.
+    const std::vector<DumpSequence>& sequences() const { return sequences_; }
+    uint64_t largeObjects() const { return largeObjects_; }
+    uint64_t bytesIn() const { return bytesIn_; }
+    size_t tableCount() const { return tableCount_; }
+
+private:
+    bool fill(size_t want);  // ensure `want` unread bytes unless EOF; false if none left
+    size_t available() const { return end_ - pos_; }
+    void checkStart();
+    void analyzeSqlLine(std::string_view line);
+    std::optional<DumpChunk> nextSql();
+    std::optional<DumpChunk> nextRows();
+
+    ReadFunction read_;
+    size_t target_;
+    std::unique_ptr<char[]> buf_;
+    size_t cap_ = 0, pos_ = 0, end_ = 0;
+    bool eof_ = false;
+    bool started_ = false;
+    bool inRows_ = false;
+    bool complete_ = false;
+    int segment_ = 0;
+    int currentTable_ = -1;
+    size_t tableCount_ = 0;
+    std::optional<QualifiedName> dataHeader_;
+    std::optional<DumpTable> pendingTable_;
+    std::vector<DumpSequence> sequences_;
+    uint64_t largeObjects_ = 0;
+    uint64_t bytesIn_ = 0;
+};
+
+// Parses "COPY schema.table (a, b) FROM stdin;"; nullopt if the line is not one.
+std::optional<DumpTable> parseCopyLine(std::string_view line);
+// Parses the identity in "-- Data for Name: t; Type: TABLE DATA; Schema: s; Owner: o".
+std::optional<QualifiedName> parseDataHeader(std::string_view line);
+// Parses "SELECT pg_catalog.setval('public.s', 42, true);".
+std::optional<DumpSequence> parseSetval(std::string_view line);
+
+}  // namespace pgproof

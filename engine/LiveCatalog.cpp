@@ -1,0 +1,72 @@
+#include "LiveCatalog.hpp"
+
+#include <map>
+
+namespace pgproof {
+
+std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
+    // Ordinary tables and leaf partitions outside system schemas, not owned by an extension,
+    // not temporary: the tables whose data pg_dump writes as COPY blocks.
+    auto r = conn.exec(
+        "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_relation_size(c.oid), "
+        "pg_catalog.current_setting('block_size')::int "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
+        "AND n.nspname !~ '^pg_temp_' "
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND d.objid = c.oid AND d.deptype = 'e') "
+        "ORDER BY n.nspname, c.relname",
+        "reading the list of tables");
+    std::vector<LiveTable> tables;
+    std::map<uint32_t, size_t> byOid;
+    for (int i = 0; i < r.rows(); ++i) {
+        LiveTable t;
+        t.oid = static_cast<uint32_t>(std::stoul(r.value(i, 0)));
+        t.id = {r.value(i, 1), r.value(i, 2)};
+        t.bytes = std::stoull(r.value(i, 3));
+        uint64_t block = std::stoull(r.value(i, 4));
+        t.pages = block ? (t.bytes + block - 1) / block : 0;
+        byOid[t.oid] = tables.size();
+        tables.push_back(std::move(t));
+    }
+    auto cols = conn.exec(
+        "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid "
+        "WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' "
+        "ORDER BY a.attrelid, a.attnum",
+        "reading the table columns");
+    for (int i = 0; i < cols.rows(); ++i) {
+        auto it = byOid.find(static_cast<uint32_t>(std::stoul(cols.value(i, 0))));
+        if (it == byOid.end()) continue;
+        tables[it->second].columns.push_back({cols.value(i, 1), cols.value(i, 2)});
+    }
+    return tables;
+}
+
+std::vector<LiveSequence> readLiveSequences(const PgConnection& conn) {
+    auto r = conn.exec(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2",
+        "reading the list of sequences");
+    std::vector<LiveSequence> out;
+    if (r.rows() == 0) return out;
+    std::string sql;
+    for (int i = 0; i < r.rows(); ++i) {
+        QualifiedName id{r.value(i, 0), r.value(i, 1)};
+        if (!sql.empty()) sql += " UNION ALL ";
+        sql += "SELECT " + std::to_string(i) + ", last_value, is_called FROM " + id.sql();
+        out.push_back({id, 0, false});
+    }
+    auto v = conn.exec(sql + " ORDER BY 1", "reading sequence values");
+    for (int i = 0; i < v.rows(); ++i) {
+        auto idx = static_cast<size_t>(std::stoul(v.value(i, 0)));
+        out[idx].lastValue = std::stoll(v.value(i, 1));
+        out[idx].isCalled = v.value(i, 2) == "t";
+    }
+    return out;
+}
+
+}  // namespace pgproof

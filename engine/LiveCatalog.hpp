@@ -1,0 +1,36 @@
+#pragma once
+// What the live database holds, read from the catalog in the current
+// transaction (so under the exported snapshot): the tables whose rows pg_dump
+// would dump, with their columns as COPY lists them, and the sequences.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "PgConnection.hpp"
+#include "SqlIdentifier.hpp"
+
+namespace pgproof {
+
+struct LiveColumn {
+    std::string name;
+    std::string type;
+};
+
+struct LiveTable {
+    QualifiedName id;
+    uint32_t oid = 0;
+    uint64_t bytes = 0;   // pg_relation_size: to order and split the work
+    uint64_t pages = 0;
+    std::vector<LiveColumn> columns;  // non-dropped, non-generated, attnum order
+};
+
+struct LiveSequence {
+    QualifiedName id;
+    int64_t lastValue = 0;
+    bool isCalled = false;
+};
+
+std::vector<LiveTable> readLiveTables(const PgConnection& conn);
+std::vector<LiveSequence> readLiveSequences(const PgConnection& conn);
+
+}  // namespace pgproof

@@ -1,0 +1,130 @@
+#include "Manifest.hpp"
+
+namespace pgproof {
+
+using nlohmann::json;
+
+uint64_t Manifest::totalRows() const {
+    uint64_t n = 0;
+    for (const auto& t : tables) n += t.rows;
+    return n;
+}
+
+uint64_t Manifest::totalRawBytes() const {
+    uint64_t n = 0;
+    for (const auto& s : segments)
+        for (const auto& f : s.frames) n += f.raw;
+    return n;
+}
+
+uint64_t Manifest::totalCompressedBytes() const {
+    uint64_t n = 0;
+    for (const auto& s : segments)
+        for (const auto& f : s.frames) n += f.compressed;
+    return n;
+}
+
+size_t Manifest::frameCount() const {
+    size_t n = 0;
+    for (const auto& s : segments) n += s.frames.size();
+    return n;
+}
+
+json tableToJson(const TableEntry& t) {
+    json j = {{"schema", t.schema}, {"name", t.name},     {"columns", t.columns},
+              {"rows", t.rows},     {"fingerprint", t.fingerprint}};
+    if (!t.types.empty()) j["types"] = t.types;
+    if (t.rawBytes) j["raw_bytes"] = t.rawBytes;
+    if (t.segment >= 0) j["segment"] = t.segment;
+    if (!t.copyLine.empty()) j["copy"] = t.copyLine;
+    return j;
+}
+
+TableEntry tableFromJson(const json& j) {
+    TableEntry t;
+    t.schema = j.at("schema").get<std::string>();
+    t.name = j.at("name").get<std::string>();
+    t.columns = j.at("columns").get<std::vector<std::string>>();
+    if (j.contains("types")) t.types = j.at("types").get<std::vector<std::string>>();
+    t.rows = j.at("rows").get<uint64_t>();
+    t.fingerprint = j.at("fingerprint").get<std::string>();
+    t.rawBytes = j.value("raw_bytes", uint64_t{0});
+    t.segment = j.value("segment", -1);
+    t.copyLine = j.value("copy", std::string());
+    return t;
+}
+
+json Manifest::toJson() const {
+    json segs = json::array();
+    for (const auto& s : segments) {
+        json frames = json::array();
+        for (const auto& f : s.frames) {
+            json fj = {{"offset", f.offset}, {"compressed", f.compressed}, {"raw", f.raw}};
+            if (s.kind == SegmentEntry::Kind::Rows) fj["rows"] = f.rows;
+            frames.push_back(fj);
+        }
+        json sj = {{"kind", s.kind == SegmentEntry::Kind::Rows ? "rows" : "sql"}, {"frames", frames}};
+        if (s.table >= 0) sj["table"] = s.table;
+        segs.push_back(sj);
+    }
+    json tabs = json::array();
+    for (const auto& t : tables) tabs.push_back(tableToJson(t));
+    json seqs = json::array();
+    for (const auto& s : sequences)
+        seqs.push_back({{"schema", s.schema}, {"name", s.name}, {"last_value", s.lastValue}, {"is_called", s.isCalled}});
+    json j = {
+        {"format", "pgproof-archive"},
+        {"format_version", formatVersion},
+        {"tool_version", toolVersion},
+        {"created", created},
+        {"source", source},
+        {"settings", settings},
+        {"compression", {{"codec", "zstd"}, {"level", compressionLevel}, {"checksums", true}}},
+        {"fingerprint", {{"version", 1}, {"row_hash", "xxh3-128"}, {"seed", 0}, {"combine", "sum mod 2^128"}}},
+        {"segments", segs},
+        {"tables", tabs},
+        {"sequences", seqs},
+        {"large_objects", largeObjects},
+        {"totals",
+         {{"tables", tables.size()},
+          {"rows", totalRows()},
+          {"raw_bytes", totalRawBytes()},
+          {"compressed_bytes", totalCompressedBytes()},
+          {"frames", frameCount()},
+          {"segments", segments.size()}}},
+    };
+    if (!plan.is_null()) j["plan"] = plan;
+    return j;
+}
+
+Manifest Manifest::fromJson(const json& j) {
+    if (j.at("format").get<std::string>() != "pgproof-archive") throw std::runtime_error("not a pgproof archive manifest");
+    Manifest m;
+    m.formatVersion = j.at("format_version").get<uint32_t>();
+    m.toolVersion = j.value("tool_version", std::string());
+    m.created = j.value("created", std::string());
+    m.source = j.value("source", json::object());
+    m.settings = j.value("settings", json::object());
+    m.compressionLevel = j.at("compression").value("level", 3);
+    for (const auto& sj : j.at("segments")) {
+        SegmentEntry s;
+        s.kind = sj.at("kind").get<std::string>() == "rows" ? SegmentEntry::Kind::Rows : SegmentEntry::Kind::Sql;
+        s.table = sj.value("table", -1);
+        for (const auto& fj : sj.at("frames"))
+            s.frames.push_back({fj.at("offset").get<uint64_t>(), fj.at("compressed").get<uint64_t>(),
+                                fj.at("raw").get<uint64_t>(), fj.value("rows", uint64_t{0})});
+        m.segments.push_back(std::move(s));
+    }
+    for (const auto& tj : j.at("tables")) m.tables.push_back(tableFromJson(tj));
+    for (const auto& sj : j.value("sequences", json::array()))
+        m.sequences.push_back({sj.at("schema").get<std::string>(), sj.at("name").get<std::string>(),
+                               sj.at("last_value").get<int64_t>(), sj.at("is_called").get<bool>()});
+    m.largeObjects = j.value("large_objects", uint64_t{0});
+    if (j.contains("plan")) m.plan = j.at("plan");
+    for (const auto& s : m.segments)
+        if (s.kind == SegmentEntry::Kind::Rows && (s.table < 0 || static_cast<size_t>(s.table) >= m.tables.size()))
+            throw std::runtime_error("manifest names a table that is not listed");
+    return m;
+}
+
+}  // namespace pgproof

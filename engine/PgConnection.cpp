@@ -1,0 +1,93 @@
+#include "PgConnection.hpp"
+
+#include "Errors.hpp"
+
+namespace pgproof {
+
+std::string firstLine(const char* message) {
+    std::string s = message ? message : "";
+    if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
+    return s;
+}
+
+namespace {
+std::string describeConn(PGconn* c) {
+    auto str = [](const char* v) { return std::string(v && *v ? v : "?"); };
+    return "host " + str(PQhost(c)) + " port " + str(PQport(c)) + " database " + str(PQdb(c));
+}
+}  // namespace
+
+PgConnection PgConnection::connect(const ConnectionTarget& target, const std::string& purpose) {
+    // application_name helps DBAs see what holds a snapshot open.
+    std::string conninfo = target.conninfo();
+    const char* keys[] = {"dbname", "fallback_application_name", nullptr};
+    const char* vals[] = {conninfo.c_str(), purpose.c_str(), nullptr};
+    PGconn* c = PQconnectdbParams(keys, vals, 1);
+    if (!c) throw IncompleteError("cannot connect to the database: out of memory");
+    PgConnection conn(c);
+    if (PQstatus(c) != CONNECTION_OK) {
+        std::string why = firstLine(PQerrorMessage(c));
+        // libpq messages often start with "connection to server ... failed: "; keep the reason.
+        if (auto p = why.find("failed: "); p != std::string::npos) why = why.substr(p + 8);
+        throw IncompleteError("cannot connect to " + describeConn(c) + ": " + why);
+    }
+    return conn;
+}
+
+std::string PgConnection::describe() const {
+    std::string s = describeConn(conn_.get());
+    if (const char* u = PQuser(conn_.get())) s += std::string(" user ") + u;
+    return s;
+}
+
+PgResult PgConnection::exec(const std::string& sql, const std::string& what) const {
+    PgResult r(PQexec(conn_.get(), sql.c_str()));
+    auto st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
+        if (PQstatus(conn_.get()) != CONNECTION_OK)
+            throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" +
+                                  (what.empty() ? "" : " while " + what) + ": " + msg);
+        throw IncompleteError((what.empty() ? std::string("query failed") : what + " failed") + ": " + msg);
+    }
+    return r;
+}
+
+PgResult PgConnection::execParams(const std::string& sql, const std::vector<std::string>& params,
+                                  const std::string& what) const {
+    std::vector<const char*> vals;
+    for (const auto& p : params) vals.push_back(p.c_str());
+    PgResult r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(vals.size()), nullptr, vals.data(), nullptr,
+                            nullptr, 0));
+    auto st = PQresultStatus(r.get());
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
+        if (PQstatus(conn_.get()) != CONNECTION_OK)
+            throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" +
+                                  (what.empty() ? "" : " while " + what) + ": " + msg);
+        throw IncompleteError((what.empty() ? std::string("query failed") : what + " failed") + ": " + msg);
+    }
+    return r;
+}
+
+PinnedSettings PgConnection::pinSettings(const PinnedSettings* given) const {
+    PinnedSettings s;
+    if (given) {
+        s = *given;
+    } else {
+        auto r = exec("SELECT pg_catalog.pg_encoding_to_char(encoding), pg_catalog.current_setting('lc_monetary') "
+                      "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
+                      "reading the database encoding");
+        s.clientEncoding = r.value(0, 0);
+        s.lcMonetary = r.value(0, 1);
+    }
+    exec("SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; SET TimeZone = 'UTC'; "
+         "SET bytea_output = hex; SELECT pg_catalog.set_config('search_path', '', false); SET row_security = off; "
+         "SET statement_timeout = 0; SET client_encoding = '" + s.clientEncoding + "'; "
+         "SELECT pg_catalog.set_config('lc_monetary', $$" + s.lcMonetary + "$$, false)",
+         "pinning session settings");
+    return s;
+}
+
+}  // namespace pgproof

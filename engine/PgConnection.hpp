@@ -1,0 +1,59 @@
+#pragma once
+// RAII libpq connection and result, with the errors pgproof users need:
+// a refused connection names host, port and database (never the password),
+// a failed statement says which and why.
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ConnectionTarget.hpp"
+
+namespace pgproof {
+
+class PgResult {
+public:
+    PgResult() = default;
+    explicit PgResult(PGresult* r) : r_(r, &PQclear) {}
+    PGresult* get() const { return r_.get(); }
+    int rows() const { return PQntuples(r_.get()); }
+    bool isNull(int row, int col) const { return PQgetisnull(r_.get(), row, col); }
+    std::string value(int row, int col) const { return PQgetvalue(r_.get(), row, col); }
+
+private:
+    std::unique_ptr<PGresult, decltype(&PQclear)> r_{nullptr, &PQclear};
+};
+
+// Session settings pinned on every live read (DESIGN.md "Pinned session settings").
+struct PinnedSettings {
+    std::string clientEncoding;  // the database encoding
+    std::string lcMonetary;      // as found on the server
+};
+
+class PgConnection {
+public:
+    // Throws IncompleteError naming host, port and database if the server refuses or is unreachable.
+    static PgConnection connect(const ConnectionTarget& target, const std::string& purpose = "pgproof");
+
+    PGconn* get() const { return conn_.get(); }
+    // Runs one statement; throws IncompleteError (with `what` and the server's message) on failure.
+    PgResult exec(const std::string& sql, const std::string& what = "") const;
+    PgResult execParams(const std::string& sql, const std::vector<std::string>& params, const std::string& what = "") const;
+    // "host H port P database D user U": for messages and manifests; never contains a password.
+    std::string describe() const;
+    std::string database() const { return PQdb(conn_.get()); }
+    // Pins the fingerprint session settings; reads encoding and lc_monetary if not given.
+    PinnedSettings pinSettings(const PinnedSettings* given = nullptr) const;
+    // Whether the connection is still usable (for "connection lost" messages).
+    bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
+
+private:
+    explicit PgConnection(PGconn* c) : conn_(c, &PQfinish) {}
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+};
+
+// First line of a libpq error message, trimmed.
+std::string firstLine(const char* message);
+
+}  // namespace pgproof
