@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs everything pgproof needs to build, test and benchmark, from Debian's packages.
+# Skips apt-get when all packages are already present (fast re-runs, works offline).
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config
+  libpq-dev postgresql-15 postgresql-client-15 postgresql-contrib
+  libzstd-dev zstd libxxhash-dev libtbb-dev libboost-program-options-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
+)
+if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q >/dev/null || true
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: install dependencies, build, start a
+# throwaway PostgreSQL, run ctest, and always stop and remove the cluster
+# (also on failure or Ctrl-C). Extra arguments go to ctest (e.g. -R verify).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+scripts/install-deps.sh
+dir=$(scripts/build.sh)
+eval "$("$root/scripts/pg-cluster.sh" start)"
+cleanup() { "$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+echo "PostgreSQL test cluster at $PGHOST port $PGPORT" >&2
+cd "$root/$dir"
+ctest --output-on-failure -j "$(nproc)" "$@"

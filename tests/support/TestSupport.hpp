@@ -1,0 +1,73 @@
+#pragma once
+// Helpers for integration tests against the real PostgreSQL cluster that
+// scripts/test.sh starts (PGHOST/PGPORT/PGUSER in the environment):
+// scratch databases that drop themselves, running the real pgproof binary and
+// psql, and reading rows with libpq.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "PgConnection.hpp"
+
+namespace pgproof::test {
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs a shell command line; captures stdout and stderr.
+CommandResult run(const std::string& commandLine);
+// Runs the pgproof binary with the given argument string (already shell-quoted where needed).
+CommandResult runPgproof(const std::string& args);
+std::string shellQuote(const std::string& s);
+
+// A database created for one test and dropped (with FORCE) when the test ends.
+class ScratchDatabase {
+public:
+    explicit ScratchDatabase(const std::string& prefix = "t");
+    ~ScratchDatabase();
+    ScratchDatabase(const ScratchDatabase&) = delete;
+    ScratchDatabase& operator=(const ScratchDatabase&) = delete;
+
+    const std::string& name() const { return name_; }
+    // A conninfo string for --db.
+    std::string conninfo() const { return "dbname=" + name_; }
+    void exec(const std::string& sql) const;
+    // First column of the first row.
+    std::string scalar(const std::string& sql) const;
+    std::vector<std::vector<std::string>> rows(const std::string& sql) const;
+    // psql -f FILE (ON_ERROR_STOP unless allowErrors).
+    void loadFile(const std::filesystem::path& file, bool allowErrors = false) const;
+    PgConnection connect() const;
+
+private:
+    std::string name_;
+};
+
+// A temporary folder removed at the end of the test.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::string uniqueName(const std::string& prefix);
+// Loads Pagila (schema, then data) into db.
+void loadPagila(const ScratchDatabase& db);
+// Creates the "awkward tables" of the foundation issue in db.
+void createAwkwardTables(const ScratchDatabase& db);
+// Independent fingerprint of one table: COPY (SELECT cols FROM ONLY t) TO STDOUT read with libpq and hashed here.
+struct IndependentFingerprint {
+    uint64_t rows = 0;
+    std::string hex;
+};
+IndependentFingerprint independentFingerprint(const ScratchDatabase& db, const std::string& schema, const std::string& table);
+
+}  // namespace pgproof::test
