@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
         {"backup", cli::runBackup},
         {"check", cli::runCheck},
         {"inspect", cli::runInspect},
+        {"snapshot", cli::runSnapshot},
+        {"verify", cli::runVerify},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";

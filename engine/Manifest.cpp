@@ -47,7 +47,7 @@ TableEntry tableFromJson(const json& j) {
     t.columns = j.at("columns").get<std::vector<std::string>>();
     if (j.contains("types")) t.types = j.at("types").get<std::vector<std::string>>();
     t.rows = j.at("rows").get<uint64_t>();
-    t.fingerprint = j.at("fingerprint").get<std::string>();
+    t.fingerprint = j.value("fingerprint", std::string());  // absent in --counts-only snapshots
     t.rawBytes = j.value("raw_bytes", uint64_t{0});
     t.segment = j.value("segment", -1);
     t.copyLine = j.value("copy", std::string());

@@ -1,0 +1,190 @@
+#include "LiveFingerprinter.hpp"
+
+#include <oneapi/tbb/task_group.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+
+namespace pgproof {
+
+std::string selectList(const std::vector<std::string>& columns) {
+    std::string out;
+    for (const auto& c : columns) {
+        if (!out.empty()) out += ", ";
+        out += quoteIdent(c);
+    }
+    return out;
+}
+
+namespace {
+
+struct WorkItem {
+    size_t table;
+    std::optional<uint64_t> fromPage, toPage;  // ctid range [from, to); no bounds: whole table
+};
+
+struct TableAccumulator {
+    std::mutex mutex;
+    TableFingerprint fp;
+    std::string error;
+    double seconds = 0;
+};
+
+std::string whereClause(const WorkItem& item) {
+    std::string w;
+    if (item.fromPage) w += " WHERE ctid >= '(" + std::to_string(*item.fromPage) + ",0)'::pg_catalog.tid";
+    if (item.toPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid < '(" + std::to_string(*item.toPage) + ",0)'::pg_catalog.tid";
+    return w;
+}
+
+constexpr size_t kBatchBytes = 1u << 20;
+constexpr int kMaxBatchesInFlight = 4;
+
+// Streams COPY rows of one work item and hashes them in batches on oneTBB workers.
+void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item) +
+                      ") TO STDOUT";
+    PgResult start(PQexec(conn.get(), sql.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
+        std::string msg = firstLine(PQresultErrorMessage(start.get()));
+        throw IncompleteError(msg.empty() ? firstLine(PQerrorMessage(conn.get())) : msg);
+    }
+    tbb::task_group hashing;
+    std::atomic<int> inFlight{0};
+    auto submit = [&](std::string&& batch) {
+        if (inFlight.load() >= kMaxBatchesInFlight) hashing.wait();
+        ++inFlight;
+        hashing.run([&acc, &inFlight, b = std::move(batch)] {
+            TableFingerprint part = fingerprintRows(b);
+            {
+                std::lock_guard lock(acc.mutex);
+                acc.fp.add(part);
+            }
+            --inFlight;
+        });
+    };
+    std::string batch;
+    batch.reserve(kBatchBytes + 65536);
+    char* buf = nullptr;
+    int n;
+    bool stopped = false;
+    while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+        batch.append(buf, static_cast<size_t>(n));
+        PQfreemem(buf);
+        if (batch.size() >= kBatchBytes) {
+            if (interrupted()) {
+                stopped = true;
+                break;
+            }
+            submit(std::move(batch));
+            batch = std::string();
+            batch.reserve(kBatchBytes + 65536);
+        }
+    }
+    if (!batch.empty() && !stopped) submit(std::move(batch));
+    hashing.wait();
+    if (stopped) throwIfInterrupted("reading " + req.id.display());
+    if (n == -2) throw IncompleteError("reading rows failed: " + firstLine(PQerrorMessage(conn.get())));
+    PgResult end(PQgetResult(conn.get()));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+        throw IncompleteError("reading rows failed: " + firstLine(PQresultErrorMessage(end.get())));
+    while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+}
+
+void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item));
+    std::lock_guard lock(acc.mutex);
+    acc.fp.rows += std::stoull(r.value(0, 0));
+}
+
+}  // namespace
+
+std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
+                                                   const LiveFingerprintOptions& options) {
+    std::vector<WorkItem> items;
+    std::vector<size_t> order(requests.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return requests[a].pages > requests[b].pages; });
+    const uint64_t chunk = std::max<uint64_t>(1, options.chunkPages);
+    for (size_t i : order) {
+        const auto& r = requests[i];
+        if (r.pages <= chunk + chunk / 2) {
+            items.push_back({i, std::nullopt, std::nullopt});
+            continue;
+        }
+        for (uint64_t p = 0; p < r.pages; p += chunk) {
+            bool last = p + chunk >= r.pages;
+            // The last range is open-ended: rows visible to the snapshot cannot lie beyond it,
+            // but the relation may have grown since its size was read.
+            items.push_back({i, p == 0 ? std::nullopt : std::optional<uint64_t>(p),
+                             last ? std::nullopt : std::optional<uint64_t>(p + chunk)});
+        }
+    }
+
+    std::vector<TableAccumulator> acc(requests.size());
+    std::vector<std::atomic<bool>> done(items.size());
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (size_t w = 0; w < session.workerCount(); ++w) {
+        threads.emplace_back([&, w] {
+            PgConnection& conn = session.worker(w);
+            while (!interrupted()) {
+                size_t idx = next++;
+                if (idx >= items.size()) return;
+                const WorkItem& item = items[idx];
+                const LiveTableRequest& req = requests[item.table];
+                TableAccumulator& a = acc[item.table];
+                auto t0 = std::chrono::steady_clock::now();
+                try {
+                    if (req.countOnly) countItem(conn, req, item, a);
+                    else fingerprintItem(conn, req, item, a);
+                } catch (const std::exception& e) {
+                    {
+                        std::lock_guard lock(a.mutex);
+                        if (a.error.empty()) a.error = e.what();
+                    }
+                    done[idx] = true;
+                    if (interrupted()) return;
+                    try {
+                        if (!conn.ok()) return;  // connection lost: the other workers take the rest
+                        session.resetWorker(w);
+                    } catch (...) {
+                        return;
+                    }
+                    continue;
+                }
+                double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+                {
+                    std::lock_guard lock(a.mutex);
+                    a.seconds += secs;
+                }
+                done[idx] = true;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    throwIfInterrupted("reading tables");
+
+    for (size_t i = 0; i < items.size(); ++i)
+        if (!done[i] && acc[items[i].table].error.empty())
+            acc[items[i].table].error = "not read: every database connection was lost";
+
+    std::vector<LiveTableResult> out(requests.size());
+    for (size_t i = 0; i < requests.size(); ++i) {
+        out[i].id = requests[i].id;
+        out[i].fingerprint = acc[i].fp;
+        out[i].fingerprinted = !requests[i].countOnly;
+        out[i].error = acc[i].error;
+        out[i].seconds = acc[i].seconds;
+    }
+    return out;
+}
+
+}  // namespace pgproof

@@ -1,0 +1,43 @@
+#pragma once
+// Row counts and fingerprints of live tables, computed on all connections of a
+// SnapshotSession at once. Large tables are split into ctid ranges (their
+// sums add up), work goes largest first, and row hashing runs on oneTBB
+// workers in batches so that the connections keep receiving while hashing.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "SnapshotSession.hpp"
+#include "SqlIdentifier.hpp"
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+struct LiveTableRequest {
+    QualifiedName id;
+    std::vector<std::string> columns;  // read exactly these, by name, in this order
+    uint64_t pages = 0;                // size at snapshot time, to order and split the work
+    bool countOnly = false;            // count(*) only, no fingerprint
+};
+
+struct LiveTableResult {
+    QualifiedName id;
+    TableFingerprint fingerprint;  // rows always; sum only when fingerprinted
+    bool fingerprinted = false;
+    std::string error;             // non-empty: the table could not be read
+    double seconds = 0;
+};
+
+struct LiveFingerprintOptions {
+    uint64_t chunkPages = 8192;  // 64 MiB of 8 KiB pages per ctid range
+};
+
+// Results are in the order of `requests`. Never throws for a single table's failure:
+// it is recorded in that table's result.error. Throws IncompleteError if interrupted.
+std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
+                                                   const LiveFingerprintOptions& options = {});
+
+// The SELECT list for COPY of exactly these columns ("" for none).
+std::string selectList(const std::vector<std::string>& columns);
+
+}  // namespace pgproof

@@ -1,0 +1,71 @@
+#include "LiveSnapshot.hpp"
+
+#include <chrono>
+
+#include "Backup.hpp"
+#include "Errors.hpp"
+#include "LiveCatalog.hpp"
+
+namespace pgproof {
+
+nlohmann::json describeSource(const PgConnection& conn) {
+    auto info = conn.exec("SELECT pg_catalog.current_database(), current_user, pg_catalog.current_setting('server_version')",
+                          "reading the server version");
+    return {{"host", PQhost(conn.get()) ? PQhost(conn.get()) : ""},
+            {"port", PQport(conn.get()) ? PQport(conn.get()) : ""},
+            {"database", info.value(0, 0)},
+            {"user", info.value(0, 1)},
+            {"server_version", info.value(0, 2)}};
+}
+
+LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
+    auto start = std::chrono::steady_clock::now();
+    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof snapshot");
+    auto live = readLiveTables(session.leader());
+    auto sequences = readLiveSequences(session.leader());
+    nlohmann::json plan;
+    if (o.atSnapshot) plan = o.atSnapshot(session.leader());
+    std::vector<LiveTableRequest> requests;
+    for (const auto& t : live) {
+        LiveTableRequest r{t.id, {}, t.pages, o.countsOnly};
+        for (const auto& c : t.columns) r.columns.push_back(c.name);
+        requests.push_back(std::move(r));
+    }
+    LiveSnapshotResult result;
+    result.tables = fingerprintLiveTables(session, requests);
+    for (const auto& t : result.tables)
+        if (!t.error.empty()) throw IncompleteError("table " + t.id.display() + " could not be read: " + t.error);
+    nlohmann::json doc = {
+        {"format", "pgproof-snapshot"},
+        {"format_version", 1},
+        {"tool_version", PGPROOF_VERSION},
+        {"created", utcNow()},
+        {"source", describeSource(session.leader())},
+        {"settings", pinnedSettingsJson(session.settings().clientEncoding, session.settings().lcMonetary, true)},
+        {"counts_only", o.countsOnly},
+    };
+    doc["source"]["snapshot"] = session.snapshotId();
+    nlohmann::json tables = nlohmann::json::array();
+    for (size_t i = 0; i < live.size(); ++i) {
+        const auto& r = result.tables[i];
+        nlohmann::json t = {{"schema", live[i].id.schema}, {"name", live[i].id.name}, {"columns", requests[i].columns}};
+        nlohmann::json types = nlohmann::json::array();
+        for (const auto& c : live[i].columns) types.push_back(c.type);
+        t["types"] = types;
+        t["rows"] = r.fingerprint.rows;
+        if (r.fingerprinted) t["fingerprint"] = r.fingerprint.hex();
+        tables.push_back(t);
+    }
+    doc["tables"] = tables;
+    nlohmann::json seqs = nlohmann::json::array();
+    for (const auto& s : sequences)
+        seqs.push_back({{"schema", s.id.schema}, {"name", s.id.name}, {"last_value", s.lastValue}, {"is_called", s.isCalled}});
+    doc["sequences"] = seqs;
+    if (!plan.is_null()) doc["plan"] = plan;
+    session.finish();
+    result.document = std::move(doc);
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+}
+
+}  // namespace pgproof

@@ -1,0 +1,62 @@
+#include "Baseline.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include "ArchiveFormat.hpp"
+#include "ArchiveReader.hpp"
+#include "Errors.hpp"
+
+namespace pgproof {
+
+Baseline Baseline::load(const std::filesystem::path& path) {
+    const std::string p = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw BadInputError("cannot open baseline " + p + ": no such file or not readable");
+    unsigned char magic[4] = {};
+    in.read(reinterpret_cast<char*>(magic), 4);
+    Baseline b;
+    b.path = path;
+    if (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic) {
+        ArchiveReader reader(path);
+        const Manifest& m = reader.manifest();
+        b.kind = "archive";
+        b.created = m.created;
+        b.source = m.source;
+        b.tables = m.tables;
+        b.sequences = m.sequences;
+        b.plan = m.plan;
+        return b;
+    }
+    in.clear();
+    in.seekg(0);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    nlohmann::json j;
+    try {
+        j = nlohmann::json::parse(ss.str());
+    } catch (const std::exception&) {
+        throw BadInputError("baseline " + p + " is neither a pgproof archive nor a pgproof snapshot (JSON)");
+    }
+    if (!j.is_object() || j.value("format", "") != "pgproof-snapshot")
+        throw BadInputError("baseline " + p + " is JSON but not a pgproof snapshot (\"format\": \"pgproof-snapshot\" missing)");
+    if (j.value("format_version", 0) != 1)
+        throw BadInputError("baseline " + p + " is a snapshot of format version " + j.value("format_version", nlohmann::json()).dump() +
+                            "; this pgproof reads version 1");
+    try {
+        b.kind = "snapshot";
+        b.created = j.value("created", "");
+        b.source = j.value("source", nlohmann::json::object());
+        b.hasFingerprints = !j.value("counts_only", false);
+        for (const auto& t : j.at("tables")) b.tables.push_back(tableFromJson(t));
+        for (const auto& s : j.value("sequences", nlohmann::json::array()))
+            b.sequences.push_back({s.at("schema").get<std::string>(), s.at("name").get<std::string>(),
+                                   s.at("last_value").get<int64_t>(), s.at("is_called").get<bool>()});
+        if (j.contains("plan")) b.plan = j.at("plan");
+    } catch (const std::exception& e) {
+        throw BadInputError("baseline " + p + " is a malformed snapshot: " + e.what());
+    }
+    return b;
+}
+
+}  // namespace pgproof

@@ -1,0 +1,28 @@
+#pragma once
+// What a database held before: read from an archive's manifest or from a
+// snapshot file alike (`--baseline` takes either).
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "Manifest.hpp"
+
+namespace pgproof {
+
+struct Baseline {
+    std::string kind;  // "archive" or "snapshot"
+    std::filesystem::path path;
+    std::string created;
+    nlohmann::json source;
+    std::vector<TableEntry> tables;
+    std::vector<SequenceEntry> sequences;
+    bool hasFingerprints = true;  // false for --counts-only snapshots
+    nlohmann::json plan;          // filtered counts recorded for a plan
+
+    // Throws BadInputError if the file is neither (naming it), ProofFailedError for a damaged archive.
+    static Baseline load(const std::filesystem::path& path);
+};
+
+}  // namespace pgproof

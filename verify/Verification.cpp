@@ -1,0 +1,181 @@
+#include "Verification.hpp"
+
+#include <chrono>
+#include <map>
+
+#include "Errors.hpp"
+#include "LiveCatalog.hpp"
+#include "LiveFingerprinter.hpp"
+#include "LiveSnapshot.hpp"
+#include "ReportOutput.hpp"
+#include "SnapshotSession.hpp"
+
+namespace pgproof {
+
+const char* verdictName(Verdict v) {
+    switch (v) {
+    case Verdict::Ok: return "ok";
+    case Verdict::Failed: return "failed";
+    case Verdict::Error: return "error";
+    }
+    return "?";
+}
+
+const char* modeName(VerifyMode m) { return m == VerifyMode::Exact ? "exact" : "no-loss"; }
+
+size_t VerifyReport::count(Verdict v) const {
+    size_t n = 0;
+    for (const auto& t : tables) n += t.verdict == v;
+    for (const auto& s : sequences) n += s.verdict == v;
+    return n;
+}
+
+int VerifyReport::exitCode() const {
+    if (count(Verdict::Failed)) return static_cast<int>(ExitCode::ProofFailed);
+    if (count(Verdict::Error)) return static_cast<int>(ExitCode::Incomplete);
+    return static_cast<int>(ExitCode::Proven);
+}
+
+namespace {
+
+void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentKnown) {
+    v.rows = current;
+    int64_t delta = static_cast<int64_t>(current) - static_cast<int64_t>(v.baselineRows);
+    if (delta < 0) {
+        v.verdict = Verdict::Failed;
+        v.reason = withThousands(static_cast<uint64_t>(-delta)) + " row(s) lost";
+    } else if (delta > 0 && mode == VerifyMode::Exact) {
+        v.verdict = Verdict::Failed;
+        v.reason = withThousands(static_cast<uint64_t>(delta)) + " row(s) more than the baseline (exact mode)";
+    }
+    if (!contentKnown) return;
+    if (v.fingerprint == v.baselineFingerprint) {
+        v.content = "equal";
+    } else {
+        v.content = "changed";
+        if (v.verdict == Verdict::Ok) {
+            if (mode == VerifyMode::Exact) {
+                v.verdict = Verdict::Failed;
+                v.reason = "content changed: same row count, different fingerprint (rows altered, or replaced)";
+            } else {
+                v.reason = delta > 0 ? "rows added; content changed (reported, allowed in no-loss mode)"
+                                     : "content changed (reported, allowed in no-loss mode)";
+            }
+        }
+    }
+}
+
+}  // namespace
+
+VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
+    auto start = std::chrono::steady_clock::now();
+    VerifyReport report;
+    report.mode = o.mode;
+    report.baseline = &baseline;
+    const bool fingerprints = baseline.hasFingerprints && !o.countsOnly;
+    report.countsOnly = !fingerprints;
+
+    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify");
+    report.database = describeSource(session.leader());
+    report.database["snapshot"] = session.snapshotId();
+    auto live = readLiveTables(session.leader());
+    std::map<QualifiedName, const LiveTable*> liveById;
+    for (const auto& t : live) liveById[t.id] = &t;
+
+    std::vector<LiveTableRequest> requests;
+    std::vector<size_t> requestToVerdict;  // index into report.tables, or SIZE_MAX for new tables
+    std::map<QualifiedName, bool> inBaseline;
+    for (const auto& bt : baseline.tables) {
+        TableVerdict v;
+        v.id = bt.id();
+        v.baselineRows = bt.rows;
+        v.baselineFingerprint = bt.fingerprint;
+        v.content = "not checked";
+        inBaseline[v.id] = true;
+        auto it = liveById.find(v.id);
+        if (it == liveById.end()) {
+            v.verdict = Verdict::Failed;
+            v.reason = "table is missing (data loss: " + withThousands(bt.rows) + " rows in the baseline)";
+            report.tables.push_back(v);
+            continue;
+        }
+        std::vector<std::string> missing;
+        for (const auto& c : bt.columns) {
+            bool found = false;
+            for (const auto& lc : it->second->columns) found = found || lc.name == c;
+            if (!found) missing.push_back(c);
+        }
+        LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints};
+        if (!missing.empty()) {
+            v.verdict = Verdict::Failed;
+            v.reason = "column";
+            v.reason += missing.size() > 1 ? "s " : " ";
+            for (size_t i = 0; i < missing.size(); ++i) v.reason += (i ? ", " : "") + quoteIdent(missing[i]);
+            v.reason += missing.size() > 1 ? " are missing" : " is missing";
+            req.countOnly = true;
+            req.columns.clear();
+        }
+        requestToVerdict.push_back(report.tables.size());
+        report.tables.push_back(v);
+        requests.push_back(std::move(req));
+    }
+    for (const auto& t : live) {
+        if (inBaseline.count(t.id)) continue;
+        requestToVerdict.push_back(SIZE_MAX);
+        requests.push_back({t.id, {}, t.pages, true});
+        report.newTables.push_back({t.id, 0});
+    }
+
+    auto results = fingerprintLiveTables(session, requests);
+    size_t newIdx = 0;
+    for (size_t i = 0; i < results.size(); ++i) {
+        const auto& r = results[i];
+        if (requestToVerdict[i] == SIZE_MAX) {
+            report.newTables[newIdx++].rows = r.fingerprint.rows;
+            continue;
+        }
+        TableVerdict& v = report.tables[requestToVerdict[i]];
+        v.seconds = r.seconds;
+        if (!r.error.empty()) {
+            if (v.verdict != Verdict::Failed) {
+                v.verdict = Verdict::Error;
+                v.reason = "could not be read: " + r.error;
+            }
+            continue;
+        }
+        if (r.fingerprinted) v.fingerprint = r.fingerprint.hex();
+        std::string columnFailure = v.verdict == Verdict::Failed ? v.reason : "";
+        judgeRows(v, o.mode, r.fingerprint.rows, r.fingerprinted);
+        if (!columnFailure.empty()) {
+            v.verdict = Verdict::Failed;
+            v.reason = columnFailure + (v.reason.empty() || v.reason == columnFailure ? "" : "; " + v.reason);
+        }
+    }
+
+    auto liveSeqs = readLiveSequences(session.leader());
+    std::map<QualifiedName, const LiveSequence*> seqById;
+    for (const auto& s : liveSeqs) seqById[s.id] = &s;
+    for (const auto& bs : baseline.sequences) {
+        SequenceVerdict sv;
+        sv.id = bs.id();
+        sv.baselineValue = bs.lastValue;
+        auto it = seqById.find(sv.id);
+        if (it == seqById.end()) {
+            sv.verdict = Verdict::Failed;
+            sv.reason = "sequence is missing";
+        } else {
+            sv.value = it->second->lastValue;
+            if (*sv.value < bs.lastValue) {
+                sv.verdict = Verdict::Failed;
+                sv.reason = "sequence went back from " + std::to_string(bs.lastValue) + " to " + std::to_string(*sv.value) +
+                            " (new rows could reuse old ids)";
+            }
+        }
+        report.sequences.push_back(sv);
+    }
+    session.finish();
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+}
+
+}  // namespace pgproof

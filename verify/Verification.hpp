@@ -1,0 +1,74 @@
+#pragma once
+// `pgproof verify`: recomputes the baseline's tables on the live database (all
+// connections on one snapshot) and applies the rules:
+//   missing table or baseline column: fail; new tables and columns: listed, ignored;
+//   exact: rows and fingerprint equal; no-loss: rows not lower, content changes reported;
+//   sequences: not lower. A table that could not be read is an error, never a pass.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "Baseline.hpp"
+#include "SqlIdentifier.hpp"
+
+namespace pgproof {
+
+enum class VerifyMode { Exact, NoLoss };
+
+struct VerifyOptions {
+    std::optional<std::string> db;
+    int jobs = 2;
+    VerifyMode mode = VerifyMode::Exact;
+    bool countsOnly = false;
+};
+
+enum class Verdict { Ok, Failed, Error };
+
+struct TableVerdict {
+    QualifiedName id;
+    uint64_t baselineRows = 0;
+    std::optional<uint64_t> rows;   // current rows, if counted
+    std::string baselineFingerprint;
+    std::string fingerprint;        // current, if computed
+    std::string content;            // "equal", "changed", "not checked"
+    Verdict verdict = Verdict::Ok;
+    std::string reason;             // one line for people
+    double seconds = 0;
+};
+
+struct SequenceVerdict {
+    QualifiedName id;
+    int64_t baselineValue = 0;
+    std::optional<int64_t> value;
+    Verdict verdict = Verdict::Ok;
+    std::string reason;
+};
+
+struct NewTable {
+    QualifiedName id;
+    uint64_t rows = 0;
+};
+
+struct VerifyReport {
+    VerifyMode mode = VerifyMode::Exact;
+    bool countsOnly = false;
+    const Baseline* baseline = nullptr;
+    nlohmann::json database;  // host, port, database, user, server_version, snapshot
+    std::vector<TableVerdict> tables;
+    std::vector<SequenceVerdict> sequences;
+    std::vector<NewTable> newTables;
+    double seconds = 0;
+
+    size_t count(Verdict v) const;
+    // 0 proven, 1 failed (any data loss outranks an incomplete check), 3 incomplete.
+    int exitCode() const;
+};
+
+VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& options);
+
+const char* verdictName(Verdict v);
+const char* modeName(VerifyMode m);
+
+}  // namespace pgproof

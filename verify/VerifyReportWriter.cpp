@@ -1,0 +1,138 @@
+#include "VerifyReportWriter.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace pgproof {
+
+namespace {
+int rank(const TableVerdict& t) {
+    if (t.verdict == Verdict::Failed) return 0;
+    if (t.verdict == Verdict::Error) return 1;
+    if (t.content == "changed") return 2;
+    return 3;
+}
+std::string shortFp(const std::string& fp) { return fp.empty() ? "-" : fp.substr(0, 12); }
+std::string contentLabel(const TableVerdict& t) {
+    if (t.content == "equal") return "equal";
+    if (t.content == "changed") return "CHANGED";
+    return "-";
+}
+std::string verdictLabel(Verdict v) {
+    switch (v) {
+    case Verdict::Ok: return "ok";
+    case Verdict::Failed: return "FAIL";
+    case Verdict::Error: return "ERROR";
+    }
+    return "?";
+}
+}  // namespace
+
+std::string renderVerifyText(const VerifyReport& r, bool verbose) {
+    std::vector<const TableVerdict*> sorted;
+    for (const auto& t : r.tables) sorted.push_back(&t);
+    std::stable_sort(sorted.begin(), sorted.end(), [](auto a, auto b) { return rank(*a) < rank(*b); });
+    std::vector<std::vector<std::string>> rows;
+    for (const auto* t : sorted) {
+        if (!verbose && t->verdict == Verdict::Ok && t->content != "changed" && sorted.size() > 40) continue;
+        std::string delta = t->rows ? signedDelta(static_cast<int64_t>(*t->rows) - static_cast<int64_t>(t->baselineRows)) : "-";
+        rows.push_back({t->id.display(), withThousands(t->baselineRows), t->rows ? withThousands(*t->rows) : "-", delta,
+                        r.countsOnly ? "-" : contentLabel(*t), verdictLabel(t->verdict) + (t->reason.empty() ? "" : ": " + t->reason)});
+    }
+    std::string out = renderTextTable({"TABLE", "BASELINE", "CURRENT", "DELTA", "CONTENT", "VERDICT"}, rows);
+    size_t hidden = r.tables.size() - rows.size();
+    if (hidden) out += fmt::format("({} more tables ok; --verbose lists them)\n", hidden);
+    for (const auto& s : r.sequences)
+        if (s.verdict != Verdict::Ok || verbose)
+            out += fmt::format("sequence {}: baseline {}, now {}: {}\n", s.id.display(), s.baselineValue,
+                               s.value ? std::to_string(*s.value) : "-", s.verdict == Verdict::Ok ? "ok" : "FAIL: " + s.reason);
+    if (!r.newTables.empty()) {
+        out += "new tables (not in the baseline, not checked): ";
+        for (size_t i = 0; i < r.newTables.size(); ++i)
+            out += (i ? ", " : "") + r.newTables[i].id.display() + " (" + withThousands(r.newTables[i].rows) + " rows)";
+        out += "\n";
+    }
+    size_t failed = r.count(Verdict::Failed), errors = r.count(Verdict::Error);
+    uint64_t rowsNow = 0;
+    for (const auto& t : r.tables) rowsNow += t.rows.value_or(0);
+    std::string what = r.countsOnly ? "row counts" : "row counts and fingerprints";
+    if (failed) {
+        std::vector<std::string> names;
+        for (const auto* t : sorted)
+            if (t->verdict == Verdict::Failed && names.size() < 5) names.push_back(t->id.display());
+        std::string list;
+        for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
+        out += fmt::format("FAILED ({}): {} check(s) failed{}: {}; do not proceed\n", modeName(r.mode), failed,
+                           errors ? fmt::format(", {} could not be completed", errors) : "", list);
+    } else if (errors) {
+        out += fmt::format("INCOMPLETE ({}): {} check(s) could not be completed; nothing is proven\n", modeName(r.mode), errors);
+    } else {
+        out += fmt::format("PROVEN ({}): {} tables, {} sequences match the baseline ({}); {} rows now, checked in {:.2f} s\n",
+                           modeName(r.mode), r.tables.size(), r.sequences.size(), what, withThousands(rowsNow), r.seconds);
+    }
+    return out;
+}
+
+nlohmann::json verifyJson(const VerifyReport& r) {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& t : r.tables) {
+        nlohmann::json j = {{"schema", t.id.schema},
+                            {"name", t.id.name},
+                            {"verdict", verdictName(t.verdict)},
+                            {"baseline_rows", t.baselineRows},
+                            {"rows", t.rows ? nlohmann::json(*t.rows) : nlohmann::json(nullptr)},
+                            {"delta", t.rows ? nlohmann::json(static_cast<int64_t>(*t.rows) - static_cast<int64_t>(t.baselineRows))
+                                             : nlohmann::json(nullptr)},
+                            {"content", t.content},
+                            {"baseline_fingerprint", t.baselineFingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.baselineFingerprint)},
+                            {"fingerprint", t.fingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.fingerprint)},
+                            {"reason", t.reason},
+                            {"seconds", t.seconds}};
+        tables.push_back(j);
+    }
+    nlohmann::json seqs = nlohmann::json::array();
+    for (const auto& s : r.sequences)
+        seqs.push_back({{"schema", s.id.schema}, {"name", s.id.name}, {"verdict", verdictName(s.verdict)},
+                        {"baseline_last_value", s.baselineValue},
+                        {"last_value", s.value ? nlohmann::json(*s.value) : nlohmann::json(nullptr)}, {"reason", s.reason}});
+    nlohmann::json added = nlohmann::json::array();
+    for (const auto& t : r.newTables) added.push_back({{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.rows}});
+    int code = r.exitCode();
+    nlohmann::json j = {
+        {"report", "pgproof-verify"},
+        {"report_version", 1},
+        {"verdict", code == 0 ? "proven" : code == 1 ? "failed" : "incomplete"},
+        {"exit_code", code},
+        {"mode", modeName(r.mode)},
+        {"counts_only", r.countsOnly},
+        {"baseline", {{"path", r.baseline->path.string()}, {"kind", r.baseline->kind}, {"created", r.baseline->created},
+                      {"source", r.baseline->source}}},
+        {"database", r.database},
+        {"summary", {{"tables", r.tables.size()}, {"failed", r.count(Verdict::Failed)}, {"errors", r.count(Verdict::Error)},
+                     {"new_tables", r.newTables.size()}, {"sequences", r.sequences.size()}}},
+        {"tables", tables},
+        {"sequences", seqs},
+        {"new_tables", added},
+        {"seconds", r.seconds},
+    };
+    return j;
+}
+
+std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
+    std::vector<JUnitCase> cases;
+    for (const auto& t : r.tables) {
+        JUnitCase c{"pgproof.verify.tables", t.id.display(), t.verdict == Verdict::Failed, t.verdict == Verdict::Error,
+                    t.reason, "", t.seconds};
+        if (c.failed || c.error)
+            c.details = fmt::format("baseline rows {}, current rows {}, baseline fingerprint {}, current fingerprint {}: {}",
+                                    t.baselineRows, t.rows ? std::to_string(*t.rows) : "-", shortFp(t.baselineFingerprint),
+                                    shortFp(t.fingerprint), t.reason);
+        cases.push_back(c);
+    }
+    for (const auto& s : r.sequences)
+        cases.push_back({"pgproof.verify.sequences", s.id.display(), s.verdict == Verdict::Failed, false, s.reason, "", 0});
+    return cases;
+}
+
+}  // namespace pgproof
