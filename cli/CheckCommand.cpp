@@ -30,6 +30,8 @@ int runCheck(const std::vector<std::string>& args) {
     setUpLogging(flags);
     checkJobs(jobs);
 
+    // With --json -, stdout carries the report alone; the human summary moves to stderr.
+    std::ostream& human = flags.json == "-" ? std::cerr : std::cout;
     nlohmann::json json = {{"report", "pgproof-check"}, {"report_version", 1}, {"archive", file}};
     std::vector<JUnitCase> cases;
     auto finish = [&](bool ok, double secs) {
@@ -45,7 +47,7 @@ int runCheck(const std::vector<std::string>& args) {
         json["problems"] = {e.what()};
         cases.push_back({"pgproof.check", "archive", true, false, e.what(), "", 0});
         finish(false, 0);
-        std::cout << "FAILED: " << e.what() << "\n";
+        human << "FAILED: " << e.what() << "\n";
         return static_cast<int>(ExitCode::ProofFailed);
     }
     CheckReport report = checkArchive(*reader, jobs);
@@ -75,15 +77,15 @@ int runCheck(const std::vector<std::string>& args) {
     finish(report.ok(), report.seconds);
 
     if (!flags.quiet || !report.ok()) {
-        if (!flags.quiet) std::cout << renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
-        for (const auto& p : report.problems) std::cout << "DAMAGED: " << p << "\n";
+        if (!flags.quiet) human << renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
+        for (const auto& p : report.problems) human << "DAMAGED: " << p << "\n";
         if (report.ok())
-            std::cout << fmt::format("PROVEN: {} is intact: {} tables, {} rows, {} frames, {} checked in {:.2f} s\n", file,
-                                     m.tables.size(), withThousands(m.totalRows()), report.frames,
-                                     humanBytes(report.rawBytes), report.seconds);
+            human << fmt::format("PROVEN: {} is intact: {} tables, {} rows, {} frames, {} checked in {:.2f} s\n", file,
+                                 m.tables.size(), withThousands(m.totalRows()), report.frames,
+                                 humanBytes(report.rawBytes), report.seconds);
         else
-            std::cout << fmt::format("FAILED: {} is damaged: {} problem(s); do not rely on this archive\n", file,
-                                     report.failures());
+            human << fmt::format("FAILED: {} is damaged: {} problem(s); do not rely on this archive\n", file,
+                                 report.failures());
     }
     return static_cast<int>(report.ok() ? ExitCode::Proven : ExitCode::ProofFailed);
 }

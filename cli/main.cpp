@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
         {"inspect", cli::runInspect},
         {"snapshot", cli::runSnapshot},
         {"verify", cli::runVerify},
+        {"restore", cli::runRestore},
+        {"drill", cli::runDrill},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";

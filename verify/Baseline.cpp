@@ -9,6 +9,18 @@
 
 namespace pgproof {
 
+Baseline Baseline::fromManifest(const std::filesystem::path& path, const Manifest& m) {
+    Baseline b;
+    b.kind = "archive";
+    b.path = path;
+    b.created = m.created;
+    b.source = m.source;
+    b.tables = m.tables;
+    b.sequences = m.sequences;
+    b.plan = m.plan;
+    return b;
+}
+
 Baseline Baseline::load(const std::filesystem::path& path) {
     const std::string p = path.string();
     std::ifstream in(path, std::ios::binary);
@@ -19,14 +31,7 @@ Baseline Baseline::load(const std::filesystem::path& path) {
     b.path = path;
     if (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic) {
         ArchiveReader reader(path);
-        const Manifest& m = reader.manifest();
-        b.kind = "archive";
-        b.created = m.created;
-        b.source = m.source;
-        b.tables = m.tables;
-        b.sequences = m.sequences;
-        b.plan = m.plan;
-        return b;
+        return fromManifest(path, reader.manifest());
     }
     in.clear();
     in.seekg(0);

@@ -23,6 +23,7 @@ struct Baseline {
 
     // Throws BadInputError if the file is neither (naming it), ProofFailedError for a damaged archive.
     static Baseline load(const std::filesystem::path& path);
+    static Baseline fromManifest(const std::filesystem::path& path, const Manifest& manifest);
 };
 
 }  // namespace pgproof

@@ -1,0 +1,62 @@
+// pgproof drill: timed restore drill into a scratch database, with a report.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "CommandLine.hpp"
+#include "RestoreDrill.hpp"
+
+namespace pgproof::cli {
+
+int runDrill(const std::vector<std::string>& args) {
+    CommonFlags flags;
+    std::string file, server, report;
+    bool keep = false;
+    int jobs = defaultJobs();
+    po::options_description desc("Options");
+    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
+        "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: number of cores)")(
+        "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
+        "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE");
+    addCommonFlags(desc, flags, true);
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    auto vm = parseOptions("drill", "pgproof drill FILE [--server URL] [--jobs N] [--keep] [--report FILE] [--json FILE|-] [--junit FILE]",
+                           "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
+                           "verification, times every step (the real recovery time) and writes a report.",
+                           desc, pos, args);
+    if (!vm) return 0;
+    setUpLogging(flags);
+    DrillOptions o;
+    o.archive = file;
+    if (vm->count("server")) o.server = server;
+    o.jobs = checkJobs(jobs);
+    o.keep = keep;
+    o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    DrillResult r = runDrill(o);
+    std::string md = renderDrillMarkdown(r);
+    if (!report.empty()) writeReportFile(report, md);
+    if (!flags.json.empty()) writeReportFile(flags.json, drillJson(r).dump(2));
+    if (!flags.junit.empty()) writeReportFile(flags.junit, renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
+    if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
+        if (r.restore) {
+            const auto& t = r.restore->timings;
+            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s, schema {:.2f} s, rows {:.2f} s, indexes {:.2f} s, "
+                                     "verify {:.2f} s; recovery time {:.2f} s\n",
+                                     file, r.verdict == "proven" ? "PASSED" : "FAILED", r.restore->tables, withThousands(r.restore->rows),
+                                     r.checkSeconds, t.archiveCheck + t.preData, t.data, t.postData, t.verify, t.total);
+        } else {
+            std::cout << fmt::format("drill {}: FAILED\n", file);
+        }
+        if (!r.problem.empty()) std::cout << "problem: " << r.problem << "\n";
+        std::cout << "scratch database " << (r.scratchDatabase.empty() ? "-" : r.scratchDatabase) << ": "
+                  << (r.kept ? "kept (--keep)" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT DROPPED")
+                  << "\n";
+        if (!report.empty()) std::cout << "report: " << report << "\n";
+    }
+    return r.exitCode;
+}
+
+}  // namespace pgproof::cli

@@ -1,0 +1,84 @@
+// pgproof restore: parallel restore into an empty database, then proof.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "CommandLine.hpp"
+#include "Errors.hpp"
+#include "ParallelRestore.hpp"
+#include "VerifyReportWriter.hpp"
+
+namespace pgproof::cli {
+
+int runRestore(const std::vector<std::string>& args) {
+    CommonFlags flags;
+    std::string file, db, swapInto;
+    bool noVerify = false;
+    int jobs = defaultJobs();
+    po::options_description desc("Options");
+    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
+        "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: number of cores)")(
+        "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
+        "swap-into", po::value(&swapInto)->value_name("NAME"),
+        "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
+    addCommonFlags(desc, flags, true);
+    po::positional_options_description pos;
+    pos.add("file", 1);
+    auto vm = parseOptions("restore", "pgproof restore FILE --db URL [--jobs N] [--no-verify] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+                           "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
+                           "the way), sequences and large objects, then indexes and keys in parallel, and finally proves every\n"
+                           "table equal to the manifest (as verify --mode exact). A non-empty target is refused, unchanged.",
+                           desc, pos, args);
+    if (!vm) return 0;
+    setUpLogging(flags);
+    RestoreOptions o;
+    o.archive = file;
+    o.target = ConnectionTarget(db);
+    o.jobs = checkJobs(jobs);
+    o.verify = !noVerify;
+    if (vm->count("swap-into")) {
+        if (swapInto.empty()) throw BadInputError("--swap-into needs a database name");
+        if (noVerify) throw BadInputError("--swap-into needs the verification: a database is only swapped in once proven; drop --no-verify");
+        o.swapInto = swapInto;
+    }
+    o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    RestoreResult r;
+    try {
+        r = runRestore(o);
+    } catch (const IncompleteError& e) {
+        throw IncompleteError(std::string(e.what()) + "; the target database is incomplete: drop it, do not use it");
+    } catch (const ProofFailedError& e) {
+        throw ProofFailedError(std::string(e.what()) + "; the restore was stopped and the target database is incomplete: drop it");
+    }
+    const auto& t = r.timings;
+    if (r.verification) {
+        if (!flags.json.empty()) {
+            auto j = verifyJson(*r.verification);
+            j["report"] = "pgproof-restore";
+            j["restored_database"] = r.database;
+            j["timings"] = {{"archive_check", t.archiveCheck}, {"pre_data", t.preData}, {"data", t.data},
+                            {"post_data", t.postData},         {"verify", t.verify},    {"total", t.total}};
+            if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0}};
+            writeReportFile(flags.json, j.dump(2));
+        }
+        if (!flags.junit.empty())
+            writeReportFile(flags.junit, renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
+        if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << renderVerifyText(*r.verification, flags.verbose);
+    }
+    if (flags.json != "-" && !flags.quiet) {
+        std::cout << fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s (schema {:.2f}, rows {:.2f}, indexes and "
+                                 "constraints {:.2f}, verify {:.2f})\n",
+                                 file, r.database, r.tables, withThousands(r.rows), t.total, t.archiveCheck + t.preData, t.data,
+                                 t.postData, t.verify);
+        if (!r.verification) std::cout << "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
+        if (o.swapInto && r.exitCode() == 0)
+            std::cout << "swapped: database " << *o.swapInto << " is now the restored one"
+                      << (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) << "\n";
+        if (o.swapInto && r.exitCode() != 0) std::cout << "NOT swapped: the restored database did not prove equal to the backup\n";
+    }
+    return r.exitCode();
+}
+
+}  // namespace pgproof::cli

@@ -1,0 +1,367 @@
+#include "ParallelRestore.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "ArchiveReader.hpp"
+#include "DumpScript.hpp"
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+#include "PgConnection.hpp"
+#include "SqlIdentifier.hpp"
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+int RestoreResult::exitCode() const { return verification ? verification->exitCode() : 0; }
+
+std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit) {
+    auto r = conn.exec(
+        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+        "AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_' "
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2 LIMIT " + std::to_string(limit),
+        "checking that the target database is empty");
+    std::vector<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.push_back(QualifiedName{r.value(i, 0), r.value(i, 1)}.display());
+    return out;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Remembers the first failure of parallel workers and tells the others to stop.
+class FirstFailure {
+public:
+    void record(std::exception_ptr e) {
+        std::lock_guard lock(mutex_);
+        if (!error_) error_ = e;
+        stop_ = true;
+    }
+    bool stopped() const { return stop_.load() || interrupted(); }
+    void rethrow() {
+        throwIfInterrupted("restoring");
+        if (error_) std::rethrow_exception(error_);
+    }
+
+private:
+    std::mutex mutex_;
+    std::exception_ptr error_;
+    std::atomic<bool> stop_{false};
+};
+
+void runEntry(const PgConnection& conn, const ScriptEntry& e) {
+    if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
+    conn.exec(e.sql, "restoring " + e.label());
+}
+
+std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& target, int n, const std::string& preamble) {
+    std::vector<std::unique_ptr<PgConnection>> out;
+    for (int i = 0; i < n; ++i) {
+        auto c = std::make_unique<PgConnection>(PgConnection::connect(target, "pgproof restore"));
+        c->exec(preamble, "setting up a restore connection");
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+// Rows of one table, or a stretch of a big table's frames, fed to one COPY.
+struct CopyItem {
+    size_t table;
+    size_t firstFrame, endFrame;
+    uint64_t rawBytes;
+};
+
+struct TableProgress {
+    std::mutex mutex;
+    TableFingerprint rows;
+};
+
+void copyItem(const PgConnection& conn, const ArchiveReader& archive, const TableEntry& table, const SegmentEntry& seg,
+              const CopyItem& item, TableProgress& progress, const FirstFailure& failure) {
+    std::string copy = table.copyLine;
+    if (copy.empty()) copy = "COPY " + table.id().sql() + " FROM stdin;";
+    PgResult start(PQexec(conn.get(), copy.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN)
+        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + firstLine(PQresultErrorMessage(start.get())));
+    std::string raw;
+    TableFingerprint local;
+    auto abortCopy = [&](const std::string& why) {
+        PQputCopyEnd(conn.get(), why.c_str());
+        while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
+    };
+    for (size_t f = item.firstFrame; f < item.endFrame; ++f) {
+        if (failure.stopped()) {
+            abortCopy("restore stopped");
+            return;
+        }
+        const FrameEntry& frame = seg.frames[f];
+        std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
+                           table.id().display();
+        try {
+            ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
+            if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
+        } catch (...) {
+            abortCopy("damaged archive frame");
+            throw;
+        }
+        TableFingerprint part = fingerprintRows(raw);
+        if (part.rows != frame.rows) {
+            abortCopy("damaged archive frame");
+            throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
+                                   std::to_string(frame.rows));
+        }
+        local.add(part);
+        if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
+            throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    }
+    if (PQputCopyEnd(conn.get(), nullptr) != 1)
+        throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    PgResult end(PQgetResult(conn.get()));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + firstLine(PQresultErrorMessage(end.get())));
+    while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
+    std::lock_guard lock(progress.mutex);
+    progress.rows.add(local);
+}
+
+void restoreRows(const ArchiveReader& archive, std::vector<std::unique_ptr<PgConnection>>& workers) {
+    const Manifest& m = archive.manifest();
+    constexpr uint64_t kItemBytes = 64u << 20;  // big tables are split so all connections stay busy
+    std::vector<CopyItem> items;
+    std::vector<size_t> order(m.tables.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.tables[a].rawBytes > m.tables[b].rawBytes; });
+    for (size_t t : order) {
+        const auto& seg = m.segments[static_cast<size_t>(m.tables[t].segment)];
+        size_t f = 0;
+        while (f < seg.frames.size()) {
+            CopyItem item{t, f, f, 0};
+            while (item.endFrame < seg.frames.size() && (item.rawBytes == 0 || item.rawBytes + seg.frames[item.endFrame].raw <= kItemBytes))
+                item.rawBytes += seg.frames[item.endFrame++].raw;
+            f = item.endFrame;
+            items.push_back(item);
+        }
+    }
+    std::stable_sort(items.begin(), items.end(), [&](const CopyItem& a, const CopyItem& b) {
+        return m.tables[a.table].rawBytes > m.tables[b.table].rawBytes;
+    });
+    std::vector<TableProgress> progress(m.tables.size());
+    FirstFailure failure;
+    std::atomic<size_t> next{0};
+    std::vector<std::thread> threads;
+    for (auto& w : workers) {
+        threads.emplace_back([&, conn = w.get()] {
+            try {
+                while (!failure.stopped()) {
+                    size_t idx = next++;
+                    if (idx >= items.size()) return;
+                    const CopyItem& item = items[idx];
+                    const TableEntry& t = m.tables[item.table];
+                    copyItem(*conn, archive, t, m.segments[static_cast<size_t>(t.segment)], item, progress[item.table], failure);
+                }
+            } catch (...) {
+                failure.record(std::current_exception());
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    failure.rethrow();
+    for (size_t t = 0; t < m.tables.size(); ++t) {
+        const auto& got = progress[t].rows;
+        if (got.rows != m.tables[t].rows || got.hex() != m.tables[t].fingerprint)
+            throw ProofFailedError("the archive's rows of table " + m.tables[t].id().display() +
+                                   " do not match its manifest (rows " + std::to_string(got.rows) + " vs " +
+                                   std::to_string(m.tables[t].rows) + "): the archive is damaged");
+    }
+}
+
+// Runs entries on all workers at once, never two that lock the same table at the same time.
+void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<std::unique_ptr<PgConnection>>& workers) {
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<bool> taken(entries.size(), false);
+    std::multiset<std::string> busy;
+    size_t remaining = entries.size();
+    FirstFailure failure;
+    std::vector<std::vector<std::string>> locks;
+    for (const auto* e : entries) locks.push_back(lockedTables(*e));
+    std::vector<std::thread> threads;
+    for (auto& w : workers) {
+        threads.emplace_back([&, conn = w.get()] {
+            while (true) {
+                size_t pick = SIZE_MAX;
+                {
+                    std::unique_lock lock(mutex);
+                    changed.wait(lock, [&] {
+                        if (failure.stopped() || remaining == 0) return true;
+                        for (size_t i = 0; i < entries.size(); ++i) {
+                            if (taken[i]) continue;
+                            bool free = true;
+                            for (const auto& t : locks[i]) free = free && !busy.count(t);
+                            if (free) {
+                                pick = i;
+                                return true;
+                            }
+                        }
+                        return false;
+                    });
+                    if (pick == SIZE_MAX) {
+                        changed.notify_all();
+                        return;
+                    }
+                    taken[pick] = true;
+                    --remaining;
+                    for (const auto& t : locks[pick]) busy.insert(t);
+                }
+                try {
+                    runEntry(*conn, *entries[pick]);
+                } catch (...) {
+                    failure.record(std::current_exception());
+                }
+                {
+                    std::lock_guard lock(mutex);
+                    for (const auto& t : locks[pick]) busy.erase(busy.find(t));
+                }
+                changed.notify_all();
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    failure.rethrow();
+}
+
+std::string datedName(const std::string& base) {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
+    return base + "_before_restore_" + buf;
+}
+
+std::string swapDatabases(const RestoreOptions& o, const std::string& restored) {
+    const std::string& live = *o.swapInto;
+    PgConnection admin = PgConnection::connect(o.target.withDatabase("postgres"), "pgproof restore");
+    auto others = admin.execParams(
+        "SELECT datname, count(*) FROM pg_catalog.pg_stat_activity WHERE datname IN ($1, $2) "
+        "AND pid <> pg_catalog.pg_backend_pid() GROUP BY 1",
+        {restored, live}, "checking for other sessions");
+    if (others.rows() > 0)
+        throw IncompleteError("cannot swap: " + others.value(0, 1) + " other session(s) are connected to database " +
+                              others.value(0, 0) + "; stop the application (or terminate them) and swap by hand: ALTER DATABASE " +
+                              quoteIdent(live) + " RENAME TO ...; ALTER DATABASE " + quoteIdent(restored) + " RENAME TO " +
+                              quoteIdent(live));
+    bool liveExists = admin.execParams("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {live}).rows() > 0;
+    std::string kept = liveExists ? datedName(live) : "";
+    admin.exec("BEGIN", "swapping databases");
+    if (liveExists) admin.exec("ALTER DATABASE " + quoteIdent(live) + " RENAME TO " + quoteIdent(kept), "renaming " + live);
+    admin.exec("ALTER DATABASE " + quoteIdent(restored) + " RENAME TO " + quoteIdent(live), "renaming " + restored);
+    admin.exec("COMMIT", "swapping databases");
+    return kept;
+}
+
+}  // namespace
+
+RestoreResult runRestore(const RestoreOptions& o) {
+    auto t0 = Clock::now();
+    auto log = [&](const std::string& s) {
+        if (o.log) o.log(s);
+    };
+    RestoreResult result;
+
+    auto tCheck = Clock::now();
+    ArchiveReader archive(o.archive);
+    const Manifest& m = archive.manifest();
+    DumpScript script = DumpScript::fromArchive(archive);
+    result.timings.archiveCheck = since(tCheck);
+
+    PgConnection leader = PgConnection::connect(o.target, "pgproof restore");
+    result.database = leader.database();
+    if (o.swapInto && *o.swapInto == result.database)
+        throw BadInputError("--swap-into names the restore target itself (" + result.database +
+                            "); restore into a new database and swap it into " + result.database);
+    auto existing = existingUserTables(leader);
+    if (!existing.empty()) {
+        std::string list;
+        for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
+        throw BadInputError("target database " + result.database + " is not empty (it holds " + list +
+                            "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
+                            " --swap-into " + result.database + ") or use pgproof drill");
+    }
+    leader.exec(script.preamble, "setting up the restore connection");
+
+    auto tPre = Clock::now();
+    log("restoring schema (pre-data)");
+    for (const auto& e : script.entries) {
+        throwIfInterrupted("restoring the schema");
+        if (e.section == ScriptEntry::Section::PreData) runEntry(leader, e);
+    }
+    result.timings.preData = since(tPre);
+
+    auto tData = Clock::now();
+    log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections");
+    auto workers = openWorkers(o.target, o.jobs, script.preamble);
+    restoreRows(archive, workers);
+    for (const auto& e : script.entries) {
+        throwIfInterrupted("restoring sequences and large objects");
+        if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") runEntry(leader, e);
+    }
+    result.timings.data = since(tData);
+
+    auto tPost = Clock::now();
+    log("building indexes and constraints (post-data)");
+    std::vector<const ScriptEntry*> keys, foreignKeys;
+    for (const auto& e : script.entries) {
+        if (e.section != ScriptEntry::Section::PostData) continue;
+        if (e.type == "INDEX" || e.type == "CONSTRAINT") keys.push_back(&e);
+        else if (e.type == "FK CONSTRAINT") foreignKeys.push_back(&e);
+    }
+    runInParallel(keys, workers);
+    runInParallel(foreignKeys, workers);
+    for (const auto& e : script.entries) {
+        throwIfInterrupted("restoring post-data");
+        if (e.section == ScriptEntry::Section::PostData && e.type != "INDEX" && e.type != "CONSTRAINT" && e.type != "FK CONSTRAINT")
+            runEntry(leader, e);
+    }
+    result.timings.postData = since(tPost);
+    workers.clear();
+    result.tables = m.tables.size();
+    result.rows = m.totalRows();
+    result.rawBytes = m.totalRawBytes();
+
+    if (o.verify) {
+        auto tVerify = Clock::now();
+        log("verifying every table against the manifest (exact)");
+        result.baseline = std::make_shared<const Baseline>(Baseline::fromManifest(o.archive, m));
+        VerifyOptions vo;
+        vo.db = o.target.conninfo();
+        vo.jobs = o.jobs;
+        vo.mode = VerifyMode::Exact;
+        result.verification = runVerification(*result.baseline, vo);
+        result.timings.verify = since(tVerify);
+    }
+    if (o.swapInto) {
+        if (!result.verification)
+            throw BadInputError("--swap-into needs the verification: drop --no-verify");
+        if (result.verification->exitCode() == 0) {
+            result.keptOldDatabase = swapDatabases(o, result.database);
+            log("swapped: " + result.database + " is now " + *o.swapInto +
+                (result.keptOldDatabase.empty() ? "" : "; the old one is kept as " + result.keptOldDatabase));
+        }
+    }
+    result.timings.total = since(t0);
+    return result;
+}
+
+}  // namespace pgproof

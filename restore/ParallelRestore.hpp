@@ -1,0 +1,58 @@
+#pragma once
+// `pgproof restore`: an archive into an empty database, in parallel, then proof.
+//   pre-data in order on one connection;
+//   table rows on N connections, largest first, big tables split by frame ranges
+//     (frames are decompressed, checksum-verified and re-fingerprinted on the way);
+//   sequences and large objects;
+//   post-data: indexes and keys of different tables at once, then foreign keys
+//     (never two statements locking the same table at once), then the rest in order;
+//   finally `verify --mode exact` against the manifest.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ConnectionTarget.hpp"
+#include "PgConnection.hpp"
+#include "Verification.hpp"
+
+namespace pgproof {
+
+struct RestoreOptions {
+    std::string archive;
+    ConnectionTarget target{""};
+    int jobs = 2;
+    bool verify = true;
+    std::optional<std::string> swapInto;  // rename the restored database to this name once proven
+    std::function<void(const std::string&)> log;  // progress lines for people
+};
+
+struct RestoreTimings {
+    double archiveCheck = 0;  // trailer, manifest, SQL frames
+    double preData = 0;
+    double data = 0;
+    double postData = 0;      // indexes, constraints, triggers
+    double verify = 0;
+    double total = 0;
+};
+
+struct RestoreResult {
+    std::string database;
+    RestoreTimings timings;
+    size_t tables = 0;
+    uint64_t rows = 0;
+    uint64_t rawBytes = 0;
+    std::shared_ptr<const Baseline> baseline;  // the manifest's tables; the report points into it
+    std::optional<VerifyReport> verification;  // absent with --no-verify
+    std::string keptOldDatabase;              // with --swap-into: the old database's new name
+    int exitCode() const;
+};
+
+// Throws BadInputError for a non-empty target (changing nothing), ProofFailedError for a damaged
+// archive (naming the table), IncompleteError for failures of the server, connection or a signal.
+RestoreResult runRestore(const RestoreOptions& options);
+
+// The names of user tables already in a database (empty if none).
+std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit = 5);
+
+}  // namespace pgproof

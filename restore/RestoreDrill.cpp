@@ -1,0 +1,205 @@
+#include "RestoreDrill.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+
+#include "ArchiveChecker.hpp"
+#include "Errors.hpp"
+#include "SqlIdentifier.hpp"
+#include "VerifyReportWriter.hpp"
+
+namespace pgproof {
+
+namespace {
+
+double ageSeconds(const std::string& created) {
+    std::tm tm{};
+    if (!strptime(created.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
+    return std::difftime(std::time(nullptr), timegm(&tm));
+}
+
+std::string scratchName() {
+    std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
+    return fmt::format("pgproof_drill_{}_{}", buf, ::getpid());
+}
+
+std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
+
+}  // namespace
+
+DrillResult runDrill(const DrillOptions& o) {
+    auto log = [&](const std::string& s) {
+        if (o.log) o.log(s);
+    };
+    DrillResult r;
+    r.archive = o.archive;
+    ArchiveReader reader(o.archive);  // BadInputError / ProofFailedError before anything is created
+    r.archiveBytes = reader.fileSize();
+    r.archiveCreated = reader.manifest().created;
+    r.archiveAgeSeconds = ageSeconds(r.archiveCreated);
+    r.source = reader.manifest().source;
+
+    ConnectionTarget server = ConnectionTarget::resolve(o.server);
+    ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
+    PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
+    r.server = admin.describe();
+
+    auto t = std::chrono::steady_clock::now();
+    log("checking the archive (every frame, every table)");
+    CheckReport check = checkArchive(reader, o.jobs);
+    r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    if (!check.ok()) {
+        for (const auto& p : check.problems) r.checkProblems.push_back(p);
+        for (const auto& tc : check.tables)
+            for (const auto& p : tc.problems) r.checkProblems.push_back(tc.table->id().display() + ": " + p);
+        r.exitCode = 1;
+        r.verdict = "failed";
+        r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
+        return r;
+    }
+
+    r.scratchDatabase = scratchName();
+    log("creating scratch database " + r.scratchDatabase);
+    admin.exec("CREATE DATABASE " + quoteIdent(r.scratchDatabase) + " TEMPLATE template0", "creating the scratch database");
+    try {
+        RestoreOptions ro;
+        ro.archive = o.archive;
+        ro.target = server.withDatabase(r.scratchDatabase);
+        ro.jobs = o.jobs;
+        ro.verify = true;
+        ro.log = o.log;
+        r.restore = runRestore(ro);
+        r.exitCode = r.restore->exitCode();
+        if (r.exitCode != 0) r.problem = "the restored database does not match the backup";
+    } catch (const PgproofError& e) {
+        r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
+        r.problem = e.what();
+    } catch (const std::exception& e) {
+        r.exitCode = 3;
+        r.problem = e.what();
+    }
+    r.verdict = verdictFor(r.exitCode);
+    if (o.keep) {
+        r.kept = true;
+        log("keeping scratch database " + r.scratchDatabase);
+    } else {
+        try {
+            admin.exec("DROP DATABASE IF EXISTS " + quoteIdent(r.scratchDatabase) + " WITH (FORCE)", "dropping the scratch database");
+            r.dropped = true;
+        } catch (const std::exception& e) {
+            r.problem += (r.problem.empty() ? "" : "; ") + std::string("the scratch database could not be dropped: ") + e.what();
+            if (r.exitCode == 0) r.exitCode = 3;
+            r.verdict = verdictFor(r.exitCode);
+        }
+    }
+    return r;
+}
+
+namespace {
+std::string age(double s) {
+    if (s < 0) return "unknown";
+    if (s < 7200) return fmt::format("{:.0f} min", s / 60);
+    if (s < 172800) return fmt::format("{:.1f} h", s / 3600);
+    return fmt::format("{:.1f} days", s / 86400);
+}
+}  // namespace
+
+std::string renderDrillMarkdown(const DrillResult& r) {
+    std::string out = fmt::format("# Restore drill: {}\n\n", r.verdict == "proven" ? "PASSED" : "FAILED");
+    std::time_t now = std::time(nullptr);
+    char when[32];
+    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+    out += fmt::format("- **Verdict:** {} (exit code {})\n", r.verdict, r.exitCode);
+    if (!r.problem.empty()) out += fmt::format("- **Problem:** {}\n", r.problem);
+    out += fmt::format("- **Drill run:** {}\n", when);
+    out += fmt::format("- **Archive:** `{}`, {}, created {} ({} old)\n", r.archive, humanBytes(r.archiveBytes), r.archiveCreated,
+                       age(r.archiveAgeSeconds));
+    if (r.source.contains("database"))
+        out += fmt::format("- **Backed up from:** database {} on {}:{} (PostgreSQL {})\n", r.source.value("database", "?"),
+                           r.source.value("host", "?"), r.source.value("port", "?"), r.source.value("server_version", "?"));
+    out += fmt::format("- **Restored on:** {}, scratch database `{}` ({})\n\n", r.server,
+                       r.scratchDatabase.empty() ? "-" : r.scratchDatabase,
+                       r.kept ? "kept" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT dropped");
+    out += "## Timings\n\n| step | seconds |\n|---|---:|\n";
+    out += fmt::format("| archive check (every frame and table) | {:.2f} |\n", r.checkSeconds);
+    if (r.restore) {
+        const auto& t = r.restore->timings;
+        out += fmt::format("| schema (pre-data) | {:.2f} |\n", t.archiveCheck + t.preData);
+        out += fmt::format("| rows, sequences, large objects | {:.2f} |\n", t.data);
+        out += fmt::format("| indexes, constraints, triggers | {:.2f} |\n", t.postData);
+        out += fmt::format("| verification (exact) | {:.2f} |\n", t.verify);
+        out += fmt::format("| **recovery time (restore + verify)** | **{:.2f}** |\n", t.total);
+        out += fmt::format("| **drill total (check + recovery)** | **{:.2f}** |\n\n", r.checkSeconds + t.total);
+        out += fmt::format("Restored {} tables, {} rows, {} of SQL.\n\n", r.restore->tables, withThousands(r.restore->rows),
+                           humanBytes(r.restore->rawBytes));
+        if (r.restore->verification) {
+            out += "## Tables\n\n```\n" + renderVerifyText(*r.restore->verification, true) + "```\n";
+        }
+    } else {
+        out += "\n";
+    }
+    if (!r.checkProblems.empty()) {
+        out += "## Archive damage\n\n";
+        for (const auto& p : r.checkProblems) out += "- " + p + "\n";
+    }
+    return out;
+}
+
+nlohmann::json drillJson(const DrillResult& r) {
+    nlohmann::json j = {
+        {"report", "pgproof-drill"},
+        {"report_version", 1},
+        {"verdict", r.verdict},
+        {"exit_code", r.exitCode},
+        {"problem", r.problem},
+        {"archive", {{"path", r.archive}, {"size", r.archiveBytes}, {"created", r.archiveCreated}, {"age_seconds", r.archiveAgeSeconds},
+                     {"source", r.source}}},
+        {"server", r.server},
+        {"scratch_database", r.scratchDatabase},
+        {"kept", r.kept},
+        {"dropped", r.dropped},
+        {"archive_problems", r.checkProblems},
+    };
+    nlohmann::json timings = {{"archive_check", r.checkSeconds}};
+    if (r.restore) {
+        const auto& t = r.restore->timings;
+        timings["schema"] = t.archiveCheck + t.preData;
+        timings["data"] = t.data;
+        timings["post_data"] = t.postData;
+        timings["verify"] = t.verify;
+        timings["recovery_total"] = t.total;
+        timings["drill_total"] = r.checkSeconds + t.total;
+        j["tables_restored"] = r.restore->tables;
+        j["rows_restored"] = r.restore->rows;
+        if (r.restore->verification) j["verification"] = verifyJson(*r.restore->verification);
+    }
+    j["timings"] = timings;
+    return j;
+}
+
+std::vector<JUnitCase> drillJUnitCases(const DrillResult& r) {
+    std::vector<JUnitCase> cases;
+    cases.push_back({"pgproof.drill", "archive check", !r.checkProblems.empty(), false,
+                     r.checkProblems.empty() ? "" : r.checkProblems.front(), "", r.checkSeconds});
+    if (r.restore && r.restore->verification) {
+        for (auto c : verifyJUnitCases(*r.restore->verification)) {
+            c.classname = "pgproof.drill.tables";
+            cases.push_back(c);
+        }
+    } else if (r.checkProblems.empty()) {
+        cases.push_back({"pgproof.drill", "restore", false, true, r.problem, "", 0});
+    }
+    cases.push_back({"pgproof.drill", "scratch database removed", !r.kept && !r.dropped && !r.scratchDatabase.empty(), false,
+                     (!r.kept && !r.dropped && !r.scratchDatabase.empty()) ? "scratch database " + r.scratchDatabase + " was not dropped" : "",
+                     "", 0});
+    return cases;
+}
+
+}  // namespace pgproof

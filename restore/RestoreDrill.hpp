@@ -1,0 +1,49 @@
+#pragma once
+// `pgproof drill`: the quarterly restore drill. Proves the archive intact, restores it into a
+// uniquely named scratch database with verification, records the timings (the real recovery
+// time), and drops the scratch database unless asked to keep it, whether the drill passed or not.
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "ParallelRestore.hpp"
+#include "ReportOutput.hpp"
+
+namespace pgproof {
+
+struct DrillOptions {
+    std::string archive;
+    std::optional<std::string> server;  // conninfo/URI of the server (any database on it)
+    int jobs = 2;
+    bool keep = false;
+    std::function<void(const std::string&)> log;
+};
+
+struct DrillResult {
+    std::string archive;
+    uint64_t archiveBytes = 0;
+    std::string archiveCreated;
+    double archiveAgeSeconds = -1;
+    nlohmann::json source;
+    std::string server;          // host/port description, no password
+    std::string scratchDatabase;
+    bool kept = false;
+    bool dropped = false;
+    double checkSeconds = 0;
+    std::optional<RestoreResult> restore;
+    std::string verdict;         // "proven", "failed", "incomplete"
+    int exitCode = 0;
+    std::string problem;         // why it failed or could not complete
+    std::vector<std::string> checkProblems;
+};
+
+// Never throws for a failed drill: the failure is in the result (the report is always written).
+// Throws BadInputError only for bad input found before anything was created.
+DrillResult runDrill(const DrillOptions& options);
+
+std::string renderDrillMarkdown(const DrillResult& r);
+nlohmann::json drillJson(const DrillResult& r);
+std::vector<JUnitCase> drillJUnitCases(const DrillResult& r);
+
+}  // namespace pgproof
