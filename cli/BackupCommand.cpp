@@ -7,6 +7,7 @@
 
 #include "Backup.hpp"
 #include "CommandLine.hpp"
+#include "PlanEvaluator.hpp"
 #include "Errors.hpp"
 #include "ReportOutput.hpp"
 
@@ -51,7 +52,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     }
     BackupOptions o;
     CommonFlags flags;
-    std::string output, db;
+    std::string output, db, plan;
     int jobs = defaultJobs();
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(),
@@ -59,9 +60,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
-        "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump");
+        "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
+        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest");
     addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]",
+    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
                            "Arguments after -- go to pg_dump (e.g. -- -n app --no-owner).",
@@ -75,6 +77,11 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     o.jobs = checkJobs(jobs);
     if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
     o.pgDumpArgs = pgDumpArgs;
+    if (vm->count("plan")) {
+        if (o.fromStdin) throw BadInputError("--plan needs the database (its filtered counts are read at the backup's snapshot); it does not work with --from-stdin");
+        auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
+        o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
+    }
     ProgressLine progress(::isatty(STDERR_FILENO) && !flags.quiet);
     o.progress = [&](const BackupProgress& p) { progress.update(p); };
 

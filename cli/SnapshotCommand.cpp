@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "CommandLine.hpp"
+#include "PlanEvaluator.hpp"
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
@@ -12,16 +13,17 @@ namespace pgproof::cli {
 
 int runSnapshot(const std::vector<std::string>& args) {
     CommonFlags flags;
-    std::string output, db;
+    std::string output, db, plan;
     int jobs = defaultJobs();
     LiveSnapshotOptions o;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(), "snapshot file to write (JSON), or - for stdout")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
-        "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)");
+        "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
+        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too");
     addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only]",
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
                            "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
                            desc, po::positional_options_description(), args);
@@ -29,6 +31,10 @@ int runSnapshot(const std::vector<std::string>& args) {
     setUpLogging(flags);
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
+    if (vm->count("plan")) {
+        auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
+        o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
+    }
     auto r = takeLiveSnapshot(o);
     writeReportFile(output, r.document.dump(2));
     uint64_t rows = 0;

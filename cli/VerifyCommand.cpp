@@ -19,10 +19,12 @@ int runVerify(const std::vector<std::string>& args) {
         "mode", po::value(&mode)->value_name("exact|no-loss"),
         "exact (default): rows and fingerprints equal; no-loss: no table lost rows, content changes reported")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
-        "counts-only", po::bool_switch(&o.countsOnly), "compare exact row counts only (fast), no fingerprints");
+        "counts-only", po::bool_switch(&o.countsOnly), "compare exact row counts only (fast), no fingerprints")(
+        "plan", po::value(&plan)->value_name("FILE"),
+        "migration plan (YAML): expected columns/constraints/indexes/enums, backfills, orphans, unique, counts, changes, checks");
     addCommonFlags(desc, flags, true);
     auto vm = parseOptions("verify",
-                           "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--jobs N] [--counts-only] "
+                           "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N] [--counts-only] "
                            "[--json FILE|-] [--junit FILE]",
                            "Recomputes every baseline table's row count and fingerprint on the live database (N connections,\n"
                            "one snapshot), reading exactly the baseline's columns, and proves nothing was lost.\n"
@@ -35,6 +37,7 @@ int runVerify(const std::vector<std::string>& args) {
     else throw BadInputError("--mode must be exact or no-loss, got '" + mode + "'");
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
+    if (vm->count("plan")) o.plan = MigrationPlan::load(plan);
     Baseline baseline = Baseline::load(baselinePath);
     VerifyReport report = runVerification(baseline, o);
     if (!flags.json.empty()) writeReportFile(flags.json, verifyJson(report).dump(2));

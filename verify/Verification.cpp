@@ -1,12 +1,14 @@
 #include "Verification.hpp"
 
 #include <chrono>
+#include <future>
 #include <map>
 
 #include "Errors.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
 #include "LiveSnapshot.hpp"
+#include "PlanEvaluator.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
 
@@ -27,6 +29,7 @@ size_t VerifyReport::count(Verdict v) const {
     size_t n = 0;
     for (const auto& t : tables) n += t.verdict == v;
     for (const auto& s : sequences) n += s.verdict == v;
+    for (const auto& p : planItems) n += p.verdict == v;
     return n;
 }
 
@@ -94,18 +97,32 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         inBaseline[v.id] = true;
         auto it = liveById.find(v.id);
         if (it == liveById.end()) {
-            v.verdict = Verdict::Failed;
-            v.reason = "table is missing (data loss: " + withThousands(bt.rows) + " rows in the baseline)";
+            if (o.plan && o.plan->declaresDroppedTable(v.id)) {
+                v.reason = "dropped, as the plan declares (" + withThousands(bt.rows) + " rows in the baseline)";
+            } else {
+                v.verdict = Verdict::Failed;
+                v.reason = "table is missing (data loss: " + withThousands(bt.rows) + " rows in the baseline)";
+            }
             report.tables.push_back(v);
             continue;
         }
-        std::vector<std::string> missing;
+        std::vector<std::string> missing, declaredDropped, declaredChanged;
         for (const auto& c : bt.columns) {
             bool found = false;
             for (const auto& lc : it->second->columns) found = found || lc.name == c;
-            if (!found) missing.push_back(c);
+            if (!found && o.plan && o.plan->declaresDroppedColumn(v.id, c)) declaredDropped.push_back(c);
+            else if (!found) missing.push_back(c);
+            else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
         }
         LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints};
+        if (!declaredDropped.empty() || !declaredChanged.empty()) {
+            // The baseline fingerprint covers these columns: content cannot be compared, rows still are.
+            req.countOnly = true;
+            std::string cols;
+            for (const auto& c : declaredDropped) cols += (cols.empty() ? "" : ", ") + c + " dropped";
+            for (const auto& c : declaredChanged) cols += (cols.empty() ? "" : ", ") + c + " changed";
+            v.reason = "content not compared: " + cols + " as the plan declares";
+        }
         if (!missing.empty()) {
             v.verdict = Verdict::Failed;
             v.reason = "column";
@@ -126,7 +143,19 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         report.newTables.push_back({t.id, 0});
     }
 
-    auto results = fingerprintLiveTables(session, requests);
+    // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
+    auto reading = std::async(std::launch::async, [&] { return fingerprintLiveTables(session, requests); });
+    std::exception_ptr planError;
+    if (o.plan) {
+        report.plan = o.plan;
+        try {
+            report.planItems = evaluatePlan(*o.plan, session.leader(), baseline.plan);
+        } catch (...) {
+            planError = std::current_exception();
+        }
+    }
+    auto results = reading.get();
+    if (planError) std::rethrow_exception(planError);
     size_t newIdx = 0;
     for (size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
@@ -144,12 +173,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             continue;
         }
         if (r.fingerprinted) v.fingerprint = r.fingerprint.hex();
-        std::string columnFailure = v.verdict == Verdict::Failed ? v.reason : "";
+        std::string earlier = v.reason;
         judgeRows(v, o.mode, r.fingerprint.rows, r.fingerprinted);
-        if (!columnFailure.empty()) {
-            v.verdict = Verdict::Failed;
-            v.reason = columnFailure + (v.reason.empty() || v.reason == columnFailure ? "" : "; " + v.reason);
-        }
+        if (!earlier.empty() && v.reason != earlier)
+            v.reason = earlier + (v.reason.empty() ? "" : "; " + v.reason);
     }
 
     auto liveSeqs = readLiveSequences(session.leader());

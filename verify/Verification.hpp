@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Baseline.hpp"
+#include "MigrationPlan.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -22,6 +23,7 @@ struct VerifyOptions {
     int jobs = 2;
     VerifyMode mode = VerifyMode::Exact;
     bool countsOnly = false;
+    std::optional<MigrationPlan> plan;
 };
 
 enum class Verdict { Ok, Failed, Error };
@@ -46,6 +48,17 @@ struct SequenceVerdict {
     std::string reason;
 };
 
+// One line of a migration plan's report.
+struct PlanItemResult {
+    std::string kind;   // column, constraint, index, enum, backfill, orphans, unique, counts, check
+    std::string name;   // e.g. "onboarding_states.clientId"
+    Verdict verdict = Verdict::Ok;
+    std::string message;  // "3 rows with customer_id set and clientId NULL (ids 1, 2, 3)"
+    std::vector<std::string> samples;
+    std::vector<std::string> sql;
+    std::string label() const { return kind + " " + name; }
+};
+
 struct NewTable {
     QualifiedName id;
     uint64_t rows = 0;
@@ -59,6 +72,8 @@ struct VerifyReport {
     std::vector<TableVerdict> tables;
     std::vector<SequenceVerdict> sequences;
     std::vector<NewTable> newTables;
+    std::optional<MigrationPlan> plan;
+    std::vector<PlanItemResult> planItems;
     double seconds = 0;
 
     size_t count(Verdict v) const;

@@ -53,6 +53,17 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
             out += (i ? ", " : "") + r.newTables[i].id.display() + " (" + withThousands(r.newTables[i].rows) + " rows)";
         out += "\n";
     }
+    if (r.plan) {
+        out += "\nplan " + r.plan->path.string() + ":\n";
+        for (int pass = 0; pass < 2; ++pass)  // failures first
+            for (const auto& p : r.planItems) {
+                if ((p.verdict == Verdict::Ok) != (pass == 1)) continue;
+                out += fmt::format("  {:<5} {}: {}\n", verdictLabel(p.verdict), p.label(), p.message);
+                if (verbose)
+                    for (const auto& sql : p.sql) out += "          SQL: " + sql + "\n";
+            }
+        if (r.planItems.empty()) out += "  (the plan has no items)\n";
+    }
     size_t failed = r.count(Verdict::Failed), errors = r.count(Verdict::Error);
     uint64_t rowsNow = 0;
     for (const auto& t : r.tables) rowsNow += t.rows.value_or(0);
@@ -61,6 +72,8 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
         std::vector<std::string> names;
         for (const auto* t : sorted)
             if (t->verdict == Verdict::Failed && names.size() < 5) names.push_back(t->id.display());
+        for (const auto& p : r.planItems)
+            if (p.verdict == Verdict::Failed && names.size() < 5) names.push_back(p.label());
         std::string list;
         for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
         out += fmt::format("FAILED ({}): {} check(s) failed{}: {}; do not proceed\n", modeName(r.mode), failed,
@@ -68,8 +81,9 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
     } else if (errors) {
         out += fmt::format("INCOMPLETE ({}): {} check(s) could not be completed; nothing is proven\n", modeName(r.mode), errors);
     } else {
-        out += fmt::format("PROVEN ({}): {} tables, {} sequences match the baseline ({}); {} rows now, checked in {:.2f} s\n",
-                           modeName(r.mode), r.tables.size(), r.sequences.size(), what, withThousands(rowsNow), r.seconds);
+        out += fmt::format("PROVEN ({}): {} tables, {} sequences match the baseline ({}){}; {} rows now, checked in {:.2f} s\n",
+                           modeName(r.mode), r.tables.size(), r.sequences.size(), what,
+                           r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "", withThousands(rowsNow), r.seconds);
     }
     return out;
 }
@@ -116,6 +130,14 @@ nlohmann::json verifyJson(const VerifyReport& r) {
         {"new_tables", added},
         {"seconds", r.seconds},
     };
+    if (r.plan) {
+        nlohmann::json items = nlohmann::json::array();
+        for (const auto& p : r.planItems)
+            items.push_back({{"kind", p.kind}, {"name", p.name}, {"verdict", verdictName(p.verdict)}, {"message", p.message},
+                             {"samples", p.samples}, {"sql", p.sql}});
+        j["plan"] = {{"path", r.plan->path.string()}, {"items", items}};
+        j["summary"]["plan_items"] = r.planItems.size();
+    }
     return j;
 }
 
@@ -132,6 +154,12 @@ std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
     }
     for (const auto& s : r.sequences)
         cases.push_back({"pgproof.verify.sequences", s.id.display(), s.verdict == Verdict::Failed, false, s.reason, "", 0});
+    for (const auto& p : r.planItems) {
+        std::string sql;
+        for (const auto& q : p.sql) sql += q + "\n";
+        cases.push_back({"pgproof.verify.plan", p.label(), p.verdict == Verdict::Failed, p.verdict == Verdict::Error, p.message,
+                         p.message + (sql.empty() ? "" : "\n" + sql), 0});
+    }
     return cases;
 }
 
