@@ -4,7 +4,10 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cctype>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <random>
@@ -151,5 +154,196 @@ IndependentFingerprint independentFingerprint(const ScratchDatabase& db, const s
                   static_cast<unsigned long long>(sum));
     return {rows, hex};
 }
+
+std::string readFile(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    return slurp(file);
+}
+
+void writeFile(const fs::path& file, const std::string& bytes) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << bytes;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + file.string());
+}
+
+std::vector<std::string> folderEntries(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+nlohmann::json inspectManifest(const fs::path& archive) {
+    auto r = runPgproof("inspect " + shellQuote(archive.string()) + " --json");
+    if (r.exitCode != 0)
+        throw std::runtime_error("pgproof inspect " + archive.string() + " exited " + std::to_string(r.exitCode) + ": " + r.err);
+    return nlohmann::json::parse(r.out);
+}
+
+std::set<std::pair<std::string, std::string>> dataTables(const ScratchDatabase& db) {
+    std::set<std::pair<std::string, std::string>> out;
+    for (const auto& row : db.rows("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                   "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
+                                   "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                                   "AND n.nspname !~ '^pg_toast' AND n.nspname !~ '^pg_temp_'"))
+        out.emplace(row[0], row[1]);
+    return out;
+}
+
+std::string firstDifference(const std::string& expected, const std::string& actual) {
+    if (expected == actual) return {};
+    size_t i = 0;
+    while (i < expected.size() && i < actual.size() && expected[i] == actual[i]) ++i;
+    size_t from = i < 60 ? 0 : i - 60;
+    return "sizes " + std::to_string(expected.size()) + " and " + std::to_string(actual.size()) +
+           ", first difference at byte " + std::to_string(i) + ":\n  expected ..." + expected.substr(from, 120) +
+           "\n  actual   ..." + actual.substr(from, 120);
+}
+
+std::vector<const XmlElement*> XmlElement::descendants(const std::string& elementName) const {
+    std::vector<const XmlElement*> out;
+    for (const auto& c : children) {
+        if (c.name == elementName) out.push_back(&c);
+        auto deeper = c.descendants(elementName);
+        out.insert(out.end(), deeper.begin(), deeper.end());
+    }
+    return out;
+}
+
+namespace {
+// Recursive-descent reader for the XML subset that report writers emit (no DTDs, no CDATA).
+class XmlReader {
+public:
+    explicit XmlReader(const std::string& doc) : s_(doc) {}
+
+    XmlElement document() {
+        if (s_.compare(0, 5, "<?xml") == 0) {
+            size_t e = s_.find("?>");
+            if (e == std::string::npos) fail("unterminated XML declaration");
+            p_ = e + 2;
+        }
+        skipMisc();
+        XmlElement root = element();
+        skipMisc();
+        if (p_ != s_.size()) fail("content after the root element");
+        return root;
+    }
+
+private:
+    [[noreturn]] void fail(const std::string& what) const {
+        throw std::runtime_error("malformed XML at byte " + std::to_string(p_) + ": " + what);
+    }
+    bool at(const char* lit) const { return s_.compare(p_, std::strlen(lit), lit) == 0; }
+    void skipSpace() {
+        while (p_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[p_]))) ++p_;
+    }
+    void skipMisc() {
+        while (true) {
+            skipSpace();
+            if (!at("<!--")) return;
+            size_t e = s_.find("-->", p_);
+            if (e == std::string::npos) fail("unterminated comment");
+            p_ = e + 3;
+        }
+    }
+    std::string name() {
+        size_t start = p_;
+        while (p_ < s_.size()) {
+            unsigned char c = static_cast<unsigned char>(s_[p_]);
+            if (std::isalnum(c) || c == '_' || c == '-' || c == '.' || c == ':' || c >= 0x80) ++p_;
+            else break;
+        }
+        if (p_ == start) fail("expected a name");
+        return s_.substr(start, p_ - start);
+    }
+    // Character data up to `stop`, with entities and character references decoded.
+    std::string chars(char stop) {
+        std::string out;
+        while (p_ < s_.size() && s_[p_] != stop) {
+            char c = s_[p_];
+            if (c == '<') fail("'<' inside character data or an attribute value");
+            if (c != '&') {
+                out += c;
+                ++p_;
+                continue;
+            }
+            size_t semi = s_.find(';', p_);
+            if (semi == std::string::npos || semi - p_ > 10) fail("bare '&'");
+            std::string ent = s_.substr(p_ + 1, semi - p_ - 1);
+            p_ = semi + 1;
+            static const std::map<std::string, std::string> named = {
+                {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}};
+            if (auto it = named.find(ent); it != named.end()) {
+                out += it->second;
+            } else if (ent.size() > 1 && ent[0] == '#') {
+                unsigned long cp = ent[1] == 'x' ? std::stoul(ent.substr(2), nullptr, 16) : std::stoul(ent.substr(1));
+                if (cp < 0x80) out += static_cast<char>(cp);
+                else if (cp < 0x800) out += {static_cast<char>(0xC0 | (cp >> 6)), static_cast<char>(0x80 | (cp & 0x3F))};
+                else if (cp < 0x10000)
+                    out += {static_cast<char>(0xE0 | (cp >> 12)), static_cast<char>(0x80 | ((cp >> 6) & 0x3F)),
+                            static_cast<char>(0x80 | (cp & 0x3F))};
+                else
+                    out += {static_cast<char>(0xF0 | (cp >> 18)), static_cast<char>(0x80 | ((cp >> 12) & 0x3F)),
+                            static_cast<char>(0x80 | ((cp >> 6) & 0x3F)), static_cast<char>(0x80 | (cp & 0x3F))};
+            } else {
+                fail("unknown entity &" + ent + ";");
+            }
+        }
+        return out;
+    }
+    XmlElement element() {
+        if (!at("<")) fail("expected '<'");
+        ++p_;
+        XmlElement e;
+        e.name = name();
+        while (true) {
+            skipSpace();
+            if (at("/>")) {
+                p_ += 2;
+                return e;
+            }
+            if (at(">")) {
+                ++p_;
+                break;
+            }
+            std::string key = name();
+            skipSpace();
+            if (!at("=")) fail("expected '=' after attribute " + key);
+            ++p_;
+            skipSpace();
+            if (p_ >= s_.size() || (s_[p_] != '"' && s_[p_] != '\'')) fail("unquoted attribute value");
+            char q = s_[p_++];
+            std::string value = chars(q);
+            if (p_ >= s_.size()) fail("unterminated attribute value");
+            ++p_;
+            if (!e.attributes.emplace(key, value).second) fail("duplicate attribute " + key);
+        }
+        while (true) {
+            if (p_ >= s_.size()) fail("element <" + e.name + "> is not closed");
+            if (at("<!--")) {
+                skipMisc();
+            } else if (at("</")) {
+                p_ += 2;
+                if (name() != e.name) fail("mismatched closing tag for <" + e.name + ">");
+                skipSpace();
+                if (!at(">")) fail("expected '>'");
+                ++p_;
+                return e;
+            } else if (at("<")) {
+                e.children.push_back(element());
+            } else {
+                e.text += chars('<');
+            }
+        }
+    }
+
+    const std::string& s_;
+    size_t p_ = 0;
+};
+}  // namespace
+
+XmlElement parseXml(const std::string& document) { return XmlReader(document).document(); }
 
 }  // namespace pgproof::test

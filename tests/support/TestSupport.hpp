@@ -4,8 +4,13 @@
 // scratch databases that drop themselves, running the real pgproof binary and
 // psql, and reading rows with libpq.
 #include <filesystem>
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "PgConnection.hpp"
 
@@ -69,5 +74,34 @@ struct IndependentFingerprint {
     std::string hex;
 };
 IndependentFingerprint independentFingerprint(const ScratchDatabase& db, const std::string& schema, const std::string& table);
+
+// Whole file as bytes; throws if it cannot be read.
+std::string readFile(const std::filesystem::path& file);
+void writeFile(const std::filesystem::path& file, const std::string& bytes);
+// Names of everything in a folder, hidden entries included, sorted.
+std::vector<std::string> folderEntries(const std::filesystem::path& dir);
+
+// `pgproof inspect FILE --json`, parsed; throws (with pgproof's stderr) if it fails.
+nlohmann::json inspectManifest(const std::filesystem::path& archive);
+
+// (schema, name) of every table whose rows pg_dump writes: ordinary tables and leaf partitions,
+// unlogged included, outside the system schemas.
+std::set<std::pair<std::string, std::string>> dataTables(const ScratchDatabase& db);
+
+// Where two long byte strings first differ ("" when equal), with a little context, for readable failures.
+std::string firstDifference(const std::string& expected, const std::string& actual);
+
+// A minimal XML element tree: enough to prove that a JUnit report parses and to read its test cases.
+struct XmlElement {
+    std::string name;
+    std::map<std::string, std::string> attributes;
+    std::vector<XmlElement> children;
+    std::string text;  // character data directly inside, entities decoded
+    // Every descendant element (not this one) with the given name, in document order.
+    std::vector<const XmlElement*> descendants(const std::string& elementName) const;
+};
+// Parses a whole document (declaration, comments, elements, attributes, the predefined entities and
+// character references); throws std::runtime_error on anything malformed.
+XmlElement parseXml(const std::string& document);
 
 }  // namespace pgproof::test
