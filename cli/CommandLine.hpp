@@ -41,5 +41,6 @@ int runSnapshot(const std::vector<std::string>& args);
 int runVerify(const std::vector<std::string>& args);
 int runRestore(const std::vector<std::string>& args);
 int runDrill(const std::vector<std::string>& args);
+int runPlan(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

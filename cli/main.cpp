@@ -27,6 +27,8 @@ Commands:
             parallel restore into an empty database, then proof
   drill     FILE [--server URL] [--jobs N] [--keep] [--report FILE]
             restore drill into a scratch database, timed, with a report
+  plan      --from-migration FILE.sql [-o PLAN.yaml]
+            draft a migration plan from a migration's SQL, to edit
 
 Connections: --db takes a libpq connection string or a postgres:// URI;
 without it DATABASE_URL, then libpq's PG* variables are used.
@@ -48,6 +50,7 @@ int main(int argc, char** argv) {
         {"verify", cli::runVerify},
         {"restore", cli::runRestore},
         {"drill", cli::runDrill},
+        {"plan", cli::runPlan},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";
@@ -65,7 +68,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill; see pgproof --help)\n";
+                  << "restore, drill, plan; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();

@@ -1,0 +1,43 @@
+// pgproof plan --from-migration: draft a plan from a migration file, for the user to edit.
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "CommandLine.hpp"
+#include "Errors.hpp"
+#include "MigrationPlan.hpp"
+#include "PlanDrafter.hpp"
+#include "ReportOutput.hpp"
+
+namespace pgproof::cli {
+
+int runPlan(const std::vector<std::string>& args) {
+    CommonFlags flags;
+    std::string migration, output = "-";
+    po::options_description desc("Options");
+    desc.add_options()("from-migration", po::value(&migration)->value_name("FILE.sql")->required(), "the migration's SQL")(
+        "output,o", po::value(&output)->value_name("FILE"), "write the draft to FILE (default: stdout)");
+    addCommonFlags(desc, flags, false);
+    auto vm = parseOptions("plan", "pgproof plan --from-migration FILE.sql [-o PLAN.yaml]",
+                           "Drafts a migration plan from ADD COLUMN, ADD CONSTRAINT, CREATE TYPE ... AS ENUM, ALTER TYPE ... ADD\n"
+                           "VALUE, CREATE INDEX, DROP COLUMN, DROP TABLE and UPDATE ... SET a = b statements. Review it, then\n"
+                           "use it with backup/snapshot --plan and verify --plan.",
+                           desc, po::positional_options_description(), args);
+    if (!vm) return 0;
+    setUpLogging(flags);
+    std::ifstream in(migration);
+    if (!in) throw BadInputError("cannot read migration " + migration + ": no such file or not readable");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    PlanDraft draft = draftPlanFromMigration(ss.str(), migration);
+    MigrationPlan::parse(draft.yaml, "the drafted plan");  // the draft must itself be a valid plan
+    writeReportFile(output, draft.yaml);
+    std::string skipped;
+    for (const auto& s : draft.skipped) skipped += (skipped.empty() ? "" : ", ") + s;
+    spdlog::info("{} statement(s) read{}", draft.statements, skipped.empty() ? "" : "; no plan item from: " + skipped);
+    return 0;
+}
+
+}  // namespace pgproof::cli
