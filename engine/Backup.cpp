@@ -58,6 +58,10 @@ void validatePgDumpArgs(const std::vector<std::string>& args) {
             if (v != "p" && v != "plain")
                 throw BadInputError("pg_dump argument " + a + " selects a non-plain format; pgproof needs the plain format: drop it");
         }
+        if (is("--extra-float-digits") || is("-E") || is("--encoding") || (a.rfind("-E", 0) == 0 && a.size() > 2) ||
+            is("--enable-row-security"))
+            throw BadInputError("pg_dump argument " + a + " changes how rows are written, so their fingerprints would not match "
+                                "the pinned settings pgproof records: drop it");
         if (is("-j") || is("--jobs") || is("-d") || is("--dbname") || is("--snapshot"))
             throw BadInputError("pg_dump argument " + a + " is set by pgproof itself (use --db and --jobs of pgproof)");
     }

@@ -140,34 +140,48 @@ void DumpSplitter::checkStart() {
 
 void DumpSplitter::analyzeSqlLine(std::string_view line) {
     if (line.empty()) return;
-    switch (line[0]) {
-    case '-':
-        if (startsWith(line, kDataHeader)) dataHeader_ = parseDataHeader(line);
-        else if (line == kDumpComplete) complete_ = true;
-        break;
-    case 'C':
+    if (line[0] == '-') {
+        // A TOC entry header: "-- Name: X; Type: T; ..." or "-- Data for Name: X; Type: T; ...".
+        if (startsWith(line, "-- Name: ") || startsWith(line, kDataHeader)) {
+            size_t t = line.rfind("; Type: ");
+            if (t != std::string_view::npos) {
+                std::string_view rest = line.substr(t + 8);
+                entryType_ = std::string(rest.substr(0, rest.find("; ")));
+                awaitingStatement_ = true;
+                dataHeader_ = entryType_ == "TABLE DATA" ? parseDataHeader(line) : std::nullopt;
+            }
+        } else if (line == kDumpComplete) {
+            complete_ = true;
+        }
+        return;
+    }
+    if (line[0] == '\\') {
+        if (startsWith(line, "\\restrict ")) restrictKey_ = std::string(line.substr(10));
+        else if (startsWith(line, "\\unrestrict ")) unrestricted_ = !restrictKey_.empty() && line.substr(12) == restrictKey_;
+        return;
+    }
+    // Only the first statement after a header is the entry's own: a line inside a function body
+    // that happens to start with COPY, INSERT or SELECT is never taken for data.
+    if (!awaitingStatement_ || startsWith(line, "SET ")) return;
+    awaitingStatement_ = false;
+    if (entryType_ == "TABLE DATA") {
         if (auto t = parseCopyLine(line)) {
             // Partitions loaded via the root name the root in COPY; the header names the leaf.
             if (dataHeader_ && !(dataHeader_->name == t->id.name && dataHeader_->schema == t->id.schema))
                 t->id = *dataHeader_;
             pendingTable_ = std::move(t);
-            dataHeader_.reset();
-        } else if (startsWith(line, "COPY ")) {
-            throw BadInputError("unsupported COPY line in dump (pgproof needs 'COPY ... FROM stdin;'): " +
-                                std::string(line.substr(0, 120)));
-        }
-        break;
-    case 'I':
-        if (startsWith(line, "INSERT INTO "))
+        } else if (startsWith(line, "INSERT INTO ")) {
             throw BadInputError("input is an --inserts/--column-inserts dump; pgproof fingerprints COPY rows: "
                                 "drop --inserts and --column-inserts from the pg_dump arguments");
-        break;
-    case 'S':
+        } else {
+            throw BadInputError("unsupported table data in dump (pgproof needs 'COPY ... FROM stdin;'): " +
+                                std::string(line.substr(0, 120)));
+        }
+        dataHeader_.reset();
+    } else if (entryType_ == "SEQUENCE SET") {
         if (auto s = parseSetval(line)) sequences_.push_back(std::move(*s));
-        else if (startsWith(line, "SELECT pg_catalog.lo_create(")) ++largeObjects_;
-        break;
-    default:
-        break;
+    } else if (entryType_ == "BLOB" || entryType_ == "LARGE OBJECT") {
+        if (startsWith(line, "SELECT pg_catalog.lo_create(")) ++largeObjects_;
     }
 }
 
@@ -215,6 +229,8 @@ std::optional<DumpChunk> DumpSplitter::nextSql() {
     if (out.bytes.empty()) {
         if (!complete_)
             throw IncompleteError("the dump stream ended before pg_dump's 'dump complete' line: it is truncated");
+        if (!restrictKey_.empty() && !unrestricted_)
+            throw IncompleteError("the dump stream ended before pg_dump's closing \\unrestrict line: it is truncated");
         return std::nullopt;
     }
     return out;

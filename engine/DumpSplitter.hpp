@@ -76,6 +76,10 @@ private:
     int currentTable_ = -1;
     size_t tableCount_ = 0;
     std::optional<QualifiedName> dataHeader_;
+    std::string entryType_;           // type of the last TOC entry header seen
+    bool awaitingStatement_ = false;  // the entry's first statement has not been seen yet
+    std::string restrictKey_;         // pg_dump's \restrict key, if any
+    bool unrestricted_ = false;       // the matching \unrestrict line was seen
     std::optional<DumpTable> pendingTable_;
     std::vector<DumpSequence> sequences_;
     uint64_t largeObjects_ = 0;

@@ -28,6 +28,7 @@ std::vector<DumpChunk> splitAll(const std::string& text, size_t target, size_t p
 
 const std::string kHead = "--\n-- PostgreSQL database dump\n--\n\nSET x = 1;\n\n";
 const std::string kTail = "\n--\n-- PostgreSQL database dump complete\n--\n\n";
+const std::string kDataFor = "--\n-- Data for Name: t; Type: TABLE DATA; Schema: public; Owner: me\n--\n\n";
 }  // namespace
 
 TEST_CASE("splitter reassembles the exact stream and finds every table") {
@@ -38,7 +39,9 @@ TEST_CASE("splitter reassembles the exact stream and finds every table") {
                        "COPY public.t (a, \"B c\") FROM stdin;\n" + rows + "\\.\n\n"
                        "--\n-- Data for Name: leaf_1; Type: TABLE DATA; Schema: s; Owner: me\n--\n\n"
                        "-- load via partition root s.root\nCOPY s.root (k) FROM stdin;\n\\.\n"
+                       "--\n-- Data for Name: z; Type: TABLE DATA; Schema: public; Owner: me\n--\n\n"
                        "COPY public.z  FROM stdin;\n\n\n\\.\n"
+                       "--\n-- Name: My Seq; Type: SEQUENCE SET; Schema: public; Owner: me\n--\n\n"
                        "SELECT pg_catalog.setval('public.\"My Seq\"', 42, true);\n" + kTail;
     for (size_t piece : {size_t(7), size_t(100), size_t(1) << 20}) {
         DumpSplitter* s = nullptr;
@@ -72,19 +75,19 @@ TEST_CASE("splitter reassembles the exact stream and finds every table") {
 TEST_CASE("splitter rejects what is not a plain pg_dump") {
     REQUIRE_THROWS_AS(splitAll("PGDMP\x01\x0e", 256, 100), BadInputError);
     REQUIRE_THROWS_AS(splitAll("hello world\n", 256, 100), BadInputError);
-    REQUIRE_THROWS_AS(splitAll(kHead + "INSERT INTO public.t VALUES (1);\n" + kTail, 256, 100), BadInputError);
+    REQUIRE_THROWS_AS(splitAll(kHead + kDataFor + "INSERT INTO public.t VALUES (1);\n" + kTail, 256, 100), BadInputError);
     REQUIRE_THROWS_AS(splitAll("", 256, 100), IncompleteError);
 }
 
 TEST_CASE("splitter notices a truncated dump") {
-    std::string dump = kHead + "COPY public.t (a) FROM stdin;\n1\n2\n";
+    std::string dump = kHead + kDataFor + "COPY public.t (a) FROM stdin;\n1\n2\n";
     REQUIRE_THROWS_AS(splitAll(dump, 256, 100), IncompleteError);
     REQUIRE_THROWS_AS(splitAll(kHead + "SELECT 1;\n", 256, 100), IncompleteError);  // no "dump complete"
 }
 
 TEST_CASE("rows longer than a frame stay whole") {
     std::string big(10000, 'x');
-    std::string dump = kHead + "COPY public.t (a) FROM stdin;\n" + big + "\nshort\n\\.\n" + kTail;
+    std::string dump = kHead + kDataFor + "COPY public.t (a) FROM stdin;\n" + big + "\nshort\n\\.\n" + kTail;
     auto chunks = splitAll(dump, 256, 333);
     size_t rowsSeen = 0;
     for (const auto& c : chunks)
@@ -102,4 +105,22 @@ TEST_CASE("COPY line and header parsing") {
     REQUIRE(h);
     CHECK(h->name == "a; b");
     CHECK(h->schema == "s x");
+}
+
+TEST_CASE("lines inside function bodies are never taken for data") {
+    std::string body = "--\n-- Name: f(); Type: FUNCTION; Schema: public; Owner: me\n--\n\n"
+                       "CREATE FUNCTION public.f() RETURNS void LANGUAGE sql AS $$\n"
+                       "INSERT INTO public.log VALUES (1);\n"
+                       "COPY public.log (x) FROM stdin;\n"
+                       "SELECT pg_catalog.setval('public.s', 5, true);\n$$;\n";
+    DumpSplitter* s = nullptr;
+    auto chunks = splitAll(kHead + body + kTail, 256, 100, &s);
+    for (const auto& c : chunks) REQUIRE(c.kind == DumpChunk::Kind::Sql);
+    REQUIRE(s->sequences().empty());
+}
+
+TEST_CASE("a dump cut before its \\unrestrict line is truncated") {
+    std::string head = "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc\n\n";
+    REQUIRE_NOTHROW(splitAll(head + kTail + "\\unrestrict abc\n\n", 256, 100));
+    REQUIRE_THROWS_AS(splitAll(head + kTail, 256, 100), IncompleteError);
 }
