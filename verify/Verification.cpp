@@ -182,6 +182,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     auto liveSeqs = readLiveSequences(session.leader());
     std::map<QualifiedName, const LiveSequence*> seqById;
     for (const auto& s : liveSeqs) seqById[s.id] = &s;
+    // "Went back" depends on the direction: a descending sequence moves on by going down.
+    std::map<QualifiedName, bool> descending;
+    auto incr = session.leader().exec(
+        "SELECT n.nspname, c.relname, s.seqincrement < 0 FROM pg_catalog.pg_sequence s "
+        "JOIN pg_catalog.pg_class c ON c.oid = s.seqrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace",
+        "reading sequence increments");
+    for (int i = 0; i < incr.rows(); ++i) descending[{incr.value(i, 0), incr.value(i, 1)}] = incr.value(i, 2) == "t";
     for (const auto& bs : baseline.sequences) {
         SequenceVerdict sv;
         sv.id = bs.id();
@@ -191,11 +198,20 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             sv.verdict = Verdict::Failed;
             sv.reason = "sequence is missing";
         } else {
-            sv.value = it->second->lastValue;
-            if (*sv.value < bs.lastValue) {
+            const LiveSequence& ls = *it->second;
+            sv.value = ls.lastValue;
+            const bool down = descending.count(sv.id) && descending[sv.id];
+            // A value handed out (is_called) is one step further on than the same value not yet handed out.
+            const bool behind = ls.lastValue != bs.lastValue ? (down ? ls.lastValue > bs.lastValue : ls.lastValue < bs.lastValue)
+                                                             : bs.isCalled && !ls.isCalled;
+            if (behind && ls.lastValue != bs.lastValue) {
                 sv.verdict = Verdict::Failed;
-                sv.reason = "sequence went back from " + std::to_string(bs.lastValue) + " to " + std::to_string(*sv.value) +
+                sv.reason = "sequence went back from " + std::to_string(bs.lastValue) + " to " + std::to_string(ls.lastValue) +
                             " (new rows could reuse old ids)";
+            } else if (behind) {
+                sv.verdict = Verdict::Failed;
+                sv.reason = "sequence was reset to hand out " + std::to_string(ls.lastValue) +
+                            " again (setval with is_called false; new rows could reuse old ids)";
             }
         }
         report.sequences.push_back(sv);

@@ -74,6 +74,8 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
             if (t->verdict == Verdict::Failed && names.size() < 5) names.push_back(t->id.display());
         for (const auto& p : r.planItems)
             if (p.verdict == Verdict::Failed && names.size() < 5) names.push_back(p.label());
+        for (const auto& s : r.sequences)
+            if (s.verdict == Verdict::Failed && names.size() < 5) names.push_back("sequence " + s.id.display());
         std::string list;
         for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
         out += fmt::format("FAILED ({}): {} check(s) failed{}: {}; do not proceed\n", modeName(r.mode), failed,
