@@ -38,6 +38,7 @@ struct TableVerdict {
     Verdict verdict = Verdict::Ok;
     std::string reason;             // one line for people
     double seconds = 0;
+    bool columnsMissing = false;    // a baseline column is gone (undeclared)
 };
 
 struct SequenceVerdict {
