@@ -14,8 +14,10 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
         "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
         "AND n.nspname !~ '^pg_temp_' "
-        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND (NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
         "AND d.objid = c.oid AND d.deptype = 'e') "
+        // an extension's configuration tables are dumped like user tables (pg_extension_config_dump)
+        "OR c.oid IN (SELECT pg_catalog.unnest(e.extconfig) FROM pg_catalog.pg_extension e)) "
         "ORDER BY n.nspname, c.relname",
         "reading the list of tables");
     std::vector<LiveTable> tables;
