@@ -9,7 +9,10 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
     // not temporary: the tables whose data pg_dump writes as COPY blocks.
     auto r = conn.exec(
         "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_relation_size(c.oid), "
-        "pg_catalog.current_setting('block_size')::int "
+        "pg_catalog.current_setting('block_size')::int, "
+        "(SELECT x.cond FROM pg_catalog.pg_extension e, "
+        "ROWS FROM (pg_catalog.unnest(e.extconfig), pg_catalog.unnest(e.extcondition)) AS x(tab, cond) "
+        "WHERE x.tab = c.oid LIMIT 1) "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
@@ -29,6 +32,12 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
         t.bytes = std::stoull(r.value(i, 3));
         uint64_t block = std::stoull(r.value(i, 4));
         t.pages = block ? (t.bytes + block - 1) / block : 0;
+        if (!r.isNull(i, 5)) {
+            // pg_dump writes "WHERE cond" conditions verbatim after the table name; keep the condition.
+            std::string cond = r.value(i, 5);
+            if (cond.rfind("WHERE ", 0) == 0 || cond.rfind("where ", 0) == 0) cond = cond.substr(6);
+            t.filter = cond;
+        }
         byOid[t.oid] = tables.size();
         tables.push_back(std::move(t));
     }

@@ -22,6 +22,7 @@ struct LiveTable {
     uint64_t bytes = 0;   // pg_relation_size: to order and split the work
     uint64_t pages = 0;
     std::vector<LiveColumn> columns;  // non-dropped, non-generated, attnum order
+    std::string filter;               // for an extension's configuration table: the condition pg_dump applies
 };
 
 struct LiveSequence {

@@ -37,8 +37,8 @@ struct TableAccumulator {
     double seconds = 0;
 };
 
-std::string whereClause(const WorkItem& item) {
-    std::string w;
+std::string whereClause(const WorkItem& item, const std::string& filter) {
+    std::string w = filter.empty() ? "" : " WHERE (" + filter + ")";
     if (item.fromPage) w += " WHERE ctid >= '(" + std::to_string(*item.fromPage) + ",0)'::pg_catalog.tid";
     if (item.toPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid < '(" + std::to_string(*item.toPage) + ",0)'::pg_catalog.tid";
     return w;
@@ -49,7 +49,7 @@ constexpr int kMaxBatchesInFlight = 4;
 
 // Streams COPY rows of one work item and hashes them in batches on oneTBB workers.
 void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item) +
+    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item, req.filter) +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
@@ -99,7 +99,7 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
 }
 
 void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item));
+    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
     std::lock_guard lock(acc.mutex);
     acc.fp.rows += std::stoull(r.value(0, 0));
 }

@@ -18,6 +18,7 @@ struct LiveTableRequest {
     std::vector<std::string> columns;  // read exactly these, by name, in this order
     uint64_t pages = 0;                // size at snapshot time, to order and split the work
     bool countOnly = false;            // count(*) only, no fingerprint
+    std::string filter;                // extra WHERE condition (an extension configuration table's dump filter)
 };
 
 struct LiveTableResult {

@@ -27,7 +27,7 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     if (o.atSnapshot) plan = o.atSnapshot(session.leader());
     std::vector<LiveTableRequest> requests;
     for (const auto& t : live) {
-        LiveTableRequest r{t.id, {}, t.pages, o.countsOnly};
+        LiveTableRequest r{t.id, {}, t.pages, o.countsOnly, t.filter};
         for (const auto& c : t.columns) r.columns.push_back(c.name);
         requests.push_back(std::move(r));
     }

@@ -232,7 +232,7 @@ TEST_CASE("ctid ranges of any size add up to the table's fingerprint, under the 
     // Rows committed after the snapshot, in new pages beyond the size read above, must not be counted.
     db.exec("INSERT INTO spread SELECT g, 'late' FROM generate_series(1, 20000) g");
 
-    LiveTableRequest request{{"public", "spread"}, {"id", "t"}, pages, false};
+    LiveTableRequest request{{"public", "spread"}, {"id", "t"}, pages, false, ""};
     for (uint64_t chunk : {uint64_t{1}, uint64_t{3}, uint64_t{64}, pages / 3, pages * 2}) {
         INFO("chunk of " << chunk << " pages over " << pages << " pages");
         auto results = fingerprintLiveTables(session, {request}, {chunk});
