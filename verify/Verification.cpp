@@ -159,7 +159,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             else if (!found) missing.push_back(c);
             else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
         }
-        LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints};
+        LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints, it->second->filter};
         if (!declaredDropped.empty() || !declaredChanged.empty()) {
             // The baseline fingerprint covers these columns: content cannot be compared, rows still are.
             req.countOnly = true;
@@ -185,7 +185,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     for (const auto& t : live) {
         if (inBaseline.count(t.id)) continue;
         requestToVerdict.push_back(SIZE_MAX);
-        requests.push_back({t.id, {}, t.pages, true});
+        requests.push_back({t.id, {}, t.pages, true, t.filter});
         report.newTables.push_back({t.id, 0});
     }
 
