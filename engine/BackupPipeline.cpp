@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <memory>
+#include <mutex>
 
 #include "Errors.hpp"
 #include "TableFingerprint.hpp"
@@ -26,16 +27,43 @@ using FrameJobPtr = std::shared_ptr<FrameJob>;
 
 void compressFrame(FrameJob& job, int level) {
     thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
+    // One scratch buffer per thread: no zero-filling or fresh pages for every frame.
+    thread_local std::unique_ptr<char[]> scratch;
+    thread_local size_t scratchSize = 0;
     ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
     ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
     ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
     const std::string& in = job.chunk.bytes;
-    job.compressed.resize(ZSTD_compressBound(in.size()));
-    size_t n = ZSTD_compress2(cctx.get(), job.compressed.data(), job.compressed.size(), in.data(), in.size());
+    size_t bound = ZSTD_compressBound(in.size());
+    if (scratchSize < bound) {
+        scratch = std::make_unique_for_overwrite<char[]>(bound);
+        scratchSize = bound;
+    }
+    size_t n = ZSTD_compress2(cctx.get(), scratch.get(), scratchSize, in.data(), in.size());
     if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    job.compressed.resize(n);
+    job.compressed.assign(scratch.get(), n);
 }
+
+// Frame jobs are recycled by the writer stage, so their buffers keep their capacity.
+class FrameJobPool {
+public:
+    FrameJobPtr take() {
+        std::lock_guard lock(mutex_);
+        if (free_.empty()) return std::make_shared<FrameJob>();
+        FrameJobPtr job = std::move(free_.back());
+        free_.pop_back();
+        return job;
+    }
+    void give(FrameJobPtr job) {
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(job));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<FrameJobPtr> free_;
+};
 
 // Reads "-- Dumped from database version X" style comments from the first SQL chunk.
 std::string headerValue(const std::string& sql, const std::string& prefix) {
@@ -55,14 +83,14 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     BackupProgress progress;
     const int jobs = std::max(1, options.jobs);
 
+    FrameJobPool pool;
     auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
-        auto chunk = splitter.next();
-        if (!chunk) {
+        FrameJobPtr job = pool.take();
+        if (!splitter.next(job->chunk)) {
             fc.stop();
             return nullptr;
         }
-        auto job = std::make_shared<FrameJob>();
-        job->chunk = std::move(*chunk);
+        job->rows = TableFingerprint();
         return job;
     };
     auto work = [&](FrameJobPtr job) -> FrameJobPtr {
@@ -109,6 +137,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
         }
         progress.tables = result.tables.size();
         if (options.progress) options.progress(progress);
+        pool.give(std::move(job));
     };
 
     tbb::task_arena arena(jobs);

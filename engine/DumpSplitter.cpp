@@ -186,12 +186,20 @@ void DumpSplitter::analyzeSqlLine(std::string_view line) {
 }
 
 std::optional<DumpChunk> DumpSplitter::next() {
-    if (!started_) checkStart();
-    return inRows_ ? nextRows() : nextSql();
+    DumpChunk out;
+    if (!next(out)) return std::nullopt;
+    return out;
 }
 
-std::optional<DumpChunk> DumpSplitter::nextSql() {
-    DumpChunk out;
+bool DumpSplitter::next(DumpChunk& out) {
+    if (!started_) checkStart();
+    out.bytes.clear();  // keeps its capacity: buffers are reused, not reallocated
+    out.opensTable.reset();
+    out.table = -1;
+    return inRows_ ? nextRows(out) : nextSql(out);
+}
+
+bool DumpSplitter::nextSql(DumpChunk& out) {
     out.kind = DumpChunk::Kind::Sql;
     out.segment = segment_;
     size_t scanFrom = pos_;
@@ -222,21 +230,21 @@ std::optional<DumpChunk> DumpSplitter::nextSql() {
             inRows_ = true;
             ++segment_;
             currentTable_ = static_cast<int>(tableCount_++);
-            return out;
+            return true;
         }
-        if (out.bytes.size() >= target_) return out;
+        if (out.bytes.size() >= target_) return true;
     }
     if (out.bytes.empty()) {
         if (!complete_)
             throw IncompleteError("the dump stream ended before pg_dump's 'dump complete' line: it is truncated");
         if (!restrictKey_.empty() && !unrestricted_)
             throw IncompleteError("the dump stream ended before pg_dump's closing \\unrestrict line: it is truncated");
-        return std::nullopt;
+        return false;
     }
-    return out;
+    return true;
 }
 
-std::optional<DumpChunk> DumpSplitter::nextRows() {
+bool DumpSplitter::nextRows(DumpChunk& out) {
     while (true) {
         fill(target_);
         std::string_view window(buf_.get() + pos_, std::min(available(), target_));
@@ -247,20 +255,18 @@ std::optional<DumpChunk> DumpSplitter::nextRows() {
         if (startsWith(std::string_view(buf_.get() + pos_, available()), kTerminator)) {
             if (pendingTable_) {
                 // A table without rows still belongs in the manifest: an empty rows segment.
-                DumpChunk empty;
-                empty.kind = DumpChunk::Kind::Rows;
-                empty.segment = segment_;
-                empty.table = currentTable_;
-                empty.opensTable = std::move(pendingTable_);
+                out.kind = DumpChunk::Kind::Rows;
+                out.segment = segment_;
+                out.table = currentTable_;
+                out.opensTable = std::move(pendingTable_);
                 pendingTable_.reset();
-                return empty;
+                return true;
             }
             // End of the COPY block: the terminator line starts the next SQL segment.
             inRows_ = false;
             ++segment_;
-            return nextSql();
+            return nextSql(out);
         }
-        DumpChunk out;
         out.kind = DumpChunk::Kind::Rows;
         out.segment = segment_;
         out.table = currentTable_;
@@ -295,7 +301,7 @@ std::optional<DumpChunk> DumpSplitter::nextRows() {
         }
         out.bytes.assign(buf_.get() + pos_, take);
         pos_ += take;
-        return out;
+        return true;
     }
 }
 

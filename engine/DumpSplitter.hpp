@@ -49,6 +49,8 @@ public:
     // Throws BadInputError when the input is not a plain pg_dump script
     // and IncompleteError when it ends in the middle.
     std::optional<DumpChunk> next();
+    // The same, filling `out` in place so that its buffer's capacity is reused; false at the end.
+    bool next(DumpChunk& out);
 
     // Valid after next() returned nullopt.
     const std::vector<DumpSequence>& sequences() const { return sequences_; }
@@ -61,8 +63,8 @@ private:
     size_t available() const { return end_ - pos_; }
     void checkStart();
     void analyzeSqlLine(std::string_view line);
-    std::optional<DumpChunk> nextSql();
-    std::optional<DumpChunk> nextRows();
+    bool nextSql(DumpChunk& out);
+    bool nextRows(DumpChunk& out);
 
     ReadFunction read_;
     size_t target_;
