@@ -115,7 +115,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     const uint64_t chunk = std::max<uint64_t>(1, options.chunkPages);
     for (size_t i : order) {
         const auto& r = requests[i];
-        if (r.pages <= chunk + chunk / 2) {
+        // count(*) is not split: on one big table the server runs it as a parallel scan already.
+        if (r.countOnly || r.pages <= chunk + chunk / 2) {
             items.push_back({i, std::nullopt, std::nullopt});
             continue;
         }
