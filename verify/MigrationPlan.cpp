@@ -31,8 +31,11 @@ public:
 
     void allowOnly(const YAML::Node& map, const std::string& what, const std::set<std::string>& keys) const {
         if (!map.IsMap()) fail(map, what + " must be a mapping (key: value)");
+        std::set<std::string> seen;
         for (const auto& kv : map) {
-            std::string k = kv.first.as<std::string>();
+            std::string k = key(kv.first, what);
+            // yaml-cpp keeps both entries and reads the first: the plan would silently mean one of two things.
+            if (!seen.insert(k).second) fail(kv.first, "duplicate key '" + k + "' in " + what);
             if (!keys.count(k)) {
                 std::string allowed;
                 for (const auto& a : keys) allowed += (allowed.empty() ? "" : ", ") + a;
@@ -41,9 +44,24 @@ public:
         }
     }
 
+    // A mapping key as text; a list or mapping used as a key is an error at its position.
+    std::string key(const YAML::Node& k, const std::string& what) const {
+        if (!k.IsScalar()) fail(k, "a key in " + what + " must be a name, not a list or mapping");
+        return k.as<std::string>();
+    }
+
+    // The key itself, for errors about an empty value: yaml-cpp marks an empty value at the next token,
+    // which can be on a later line.
+    YAML::Node keyNode(const YAML::Node& map, const std::string& key) const {
+        for (const auto& kv : map)
+            if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.first;
+        return map;
+    }
+
     std::string text(const YAML::Node& map, const std::string& key, const std::string& what) const {
         const YAML::Node v = map[key];
         if (!v) fail(map, what + " needs '" + key + "'");
+        if (v.IsNull()) fail(keyNode(map, key), "'" + key + "' in " + what + " is empty");
         if (!v.IsScalar()) fail(v, "'" + key + "' in " + what + " must be a single value, not a list or mapping");
         return v.as<std::string>();
     }
@@ -51,6 +69,7 @@ public:
     std::optional<std::string> optionalText(const YAML::Node& map, const std::string& key) const {
         const YAML::Node v = map[key];
         if (!v) return std::nullopt;
+        if (v.IsNull()) fail(keyNode(map, key), "'" + key + "' is empty");
         if (!v.IsScalar()) fail(v, "'" + key + "' must be a single value");
         return v.as<std::string>();
     }
@@ -126,9 +145,12 @@ MigrationPlan MigrationPlan::parse(const std::string& yaml, const std::string& n
                 }
         if (const YAML::Node enums = expect["enums"]) {
             if (!enums.IsMap()) r.fail(enums, "expect.enums must map each enum type to its values (Name: [a, b])");
-            for (const auto& kv : enums)
-                plan.enums.push_back({parseTableName(kv.first.as<std::string>()),
-                                      r.list(kv.second, "the values of enum " + kv.first.as<std::string>())});
+            std::set<std::string> seen;
+            for (const auto& kv : enums) {
+                std::string name = r.key(kv.first, "expect.enums");
+                if (!seen.insert(name).second) r.fail(kv.first, "duplicate key '" + name + "' in expect.enums");
+                plan.enums.push_back({parseTableName(name), r.list(kv.second, "the values of enum " + name)});
+            }
         }
     }
     if (const YAML::Node b = root["backfill"])

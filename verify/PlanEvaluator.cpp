@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 
 #include "Errors.hpp"
@@ -87,6 +89,43 @@ std::string stripDefault(std::string d) {
     return d;
 }
 
+// The modifiers of a plan's type spelling ("numeric(12, 2)" -> {"12","2"}) as a cstring[] literal, or "" if unbalanced.
+std::string typmodArguments(const std::string& planType) {
+    auto open = planType.find('('), close = planType.find(')', open);
+    if (open == std::string::npos || close == std::string::npos) return {};
+    std::string inner = planType.substr(open + 1, close - open - 1), out = "{", item;
+    auto flush = [&] {
+        auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+        std::string v = b == std::string::npos ? "" : item.substr(b, e - b + 1);
+        std::string quoted = "\"";
+        for (char ch : v) quoted += (ch == '"' || ch == '\\') ? std::string("\\") + ch : std::string(1, ch);
+        out += (out.size() > 1 ? "," : "") + quoted + "\"";
+        item.clear();
+    };
+    for (char ch : inner) {
+        if (ch == ',') flush();
+        else item += ch;
+    }
+    flush();
+    return out + "}";
+}
+
+// Whether the column's type (oid typeOid, shown as actual) carries the plan's modifiers.
+bool sameTypmod(ItemRunner& run, const std::string& typeOid, const std::string& planType, const std::string& actual) {
+    std::string args = typmodArguments(planType);
+    if (args.empty()) return false;
+    auto fn = run.query("SELECT typmodin::pg_catalog.text FROM pg_catalog.pg_type WHERE oid = $1::pg_catalog.oid AND typmodin <> 0",
+                        {typeOid});
+    if (fn.rows() == 0) return false;  // the type takes no modifiers
+    try {
+        auto f = run.query("SELECT pg_catalog.format_type($1::pg_catalog.oid, " + fn.value(0, 0) + "($2::pg_catalog.cstring[]))",
+                           {typeOid, args});
+        return f.value(0, 0) == actual;
+    } catch (const IncompleteError&) {
+        return false;  // modifiers the type rejects cannot match the column
+    }
+}
+
 void checkColumn(ItemRunner& run, const ExpectedColumn& c, PlanItemResult& item) {
     std::string oid = tableOid(run, c.ref.table);
     if (oid.empty()) return fail(item, "table " + planName(c.ref.table) + " not found");
@@ -108,14 +147,10 @@ void checkColumn(ItemRunner& run, const ExpectedColumn& c, PlanItemResult& item)
                            "pg_catalog.format_type(COALESCE(pg_catalog.to_regtype($1), pg_catalog.to_regtype($2)), $3::int)",
                            {*c.type, tn.sql(), "-1"});
         bool same = !t.isNull(0, 0) && t.value(0, 0) == r.value(0, 3);
-        // A typmod in the plan (varchar(20), numeric(10,2)) must match exactly.
-        if (same && c.type->find('(') != std::string::npos) {
-            auto full = run.query("SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) = "
-                                  "pg_catalog.format_type(pg_catalog.to_regtype($2), NULL) OR $3 = pg_catalog.format_type(a.atttypid, a.atttypmod) "
-                                  "FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.oid AND a.attname = $4",
-                                  {oid, *c.type, *c.type, c.ref.column});
-            same = full.rows() && full.value(0, 0) == "t";
-        }
+        // A typmod in the plan (varchar(20), numeric(10, 2), timestamptz(3)) must match exactly: the plan's
+        // modifiers go through the type's own typmod input function, so that any spelling the server accepts
+        // compares equal to the column's format_type.
+        if (same && c.type->find('(') != std::string::npos && *c.type != type) same = sameTypmod(run, r.value(0, 3), *c.type, type);
         if (!same) problems.push_back("type is " + type + ", plan expects " + *c.type);
     }
     if (c.nullable) {
@@ -123,9 +158,19 @@ void checkColumn(ItemRunner& run, const ExpectedColumn& c, PlanItemResult& item)
         if (!*c.nullable && !notNull) problems.push_back("is nullable, plan expects NOT NULL");
     }
     if (c.defaultValue) {
+        auto matches = [&](const std::string& d) { return d == *c.defaultValue || stripDefault(d) == *c.defaultValue; };
         if (def.empty()) problems.push_back("has no default, plan expects " + *c.defaultValue);
-        else if (def != *c.defaultValue && stripDefault(def) != *c.defaultValue)
-            problems.push_back("default is " + def + ", plan expects " + *c.defaultValue);
+        else if (!matches(def)) {
+            // pgproof reads the catalog with an empty search_path, which qualifies every name in the expression
+            // (nextval('public.t_id_seq'::regclass)); the plan may spell it as psql's \d shows it, with the
+            // database's own search_path.
+            auto asShown = run.query("SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d "
+                                     "JOIN pg_catalog.pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+                                     "WHERE d.adrelid = $1::pg_catalog.oid AND a.attname = $2",
+                                     {oid, c.ref.column}, true);
+            if (!(asShown.rows() && !asShown.isNull(0, 0) && matches(asShown.value(0, 0))))
+                problems.push_back("default is " + def + ", plan expects " + *c.defaultValue);
+        }
     }
     if (!problems.empty()) return fail(item, joined(problems, "; "));
     item.message = type + (notNull ? " NOT NULL" : "") + (def.empty() ? "" : " DEFAULT " + def);
@@ -250,6 +295,11 @@ void checkCount(ItemRunner& run, const CountRule& c, PlanItemResult& item, const
 
 bool sameValue(const std::string& got, const std::string& expect) {
     if (got == expect) return true;
+    if (got == "true" || got == "false") {
+        std::string e;
+        for (char ch : expect) e += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        return (e == "true" || e == "t") ? got == "true" : (e == "false" || e == "f") ? got == "false" : false;
+    }
     char* e1 = nullptr;
     char* e2 = nullptr;
     double a = std::strtod(got.c_str(), &e1), b = std::strtod(expect.c_str(), &e2);
@@ -260,6 +310,9 @@ void checkInvariant(ItemRunner& run, const InvariantCheck& c, PlanItemResult& it
     auto r = run.query(c.sql, {}, true);
     if (r.rows() == 0 || PQnfields(r.get()) == 0) return fail(item, "the query returned no value, expected " + c.expect);
     std::string got = r.isNull(0, 0) ? "null" : r.value(0, 0);
+    // A boolean result reads as YAML writes it (expect: true), not as PostgreSQL's t/f.
+    constexpr Oid kBoolOid = 16;
+    if (!r.isNull(0, 0) && PQftype(r.get(), 0) == kBoolOid) got = got == "t" ? "true" : "false";
     if (!sameValue(got, c.expect)) return fail(item, "got " + got + ", expected " + c.expect);
     item.message = "holds: " + got;
 }
