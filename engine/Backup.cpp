@@ -73,6 +73,7 @@ struct LiveSource {
     nlohmann::json source;
     nlohmann::json settings;
     std::map<QualifiedName, LiveTable> tables;
+    std::map<QualifiedName, QualifiedName> sequenceOwners;
     nlohmann::json plan;
 };
 
@@ -136,6 +137,8 @@ BackupResult runBackup(const BackupOptions& o) {
                        {"snapshot", snapshot}};
         live.settings = pinnedSettingsJson(pinned.clientEncoding, pinned.lcMonetary, true);
         for (auto& t : readLiveTables(leader)) live.tables.emplace(t.id, t);
+        for (auto& sq : readLiveSequences(leader))
+            if (sq.ownedBy) live.sequenceOwners.emplace(sq.id, *sq.ownedBy);
         if (o.atSnapshot) live.plan = o.atSnapshot(leader);
 
         std::vector<std::string> argv = {std::getenv("PGPROOF_PG_DUMP") ? std::getenv("PGPROOF_PG_DUMP") : "pg_dump",
@@ -194,7 +197,11 @@ BackupResult runBackup(const BackupOptions& o) {
                 if (lc.name == c) t.types.push_back(lc.type);
         if (t.types.size() != t.columns.size()) t.types.clear();
     }
-    for (const auto& s : r.sequences) m.sequences.push_back({s.id.schema, s.id.name, s.lastValue, s.isCalled});
+    for (const auto& s : r.sequences) {
+        SequenceEntry e{s.id.schema, s.id.name, s.lastValue, s.isCalled, std::nullopt};
+        if (auto it = live.sequenceOwners.find(s.id); it != live.sequenceOwners.end()) e.ownedBy = it->second;
+        m.sequences.push_back(e);
+    }
     m.largeObjects = r.largeObjects;
     m.plan = live.plan;
     writer.commit(m);

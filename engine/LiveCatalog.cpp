@@ -57,7 +57,14 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
 
 std::vector<LiveSequence> readLiveSequences(const PgConnection& conn) {
     auto r = conn.exec(
-        "SELECT n.nspname, c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "SELECT n.nspname, c.relname, "
+        "(SELECT tn.nspname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
+        "JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), "
+        "(SELECT t.relname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
+        "WHERE d.classid = 'pg_catalog.pg_class'::regclass "
+        "AND d.objid = c.oid AND d.refclassid = 'pg_catalog.pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
         "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
         "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::regclass "
         "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2",
@@ -69,7 +76,9 @@ std::vector<LiveSequence> readLiveSequences(const PgConnection& conn) {
         QualifiedName id{r.value(i, 0), r.value(i, 1)};
         if (!sql.empty()) sql += " UNION ALL ";
         sql += "SELECT " + std::to_string(i) + ", last_value, is_called FROM " + id.sql();
-        out.push_back({id, 0, false});
+        LiveSequence seq{id, 0, false, std::nullopt};
+        if (!r.isNull(i, 2)) seq.ownedBy = QualifiedName{r.value(i, 2), r.value(i, 3)};
+        out.push_back(seq);
     }
     auto v = conn.exec(sql + " ORDER BY 1", "reading sequence values");
     for (int i = 0; i < v.rows(); ++i) {

@@ -3,6 +3,7 @@
 // transaction (so under the exported snapshot): the tables whose rows pg_dump
 // would dump, with their columns as COPY lists them, and the sequences.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@ struct LiveSequence {
     QualifiedName id;
     int64_t lastValue = 0;
     bool isCalled = false;
+    std::optional<QualifiedName> ownedBy;  // the table of a serial/identity column (dropped with it)
 };
 
 std::vector<LiveTable> readLiveTables(const PgConnection& conn);

@@ -5,6 +5,7 @@
 #include "Backup.hpp"
 #include "Errors.hpp"
 #include "LiveCatalog.hpp"
+#include "Manifest.hpp"
 
 namespace pgproof {
 
@@ -58,8 +59,7 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     }
     doc["tables"] = tables;
     nlohmann::json seqs = nlohmann::json::array();
-    for (const auto& s : sequences)
-        seqs.push_back({{"schema", s.id.schema}, {"name", s.id.name}, {"last_value", s.lastValue}, {"is_called", s.isCalled}});
+    for (const auto& s : sequences) seqs.push_back(sequenceToJson({s.id.schema, s.id.name, s.lastValue, s.isCalled, s.ownedBy}));
     doc["sequences"] = seqs;
     if (!plan.is_null()) doc["plan"] = plan;
     session.finish();

@@ -40,6 +40,20 @@ json tableToJson(const TableEntry& t) {
     return j;
 }
 
+json sequenceToJson(const SequenceEntry& s) {
+    json j = {{"schema", s.schema}, {"name", s.name}, {"last_value", s.lastValue}, {"is_called", s.isCalled}};
+    if (s.ownedBy) j["owned_by"] = {{"schema", s.ownedBy->schema}, {"name", s.ownedBy->name}};
+    return j;
+}
+
+SequenceEntry sequenceFromJson(const json& j) {
+    SequenceEntry s{j.at("schema").get<std::string>(), j.at("name").get<std::string>(), j.at("last_value").get<int64_t>(),
+                    j.at("is_called").get<bool>(), std::nullopt};
+    if (j.contains("owned_by"))
+        s.ownedBy = QualifiedName{j["owned_by"].at("schema").get<std::string>(), j["owned_by"].at("name").get<std::string>()};
+    return s;
+}
+
 TableEntry tableFromJson(const json& j) {
     TableEntry t;
     t.schema = j.at("schema").get<std::string>();
@@ -70,8 +84,7 @@ json Manifest::toJson() const {
     json tabs = json::array();
     for (const auto& t : tables) tabs.push_back(tableToJson(t));
     json seqs = json::array();
-    for (const auto& s : sequences)
-        seqs.push_back({{"schema", s.schema}, {"name", s.name}, {"last_value", s.lastValue}, {"is_called", s.isCalled}});
+    for (const auto& s : sequences) seqs.push_back(sequenceToJson(s));
     json j = {
         {"format", "pgproof-archive"},
         {"format_version", formatVersion},
@@ -116,9 +129,7 @@ Manifest Manifest::fromJson(const json& j) {
         m.segments.push_back(std::move(s));
     }
     for (const auto& tj : j.at("tables")) m.tables.push_back(tableFromJson(tj));
-    for (const auto& sj : j.value("sequences", json::array()))
-        m.sequences.push_back({sj.at("schema").get<std::string>(), sj.at("name").get<std::string>(),
-                               sj.at("last_value").get<int64_t>(), sj.at("is_called").get<bool>()});
+    for (const auto& sj : j.value("sequences", json::array())) m.sequences.push_back(sequenceFromJson(sj));
     m.largeObjects = j.value("large_objects", uint64_t{0});
     if (j.contains("plan")) m.plan = j.at("plan");
     for (const auto& s : m.segments)

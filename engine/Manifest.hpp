@@ -2,6 +2,7 @@
 // The archive manifest (docs/ARCHIVE.md): where every frame is, what every
 // table held at backup time. Shared by backup, check, inspect, verify, restore.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,7 @@ struct SequenceEntry {
     std::string name;
     int64_t lastValue = 0;
     bool isCalled = false;
+    std::optional<QualifiedName> ownedBy;  // table whose serial/identity column owns it, when known
     QualifiedName id() const { return {schema, name}; }
 };
 
@@ -70,6 +72,8 @@ struct Manifest {
 };
 
 nlohmann::json tableToJson(const TableEntry& t);
+nlohmann::json sequenceToJson(const SequenceEntry& s);
+SequenceEntry sequenceFromJson(const nlohmann::json& j);
 TableEntry tableFromJson(const nlohmann::json& j);
 
 }  // namespace pgproof

@@ -54,9 +54,7 @@ Baseline Baseline::load(const std::filesystem::path& path) {
         b.source = j.value("source", nlohmann::json::object());
         b.hasFingerprints = !j.value("counts_only", false);
         for (const auto& t : j.at("tables")) b.tables.push_back(tableFromJson(t));
-        for (const auto& s : j.value("sequences", nlohmann::json::array()))
-            b.sequences.push_back({s.at("schema").get<std::string>(), s.at("name").get<std::string>(),
-                                   s.at("last_value").get<int64_t>(), s.at("is_called").get<bool>()});
+        for (const auto& s : j.value("sequences", nlohmann::json::array())) b.sequences.push_back(sequenceFromJson(s));
         if (j.contains("plan")) b.plan = j.at("plan");
     } catch (const std::exception& e) {
         throw BadInputError("baseline " + p + " is a malformed snapshot: " + e.what());

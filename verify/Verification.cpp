@@ -243,6 +243,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         sv.baselineValue = bs.lastValue;
         auto it = seqById.find(sv.id);
         if (it == seqById.end()) {
+            if (bs.ownedBy && o.plan && o.plan->declaresDroppedTable(*bs.ownedBy)) {
+                sv.reason = "dropped with its table " + bs.ownedBy->display() + ", as the plan declares";
+                report.sequences.push_back(sv);
+                continue;
+            }
             sv.verdict = Verdict::Failed;
             sv.reason = "sequence is missing";
         } else {

@@ -451,12 +451,9 @@ TEST_CASE("a declared dropped table is not loss, an undeclared dropped table is"
     }
 }
 
-// KNOWN BUG (not fixed here: it needs the baseline to record which table owns a sequence, and
-// verify/Verification.cpp to skip the owned sequences of a declared dropped table). Dropping a table
-// with a serial column drops its sequence too; verify then fails with "sequence is missing" although
-// the plan declares the drop. Tagged [!mayfail] so that it reports without breaking the build; remove
-// the tag once fixed.
-TEST_CASE("a declared dropped table with a serial key does not fail on its own sequence", "[!mayfail]") {
+// Dropping a table with a serial column drops its sequence too; the baseline records which table owns
+// each sequence, so a declared dropped table's own sequences are not loss.
+TEST_CASE("a declared dropped table with a serial key does not fail on its own sequence") {
     SampleDb s;
     fs::path plan = s.plan("plan.yaml", "changes:\n  dropped_tables: [legacy_notes]\n");
     fs::path base = s.baseline();
