@@ -15,6 +15,7 @@ Baseline Baseline::fromManifest(const std::filesystem::path& path, const Manifes
     b.path = path;
     b.created = m.created;
     b.source = m.source;
+    b.settings = m.settings;
     b.tables = m.tables;
     b.sequences = m.sequences;
     b.plan = m.plan;
@@ -52,6 +53,7 @@ Baseline Baseline::load(const std::filesystem::path& path) {
         b.kind = "snapshot";
         b.created = j.value("created", "");
         b.source = j.value("source", nlohmann::json::object());
+        b.settings = j.value("settings", nlohmann::json::object());
         b.hasFingerprints = !j.value("counts_only", false);
         for (const auto& t : j.at("tables")) b.tables.push_back(tableFromJson(t));
         for (const auto& s : j.value("sequences", nlohmann::json::array())) b.sequences.push_back(sequenceFromJson(s));

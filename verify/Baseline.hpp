@@ -16,6 +16,7 @@ struct Baseline {
     std::filesystem::path path;
     std::string created;
     nlohmann::json source;
+    nlohmann::json settings;  // the pinned session settings the baseline was computed with
     std::vector<TableEntry> tables;
     std::vector<SequenceEntry> sequences;
     bool hasFingerprints = true;  // false for --counts-only snapshots

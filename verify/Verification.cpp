@@ -126,6 +126,19 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify");
     report.database = describeSource(session.leader());
     report.database["snapshot"] = session.snapshotId();
+    // Row bytes depend on these; a difference explains "content changed" without any data change.
+    auto compareSetting = [&](const char* key, const std::string& now) {
+        if (!baseline.settings.is_object() || !baseline.settings.contains(key) || !baseline.settings[key].is_string()) return;
+        std::string then = baseline.settings[key].get<std::string>();
+        if (then != now && then.find(' ') == std::string::npos)
+            report.notes.push_back(std::string(key) + " was " + then + " when the baseline was taken and is " + now +
+                                   " now: values that depend on it (text encoding, money) fingerprint differently");
+    };
+    compareSetting("client_encoding", session.settings().clientEncoding);
+    compareSetting("lc_monetary", session.settings().lcMonetary);
+    if (baseline.settings.is_object() && baseline.settings.value("TimeZone", "UTC") != "UTC")
+        report.notes.push_back("the baseline is a dump read from stdin, made with the server's default TimeZone; if that was not UTC, "
+                               "timestamptz values fingerprint differently (back up with pgproof backup --db instead)");
     auto live = readLiveTables(session.leader());
     std::map<QualifiedName, const LiveTable*> liveById;
     for (const auto& t : live) liveById[t.id] = &t;

@@ -73,6 +73,7 @@ struct VerifyReport {
     std::vector<TableVerdict> tables;
     std::vector<SequenceVerdict> sequences;
     std::vector<NewTable> newTables;
+    std::vector<std::string> notes;  // things that may explain a difference (settings that differ from the baseline's)
     std::optional<MigrationPlan> plan;
     std::vector<PlanItemResult> planItems;
     double seconds = 0;

@@ -64,6 +64,7 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
             }
         if (r.planItems.empty()) out += "  (the plan has no items)\n";
     }
+    for (const auto& n : r.notes) out += "note: " + n + "\n";
     size_t failed = r.count(Verdict::Failed), errors = r.count(Verdict::Error);
     uint64_t rowsNow = 0;
     for (const auto& t : r.tables) rowsNow += t.rows.value_or(0);
@@ -130,6 +131,7 @@ nlohmann::json verifyJson(const VerifyReport& r) {
         {"tables", tables},
         {"sequences", seqs},
         {"new_tables", added},
+        {"notes", r.notes},
         {"seconds", r.seconds},
     };
     if (r.plan) {
