@@ -163,6 +163,8 @@ void DumpSplitter::analyzeSqlLine(std::string_view line) {
     // Only the first statement after a header is the entry's own: a line inside a function body
     // that happens to start with COPY, INSERT or SELECT is never taken for data.
     if (!awaitingStatement_ || startsWith(line, "SET ")) return;
+    // --disable-triggers wraps each table's data in ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL.
+    if (entryType_ == "TABLE DATA" && startsWith(line, "ALTER TABLE ")) return;
     awaitingStatement_ = false;
     if (entryType_ == "TABLE DATA") {
         if (auto t = parseCopyLine(line)) {

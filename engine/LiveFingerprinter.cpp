@@ -39,7 +39,7 @@ struct TableAccumulator {
 
 std::string whereClause(const WorkItem& item, const std::string& filter) {
     std::string w = filter.empty() ? "" : " WHERE (" + filter + ")";
-    if (item.fromPage) w += " WHERE ctid >= '(" + std::to_string(*item.fromPage) + ",0)'::pg_catalog.tid";
+    if (item.fromPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid >= '(" + std::to_string(*item.fromPage) + ",0)'::pg_catalog.tid";
     if (item.toPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid < '(" + std::to_string(*item.toPage) + ",0)'::pg_catalog.tid";
     return w;
 }

@@ -194,7 +194,7 @@ MigrationPlan MigrationPlan::parse(const std::string& yaml, const std::string& n
         for (const auto& item : r.items(k, "checks")) {
             r.allowOnly(item, "a checks item", {"name", "sql", "expect"});
             if (!item["expect"]) r.fail(item, "a checks item needs 'expect' (the value the query must return)");
-            if (!item["expect"].IsScalar()) r.fail(item["expect"], "'expect' must be a single value");
+            if (!item["expect"].IsScalar() && !item["expect"].IsNull()) r.fail(item["expect"], "'expect' must be a single value");
             plan.checks.push_back({r.text(item, "name", "a checks item"), r.text(item, "sql", "a checks item"),
                                    item["expect"].IsNull() ? "null" : item["expect"].as<std::string>()});
         }

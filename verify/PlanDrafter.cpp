@@ -193,6 +193,21 @@ PlanDraft draftPlanFromMigration(const std::string& sql, const std::string& sour
                         droppedColumns.push_back(yamlScalar(table + "." + col));
                         used = true;
                     }
+                } else if (std::regex_search(action, std::regex(R"(^\s*ADD\s+(PRIMARY\s+KEY|UNIQUE|FOREIGN\s+KEY|CHECK|EXCLUDE)\b)", icase))) {
+                    // An unnamed constraint: its name is chosen by the server, so only what it implies is drafted.
+                    std::smatch f;
+                    if (std::regex_search(action, f, foreignKey)) {
+                        auto cols = identList(f[1]);
+                        auto pcols = identList(f[3]);
+                        if (cols.size() == 1 && pcols.size() == 1)
+                            orphans.push_back("{table: " + yamlScalar(table) + ", column: " + yamlScalar(cols[0]) + ", references: " +
+                                              yamlScalar(planTable(f[2]) + "." + pcols[0]) + "}");
+                    } else if (std::regex_search(action, f, std::regex(R"(^\s*ADD\s+(?:UNIQUE|PRIMARY\s+KEY)\s*\(([^)]*)\))", icase))) {
+                        std::string list;
+                        for (const auto& c : identList(f[1])) list += (list.empty() ? "" : ", ") + yamlScalar(c);
+                        uniques.push_back("{table: " + yamlScalar(table) + ", columns: [" + list + "]}");
+                    }
+                    used = true;
                 } else if (std::regex_match(action, a, addColumn)) {
                     std::string col = unquote(a[1]), rest = a[2];
                     static const regex typeEnd(R"(\s+(?:NOT\s+NULL|NULL|DEFAULT|CONSTRAINT|REFERENCES|PRIMARY|UNIQUE|CHECK|GENERATED|COLLATE)\b)", icase);
@@ -230,7 +245,13 @@ PlanDraft draftPlanFromMigration(const std::string& sql, const std::string& sour
             indexes.push_back("{table: " + yamlScalar(planTable(m[2])) + ", name: " + yamlScalar(unquote(m[1])) + "}");
             used = true;
         } else if (std::regex_search(st, m, dropTable)) {
-            droppedTables.push_back(yamlScalar(planTable(m[1])));
+            // DROP TABLE a, b, c
+            static const regex listed("(?:^|,)\\s*" + kName, icase);
+            std::string names = st.substr(static_cast<size_t>(m.position(1)));
+            static const regex tail(R"(\s+(CASCADE|RESTRICT)\s*$)", icase);
+            names = std::regex_replace(names, tail, "");
+            for (auto it = std::sregex_iterator(names.begin(), names.end(), listed); it != std::sregex_iterator(); ++it)
+                droppedTables.push_back(yamlScalar(planTable((*it)[1])));
             used = true;
         } else if (std::regex_search(st, m, update)) {
             std::string target = unquote(m[2]), source = unquote(m[3]);
