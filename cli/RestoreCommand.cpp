@@ -60,13 +60,15 @@ int runRestore(const std::vector<std::string>& args) {
             j["restored_database"] = r.database;
             j["timings"] = {{"archive_check", t.archiveCheck}, {"pre_data", t.preData}, {"data", t.data},
                             {"post_data", t.postData},         {"verify", t.verify},    {"total", t.total}};
-            if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0}};
+            if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
+                                   {"problem", r.swapProblem}};
             writeReportFile(flags.json, j.dump(2));
         }
         if (!flags.junit.empty())
             writeReportFile(flags.junit, renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
         if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << renderVerifyText(*r.verification, flags.verbose);
     }
+    if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
     if (flags.json != "-" && !flags.quiet) {
         std::cout << fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s (schema {:.2f}, rows {:.2f}, indexes and "
                                  "constraints {:.2f}, verify {:.2f})\n",
@@ -76,7 +78,10 @@ int runRestore(const std::vector<std::string>& args) {
         if (o.swapInto && r.exitCode() == 0)
             std::cout << "swapped: database " << *o.swapInto << " is now the restored one"
                       << (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) << "\n";
-        if (o.swapInto && r.exitCode() != 0) std::cout << "NOT swapped: the restored database did not prove equal to the backup\n";
+        if (o.swapInto && !r.swapProblem.empty())
+            std::cout << "NOT swapped: " << r.database << " is restored and proven, but " << r.swapProblem << "\n";
+        else if (o.swapInto && r.exitCode() != 0)
+            std::cout << "NOT swapped: the restored database did not prove equal to the backup\n";
     }
     return r.exitCode();
 }

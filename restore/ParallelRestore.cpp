@@ -7,6 +7,7 @@
 #include <ctime>
 #include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -20,7 +21,10 @@
 
 namespace pgproof {
 
-int RestoreResult::exitCode() const { return verification ? verification->exitCode() : 0; }
+int RestoreResult::exitCode() const {
+    int proof = verification ? verification->exitCode() : 0;
+    return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
+}
 
 std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit) {
     auto r = conn.exec(
@@ -247,16 +251,31 @@ std::string datedName(const std::string& base) {
     gmtime_r(&now, &tm);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
-    return base + "_before_restore_" + buf;
+    std::string suffix = std::string("_before_restore_") + buf;
+    // PostgreSQL cuts names to 63 bytes: shorten the base (on a UTF-8 boundary), never the date, so the
+    // name reported is the real one and two swaps never collide.
+    size_t keep = std::min(base.size(), 63 - suffix.size());
+    while (keep > 0 && keep < base.size() && (static_cast<unsigned char>(base[keep]) & 0xC0) == 0x80) --keep;
+    return base.substr(0, keep) + suffix;
 }
 
 std::string swapDatabases(const RestoreOptions& o, const std::string& restored) {
     const std::string& live = *o.swapInto;
     PgConnection admin = PgConnection::connect(o.target.withDatabase("postgres"), "pgproof restore");
-    auto others = admin.execParams(
-        "SELECT datname, count(*) FROM pg_catalog.pg_stat_activity WHERE datname IN ($1, $2) "
-        "AND pid <> pg_catalog.pg_backend_pid() GROUP BY 1",
-        {restored, live}, "checking for other sessions");
+    auto sessions = [&] {
+        return admin.execParams(
+            "SELECT datname, count(*) FROM pg_catalog.pg_stat_activity WHERE datname IN ($1, $2) "
+            "AND pid <> pg_catalog.pg_backend_pid() GROUP BY 1 ORDER BY datname = $2 DESC",
+            {restored, live}, "checking for other sessions");
+    };
+    // Sessions on the live database refuse the swap at once. On the restored one they are this restore's
+    // own connections, closed but maybe not yet gone on the server: give those a few seconds.
+    auto others = sessions();
+    for (auto deadline = Clock::now() + std::chrono::seconds(10);
+         others.rows() > 0 && others.value(0, 0) == restored && Clock::now() < deadline;) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        others = sessions();
+    }
     if (others.rows() > 0)
         throw IncompleteError("cannot swap: " + others.value(0, 1) + " other session(s) are connected to database " +
                               others.value(0, 0) + "; stop the application (or terminate them) and swap by hand: ALTER DATABASE " +
@@ -286,12 +305,12 @@ RestoreResult runRestore(const RestoreOptions& o) {
     DumpScript script = DumpScript::fromArchive(archive);
     result.timings.archiveCheck = since(tCheck);
 
-    PgConnection leader = PgConnection::connect(o.target, "pgproof restore");
-    result.database = leader.database();
+    std::optional<PgConnection> leader(PgConnection::connect(o.target, "pgproof restore"));
+    result.database = leader->database();
     if (o.swapInto && *o.swapInto == result.database)
         throw BadInputError("--swap-into names the restore target itself (" + result.database +
                             "); restore into a new database and swap it into " + result.database);
-    auto existing = existingUserTables(leader);
+    auto existing = existingUserTables(*leader);
     if (!existing.empty()) {
         std::string list;
         for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
@@ -299,13 +318,13 @@ RestoreResult runRestore(const RestoreOptions& o) {
                             "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
                             " --swap-into " + result.database + ") or use pgproof drill");
     }
-    leader.exec(script.preamble, "setting up the restore connection");
+    leader->exec(script.preamble, "setting up the restore connection");
 
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring the schema");
-        if (e.section == ScriptEntry::Section::PreData) runEntry(leader, e);
+        if (e.section == ScriptEntry::Section::PreData) runEntry(*leader, e);
     }
     result.timings.preData = since(tPre);
 
@@ -315,7 +334,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     restoreRows(archive, workers);
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring sequences and large objects");
-        if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") runEntry(leader, e);
+        if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") runEntry(*leader, e);
     }
     result.timings.data = since(tData);
 
@@ -332,10 +351,11 @@ RestoreResult runRestore(const RestoreOptions& o) {
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring post-data");
         if (e.section == ScriptEntry::Section::PostData && e.type != "INDEX" && e.type != "CONSTRAINT" && e.type != "FK CONSTRAINT")
-            runEntry(leader, e);
+            runEntry(*leader, e);
     }
     result.timings.postData = since(tPost);
     workers.clear();
+    leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
     result.tables = m.tables.size();
     result.rows = m.totalRows();
     result.rawBytes = m.totalRawBytes();
@@ -355,7 +375,13 @@ RestoreResult runRestore(const RestoreOptions& o) {
         if (!result.verification)
             throw BadInputError("--swap-into needs the verification: drop --no-verify");
         if (result.verification->exitCode() == 0) {
-            result.keptOldDatabase = swapDatabases(o, result.database);
+            try {
+                result.keptOldDatabase = swapDatabases(o, result.database);
+            } catch (const IncompleteError& e) {
+                result.swapProblem = e.what();  // the restore is proven: report it, and that the swap is not done
+                result.timings.total = since(t0);
+                return result;
+            }
             log("swapped: " + result.database + " is now " + *o.swapInto +
                 (result.keptOldDatabase.empty() ? "" : "; the old one is kept as " + result.keptOldDatabase));
         }

@@ -45,6 +45,7 @@ struct RestoreResult {
     std::shared_ptr<const Baseline> baseline;  // the manifest's tables; the report points into it
     std::optional<VerifyReport> verification;  // absent with --no-verify
     std::string keptOldDatabase;              // with --swap-into: the old database's new name
+    std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
     int exitCode() const;
 };
 

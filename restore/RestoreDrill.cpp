@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
+#include <optional>
 
 #include "ArchiveChecker.hpp"
 #include "Errors.hpp"
@@ -40,7 +42,21 @@ DrillResult runDrill(const DrillOptions& o) {
     };
     DrillResult r;
     r.archive = o.archive;
-    ArchiveReader reader(o.archive);  // BadInputError / ProofFailedError before anything is created
+    std::optional<ArchiveReader> opened;
+    try {
+        opened.emplace(o.archive);  // BadInputError (not an archive at all) propagates: nothing was drilled
+    } catch (const ProofFailedError& e) {
+        // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
+        std::error_code ec;
+        auto size = std::filesystem::file_size(o.archive, ec);
+        if (!ec) r.archiveBytes = size;
+        r.checkProblems.push_back(e.what());
+        r.exitCode = 1;
+        r.verdict = "failed";
+        r.problem = "the archive is damaged (" + std::string(e.what()) + "); no restore was attempted";
+        return r;
+    }
+    const ArchiveReader& reader = *opened;
     r.archiveBytes = reader.fileSize();
     r.archiveCreated = reader.manifest().created;
     r.archiveAgeSeconds = ageSeconds(r.archiveCreated);

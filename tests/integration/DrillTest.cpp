@@ -1,0 +1,240 @@
+// pgproof drill against a real PostgreSQL: a drill restores the archive into a scratch database,
+// proves it, writes markdown/JSON/JUnit reports with timings and drops the database (pass or fail)
+// unless --keep; a damaged or truncated archive fails with exit 1, creates nothing and is named in
+// the report; an unreachable server exits 3.
+#include <catch2/catch.hpp>
+
+#include "SqlIdentifier.hpp"
+#include "TestSupport.hpp"
+
+using namespace pgproof::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string q(const fs::path& p) { return shellQuote(p.string()); }
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+pgproof::PgConnection admin() { return pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=postgres"), "pgproof tests"); }
+
+std::set<std::string> drillDatabases() {
+    auto r = admin().exec("SELECT datname FROM pg_database WHERE datname LIKE 'pgproof\\_drill\\_%'");
+    std::set<std::string> out;
+    for (int i = 0; i < r.rows(); ++i) out.insert(r.value(i, 0));
+    return out;
+}
+
+// Scratch databases in `after` but not in `before` that the pgproof process `pid` created (names end in
+// _PID): other drills may run at the same time (ctest -j) and must not make this check flaky.
+std::vector<std::string> leftBehind(const std::set<std::string>& before, const std::set<std::string>& after, const std::string& pid) {
+    std::vector<std::string> out;
+    REQUIRE_FALSE(pid.empty());
+    for (const auto& name : after)
+        if (!before.count(name) && name.size() > pid.size() + 1 && name.compare(name.size() - pid.size() - 1, std::string::npos, "_" + pid) == 0)
+            out.push_back(name);
+    return out;
+}
+
+bool databaseExists(const std::string& name) {
+    return admin().execParams("SELECT 1 FROM pg_database WHERE datname = $1", {name}).rows() == 1;
+}
+
+// Drops a kept scratch database at the end of the test, whatever happened.
+struct DropAtEnd {
+    std::string name;
+    ~DropAtEnd() {
+        if (name.empty()) return;
+        try {
+            admin().exec("DROP DATABASE IF EXISTS " + pgproof::quoteIdent(name) + " WITH (FORCE)");
+        } catch (...) {
+        }
+    }
+};
+
+// A copy of the archive with one byte flipped in the first rows frame of a table: from the middle of the
+// frame on, the first flip that stock `zstd -t` rejects (a few bytes of a compressed block, such as unused
+// table entries, do not change what it decompresses to, and are no damage at all).
+fs::path damageRowsOf(const fs::path& archive, const json& manifest, const std::string& schema, const std::string& name) {
+    for (const auto& t : manifest.at("tables")) {
+        if (t.at("schema") != schema || t.at("name") != name) continue;
+        const auto& frames = manifest.at("segments").at(t.at("segment").get<size_t>()).at("frames");
+        REQUIRE(!frames.empty());
+        uint64_t offset = frames[0].at("offset").get<uint64_t>(), size = frames[0].at("compressed").get<uint64_t>();
+        const std::string original = readFile(archive);
+        fs::path out = archive.parent_path() / ("damaged-" + name + ".sql.zst");
+        for (uint64_t at = offset + size / 2; at < offset + size; ++at) {
+            std::string bytes = original;
+            bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+            writeFile(out, bytes);
+            if (run("zstd -tq " + shellQuote(out.string())).exitCode != 0) return out;
+        }
+        FAIL("no flipped byte in the frame of " << schema << "." << name << " made zstd -t fail");
+    }
+    FAIL("no table " << schema << "." << name << " in the manifest");
+    return {};
+}
+
+// The awkward tables and an archive of them.
+struct AwkwardArchive {
+    ScratchDatabase db{"dr_src"};
+    TempDir dir;
+    fs::path archive;
+    json manifest;
+    AwkwardArchive() {
+        createAwkwardTables(db);
+        archive = dir / "awkward.sql.zst";
+        auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
+        INFO("pgproof backup stderr: " << r.err);
+        REQUIRE(r.exitCode == 0);
+        manifest = inspectManifest(archive);
+    }
+    fs::path damagedRowsOf(const std::string& schema, const std::string& name) const {
+        return damageRowsOf(archive, manifest, schema, name);
+    }
+};
+
+struct Drill {
+    std::string pid;     // of the pgproof process: the suffix of any scratch database it creates
+    CommandResult result;
+    std::string report;  // markdown
+    json summary;        // --json
+    XmlElement junit;
+};
+
+Drill drill(const fs::path& archive, const TempDir& dir, const std::string& extra = "") {
+    fs::path md = dir / "drill.md", js = dir / "drill.json", xml = dir / "drill.xml";
+    for (const auto& p : {md, js, xml}) fs::remove(p);
+    Drill d;
+    // sh -c 'echo $$; exec pgproof ...': pgproof runs with the pid the shell wrote down.
+    fs::path pidFile = dir / "drill.pid";
+    std::string command = "echo $$ > " + q(pidFile) + "; exec " + std::string(PGPROOF_BIN) + " drill " + q(archive) +
+                          " --jobs 2 --report " + q(md) + " --json " + q(js) + " --junit " + q(xml) + " " + extra;
+    d.result = run("sh -c " + shellQuote(command));
+    d.pid = readFile(pidFile);
+    while (!d.pid.empty() && d.pid.back() == '\n') d.pid.pop_back();
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err);
+    REQUIRE(fs::exists(md));
+    REQUIRE(fs::exists(js));
+    REQUIRE(fs::exists(xml));
+    d.report = readFile(md);
+    d.summary = json::parse(readFile(js));
+    d.junit = parseXml(readFile(xml));
+    return d;
+}
+
+size_t junitFailures(const XmlElement& junit) {
+    size_t n = 0;
+    for (const auto* tc : junit.descendants("testcase")) n += tc->descendants("failure").size() + tc->descendants("error").size();
+    return n;
+}
+
+}  // namespace
+
+TEST_CASE("a drill restores and proves the archive, reports PASSED with timings, and leaves no database behind") {
+    AwkwardArchive a;
+    auto before = drillDatabases();
+    auto d = drill(a.archive, a.dir);
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err << "\nreport:\n" << d.report);
+    CHECK(d.result.exitCode == 0);
+    CHECK(contains(d.result.out, "PASSED"));
+
+    // The scratch database existed (the drill says which) and is gone.
+    std::string scratch = d.summary.at("scratch_database");
+    CHECK(scratch.rfind("pgproof_drill_", 0) == 0);
+    CHECK(scratch.size() > d.pid.size());
+    CHECK(scratch.substr(scratch.size() - d.pid.size()) == d.pid);
+    CHECK(contains(d.result.err, "creating scratch database " + scratch));
+    CHECK_FALSE(databaseExists(scratch));
+    CHECK(leftBehind(before, drillDatabases(), d.pid).empty());
+    CHECK(d.summary.at("dropped") == true);
+    CHECK(d.summary.at("kept") == false);
+
+    // The report: verdict, timings (the recovery time), every table.
+    CHECK(contains(d.report, "PASSED"));
+    CHECK(contains(d.report, "## Timings"));
+    CHECK(contains(d.report, "recovery time"));
+    CHECK(contains(d.report, "dropped"));
+    CHECK(contains(d.report, "public.hard_values"));
+    CHECK(contains(d.report, "\"Ünïcode Schema\".\"Täble \"\"quoted\"\" Name\""));
+    CHECK(d.summary.at("verdict") == "proven");
+    CHECK(d.summary.at("exit_code") == 0);
+    CHECK(d.summary.at("tables_restored") == a.manifest.at("tables").size());
+    const auto& t = d.summary.at("timings");
+    for (const char* step : {"archive_check", "schema", "data", "post_data", "verify", "recovery_total", "drill_total"}) {
+        INFO("timing " << step);
+        REQUIRE(t.contains(step));
+        CHECK(t.at(step).get<double>() >= 0);
+    }
+    CHECK(t.at("recovery_total").get<double>() > 0);
+    CHECK(t.at("recovery_total").get<double>() >= t.at("data").get<double>());
+
+    // JUnit: one case per table (plus the archive check and the cleanup), none failing.
+    auto cases = d.junit.descendants("testcase");
+    CHECK(cases.size() >= a.manifest.at("tables").size() + 2);
+    CHECK(junitFailures(d.junit) == 0);
+}
+
+TEST_CASE("drill --keep leaves the proven scratch database for inspection") {
+    AwkwardArchive a;
+    auto d = drill(a.archive, a.dir, "--keep");
+    DropAtEnd cleanup{d.summary.value("scratch_database", "")};
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err);
+    CHECK(d.result.exitCode == 0);
+    REQUIRE_FALSE(cleanup.name.empty());
+    REQUIRE(databaseExists(cleanup.name));
+    CHECK(d.summary.at("kept") == true);
+    CHECK(contains(d.report, "kept"));
+    auto conn = pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=" + cleanup.name), "pgproof tests");
+    CHECK(conn.exec("SELECT count(*) FROM public.measurements").value(0, 0) == "400");
+    CHECK(conn.exec("SELECT count(*) FROM pg_largeobject_metadata").value(0, 0) == "2");
+}
+
+TEST_CASE("a drill of an archive with a damaged rows frame fails with exit 1, creates nothing and names the table") {
+    AwkwardArchive a;
+    auto damaged = a.damagedRowsOf("public", "measurements_2026");
+    auto before = drillDatabases();
+    auto d = drill(damaged, a.dir);
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err << "\nreport:\n" << d.report);
+    CHECK(d.result.exitCode == 1);
+    CHECK_FALSE(contains(d.result.out, "PASSED"));
+    CHECK_FALSE(contains(d.result.err, "creating scratch database"));
+    CHECK(d.summary.at("scratch_database") == "");
+    CHECK(leftBehind(before, drillDatabases(), d.pid).empty());
+
+    CHECK(contains(d.report, "FAILED"));
+    CHECK(contains(d.report, "public.measurements_2026"));
+    CHECK(d.summary.at("verdict") == "failed");
+    CHECK(d.summary.at("exit_code") == 1);
+    CHECK(contains(d.summary.at("archive_problems").dump(), "measurements_2026"));
+    CHECK(junitFailures(d.junit) >= 1);
+    CHECK(contains(readFile(a.dir / "drill.xml"), "measurements_2026"));
+}
+
+TEST_CASE("a drill of a truncated archive fails with exit 1, creates nothing and still writes its report") {
+    AwkwardArchive a;
+    std::string bytes = readFile(a.archive);
+    fs::path truncated = a.dir / "truncated.sql.zst";
+    writeFile(truncated, bytes.substr(0, bytes.size() * 2 / 3));
+    auto before = drillDatabases();
+    auto d = drill(truncated, a.dir);
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err << "\nreport:\n" << d.report);
+    CHECK(d.result.exitCode == 1);
+    CHECK_FALSE(contains(d.result.err, "creating scratch database"));
+    CHECK(leftBehind(before, drillDatabases(), d.pid).empty());
+    CHECK(contains(d.report, "FAILED"));
+    CHECK(contains(d.report, "trailer"));
+    CHECK(d.summary.at("verdict") == "failed");
+    CHECK(junitFailures(d.junit) >= 1);
+}
+
+TEST_CASE("a drill against an unreachable server exits 3") {
+    AwkwardArchive a;
+    auto r = runPgproof("drill " + q(a.archive) + " --server " + shellQuote("host=/nonexistent-pgproof-socket-dir port=5432 dbname=postgres") +
+                        " --report " + q(a.dir / "drill.md"));
+    INFO("stdout: " << r.out << "\nstderr: " << r.err);
+    CHECK(r.exitCode == 3);
+    CHECK(contains(r.err, "nonexistent-pgproof-socket-dir"));
+    CHECK_FALSE(contains(r.out, "PASSED"));
+}
