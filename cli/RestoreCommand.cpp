@@ -44,14 +44,7 @@ int runRestore(const std::vector<std::string>& args) {
         o.swapInto = swapInto;
     }
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
-    RestoreResult r;
-    try {
-        r = runRestore(o);
-    } catch (const IncompleteError& e) {
-        throw IncompleteError(std::string(e.what()) + "; the target database is incomplete: drop it, do not use it");
-    } catch (const ProofFailedError& e) {
-        throw ProofFailedError(std::string(e.what()) + "; the restore was stopped and the target database is incomplete: drop it");
-    }
+    RestoreResult r = runRestore(o);
     const auto& t = r.timings;
     if (r.verification) {
         if (!flags.json.empty()) {

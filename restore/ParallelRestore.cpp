@@ -74,6 +74,10 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
     for (int i = 0; i < n; ++i) {
         auto c = std::make_unique<PgConnection>(PgConnection::connect(target, "pgproof restore"));
         c->exec(preamble, "setting up a restore connection");
+        // Index and key builds sort in memory instead of on disk (only raised, never lowered).
+        c->exec("SELECT pg_catalog.set_config('maintenance_work_mem', '512MB', false) FROM pg_catalog.pg_settings "
+                "WHERE name = 'maintenance_work_mem' AND setting::bigint < 512 * 1024",  // setting is in kB
+                "setting maintenance_work_mem");
         out.push_back(std::move(c));
     }
     return out;
@@ -320,6 +324,8 @@ RestoreResult runRestore(const RestoreOptions& o) {
     }
     leader->exec(script.preamble, "setting up the restore connection");
 
+    // From here on the target changes: a failure leaves it incomplete, and the message says so.
+    try {
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
     for (const auto& e : script.entries) {
@@ -355,6 +361,12 @@ RestoreResult runRestore(const RestoreOptions& o) {
     }
     result.timings.postData = since(tPost);
     workers.clear();
+    } catch (const ProofFailedError& e) {
+        throw ProofFailedError(std::string(e.what()) + "; the restore was stopped and database " + result.database +
+                               " is incomplete: drop it");
+    } catch (const IncompleteError& e) {
+        throw IncompleteError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
+    }
     leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
     result.tables = m.tables.size();
     result.rows = m.totalRows();
