@@ -1,5 +1,6 @@
 #include "Backup.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -153,6 +154,8 @@ BackupResult runBackup(const BackupOptions& o) {
                            "-c bytea_output=hex";
         env["PGCLIENTENCODING"] = pinned.clientEncoding;
         ChildProcess dump(argv, env);
+        // A 1 MiB pipe instead of 64 KiB: pg_dump and the splitter switch ~16x less often.
+        ::fcntl(dump.stdoutFd(), F_SETPIPE_SZ, 1 << 20);
         try {
             r = runBackupPipeline([&](char* b, size_t n) { return readFd(dump.stdoutFd(), b, n, "pg_dump's output"); },
                                   writer, po);
