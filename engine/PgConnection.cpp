@@ -41,34 +41,29 @@ std::string PgConnection::describe() const {
     return s;
 }
 
-PgResult PgConnection::exec(const std::string& sql, const std::string& what) const {
-    PgResult r(PQexec(conn_.get(), sql.c_str()));
+// Turns a failed statement into the one-line error users see: "connection ... lost" when the
+// connection went away, else "<what> failed: <server message>".
+PgResult PgConnection::checked(PgResult r, const std::string& what) const {
     auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
-        if (PQstatus(conn_.get()) != CONNECTION_OK)
-            throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" +
-                                  (what.empty() ? "" : " while " + what) + ": " + msg);
-        throw IncompleteError((what.empty() ? std::string("query failed") : what + " failed") + ": " + msg);
-    }
-    return r;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
+    std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
+    if (PQstatus(conn_.get()) != CONNECTION_OK)
+        throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" + (what.empty() ? "" : " while " + what) +
+                              ": " + msg);
+    throw IncompleteError((what.empty() ? std::string("query failed") : what + " failed") + ": " + msg);
+}
+
+PgResult PgConnection::exec(const std::string& sql, const std::string& what) const {
+    return checked(PgResult(PQexec(conn_.get(), sql.c_str())), what);
 }
 
 PgResult PgConnection::execParams(const std::string& sql, const std::vector<std::string>& params,
                                   const std::string& what) const {
     std::vector<const char*> vals;
     for (const auto& p : params) vals.push_back(p.c_str());
-    PgResult r(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(vals.size()), nullptr, vals.data(), nullptr,
-                            nullptr, 0));
-    auto st = PQresultStatus(r.get());
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-        std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
-        if (PQstatus(conn_.get()) != CONNECTION_OK)
-            throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" +
-                                  (what.empty() ? "" : " while " + what) + ": " + msg);
-        throw IncompleteError((what.empty() ? std::string("query failed") : what + " failed") + ": " + msg);
-    }
-    return r;
+    return checked(PgResult(PQexecParams(conn_.get(), sql.c_str(), static_cast<int>(vals.size()), nullptr, vals.data(), nullptr,
+                                         nullptr, 0)),
+                   what);
 }
 
 PinnedSettings PgConnection::pinSettings(const PinnedSettings* given) const {

@@ -50,6 +50,7 @@ public:
 
 private:
     explicit PgConnection(PGconn* c) : conn_(c, &PQfinish) {}
+    PgResult checked(PgResult r, const std::string& what) const;
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
 };
 

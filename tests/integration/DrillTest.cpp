@@ -53,28 +53,6 @@ struct DropAtEnd {
     }
 };
 
-// A copy of the archive with one byte flipped in the first rows frame of a table: from the middle of the
-// frame on, the first flip that stock `zstd -t` rejects (a few bytes of a compressed block, such as unused
-// table entries, do not change what it decompresses to, and are no damage at all).
-fs::path damageRowsOf(const fs::path& archive, const json& manifest, const std::string& schema, const std::string& name) {
-    for (const auto& t : manifest.at("tables")) {
-        if (t.at("schema") != schema || t.at("name") != name) continue;
-        const auto& frames = manifest.at("segments").at(t.at("segment").get<size_t>()).at("frames");
-        REQUIRE(!frames.empty());
-        uint64_t offset = frames[0].at("offset").get<uint64_t>(), size = frames[0].at("compressed").get<uint64_t>();
-        const std::string original = readFile(archive);
-        fs::path out = archive.parent_path() / ("damaged-" + name + ".sql.zst");
-        for (uint64_t at = offset + size / 2; at < offset + size; ++at) {
-            std::string bytes = original;
-            bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
-            writeFile(out, bytes);
-            if (run("zstd -tq " + shellQuote(out.string())).exitCode != 0) return out;
-        }
-        FAIL("no flipped byte in the frame of " << schema << "." << name << " made zstd -t fail");
-    }
-    FAIL("no table " << schema << "." << name << " in the manifest");
-    return {};
-}
 
 // The awkward tables and an archive of them.
 struct AwkwardArchive {

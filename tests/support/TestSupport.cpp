@@ -1,5 +1,7 @@
 #include "TestSupport.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -345,5 +347,25 @@ private:
 }  // namespace
 
 XmlElement parseXml(const std::string& document) { return XmlReader(document).document(); }
+
+fs::path damageRowsOf(const fs::path& archive, const nlohmann::json& manifest, const std::string& schema, const std::string& name) {
+    for (const auto& t : manifest.at("tables")) {
+        if (t.at("schema") != schema || t.at("name") != name) continue;
+        const auto& frames = manifest.at("segments").at(t.at("segment").get<size_t>()).at("frames");
+        REQUIRE(!frames.empty());
+        uint64_t offset = frames[0].at("offset").get<uint64_t>(), size = frames[0].at("compressed").get<uint64_t>();
+        const std::string original = readFile(archive);
+        fs::path out = archive.parent_path() / ("damaged-" + name + ".sql.zst");
+        for (uint64_t at = offset + size / 2; at < offset + size; ++at) {
+            std::string bytes = original;
+            bytes[at] = static_cast<char>(bytes[at] ^ 0x5a);
+            writeFile(out, bytes);
+            if (run("zstd -tq " + shellQuote(out.string())).exitCode != 0) return out;
+        }
+        FAIL("no flipped byte in the frame of " << schema << "." << name << " made zstd -t fail");
+    }
+    FAIL("no table " << schema << "." << name << " in the manifest");
+    return {};
+}
 
 }  // namespace pgproof::test

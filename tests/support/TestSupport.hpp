@@ -81,6 +81,12 @@ void writeFile(const std::filesystem::path& file, const std::string& bytes);
 // Names of everything in a folder, hidden entries included, sorted.
 std::vector<std::string> folderEntries(const std::filesystem::path& dir);
 
+// A copy of the archive with one byte flipped in the first rows frame of a table: from the middle of the
+// frame on, the first flip that stock `zstd -t` rejects (some bytes of a compressed block, such as unused
+// table entries, do not change what it decompresses to, and are no damage at all). Fails the test if none does.
+std::filesystem::path damageRowsOf(const std::filesystem::path& archive, const nlohmann::json& manifest,
+                                   const std::string& schema, const std::string& name);
+
 // `pgproof inspect FILE --json`, parsed; throws (with pgproof's stderr) if it fails.
 nlohmann::json inspectManifest(const std::filesystem::path& archive);
 
