@@ -23,7 +23,7 @@ struct FrameJob {
     TableFingerprint rows;
     std::string compressed;
 };
-using FrameJobPtr = std::shared_ptr<FrameJob>;
+using FrameJobPtr = FrameJob*;
 
 void compressFrame(FrameJob& job, int level) {
     thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
@@ -45,24 +45,30 @@ void compressFrame(FrameJob& job, int level) {
     job.compressed.assign(scratch.get(), n);
 }
 
-// Frame jobs are recycled by the writer stage, so their buffers keep their capacity.
+// Frame jobs are recycled by the writer stage, so their buffers keep their capacity. The pool owns
+// every job: the pipeline passes plain pointers, and jobs still in flight when a stage throws (TBB
+// drops its tokens on cancellation) are freed with the pool.
 class FrameJobPool {
 public:
-    FrameJobPtr take() {
+    FrameJob* take() {
         std::lock_guard lock(mutex_);
-        if (free_.empty()) return std::make_shared<FrameJob>();
-        FrameJobPtr job = std::move(free_.back());
+        if (free_.empty()) {
+            owned_.push_back(std::make_unique<FrameJob>());
+            return owned_.back().get();
+        }
+        FrameJob* job = free_.back();
         free_.pop_back();
         return job;
     }
-    void give(FrameJobPtr job) {
+    void give(FrameJob* job) {
         std::lock_guard lock(mutex_);
-        free_.push_back(std::move(job));
+        free_.push_back(job);
     }
 
 private:
     std::mutex mutex_;
-    std::vector<FrameJobPtr> free_;
+    std::vector<std::unique_ptr<FrameJob>> owned_;
+    std::vector<FrameJob*> free_;
 };
 
 // Reads "-- Dumped from database version X" style comments from the first SQL chunk.
@@ -87,6 +93,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
         FrameJobPtr job = pool.take();
         if (!splitter.next(job->chunk)) {
+            pool.give(job);
             fc.stop();
             return nullptr;
         }
@@ -137,7 +144,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
         }
         progress.tables = result.tables.size();
         if (options.progress) options.progress(progress);
-        pool.give(std::move(job));
+        pool.give(job);
     };
 
     tbb::task_arena arena(jobs);
