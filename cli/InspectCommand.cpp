@@ -5,21 +5,13 @@
 #include <iostream>
 
 #include "ArchiveReader.hpp"
+#include "UtcTime.hpp"
 #include "CommandLine.hpp"
 #include "ReportOutput.hpp"
 
 namespace pgproof::cli {
 
 namespace {
-std::string ageOf(const std::string& created) {
-    std::tm tm{};
-    if (!strptime(created.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return "unknown age";
-    double secs = std::difftime(std::time(nullptr), timegm(&tm));
-    if (secs < 120) return fmt::format("{:.0f} s ago", secs);
-    if (secs < 7200) return fmt::format("{:.0f} min ago", secs / 60);
-    if (secs < 172800) return fmt::format("{:.1f} h ago", secs / 3600);
-    return fmt::format("{:.1f} days ago", secs / 86400);
-}
 std::string str(const nlohmann::json& j, const char* key) {
     return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string("?");
 }
@@ -56,7 +48,7 @@ int runInspect(const std::vector<std::string>& args) {
     uint64_t raw = m.totalRawBytes();
     std::cout << fmt::format("archive   {} ({}, format v{}, pgproof {})\n", file, humanBytes(reader.fileSize()),
                              m.formatVersion, m.toolVersion)
-              << fmt::format("created   {} ({})\n", m.created, ageOf(m.created))
+              << fmt::format("created   {} ({})\n", m.created, secondsSince(m.created) < 0 ? std::string("unknown age") : describeAge(secondsSince(m.created)) + " ago")
               << fmt::format("source    {}\n", source)
               << fmt::format("versions  server {}, pg_dump {}\n", str(s, "server_version"), str(s, "pg_dump_version"))
               << fmt::format("contents  {} tables, {} rows, {} sequences, {} large objects\n", m.tables.size(),

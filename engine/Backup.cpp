@@ -20,14 +20,6 @@
 
 namespace pgproof {
 
-std::string utcNow() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 nlohmann::json pinnedSettingsJson(const std::string& encoding, const std::string& lcMonetary, bool timeZoneKnown) {
     nlohmann::json s = {

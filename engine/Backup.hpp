@@ -10,6 +10,7 @@
 
 #include "BackupPipeline.hpp"
 #include "Manifest.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof {
 
@@ -42,7 +43,5 @@ void validatePgDumpArgs(const std::vector<std::string>& args);
 // Pinned settings as recorded in manifests and snapshots.
 nlohmann::json pinnedSettingsJson(const std::string& encoding, const std::string& lcMonetary, bool timeZoneKnown);
 
-// Current time as ISO 8601 UTC ("2026-11-21T12:00:00Z").
-std::string utcNow();
 
 }  // namespace pgproof

@@ -19,6 +19,7 @@
 #include "PgConnection.hpp"
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof {
 
@@ -280,12 +281,7 @@ void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<s
 }
 
 std::string datedName(const std::string& base) {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
-    std::string suffix = std::string("_before_restore_") + buf;
+    std::string suffix = "_before_restore_" + utcNow("%Y%m%d_%H%M%S");
     // PostgreSQL cuts names to 63 bytes: shorten the base (on a UTF-8 boundary), never the date, so the
     // name reported is the real one and two swaps never collide.
     size_t keep = std::min(base.size(), 63 - suffix.size());

@@ -11,26 +11,14 @@
 #include "ArchiveChecker.hpp"
 #include "Errors.hpp"
 #include "SqlIdentifier.hpp"
+#include "UtcTime.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof {
 
 namespace {
 
-double ageSeconds(const std::string& created) {
-    std::tm tm{};
-    if (!strptime(created.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return -1;
-    return std::difftime(std::time(nullptr), timegm(&tm));
-}
-
-std::string scratchName() {
-    std::time_t now = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%d_%H%M%S", &tm);
-    return fmt::format("pgproof_drill_{}_{}", buf, ::getpid());
-}
+std::string scratchName() { return fmt::format("pgproof_drill_{}_{}", utcNow("%Y%m%d_%H%M%S"), ::getpid()); }
 
 std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
 
@@ -59,7 +47,7 @@ DrillResult runDrill(const DrillOptions& o) {
     const ArchiveReader& reader = *opened;
     r.archiveBytes = reader.fileSize();
     r.archiveCreated = reader.manifest().created;
-    r.archiveAgeSeconds = ageSeconds(r.archiveCreated);
+    r.archiveAgeSeconds = secondsSince(r.archiveCreated);
     r.source = reader.manifest().source;
 
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
@@ -118,25 +106,14 @@ DrillResult runDrill(const DrillOptions& o) {
     return r;
 }
 
-namespace {
-std::string age(double s) {
-    if (s < 0) return "unknown";
-    if (s < 7200) return fmt::format("{:.0f} min", s / 60);
-    if (s < 172800) return fmt::format("{:.1f} h", s / 3600);
-    return fmt::format("{:.1f} days", s / 86400);
-}
-}  // namespace
-
 std::string renderDrillMarkdown(const DrillResult& r) {
     std::string out = fmt::format("# Restore drill: {}\n\n", r.verdict == "proven" ? "PASSED" : "FAILED");
-    std::time_t now = std::time(nullptr);
-    char when[32];
-    std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", std::gmtime(&now));
+    std::string when = utcNow("%Y-%m-%d %H:%M:%S UTC");
     out += fmt::format("- **Verdict:** {} (exit code {})\n", r.verdict, r.exitCode);
     if (!r.problem.empty()) out += fmt::format("- **Problem:** {}\n", r.problem);
     out += fmt::format("- **Drill run:** {}\n", when);
     out += fmt::format("- **Archive:** `{}`, {}, created {} ({} old)\n", r.archive, humanBytes(r.archiveBytes), r.archiveCreated,
-                       age(r.archiveAgeSeconds));
+                       describeAge(r.archiveAgeSeconds));
     if (r.source.contains("database"))
         out += fmt::format("- **Backed up from:** database {} on {}:{} (PostgreSQL {})\n", r.source.value("database", "?"),
                            r.source.value("host", "?"), r.source.value("port", "?"), r.source.value("server_version", "?"));
