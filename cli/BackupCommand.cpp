@@ -89,7 +89,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     if (!flags.quiet) {
-        std::cout << "backup " << output << ": " << m.tables.size() << " tables, " << withThousands(m.totalRows())
+        std::cout << "backup " << output << ": " << coverageSummary(m.tables.size(), m.notCovered) << ", " << withThousands(m.totalRows())
                   << " rows, " << m.sequences.size() << " sequences, " << m.largeObjects << " large objects\n"
                   << "  " << humanBytes(raw) << " of SQL -> " << humanBytes(r.archiveBytes) << " ("
                   << fmt::format("{:.2f}", r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0)

@@ -70,6 +70,10 @@ int runCheck(const std::vector<std::string>& args) {
         }
     for (const auto& p : report.problems) cases.push_back({"pgproof.check.frames", "layout/sql", true, false, p, "", 0});
     json["tables"] = tables;
+    nlohmann::json uncovered = nlohmann::json::array();
+    for (const auto& u : m.notCovered) uncovered.push_back(uncoveredToJson(u));
+    json["not_covered"] = uncovered;
+    if (report.largeObjects) json["large_objects"] = {{"count", report.largeObjects->rows}, {"fingerprint", report.largeObjects->hex()}};
     json["problems"] = report.problems;
     json["frames"] = report.frames;
     json["raw_bytes"] = report.rawBytes;
@@ -78,10 +82,17 @@ int runCheck(const std::vector<std::string>& args) {
 
     if (!flags.quiet || !report.ok()) {
         if (!flags.quiet) human << renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
+        if (!flags.quiet)
+            for (const auto& u : m.notCovered)
+                human << "not covered: " << u.id().display() << " (" << u.reason << "): its rows are not in the archive"
+                      << (u.rows ? " (" + withThousands(*u.rows) + " at the backup)" : "") << "\n";
         for (const auto& p : report.problems) human << "DAMAGED: " << p << "\n";
         if (report.ok())
-            human << fmt::format("PROVEN: {} is intact: {} tables, {} rows, {} frames, {} checked in {:.2f} s\n", file,
-                                 m.tables.size(), withThousands(m.totalRows()), report.frames,
+            human << fmt::format("PROVEN: {} is intact: {}; {} rows{}, {} frames, {} checked in {:.2f} s\n", file,
+                                 coverageSummary(m.tables.size(), m.notCovered), withThousands(m.totalRows()),
+                                 report.largeObjects && report.largeObjects->rows
+                                     ? fmt::format(", {} large objects", report.largeObjects->rows) : "",
+                                 report.frames,
                                  humanBytes(report.rawBytes), report.seconds);
         else
             human << fmt::format("FAILED: {} is damaged: {} problem(s); do not rely on this archive\n", file,

@@ -12,18 +12,22 @@ namespace pgproof::cli {
 int runDrill(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, server, report;
-    bool keep = false;
+    bool keep = false, noOwner = false, noPrivileges = false;
+    std::string role;
     int jobs = defaultJobs();
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: number of cores)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
-        "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE");
+        "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
+        "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (for staging servers without production's roles)")(
+        "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants")(
+        "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("drill", "pgproof drill FILE [--server URL] [--jobs N] [--keep] [--report FILE] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("drill", "pgproof drill FILE [--server URL] [--jobs N] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
                            "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
                            "verification, times every step (the real recovery time) and writes a report.",
                            desc, pos, args);
@@ -34,6 +38,9 @@ int runDrill(const std::vector<std::string>& args) {
     if (vm->count("server")) o.server = server;
     o.jobs = checkJobs(jobs);
     o.keep = keep;
+    o.noOwner = noOwner;
+    o.noPrivileges = noPrivileges;
+    if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     DrillResult r = runDrill(o);
     std::string md = renderDrillMarkdown(r);

@@ -51,8 +51,10 @@ int runInspect(const std::vector<std::string>& args) {
               << fmt::format("created   {} ({})\n", m.created, secondsSince(m.created) < 0 ? std::string("unknown age") : describeAge(secondsSince(m.created)) + " ago")
               << fmt::format("source    {}\n", source)
               << fmt::format("versions  server {}, pg_dump {}\n", str(s, "server_version"), str(s, "pg_dump_version"))
-              << fmt::format("contents  {} tables, {} rows, {} sequences, {} large objects\n", m.tables.size(),
-                             withThousands(m.totalRows()), m.sequences.size(), m.largeObjects)
+              << fmt::format("contents  {}, {} rows, {} sequences, {} large objects{}\n", coverageSummary(m.tables.size(), m.notCovered),
+                             withThousands(m.totalRows()), m.sequences.size(), m.largeObjects,
+                             m.largeObjectsFingerprint.empty() && m.largeObjectsAtSnapshot.value_or(0) > 0
+                                 ? fmt::format(" (not covered: {} at the backup)", *m.largeObjectsAtSnapshot) : "")
               << fmt::format("size      {} of SQL in {} frames -> {} compressed (zstd level {}, {:.2f}x)\n",
                              humanBytes(raw), m.frameCount(), humanBytes(m.totalCompressedBytes()), m.compressionLevel,
                              m.totalCompressedBytes() ? static_cast<double>(raw) / static_cast<double>(m.totalCompressedBytes()) : 0.0)
@@ -61,6 +63,8 @@ int runInspect(const std::vector<std::string>& args) {
     for (const auto& t : m.tables)
         rows.push_back({t.id().display(), std::to_string(t.columns.size()), withThousands(t.rows), humanBytes(t.rawBytes),
                         t.fingerprint});
+    for (const auto& u : m.notCovered)
+        rows.push_back({u.id().display(), "-", u.rows ? withThousands(*u.rows) : "-", "-", "NOT COVERED (" + u.reason + ")"});
     std::cout << renderTextTable({"TABLE", "COLUMNS", "ROWS", "RAW", "FINGERPRINT"}, rows);
     return 0;
 }

@@ -14,19 +14,23 @@ namespace pgproof::cli {
 int runRestore(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, db, swapInto;
-    bool noVerify = false;
+    bool noVerify = false, noOwner = false, noPrivileges = false;
+    std::string role;
     int jobs = defaultJobs();
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: number of cores)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
+        "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
+        "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants (as pg_restore --no-privileges)")(
+        "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection (as pg_restore --role)")(
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE --db URL [--jobs N] [--no-verify] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE --db URL [--jobs N] [--no-verify] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
                            "the way), sequences and large objects, then indexes and keys in parallel, and finally proves every\n"
                            "table equal to the manifest (as verify --mode exact). A non-empty target is refused, unchanged.",
@@ -38,6 +42,9 @@ int runRestore(const std::vector<std::string>& args) {
     o.target = ConnectionTarget(db);
     o.jobs = checkJobs(jobs);
     o.verify = !noVerify;
+    o.noOwner = noOwner;
+    o.noPrivileges = noPrivileges;
+    if (vm->count("role")) o.role = role;
     if (vm->count("swap-into")) {
         if (swapInto.empty()) throw BadInputError("--swap-into needs a database name");
         if (noVerify) throw BadInputError("--swap-into needs the verification: a database is only swapped in once proven; drop --no-verify");
@@ -53,6 +60,7 @@ int runRestore(const std::vector<std::string>& args) {
             j["restored_database"] = r.database;
             j["timings"] = {{"archive_check", t.archiveCheck}, {"pre_data", t.preData}, {"data", t.data},
                             {"post_data", t.postData},         {"verify", t.verify},    {"total", t.total}};
+            j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
             writeReportFile(flags.json, j.dump(2));
@@ -67,6 +75,9 @@ int runRestore(const std::vector<std::string>& args) {
                                  "constraints {:.2f}, verify {:.2f})\n",
                                  file, r.database, r.tables, withThousands(r.rows), t.total, t.archiveCheck + t.preData, t.data,
                                  t.postData, t.verify);
+        if (r.skippedOwnerChanges || r.skippedPrivileges)
+            std::cout << fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
+                                     "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
         if (!r.verification) std::cout << "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
         if (o.swapInto && r.exitCode() == 0)
             std::cout << "swapped: database " << *o.swapInto << " is now the restored one"

@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "Errors.hpp"
+#include "LargeObjects.hpp"
 
 namespace pgproof {
 
@@ -39,6 +40,79 @@ std::string frameName(const Manifest& m, const FrameRef& ref) {
         what += " (SQL segment " + std::to_string(ref.segment) + ")";
     return what;
 }
+// The TOC must tile the script exactly, and each TABLE DATA entry must hold its table's rows segment.
+void checkToc(const Manifest& m, CheckReport& report) {
+    if (m.toc.empty()) return;
+    std::vector<uint64_t> segStart(m.segments.size() + 1, 0);
+    for (size_t s = 0; s < m.segments.size(); ++s) {
+        uint64_t raw = 0;
+        for (const auto& f : m.segments[s].frames) raw += f.raw;
+        segStart[s + 1] = segStart[s] + raw;
+    }
+    const uint64_t scriptSize = segStart.back();
+    std::vector<int> tableEntries(m.tables.size(), 0);
+    for (size_t i = 0; i < m.toc.size(); ++i) {
+        const TocEntry& e = m.toc[i];
+        uint64_t expectEnd = i + 1 < m.toc.size() ? m.toc[i + 1].offset : scriptSize;
+        if (e.offset + e.length != expectEnd || e.offset > scriptSize) {
+            report.problems.push_back("the manifest's table of contents does not tile the script at entry " + std::to_string(i + 1) +
+                                      " (" + e.label() + "): the manifest is damaged");
+            return;
+        }
+        if (e.table < 0) continue;
+        auto t = static_cast<size_t>(e.table);
+        ++tableEntries[t];
+        auto seg = static_cast<size_t>(m.tables[t].segment);
+        if (seg >= m.segments.size() || segStart[seg] < e.offset || segStart[seg + 1] > e.offset + e.length)
+            report.problems.push_back("the table of contents places the rows of " + m.tables[t].id().display() +
+                                      " outside its entry " + e.label() + ": the manifest is damaged");
+    }
+    for (size_t t = 0; t < m.tables.size(); ++t)
+        if (tableEntries[t] != 1)
+            report.problems.push_back("table " + m.tables[t].id().display() + " has " + std::to_string(tableEntries[t]) +
+                                      " TABLE DATA entries in the table of contents (expected 1): the manifest is damaged");
+}
+
+// Rebuilds the large objects' fingerprint from the lines of the BLOBS entries.
+void checkLargeObjects(const ArchiveReader& archive, CheckReport& report) {
+    const Manifest& m = archive.manifest();
+    if (m.largeObjectsFingerprint.empty() || m.toc.empty()) return;
+    LargeObjectDigest digest;
+    std::string raw;
+    try {
+        uint64_t frameStart = 0;
+        for (const auto& seg : m.segments) {
+            for (const auto& f : seg.frames) {
+                uint64_t frameEnd = frameStart + f.raw;
+                for (const auto& e : m.toc) {
+                    if ((e.type != "BLOBS" && e.type != "LARGE OBJECTS") || e.offset >= frameEnd || e.offset + e.length <= frameStart)
+                        continue;
+                    ArchiveReader::decompressFrame(archive.readFrame(f), f, "a frame of the large objects' data", raw);
+                    uint64_t from = std::max(e.offset, frameStart) - frameStart;
+                    uint64_t to = std::min(e.offset + e.length, frameEnd) - frameStart;
+                    std::string_view part = std::string_view(raw).substr(from, to - from);
+                    size_t pos = 0;
+                    while (pos < part.size()) {
+                        size_t nl = part.find('\n', pos);
+                        if (nl == std::string_view::npos) nl = part.size();
+                        digest.line(part.substr(pos, nl - pos));
+                        pos = nl + 1;
+                    }
+                }
+                frameStart = frameEnd;
+            }
+        }
+        report.largeObjects = digest.fingerprint();
+    } catch (const std::exception& e) {
+        report.problems.push_back(std::string("large objects: ") + e.what());
+        return;
+    }
+    if (report.largeObjects->rows != m.largeObjects || report.largeObjects->hex() != m.largeObjectsFingerprint)
+        report.problems.push_back("large objects: the archive holds " + std::to_string(report.largeObjects->rows) +
+                                  " with fingerprint " + report.largeObjects->hex() + ", the manifest says " +
+                                  std::to_string(m.largeObjects) + " with " + m.largeObjectsFingerprint + ": the archive is damaged");
+}
+
 }  // namespace
 
 CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
@@ -119,6 +193,8 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
             tc.problems.push_back("fingerprint: archive rows hash to " + tc.actual.hex() + ", manifest says " +
                                   tc.table->fingerprint);
     }
+    checkToc(m, report);
+    if (report.problems.empty()) checkLargeObjects(archive, report);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
 }

@@ -3,6 +3,7 @@
 // Every frame is decompressed (in parallel, content checksums verified), every
 // table's rows are recounted and re-fingerprinted, and the frames must tile
 // the file exactly as the manifest says.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,8 @@ struct TableCheck {
 
 struct CheckReport {
     std::vector<TableCheck> tables;
-    std::vector<std::string> problems;  // damage outside table rows (SQL frames, layout)
+    std::vector<std::string> problems;  // damage outside table rows (SQL frames, layout, TOC, large objects)
+    std::optional<TableFingerprint> largeObjects;  // re-fingerprinted from the BLOBS entries, when the manifest has one
     uint64_t frames = 0;
     uint64_t rawBytes = 0;
     double seconds = 0;

@@ -8,11 +8,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <algorithm>
 #include <map>
 
 #include "ArchiveWriter.hpp"
 #include "ChildProcess.hpp"
 #include "ConnectionTarget.hpp"
+#include "Coverage.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
 #include "LiveCatalog.hpp"
@@ -68,6 +70,7 @@ struct LiveSource {
     std::map<QualifiedName, LiveTable> tables;
     std::map<QualifiedName, QualifiedName> sequenceOwners;
     nlohmann::json plan;
+    std::optional<SnapshotCoverage> coverage;  // absent for a dump read from stdin
 };
 
 size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
@@ -167,6 +170,7 @@ BackupResult runBackup(const BackupOptions& o) {
         if (st != 0)
             throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
                                   "; no archive was written");
+        live.coverage = accountForEveryTable(leader, live.tables, r.tables, r.toc);
         leader.exec("COMMIT", "ending the snapshot transaction");
         live.source["pg_dump_version"] = r.pgDumpVersion;
     }
@@ -198,6 +202,14 @@ BackupResult runBackup(const BackupOptions& o) {
         m.sequences.push_back(e);
     }
     m.largeObjects = r.largeObjects;
+    // Large objects are covered when the dump has their data (a BLOBS entry), or when there were none.
+    bool blobs = std::any_of(r.toc.begin(), r.toc.end(), [](const TocEntry& e) { return e.type == "BLOBS" || e.type == "LARGE OBJECTS"; });
+    if (blobs || (live.coverage && live.coverage->largeObjects == 0)) m.largeObjectsFingerprint = r.largeObjectData.hex();
+    m.toc = std::move(r.toc);
+    if (live.coverage) {
+        m.notCovered = live.coverage->notCovered;
+        m.largeObjectsAtSnapshot = live.coverage->largeObjects;
+    }
     m.plan = live.plan;
     writer.commit(m);
 

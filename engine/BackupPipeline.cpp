@@ -162,6 +162,8 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     }
     result.sequences = splitter.sequences();
     result.largeObjects = splitter.largeObjects();
+    result.largeObjectData = splitter.largeObjectsFingerprint();
+    result.toc = splitter.takeToc();
     return result;
 }
 

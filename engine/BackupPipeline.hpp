@@ -29,6 +29,8 @@ struct BackupPipelineResult {
     std::vector<TableEntry> tables;
     std::vector<DumpSequence> sequences;
     uint64_t largeObjects = 0;
+    TableFingerprint largeObjectData;  // oids and contents of the large objects (BLOBS entries)
+    std::vector<TocEntry> toc;
     std::string serverVersion;  // from the dump's header comments
     std::string pgDumpVersion;
 };

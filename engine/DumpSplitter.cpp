@@ -39,17 +39,9 @@ std::optional<DumpTable> parseCopyLine(std::string_view line) {
 }
 
 std::optional<QualifiedName> parseDataHeader(std::string_view line) {
-    if (!startsWith(line, kDataHeader)) return std::nullopt;
-    constexpr std::string_view kType = "; Type: TABLE DATA; Schema: ";
-    size_t typePos = line.rfind(kType);
-    if (typePos == std::string_view::npos || typePos < kDataHeader.size()) return std::nullopt;
-    std::string_view name = line.substr(kDataHeader.size(), typePos - kDataHeader.size());
-    std::string_view rest = line.substr(typePos + kType.size());
-    size_t ownerPos = rest.rfind("; Owner: ");
-    size_t tsPos = rest.rfind("; Tablespace: ");
-    size_t stop = std::min(ownerPos, tsPos);
-    std::string_view schema = rest.substr(0, stop);
-    return QualifiedName{std::string(schema), std::string(name)};
+    TocEntry e;
+    if (!startsWith(line, kDataHeader) || !parseTocHeader(line, e) || e.type != "TABLE DATA") return std::nullopt;
+    return QualifiedName{e.schema, e.name};
 }
 
 std::optional<DumpSequence> parseSetval(std::string_view line) {
@@ -138,21 +130,16 @@ void DumpSplitter::checkStart() {
         throw BadInputError("input is not a plain pg_dump script (it must begin with '-- PostgreSQL database dump')");
 }
 
-void DumpSplitter::analyzeSqlLine(std::string_view line) {
+void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
+    toc_.line(line, offset);
+    const TocEntry* entry = toc_.current();
+    if (toc_.count() != entriesSeen_) {
+        entriesSeen_ = toc_.count();
+        awaitingStatement_ = true;  // a new entry: its first statement is its own
+    }
     if (line.empty()) return;
     if (line[0] == '-') {
-        // A TOC entry header: "-- Name: X; Type: T; ..." or "-- Data for Name: X; Type: T; ...".
-        if (startsWith(line, "-- Name: ") || startsWith(line, kDataHeader)) {
-            size_t t = line.rfind("; Type: ");
-            if (t != std::string_view::npos) {
-                std::string_view rest = line.substr(t + 8);
-                entryType_ = std::string(rest.substr(0, rest.find("; ")));
-                awaitingStatement_ = true;
-                dataHeader_ = entryType_ == "TABLE DATA" ? parseDataHeader(line) : std::nullopt;
-            }
-        } else if (line == kDumpComplete) {
-            complete_ = true;
-        }
+        if (line == kDumpComplete) complete_ = true;
         return;
     }
     if (line[0] == '\\') {
@@ -160,6 +147,10 @@ void DumpSplitter::analyzeSqlLine(std::string_view line) {
         else if (startsWith(line, "\\unrestrict ")) unrestricted_ = !restrictKey_.empty() && line.substr(12) == restrictKey_;
         return;
     }
+    if (!entry) return;
+    const std::string& entryType_ = entry->type;
+    // Every line of a BLOBS entry is pg_dump's own (lo_open, lowrite, lo_close): the data of large objects.
+    if (entryType_ == "BLOBS" || entryType_ == "LARGE OBJECTS") largeObjectData_.line(line);
     // Only the first statement after a header is the entry's own: a line inside a function body
     // that happens to start with COPY, INSERT or SELECT is never taken for data.
     if (!awaitingStatement_ || startsWith(line, "SET ")) return;
@@ -169,8 +160,10 @@ void DumpSplitter::analyzeSqlLine(std::string_view line) {
     if (entryType_ == "TABLE DATA") {
         if (auto t = parseCopyLine(line)) {
             // Partitions loaded via the root name the root in COPY; the header names the leaf.
-            if (dataHeader_ && !(dataHeader_->name == t->id.name && dataHeader_->schema == t->id.schema))
-                t->id = *dataHeader_;
+            QualifiedName leaf = entry->id();
+            bool viaRoot = !(leaf == t->id);
+            if (viaRoot) t->id = leaf;
+            toc_.attachTable(static_cast<int>(tableCount_), viaRoot);
             pendingTable_ = std::move(t);
         } else if (startsWith(line, "INSERT INTO ")) {
             throw BadInputError("input is an --inserts/--column-inserts dump; pgproof fingerprints COPY rows: "
@@ -179,7 +172,6 @@ void DumpSplitter::analyzeSqlLine(std::string_view line) {
             throw BadInputError("unsupported table data in dump (pgproof needs 'COPY ... FROM stdin;'): " +
                                 std::string(line.substr(0, 120)));
         }
-        dataHeader_.reset();
     } else if (entryType_ == "SEQUENCE SET") {
         if (auto s = parseSetval(line)) sequences_.push_back(std::move(*s));
     } else if (entryType_ == "BLOB" || entryType_ == "LARGE OBJECT") {
@@ -224,8 +216,9 @@ bool DumpSplitter::nextSql(DumpChunk& out) {
         }
         size_t lineEnd = static_cast<size_t>(nl - buf_.get());
         std::string_view line(buf_.get() + pos_, lineEnd - pos_);
-        analyzeSqlLine(line);
+        analyzeSqlLine(line, scriptPos_);
         out.bytes.append(line.data(), line.size() + 1);
+        scriptPos_ += line.size() + 1;
         pos_ = lineEnd + 1;
         scanFrom = pos_;
         if (pendingTable_) {
@@ -303,6 +296,7 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
         }
         out.bytes.assign(buf_.get() + pos_, take);
         pos_ += take;
+        scriptPos_ += take;
         return true;
     }
 }

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "DumpToc.hpp"
+#include "LargeObjects.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -55,6 +57,10 @@ public:
     // Valid after next() returned nullopt.
     const std::vector<DumpSequence>& sequences() const { return sequences_; }
     uint64_t largeObjects() const { return largeObjects_; }
+    // Fingerprint of the large objects' oids and data (the BLOBS entries).
+    const TableFingerprint& largeObjectsFingerprint() const { return largeObjectData_.fingerprint(); }
+    // The dump's table of contents, with byte ranges in the script (call once, at the end).
+    std::vector<TocEntry> takeToc() { return toc_.finish(scriptPos_); }
     uint64_t bytesIn() const { return bytesIn_; }
     size_t tableCount() const { return tableCount_; }
 
@@ -62,7 +68,7 @@ private:
     bool fill(size_t want);  // ensure `want` unread bytes unless EOF; false if none left
     size_t available() const { return end_ - pos_; }
     void checkStart();
-    void analyzeSqlLine(std::string_view line);
+    void analyzeSqlLine(std::string_view line, uint64_t offset);
     bool nextSql(DumpChunk& out);
     bool nextRows(DumpChunk& out);
 
@@ -77,8 +83,10 @@ private:
     int segment_ = 0;
     int currentTable_ = -1;
     size_t tableCount_ = 0;
-    std::optional<QualifiedName> dataHeader_;
-    std::string entryType_;           // type of the last TOC entry header seen
+    TocBuilder toc_;
+    size_t entriesSeen_ = 0;
+    LargeObjectDigest largeObjectData_;
+    uint64_t scriptPos_ = 0;          // offset in the script of the next byte handed out
     bool awaitingStatement_ = false;  // the entry's first statement has not been seen yet
     std::string restrictKey_;         // pg_dump's \restrict key, if any
     bool unrestricted_ = false;       // the matching \unrestrict line was seen

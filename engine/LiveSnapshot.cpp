@@ -4,6 +4,7 @@
 
 #include "Backup.hpp"
 #include "Errors.hpp"
+#include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "Manifest.hpp"
 
@@ -61,6 +62,15 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     nlohmann::json seqs = nlohmann::json::array();
     for (const auto& s : sequences) seqs.push_back(sequenceToJson({s.id.schema, s.id.name, s.lastValue, s.isCalled, s.ownedBy}));
     doc["sequences"] = seqs;
+    // Large objects (oid and data) at the same snapshot; a count alone with --counts-only.
+    if (o.countsOnly) {
+        doc["large_objects"] = countLiveLargeObjects(session.leader());
+    } else {
+        TableFingerprint lo = fingerprintLiveLargeObjects(session.leader());
+        doc["large_objects"] = lo.rows;
+        doc["large_objects_fingerprint"] = lo.hex();
+    }
+    doc["large_objects_at_snapshot"] = doc["large_objects"];
     if (!plan.is_null()) doc["plan"] = plan;
     session.finish();
     result.document = std::move(doc);

@@ -37,6 +37,8 @@ json tableToJson(const TableEntry& t) {
     if (t.rawBytes) j["raw_bytes"] = t.rawBytes;
     if (t.segment >= 0) j["segment"] = t.segment;
     if (!t.copyLine.empty()) j["copy"] = t.copyLine;
+    if (t.rowsTotal) j["rows_total"] = *t.rowsTotal;
+    if (!t.filter.empty()) j["filter"] = t.filter;
     return j;
 }
 
@@ -65,7 +67,32 @@ TableEntry tableFromJson(const json& j) {
     t.rawBytes = j.value("raw_bytes", uint64_t{0});
     t.segment = j.value("segment", -1);
     t.copyLine = j.value("copy", std::string());
+    if (j.contains("rows_total")) t.rowsTotal = j.at("rows_total").get<uint64_t>();
+    t.filter = j.value("filter", std::string());
     return t;
+}
+
+json uncoveredToJson(const UncoveredTable& t) {
+    json j = {{"schema", t.schema}, {"name", t.name}, {"covered", false}, {"reason", t.reason}};
+    j["rows_total"] = t.rows ? json(*t.rows) : json(nullptr);
+    return j;
+}
+
+UncoveredTable uncoveredFromJson(const json& j) {
+    UncoveredTable t{j.at("schema").get<std::string>(), j.at("name").get<std::string>(), std::nullopt,
+                     j.value("reason", std::string("not covered"))};
+    if (j.contains("rows_total") && !j["rows_total"].is_null()) t.rows = j["rows_total"].get<uint64_t>();
+    return t;
+}
+
+std::string coverageSummary(size_t covered, const std::vector<UncoveredTable>& notCovered, size_t listAtMost) {
+    if (notCovered.empty()) return std::to_string(covered) + " tables";
+    std::string out = std::to_string(covered) + " of " + std::to_string(covered + notCovered.size()) + " tables; " +
+                      std::to_string(notCovered.size()) + " not covered: ";
+    for (size_t i = 0; i < notCovered.size() && i < listAtMost; ++i)
+        out += (i ? ", " : "") + notCovered[i].id().display() + " (" + notCovered[i].reason + ")";
+    if (notCovered.size() > listAtMost) out += ", ...";
+    return out;
 }
 
 json Manifest::toJson() const {
@@ -83,6 +110,8 @@ json Manifest::toJson() const {
     }
     json tabs = json::array();
     for (const auto& t : tables) tabs.push_back(tableToJson(t));
+    // Tables not covered come last, so the indexes segments and TOC entries use stay those of `tables`.
+    for (const auto& t : notCovered) tabs.push_back(uncoveredToJson(t));
     json seqs = json::array();
     for (const auto& s : sequences) seqs.push_back(sequenceToJson(s));
     json j = {
@@ -98,14 +127,18 @@ json Manifest::toJson() const {
         {"tables", tabs},
         {"sequences", seqs},
         {"large_objects", largeObjects},
+        {"toc", tocToJson(toc)},
         {"totals",
          {{"tables", tables.size()},
+          {"tables_not_covered", notCovered.size()},
           {"rows", totalRows()},
           {"raw_bytes", totalRawBytes()},
           {"compressed_bytes", totalCompressedBytes()},
           {"frames", frameCount()},
           {"segments", segments.size()}}},
     };
+    if (!largeObjectsFingerprint.empty()) j["large_objects_fingerprint"] = largeObjectsFingerprint;
+    if (largeObjectsAtSnapshot) j["large_objects_at_snapshot"] = *largeObjectsAtSnapshot;
     if (!plan.is_null()) j["plan"] = plan;
     return j;
 }
@@ -128,13 +161,22 @@ Manifest Manifest::fromJson(const json& j) {
                                 fj.at("raw").get<uint64_t>(), fj.value("rows", uint64_t{0})});
         m.segments.push_back(std::move(s));
     }
-    for (const auto& tj : j.at("tables")) m.tables.push_back(tableFromJson(tj));
+    for (const auto& tj : j.at("tables")) {
+        if (tj.value("covered", true)) m.tables.push_back(tableFromJson(tj));
+        else m.notCovered.push_back(uncoveredFromJson(tj));
+    }
+    if (j.contains("toc")) m.toc = tocFromJson(j.at("toc"));
+    m.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
+    if (j.contains("large_objects_at_snapshot")) m.largeObjectsAtSnapshot = j.at("large_objects_at_snapshot").get<uint64_t>();
     for (const auto& sj : j.value("sequences", json::array())) m.sequences.push_back(sequenceFromJson(sj));
     m.largeObjects = j.value("large_objects", uint64_t{0});
     if (j.contains("plan")) m.plan = j.at("plan");
     for (const auto& s : m.segments)
         if (s.kind == SegmentEntry::Kind::Rows && (s.table < 0 || static_cast<size_t>(s.table) >= m.tables.size()))
             throw std::runtime_error("manifest names a table that is not listed");
+    for (const auto& e : m.toc)
+        if (e.table >= 0 && static_cast<size_t>(e.table) >= m.tables.size())
+            throw std::runtime_error("the manifest's table of contents names a table that is not listed");
     return m;
 }
 

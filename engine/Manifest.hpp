@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "DumpToc.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -36,6 +37,21 @@ struct TableEntry {
     uint64_t rawBytes = 0;
     int segment = -1;
     std::string copyLine;  // the COPY statement the dump used (names the root for partitions loaded via root)
+    // The table's unfiltered row count at the snapshot, where it differs in meaning from `rows`: an
+    // extension's configuration table, whose dump holds only the rows pg_extension_config_dump's
+    // condition selects (CREATE EXTENSION inserts the rest). Tables not covered carry it too.
+    std::optional<uint64_t> rowsTotal;
+    std::string filter;    // that condition, as pg_dump applies it (empty: the whole table is dumped)
+    QualifiedName id() const { return {schema, name}; }
+};
+
+// A table that existed at the snapshot but whose rows are not in the archive (pg_dump -s,
+// --exclude-table-data, -t/-T/-n/-N): named as "not covered", never as new.
+struct UncoveredTable {
+    std::string schema;
+    std::string name;
+    std::optional<uint64_t> rows;  // unfiltered count at the snapshot, when it was read
+    std::string reason;            // "schema only" (its definition is in the archive) or "excluded"
     QualifiedName id() const { return {schema, name}; }
 };
 
@@ -59,6 +75,10 @@ struct Manifest {
     std::vector<TableEntry> tables;
     std::vector<SequenceEntry> sequences;
     uint64_t largeObjects = 0;
+    std::string largeObjectsFingerprint;     // of the dumped large objects' oids and data; "" in old archives
+    std::optional<uint64_t> largeObjectsAtSnapshot;  // large objects in the database at the snapshot
+    std::vector<UncoveredTable> notCovered;  // tables at the snapshot whose rows the archive does not hold
+    std::vector<TocEntry> toc;               // the dump's table of contents (empty in archives of pgproof 0.1)
     nlohmann::json plan;         // filtered counts recorded for a plan (optional)
 
     uint64_t totalRows() const;
@@ -75,5 +95,9 @@ nlohmann::json tableToJson(const TableEntry& t);
 nlohmann::json sequenceToJson(const SequenceEntry& s);
 SequenceEntry sequenceFromJson(const nlohmann::json& j);
 TableEntry tableFromJson(const nlohmann::json& j);
+nlohmann::json uncoveredToJson(const UncoveredTable& t);
+UncoveredTable uncoveredFromJson(const nlohmann::json& j);
+// "12 of 14 tables; 2 not covered: public.big (excluded), ..." or "12 tables" when all are covered.
+std::string coverageSummary(size_t covered, const std::vector<UncoveredTable>& notCovered, size_t listAtMost = 5);
 
 }  // namespace pgproof

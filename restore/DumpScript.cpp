@@ -1,131 +1,160 @@
 #include "DumpScript.hpp"
 
 #include <regex>
-#include <sstream>
+#include <set>
 
 #include "Errors.hpp"
+#include "SqlIdentifier.hpp"
 
 namespace pgproof {
 
 namespace {
 
-bool startsWith(const std::string& s, const char* p) { return s.rfind(p, 0) == 0; }
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-bool isDataType(const std::string& t) { return t == "TABLE DATA" || t == "SEQUENCE SET" || t == "BLOBS" || t == "LARGE OBJECTS"; }
+// A stretch of the script that pgproof holds as text: one SQL segment, at its script offset.
+struct ScriptSlice {
+    uint64_t offset = 0;
+    std::string text;
+};
 
-// Parses "-- Name: X; Type: T; Schema: S; Owner: O" (or "-- Data for Name: ...").
-bool parseHeader(const std::string& line, ScriptEntry& e) {
-    std::string rest;
-    if (startsWith(line, "-- Name: ")) rest = line.substr(9);
-    else if (startsWith(line, "-- Data for Name: ")) rest = line.substr(18);
-    else return false;
-    auto typePos = rest.rfind("; Type: ");
-    if (typePos == std::string::npos) return false;
-    e.name = rest.substr(0, typePos);
-    std::string after = rest.substr(typePos + 8);
-    auto schemaPos = after.find("; Schema: ");
-    e.type = after.substr(0, schemaPos);
-    if (schemaPos != std::string::npos) {
-        std::string s = after.substr(schemaPos + 10);
-        e.schema = s.substr(0, s.find("; "));
+// Removes what is not SQL: psql's \restrict / \unrestrict, the "\." ending a COPY block (rows are
+// restored separately). Any other meta-command cannot run through libpq.
+std::string runnableSql(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t nl = text.find('\n', pos);
+        if (nl == std::string_view::npos) nl = text.size();
+        std::string_view line = text.substr(pos, nl - pos);
+        pos = nl + 1;
+        if (!line.empty() && line[0] == '\\') {
+            if (startsWith(line, "\\restrict ") || startsWith(line, "\\unrestrict ") || line == "\\.") continue;
+            throw BadInputError("the archive's SQL holds a psql meta-command pgproof cannot run: " +
+                                std::string(line.substr(0, 60)) + "; restore it with zstd -dc FILE | psql instead");
+        }
+        out.append(line);
+        out += '\n';
     }
-    return true;
+    return out;
 }
 
-// psql meta-commands pg_dump writes that are not SQL: \restrict KEY and \unrestrict KEY.
-bool isMetaCommand(const std::string& line) { return startsWith(line, "\\restrict ") || startsWith(line, "\\unrestrict "); }
-
-}  // namespace
-
-DumpScript DumpScript::parse(const std::string& sql) {
-    DumpScript script;
-    std::vector<std::string> lines;
-    {
+std::vector<TocEntry> buildToc(const std::vector<ScriptSlice>& slices, uint64_t scriptSize) {
+    TocBuilder builder;
+    for (const auto& s : slices) {
         size_t pos = 0;
-        while (pos < sql.size()) {
-            size_t nl = sql.find('\n', pos);
-            if (nl == std::string::npos) nl = sql.size();
-            lines.push_back(sql.substr(pos, nl - pos));
+        while (pos < s.text.size()) {
+            size_t nl = s.text.find('\n', pos);
+            if (nl == std::string::npos) nl = s.text.size();
+            builder.line(std::string_view(s.text).substr(pos, nl - pos), s.offset + pos);
             pos = nl + 1;
         }
     }
-    std::string* current = &script.preamble;
-    std::string pendingSets;  // SET lines pg_dump writes just before the next entry's header
-    for (size_t i = 0; i < lines.size(); ++i) {
-        const std::string& line = lines[i];
-        ScriptEntry e;
-        if (line == "--" && i + 2 < lines.size() && lines[i + 2] == "--" && parseHeader(lines[i + 1], e)) {
-            // Move trailing SET lines of the previous entry to this one (they prepare it).
-            if (current != &script.preamble) {
-                std::string& prev = *current;
-                size_t cut = prev.size();
-                while (true) {
-                    size_t end = cut;
-                    while (end > 0 && prev[end - 1] == '\n') --end;
-                    size_t start = prev.rfind('\n', end == 0 ? 0 : end - 1);
-                    start = start == std::string::npos ? 0 : start + 1;
-                    if (end > start && prev.compare(start, 4, "SET ") == 0) cut = start;
-                    else break;
-                }
-                pendingSets = prev.substr(cut);
-                prev.resize(cut);
-            }
-            e.sql = pendingSets;
-            pendingSets.clear();
-            script.entries.push_back(std::move(e));
-            current = &script.entries.back().sql;
-            i += 2;
-            continue;
+    return builder.finish(scriptSize);
+}
+
+std::string_view sliceOf(const std::vector<ScriptSlice>& slices, uint64_t offset, uint64_t length) {
+    for (const auto& s : slices)
+        if (offset >= s.offset && offset < s.offset + s.text.size()) {
+            uint64_t from = offset - s.offset;
+            return std::string_view(s.text).substr(from, std::min<uint64_t>(length, s.text.size() - from));
         }
-        if (isMetaCommand(line)) continue;
-        if (line == "\\.") continue;  // end of a COPY block: rows are restored separately
-        if (!line.empty() && line[0] == '\\')
-            throw BadInputError("the archive's SQL holds a psql meta-command pgproof cannot run: " + line.substr(0, 60) +
-                                "; restore it with zstd -dc FILE | psql instead");
-        *current += line;
-        *current += '\n';
-    }
-    // Sections: pre-data before the first data entry, post-data after the last.
-    size_t first = script.entries.size(), last = 0;
-    for (size_t i = 0; i < script.entries.size(); ++i)
-        if (isDataType(script.entries[i].type)) {
-            first = std::min(first, i);
-            last = i;
-        }
-    for (size_t i = 0; i < script.entries.size(); ++i) {
-        auto& e = script.entries[i];
-        if (first == script.entries.size()) {
-            static const std::vector<std::string> postTypes = {"INDEX", "CONSTRAINT", "FK CONSTRAINT", "TRIGGER", "RULE",
-                                                               "INDEX ATTACH", "POLICY", "MATERIALIZED VIEW DATA"};
-            bool post = false;
-            for (size_t j = 0; j <= i && !post; ++j)
-                for (const auto& t : postTypes) post = post || script.entries[j].type == t;
-            e.section = post ? ScriptEntry::Section::PostData : ScriptEntry::Section::PreData;
-        } else if (i < first) {
-            e.section = ScriptEntry::Section::PreData;
-        } else if (i <= last) {
-            e.section = isDataType(e.type) ? ScriptEntry::Section::Data : ScriptEntry::Section::PreData;
-        } else {
-            e.section = ScriptEntry::Section::PostData;
-        }
+    return {};
+}
+
+DumpScript assemble(std::vector<TocEntry> toc, const std::vector<ScriptSlice>& slices) {
+    DumpScript script;
+    uint64_t first = toc.empty() ? UINT64_MAX : toc.front().offset;
+    if (!slices.empty()) script.preamble = runnableSql(std::string_view(slices.front().text).substr(0, std::min<uint64_t>(first, slices.front().text.size())));
+    for (auto& e : toc) {
+        ScriptEntry se;
+        se.type = e.type;
+        se.name = e.name;
+        se.schema = e.schema;
+        se.owner = e.owner;
+        se.section = e.section;
+        // TABLE DATA is restored from its rows segment; its SQL (COPY line, --disable-triggers) is not run.
+        if (e.type != "TABLE DATA") se.sql = runnableSql(sliceOf(slices, e.offset, e.length));
+        se.toc = std::move(e);
+        script.entries.push_back(std::move(se));
     }
     return script;
 }
 
+bool isOwnerStatement(std::string_view line) {
+    return startsWith(line, "ALTER ") && line.find(" OWNER TO ") != std::string_view::npos && !line.empty() && line.back() == ';';
+}
+
+}  // namespace
+
+std::string ScriptEntry::sessionSetup() const {
+    std::string out;
+    if (toc.defaultTablespace) out += "SET default_tablespace = " + (toc.defaultTablespace->empty() ? std::string("''") : quoteIdent(*toc.defaultTablespace)) + ";\n";
+    if (toc.accessMethod) out += "SET default_table_access_method = " + quoteIdent(*toc.accessMethod) + ";\n";
+    return out;
+}
+
+DumpScript DumpScript::parse(const std::string& sql) {
+    std::vector<ScriptSlice> slices{{0, sql}};
+    return assemble(buildToc(slices, sql.size()), slices);
+}
+
 DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
     const Manifest& m = archive.manifest();
-    std::string sql;
+    std::vector<ScriptSlice> slices;
+    uint64_t offset = 0;
     std::string raw;
     for (size_t s = 0; s < m.segments.size(); ++s) {
         const auto& seg = m.segments[s];
-        if (seg.kind != SegmentEntry::Kind::Sql) continue;
+        if (seg.kind != SegmentEntry::Kind::Sql) {
+            for (const auto& f : seg.frames) offset += f.raw;
+            continue;
+        }
+        ScriptSlice slice{offset, {}};
         for (size_t f = 0; f < seg.frames.size(); ++f) {
             ArchiveReader::decompressFrame(archive.readFrame(seg.frames[f]), seg.frames[f],
                                            "frame " + std::to_string(f + 1) + " of SQL segment " + std::to_string(s), raw);
-            sql += raw;
+            slice.text += raw;
+            offset += seg.frames[f].raw;
         }
+        slices.push_back(std::move(slice));
     }
-    return parse(sql);
+    return assemble(m.toc.empty() ? buildToc(slices, offset) : m.toc, slices);
+}
+
+size_t DumpScript::dropOwnership() {
+    size_t dropped = 0;
+    for (auto& e : entries) {
+        // pg_dump writes the owner as the entry's last statement, on one line.
+        std::string& sql = e.sql;
+        size_t end = sql.find_last_not_of('\n');
+        if (end == std::string::npos) continue;
+        size_t start = sql.rfind('\n', end);
+        start = start == std::string::npos ? 0 : start + 1;
+        if (!isOwnerStatement(std::string_view(sql).substr(start, end + 1 - start))) continue;
+        sql.resize(start);
+        ++dropped;
+    }
+    return dropped;
+}
+
+size_t DumpScript::dropPrivileges() {
+    size_t before = entries.size();
+    std::erase_if(entries, [](const ScriptEntry& e) { return e.type == "ACL" || e.type == "DEFAULT ACL"; });
+    return before - entries.size();
+}
+
+std::vector<std::string> DumpScript::owners() const {
+    std::set<std::string> out;
+    for (const auto& e : entries) {
+        size_t end = e.sql.find_last_not_of('\n');
+        if (e.owner.empty() || end == std::string::npos) continue;
+        size_t start = e.sql.rfind('\n', end);
+        start = start == std::string::npos ? 0 : start + 1;
+        if (isOwnerStatement(std::string_view(e.sql).substr(start, end + 1 - start))) out.insert(e.owner);
+    }
+    return {out.begin(), out.end()};
 }
 
 std::vector<std::string> lockedTables(const ScriptEntry& entry) {

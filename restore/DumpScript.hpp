@@ -1,32 +1,46 @@
 #pragma once
-// The SQL part of an archive split into pg_dump's TOC entries, using the
-// "-- Name: X; Type: T; Schema: S; Owner: O" headers of the plain format, and
-// sorted into pg_dump's sections: pre-data (before the first data entry),
-// data (TABLE DATA, SEQUENCE SET, BLOBS) and post-data (after the last).
+// The SQL part of an archive as pg_dump's TOC entries, ready to run: the manifest's table of
+// contents (engine/DumpToc) says where each entry is in the script and in which section;
+// this only slices the SQL segments accordingly. Archives written before the TOC was recorded get
+// it from the same TocBuilder the backup uses, run over their SQL segments.
 #include <string>
 #include <vector>
 
 #include "ArchiveReader.hpp"
+#include "DumpToc.hpp"
 
 namespace pgproof {
 
 struct ScriptEntry {
-    enum class Section { PreData, Data, PostData };
+    using Section = TocSection;
     std::string type;    // "TABLE", "INDEX", "FK CONSTRAINT", ...
     std::string name;
     std::string schema;
-    std::string sql;     // the statements (psql meta-commands removed)
+    std::string owner;
+    std::string sql;     // the statements (psql meta-commands removed; empty for TABLE DATA)
     Section section = Section::PreData;
+    TocEntry toc;        // the entry as the manifest records it
     std::string label() const { return type + " " + (schema.empty() || schema == "-" ? "" : schema + ".") + name; }
+    // SET default_tablespace / default_table_access_method as pg_dump had them at this entry, for an
+    // entry run on a connection of its own (parallel post-data); "" when pg_dump never set them.
+    std::string sessionSetup() const;
 };
 
 struct DumpScript {
     std::string preamble;  // session settings before the first entry: run on every connection
     std::vector<ScriptEntry> entries;
 
-    // Reads, decompresses and parses every SQL segment of the archive.
+    // Reads and decompresses every SQL segment of the archive and slices it by the manifest's TOC.
     static DumpScript fromArchive(const ArchiveReader& archive);
+    // A whole script held in memory (tests).
     static DumpScript parse(const std::string& sql);
+
+    // pg_restore's --no-owner: drops each entry's closing ALTER ... OWNER TO; returns how many.
+    size_t dropOwnership();
+    // pg_restore's --no-privileges: drops ACL and DEFAULT ACL entries; returns how many.
+    size_t dropPrivileges();
+    // Owners named by the entries (for checking that they exist on the target before anything changes).
+    std::vector<std::string> owners() const;
 };
 
 // Tables an entry's statement locks (for scheduling parallel post-data work): the table of

@@ -66,16 +66,38 @@ private:
     std::atomic<bool> stop_{false};
 };
 
-void runEntry(const PgConnection& conn, const ScriptEntry& e) {
-    if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
-    conn.exec(e.sql, "restoring " + e.label());
+// `role "x" does not exist` from the server, as the one line a user needs.
+[[noreturn]] void rethrowWithRoleHint(const IncompleteError& e) {
+    std::string msg = e.what();
+    size_t p = msg.find("role \"");
+    if (p != std::string::npos && msg.find("does not exist", p) != std::string::npos)
+        throw IncompleteError(msg + " (the archive names roles the target lacks: create them, or restore with --no-owner "
+                              "and --no-privileges)");
+    throw e;
 }
 
-std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& target, int n, const std::string& preamble) {
+void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection = false) {
+    if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
+    try {
+        // An entry run on a connection of its own first gets the session state pg_dump had set before it.
+        conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
+    } catch (const IncompleteError& err) {
+        rethrowWithRoleHint(err);
+    }
+}
+
+// Every restore connection runs the dump's preamble, and with --role works as that role (pg_restore --role).
+void setUpRestoreConnection(const PgConnection& c, const std::string& preamble, const std::optional<std::string>& role) {
+    c.exec(preamble, "setting up a restore connection");
+    if (role) c.exec("SET ROLE " + quoteIdent(*role), "switching to role " + *role + " (--role)");
+}
+
+std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& target, int n, const std::string& preamble,
+                                                       const std::optional<std::string>& role) {
     std::vector<std::unique_ptr<PgConnection>> out;
     for (int i = 0; i < n; ++i) {
         auto c = std::make_unique<PgConnection>(PgConnection::connect(target, "pgproof restore"));
-        c->exec(preamble, "setting up a restore connection");
+        setUpRestoreConnection(*c, preamble, role);
         // Index and key builds sort in memory instead of on disk (only raised, never lowered).
         c->exec("SELECT pg_catalog.set_config('maintenance_work_mem', '512MB', false) FROM pg_catalog.pg_settings "
                 "WHERE name = 'maintenance_work_mem' AND setting::bigint < 512 * 1024",  // setting is in kB
@@ -101,16 +123,22 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
               const CopyItem& item, TableProgress& progress, const FirstFailure& failure) {
     std::string copy = table.copyLine;
     if (copy.empty()) copy = "COPY " + table.id().sql() + " FROM stdin;";
-    // A whole table loaded into itself (not via a partition root) is truncated and copied with FREEZE
-    // in one transaction: its rows arrive frozen and all-visible, so the verification's read and the
-    // first VACUUM do not have to touch every page again. Falls back to a plain COPY if not allowed.
+    // A big table loaded whole into itself (not via a partition root) is copied WITH FREEZE: its rows
+    // arrive frozen and all-visible, so the verification's read and the first VACUUM do not have to
+    // touch every page again. FREEZE needs the table truncated in the same transaction, and a restore
+    // never removes rows it did not load (CREATE EXTENSION fills its configuration tables): only a
+    // table that holds no row is truncated. Small tables skip the extra round trips.
+    constexpr uint64_t kFreezeBytes = 1u << 20;
     bool frozen = false;
     auto target = parseCopyLine(copy);
     const std::string suffix = " FROM stdin;";
-    if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && target && target->id == table.id() &&
-        copy.size() > suffix.size() && copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        PgResult t(PQexec(conn.get(), ("BEGIN; TRUNCATE ONLY " + table.id().sql()).c_str()));
-        if (PQresultStatus(t.get()) == PGRES_COMMAND_OK) {
+    if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
+        target->id == table.id() && copy.size() > suffix.size() &&
+        copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
+        bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;
+        PgResult truncate(empty ? PQexec(conn.get(), ("TRUNCATE ONLY " + table.id().sql()).c_str()) : nullptr);
+        if (empty && PQresultStatus(truncate.get()) == PGRES_COMMAND_OK) {
             frozen = true;
             copy = copy.substr(0, copy.size() - suffix.size()) + " FROM stdin WITH (FREEZE);";
         } else {
@@ -264,7 +292,7 @@ void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<s
                     for (const auto& t : locks[pick]) busy.insert(t);
                 }
                 try {
-                    runEntry(*conn, *entries[pick]);
+                    runEntry(*conn, *entries[pick], true);
                 } catch (...) {
                     failure.record(std::current_exception());
                 }
@@ -348,7 +376,29 @@ RestoreResult runRestore(const RestoreOptions& o) {
                             "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
                             " --swap-into " + result.database + ") or use pgproof drill");
     }
-    leader->exec(script.preamble, "setting up the restore connection");
+    if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
+    if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
+    if (std::none_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.section == TocSection::PreData; }) &&
+        std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
+        throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
+                            "database; load it with zstd -dc FILE | psql into a database that has the schema");
+    // Every owner the archive names must exist on the target, or the restore would stop halfway.
+    if (auto owners = script.owners(); !owners.empty()) {
+        std::string list;
+        for (size_t i = 0; i < owners.size(); ++i) list += (i ? "\n" : "") + owners[i];
+        auto missing = leader->execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
+                                          "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
+                                          {list}, "checking that the archive's owners exist on the target");
+        if (missing.rows() > 0) {
+            std::string names;
+            for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
+            throw BadInputError("role" + std::string(missing.rows() > 1 ? "s " : " ") + names + (missing.rows() > 1 ? " own" : " owns") +
+                                " objects in the archive but " + (missing.rows() > 1 ? "do" : "does") + " not exist on the target; "
+                                "nothing was changed. Create " + (missing.rows() > 1 ? "them" : "it") +
+                                ", or restore with --no-owner (and --no-privileges for grants)");
+        }
+    }
+    setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
     try {
@@ -362,7 +412,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
 
     auto tData = Clock::now();
     log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections");
-    auto workers = openWorkers(o.target, o.jobs, script.preamble);
+    auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     restoreRows(archive, workers);
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring sequences and large objects");
@@ -406,6 +456,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
         vo.db = o.target.conninfo();
         vo.jobs = o.jobs;
         vo.mode = VerifyMode::Exact;
+        vo.afterRestore = true;
         result.verification = runVerification(*result.baseline, vo);
         result.timings.verify = since(tVerify);
     }

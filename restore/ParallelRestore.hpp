@@ -24,6 +24,9 @@ struct RestoreOptions {
     int jobs = 2;
     bool verify = true;
     std::optional<std::string> swapInto;  // rename the restored database to this name once proven
+    bool noOwner = false;                 // pg_restore --no-owner: skip ALTER ... OWNER TO
+    bool noPrivileges = false;            // pg_restore --no-privileges: skip GRANT/REVOKE (ACL entries)
+    std::optional<std::string> role;      // pg_restore --role: SET ROLE on every restore connection
     std::function<void(const std::string&)> log;  // progress lines for people
 };
 
@@ -46,6 +49,8 @@ struct RestoreResult {
     std::optional<VerifyReport> verification;  // absent with --no-verify
     std::string keptOldDatabase;              // with --swap-into: the old database's new name
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
+    size_t skippedOwnerChanges = 0;           // with --no-owner
+    size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
     int exitCode() const;
 };
 

@@ -78,6 +78,9 @@ DrillResult runDrill(const DrillOptions& o) {
         ro.target = server.withDatabase(r.scratchDatabase);
         ro.jobs = o.jobs;
         ro.verify = true;
+        ro.noOwner = o.noOwner;
+        ro.noPrivileges = o.noPrivileges;
+        ro.role = o.role;
         ro.log = o.log;
         r.restore = runRestore(ro);
         r.exitCode = r.restore->exitCode();

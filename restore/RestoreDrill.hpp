@@ -17,6 +17,8 @@ struct DrillOptions {
     std::optional<std::string> server;  // conninfo/URI of the server (any database on it)
     int jobs = 2;
     bool keep = false;
+    bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
+    std::optional<std::string> role;
     std::function<void(const std::string&)> log;
 };
 

@@ -7,6 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/install-deps.sh
 dir=$(scripts/build.sh)
+scripts/install-test-extension.sh
 eval "$("$root/scripts/pg-cluster.sh" start)"
 cleanup() { "$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR"; }
 trap cleanup EXIT

@@ -18,6 +18,10 @@ Baseline Baseline::fromManifest(const std::filesystem::path& path, const Manifes
     b.settings = m.settings;
     b.tables = m.tables;
     b.sequences = m.sequences;
+    b.notCovered = m.notCovered;
+    b.largeObjectsFingerprint = m.largeObjectsFingerprint;
+    b.largeObjects = m.largeObjects;
+    b.largeObjectsAtSnapshot = m.largeObjectsAtSnapshot;
     b.plan = m.plan;
     return b;
 }
@@ -55,7 +59,13 @@ Baseline Baseline::load(const std::filesystem::path& path) {
         b.source = j.value("source", nlohmann::json::object());
         b.settings = j.value("settings", nlohmann::json::object());
         b.hasFingerprints = !j.value("counts_only", false);
-        for (const auto& t : j.at("tables")) b.tables.push_back(tableFromJson(t));
+        for (const auto& t : j.at("tables")) {
+            if (t.value("covered", true)) b.tables.push_back(tableFromJson(t));
+            else b.notCovered.push_back(uncoveredFromJson(t));
+        }
+        b.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
+        b.largeObjects = j.value("large_objects", uint64_t{0});
+        if (j.contains("large_objects_at_snapshot")) b.largeObjectsAtSnapshot = j.at("large_objects_at_snapshot").get<uint64_t>();
         for (const auto& s : j.value("sequences", nlohmann::json::array())) b.sequences.push_back(sequenceFromJson(s));
         if (j.contains("plan")) b.plan = j.at("plan");
     } catch (const std::exception& e) {

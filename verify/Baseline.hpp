@@ -19,6 +19,12 @@ struct Baseline {
     nlohmann::json settings;  // the pinned session settings the baseline was computed with
     std::vector<TableEntry> tables;
     std::vector<SequenceEntry> sequences;
+    std::vector<UncoveredTable> notCovered;  // tables at the baseline whose rows it does not hold
+    // Large objects: the fingerprint of those the baseline holds ("" when it holds none or predates
+    // it), how many it holds, and how many the database had (when known).
+    std::string largeObjectsFingerprint;
+    uint64_t largeObjects = 0;
+    std::optional<uint64_t> largeObjectsAtSnapshot;
     bool hasFingerprints = true;  // false for --counts-only snapshots
     nlohmann::json plan;          // filtered counts recorded for a plan
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "Errors.hpp"
+#include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
 #include "LiveSnapshot.hpp"
@@ -31,6 +32,7 @@ size_t VerifyReport::count(Verdict v) const {
     for (const auto& t : tables) n += t.verdict == v;
     for (const auto& s : sequences) n += s.verdict == v;
     for (const auto& p : planItems) n += p.verdict == v;
+    for (const auto& t : notCovered) n += t.verdict == v;
     return n;
 }
 
@@ -62,8 +64,8 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
                 v.verdict = Verdict::Failed;
                 v.reason = "content changed: same row count, different fingerprint (rows altered, or replaced)";
             } else {
-                v.reason = delta > 0 ? "rows added; content changed (reported, allowed in no-loss mode)"
-                                     : "content changed (reported, allowed in no-loss mode)";
+                v.reason = delta > 0 ? "rows added; content changed (reported, allowed in no-loss mode; content not proven)"
+                                     : "content changed (reported, allowed in no-loss mode; content not proven)";
             }
         }
     }
@@ -113,6 +115,46 @@ void compareViaRootGroups(const Baseline& baseline, VerifyReport& report, Verify
     }
 }
 
+// Large objects (oids and data) are compared as one more table, pg_catalog.pg_largeobject, read on the
+// leader at the snapshot. Excluded from the dump but present at the backup: not covered, counted.
+void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const PgConnection& leader, VerifyReport& report) {
+    const bool covered = !baseline.largeObjectsFingerprint.empty();
+    if (!covered && baseline.largeObjectsAtSnapshot.value_or(0) == 0) return;
+    TableVerdict v;
+    v.id = {"pg_catalog", "pg_largeobject"};
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        if (!covered) {
+            v.baselineRows = *baseline.largeObjectsAtSnapshot;
+            v.content = "not covered";
+            v.notCoveredBecause = "large objects excluded";
+            if (o.afterRestore) {
+                v.reason = "large objects not covered (excluded from the dump): not restored";
+            } else {
+                judgeRows(v, o.mode, countLiveLargeObjects(leader), false);
+                v.reason = "large objects not covered (excluded from the dump): count compared only" + (v.reason.empty() ? "" : "; " + v.reason);
+            }
+            report.notCovered.push_back(v);
+            return;
+        }
+        // Nothing to say when there were none and are none.
+        if (baseline.largeObjects == 0 && countLiveLargeObjects(leader) == 0) return;
+        v.baselineRows = baseline.largeObjects;
+        v.baselineFingerprint = baseline.largeObjectsFingerprint;
+        v.content = "not checked";
+        const bool content = baseline.hasFingerprints && !o.countsOnly;
+        TableFingerprint now = content ? fingerprintLiveLargeObjects(leader) : TableFingerprint{countLiveLargeObjects(leader), 0};
+        if (content) v.fingerprint = now.hex();
+        judgeRows(v, o.mode, now.rows, content);
+        v.reason = "large objects (oid and data)" + (v.reason.empty() ? "" : ": " + v.reason);
+    } catch (const IncompleteError& e) {
+        v.verdict = Verdict::Error;
+        v.reason = std::string("large objects could not be read: ") + e.what();
+    }
+    v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    report.tables.push_back(v);
+}
+
 }  // namespace
 
 VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
@@ -144,8 +186,16 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     for (const auto& t : live) liveById[t.id] = &t;
 
     std::vector<LiveTableRequest> requests;
-    std::vector<size_t> requestToVerdict;  // index into report.tables, or SIZE_MAX for new tables
+    // What each request is for: a baseline table's figures, its whole-table count (a filtered
+    // extension configuration table), a table not covered by the baseline, or a new table.
+    enum class Purpose { Table, WholeCount, NotCovered, New };
+    struct RequestTarget {
+        Purpose purpose;
+        size_t index;  // into report.tables, report.notCovered or report.newTables
+    };
+    std::vector<RequestTarget> targets;
     std::map<QualifiedName, bool> inBaseline;
+    for (const auto& u : baseline.notCovered) inBaseline[u.id()] = true;
     for (const auto& bt : baseline.tables) {
         TableVerdict v;
         v.id = bt.id();
@@ -191,13 +241,43 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             req.countOnly = true;
             req.columns.clear();
         }
-        requestToVerdict.push_back(report.tables.size());
+        if (bt.rowsTotal && !v.columnsMissing) {
+            // The dump holds only the rows the extension's condition selects: count the whole table too.
+            targets.push_back({Purpose::WholeCount, report.tables.size()});
+            requests.push_back({v.id, {}, it->second->pages, true, ""});
+        }
+        targets.push_back({Purpose::Table, report.tables.size()});
         report.tables.push_back(v);
         requests.push_back(std::move(req));
     }
+    for (const auto& u : baseline.notCovered) {
+        TableVerdict v;
+        v.id = u.id();
+        v.baselineRows = u.rows.value_or(0);
+        v.content = "not covered";
+        v.notCoveredBecause = u.reason;
+        auto it = liveById.find(v.id);
+        if (o.afterRestore) {
+            v.reason = "not covered (" + u.reason + "): its rows are not in the archive, so it was restored empty";
+        } else if (it == liveById.end()) {
+            if (o.plan && o.plan->declaresDroppedTable(v.id)) {
+                v.reason = "not covered (" + u.reason + "), dropped as the plan declares";
+            } else {
+                v.verdict = Verdict::Failed;
+                v.reason = "table is missing; not covered by the baseline (" + u.reason + ")" +
+                           (u.rows ? ", which counted " + withThousands(*u.rows) + " rows" : std::string());
+            }
+        } else if (u.rows) {
+            targets.push_back({Purpose::NotCovered, report.notCovered.size()});
+            requests.push_back({v.id, {}, it->second->pages, true, it->second->filter});
+        } else {
+            v.reason = "not covered (" + u.reason + "): not compared";
+        }
+        report.notCovered.push_back(v);
+    }
     for (const auto& t : live) {
         if (inBaseline.count(t.id)) continue;
-        requestToVerdict.push_back(SIZE_MAX);
+        targets.push_back({Purpose::New, report.newTables.size()});
         requests.push_back({t.id, {}, t.pages, true, t.filter});
         report.newTables.push_back({t.id, 0});
     }
@@ -215,15 +295,15 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     }
     auto results = reading.get();
     if (planError) std::rethrow_exception(planError);
-    size_t newIdx = 0;
+    std::map<size_t, uint64_t> wholeCounts;  // report.tables index -> unfiltered rows now
     for (size_t i = 0; i < results.size(); ++i) {
         const auto& r = results[i];
-        if (requestToVerdict[i] == SIZE_MAX) {
-            report.newTables[newIdx++].rows = r.fingerprint.rows;
+        const RequestTarget& target = targets[i];
+        if (target.purpose == Purpose::New) {
+            report.newTables[target.index].rows = r.fingerprint.rows;
             continue;
         }
-        TableVerdict& v = report.tables[requestToVerdict[i]];
-        v.seconds = r.seconds;
+        TableVerdict& v = target.purpose == Purpose::NotCovered ? report.notCovered[target.index] : report.tables[target.index];
         if (!r.error.empty()) {
             if (v.verdict != Verdict::Failed) {
                 v.verdict = Verdict::Error;
@@ -231,11 +311,35 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             continue;
         }
+        if (target.purpose == Purpose::WholeCount) {
+            wholeCounts[target.index] = r.fingerprint.rows;
+            continue;
+        }
+        v.seconds = r.seconds;
+        if (target.purpose == Purpose::NotCovered) {
+            judgeRows(v, o.mode, r.fingerprint.rows, false);
+            v.reason = "not covered (" + baseline.notCovered[target.index].reason + "): row count compared only" +
+                       (v.reason.empty() ? "" : "; " + v.reason);
+            continue;
+        }
         if (r.fingerprinted) v.fingerprint = r.fingerprint.hex();
         std::string earlier = v.reason;
         judgeRows(v, o.mode, r.fingerprint.rows, r.fingerprinted);
         if (!earlier.empty() && v.reason != earlier)
             v.reason = earlier + (v.reason.empty() ? "" : "; " + v.reason);
+    }
+    // A filtered extension configuration table is compared whole as well: a restore that emptied it
+    // and loaded only the dumped rows must not pass.
+    for (const auto& [idx, now] : wholeCounts) {
+        TableVerdict& v = report.tables[idx];
+        uint64_t then = *baseline.tables[idx].rowsTotal;
+        bool lost = now < then, differs = now != then;
+        if (v.verdict == Verdict::Error || (!lost && !(differs && o.mode == VerifyMode::Exact))) continue;
+        v.verdict = Verdict::Failed;
+        std::string what = "the whole table holds " + withThousands(now) + " rows, " + withThousands(then) +
+                           " at the baseline (the dump holds only the rows its extension's condition selects; the others come "
+                           "from CREATE EXTENSION)";
+        v.reason = v.reason.empty() ? what : v.reason + "; " + what;
     }
 
     compareViaRootGroups(baseline, report, o.mode);
@@ -282,6 +386,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
         report.sequences.push_back(sv);
     }
+    verifyLargeObjects(baseline, o, session.leader(), report);
     session.finish();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;

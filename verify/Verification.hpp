@@ -24,6 +24,9 @@ struct VerifyOptions {
     VerifyMode mode = VerifyMode::Exact;
     bool countsOnly = false;
     std::optional<MigrationPlan> plan;
+    // Verifying a restore: tables the archive does not cover were restored empty, as expected; they
+    // are named, not compared. Otherwise their row count at the baseline (when known) is compared.
+    bool afterRestore = false;
 };
 
 enum class Verdict { Ok, Failed, Error };
@@ -39,6 +42,8 @@ struct TableVerdict {
     std::string reason;             // one line for people
     double seconds = 0;
     bool columnsMissing = false;    // a baseline column is gone (undeclared)
+    std::string notCoveredBecause;  // for tables the baseline does not cover: "schema only", "excluded", "large objects"
+    bool isLargeObjects() const { return id == QualifiedName{"pg_catalog", "pg_largeobject"}; }
 };
 
 struct SequenceVerdict {
@@ -73,6 +78,9 @@ struct VerifyReport {
     std::vector<TableVerdict> tables;
     std::vector<SequenceVerdict> sequences;
     std::vector<NewTable> newTables;
+    // Tables whose rows the baseline does not hold (and large objects, as pg_catalog.pg_largeobject,
+    // when the dump excluded them): named as not covered, their counts compared where known.
+    std::vector<TableVerdict> notCovered;
     std::vector<std::string> notes;  // things that may explain a difference (settings that differ from the baseline's)
     std::optional<MigrationPlan> plan;
     std::vector<PlanItemResult> planItems;

@@ -29,6 +29,15 @@ std::string verdictLabel(Verdict v) {
 }
 }  // namespace
 
+// "12 of 14 tables; 2 not covered: public.big (excluded), ..." for the verdict line.
+std::string coverage(const VerifyReport& r) {
+    std::vector<UncoveredTable> uncovered;
+    for (const auto& t : r.notCovered) uncovered.push_back({t.id.schema, t.id.name, std::nullopt, t.notCoveredBecause});
+    size_t tables = 0;
+    for (const auto& t : r.tables) tables += !t.isLargeObjects();
+    return coverageSummary(tables, uncovered);
+}
+
 std::string renderVerifyText(const VerifyReport& r, bool verbose) {
     std::vector<const TableVerdict*> sorted;
     for (const auto& t : r.tables) sorted.push_back(&t);
@@ -47,6 +56,11 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
         if (s.verdict != Verdict::Ok || verbose)
             out += fmt::format("sequence {}: baseline {}, now {}: {}\n", s.id.display(), s.baselineValue,
                                s.value ? std::to_string(*s.value) : "-", s.verdict == Verdict::Ok ? "ok" : "FAIL: " + s.reason);
+    for (const auto& t : r.notCovered)
+        out += fmt::format("not covered: {}: baseline {}, now {}: {}{}\n", t.id.display(),
+                           t.content == "not covered" && t.baselineRows == 0 && !t.rows ? "-" : withThousands(t.baselineRows),
+                           t.rows ? withThousands(*t.rows) : "-", t.verdict == Verdict::Ok ? "" : verdictLabel(t.verdict) + ": ",
+                           t.reason);
     if (!r.newTables.empty()) {
         out += "new tables (not in the baseline, not checked): ";
         for (size_t i = 0; i < r.newTables.size(); ++i)
@@ -83,9 +97,16 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
                            errors ? fmt::format(", {} could not be completed", errors) : "", list);
     } else if (errors) {
         out += fmt::format("INCOMPLETE ({}): {} check(s) could not be completed; nothing is proven\n", modeName(r.mode), errors);
+    } else if (r.mode == VerifyMode::NoLoss) {
+        size_t changed = 0;
+        for (const auto& t : r.tables) changed += t.content == "changed";
+        out += fmt::format("PROVEN (no-loss): {}, {} sequences: no table lost rows{}; content was NOT proven (no-loss compares row "
+                           "counts; {} table(s) changed content); {} rows now, checked in {:.2f} s\n",
+                           coverage(r), r.sequences.size(), r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "",
+                           changed, withThousands(rowsNow), r.seconds);
     } else {
-        out += fmt::format("PROVEN ({}): {} tables, {} sequences match the baseline ({}){}; {} rows now, checked in {:.2f} s\n",
-                           modeName(r.mode), r.tables.size(), r.sequences.size(), what,
+        out += fmt::format("PROVEN ({}): {}, {} sequences match the baseline ({}){}; {} rows now, checked in {:.2f} s\n",
+                           modeName(r.mode), coverage(r), r.sequences.size(), what,
                            r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "", withThousands(rowsNow), r.seconds);
     }
     return out;
@@ -93,6 +114,7 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
 
 nlohmann::json verifyJson(const VerifyReport& r) {
     nlohmann::json tables = nlohmann::json::array();
+    nlohmann::json largeObjects;  // null when there were none and are none
     for (const auto& t : r.tables) {
         nlohmann::json j = {{"schema", t.id.schema},
                             {"name", t.id.name},
@@ -106,6 +128,12 @@ nlohmann::json verifyJson(const VerifyReport& r) {
                             {"fingerprint", t.fingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.fingerprint)},
                             {"reason", t.reason},
                             {"seconds", t.seconds}};
+        if (t.isLargeObjects()) {
+            j.erase("schema");
+            j.erase("name");
+            largeObjects = j;
+            continue;
+        }
         tables.push_back(j);
     }
     nlohmann::json seqs = nlohmann::json::array();
@@ -113,6 +141,11 @@ nlohmann::json verifyJson(const VerifyReport& r) {
         seqs.push_back({{"schema", s.id.schema}, {"name", s.id.name}, {"verdict", verdictName(s.verdict)},
                         {"baseline_last_value", s.baselineValue},
                         {"last_value", s.value ? nlohmann::json(*s.value) : nlohmann::json(nullptr)}, {"reason", s.reason}});
+    nlohmann::json uncovered = nlohmann::json::array();
+    for (const auto& t : r.notCovered)
+        uncovered.push_back({{"schema", t.id.schema}, {"name", t.id.name}, {"verdict", verdictName(t.verdict)},
+                             {"baseline_rows", t.baselineRows}, {"rows", t.rows ? nlohmann::json(*t.rows) : nlohmann::json(nullptr)},
+                             {"reason", t.reason}});
     nlohmann::json added = nlohmann::json::array();
     for (const auto& t : r.newTables) added.push_back({{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.rows}});
     int code = r.exitCode();
@@ -127,10 +160,13 @@ nlohmann::json verifyJson(const VerifyReport& r) {
                       {"source", r.baseline->source}}},
         {"database", r.database},
         {"summary", {{"tables", r.tables.size()}, {"failed", r.count(Verdict::Failed)}, {"errors", r.count(Verdict::Error)},
-                     {"new_tables", r.newTables.size()}, {"sequences", r.sequences.size()}}},
+                     {"new_tables", r.newTables.size()}, {"not_covered", r.notCovered.size()}, {"sequences", r.sequences.size()},
+                     {"content_proven", !r.countsOnly && r.mode == VerifyMode::Exact}}},
         {"tables", tables},
         {"sequences", seqs},
         {"new_tables", added},
+        {"not_covered", uncovered},
+        {"large_objects", largeObjects},
         {"notes", r.notes},
         {"seconds", r.seconds},
     };
@@ -148,7 +184,7 @@ nlohmann::json verifyJson(const VerifyReport& r) {
 std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
     std::vector<JUnitCase> cases;
     for (const auto& t : r.tables) {
-        JUnitCase c{"pgproof.verify.tables", t.id.display(), t.verdict == Verdict::Failed, t.verdict == Verdict::Error,
+        JUnitCase c{t.isLargeObjects() ? "pgproof.verify.large_objects" : "pgproof.verify.tables", t.id.display(), t.verdict == Verdict::Failed, t.verdict == Verdict::Error,
                     t.reason, "", t.seconds};
         if (c.failed || c.error)
             c.details = fmt::format("baseline rows {}, current rows {}, baseline fingerprint {}, current fingerprint {}: {}",
@@ -156,6 +192,9 @@ std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
                                     shortFp(t.fingerprint), t.reason);
         cases.push_back(c);
     }
+    for (const auto& t : r.notCovered)
+        cases.push_back({"pgproof.verify.not_covered", t.id.display(), t.verdict == Verdict::Failed, t.verdict == Verdict::Error,
+                         t.reason, "", t.seconds});
     for (const auto& s : r.sequences)
         cases.push_back({"pgproof.verify.sequences", s.id.display(), s.verdict == Verdict::Failed, false, s.reason, "", 0});
     for (const auto& p : r.planItems) {

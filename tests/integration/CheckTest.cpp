@@ -133,7 +133,7 @@ TEST_CASE("check proves an intact archive of the awkward tables, in text, JSON a
     REQUIRE(r.exitCode == 0);
     for (const auto& t : a.manifest.at("tables"))
         CHECK(statusOf(r.out, display(t.at("schema").get<std::string>(), t.at("name").get<std::string>())) == "ok");
-    CHECK(r.out.find("PROVEN: " + a.archive.string() + " is intact: 14 tables, 609 rows") != std::string::npos);
+    CHECK(r.out.find("PROVEN: " + a.archive.string() + " is intact: 14 tables; 609 rows") != std::string::npos);
 
     fs::path junit = a.dir / "check.xml";
     auto j = runPgproof("check " + q(a.archive) + " --json - --junit " + q(junit));
