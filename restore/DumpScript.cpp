@@ -76,6 +76,12 @@ DumpScript assemble(std::vector<TocEntry> toc, const std::vector<ScriptSlice>& s
         se.section = e.section;
         // TABLE DATA is restored from its rows segment; its SQL (COPY line, --disable-triggers) is not run.
         if (e.type != "TABLE DATA") se.sql = runnableSql(sliceOf(slices, e.offset, e.length));
+        // pg_dump -n public writes CREATE SCHEMA public, which every new database already has (psql
+        // reports the error and goes on): the schema that exists is the one meant.
+        if (e.type == "SCHEMA")
+            for (size_t p = se.sql.find("CREATE SCHEMA "); p != std::string::npos; p = se.sql.find("CREATE SCHEMA ", p + 1))
+                if ((p == 0 || se.sql[p - 1] == '\n') && se.sql.compare(p + 14, 14, "IF NOT EXISTS ") != 0)
+                    se.sql.insert(p + 14, "IF NOT EXISTS ");
         se.toc = std::move(e);
         script.entries.push_back(std::move(se));
     }
