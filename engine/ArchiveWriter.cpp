@@ -53,13 +53,25 @@ void ArchiveWriter::writeAll(const void* data, size_t len) {
         }
         p += n;
         len -= static_cast<size_t>(n);
-        offset_ += static_cast<uint64_t>(n);
     }
+}
+
+void ArchiveWriter::flush() {
+    writeAll(buffer_.data(), buffer_.size());
+    buffer_.clear();
 }
 
 uint64_t ArchiveWriter::append(std::string_view frame) {
     uint64_t at = offset_;
-    writeAll(frame.data(), frame.size());
+    constexpr size_t kBufferBytes = 1u << 20;
+    if (frame.size() >= kBufferBytes) {
+        flush();
+        writeAll(frame.data(), frame.size());
+    } else {
+        buffer_.append(frame);
+        if (buffer_.size() >= kBufferBytes) flush();
+    }
+    offset_ += frame.size();
     return at;
 }
 
@@ -72,10 +84,12 @@ void ArchiveWriter::commit(const Manifest& manifest) {
     unsigned char header[archive::kSkippableHeaderSize];
     archive::putLE32(header, archive::kManifestFrameMagic);
     archive::putLE32(header + 4, static_cast<uint32_t>(body.size()));
+    flush();
     writeAll(header, sizeof header);
     writeAll(body.data(), body.size());
     auto t = archive::encodeTrailer(trailer);
     writeAll(t.data(), t.size());
+    offset_ += sizeof header + body.size() + t.size();
     if (::fsync(fd_.get()) != 0)
         throw IncompleteError("syncing " + temp_.string() + " failed: " + std::strerror(errno));
     fd_.reset();

@@ -20,7 +20,7 @@ public:
     ArchiveWriter(const ArchiveWriter&) = delete;
     ArchiveWriter& operator=(const ArchiveWriter&) = delete;
 
-    // Appends one compressed frame; returns its offset. Throws IncompleteError on I/O failure.
+    // Appends one compressed frame (buffered); returns its offset. Throws IncompleteError on I/O failure.
     uint64_t append(std::string_view frame);
     uint64_t size() const { return offset_; }
     // Writes manifest and trailer, syncs and renames into place.
@@ -29,7 +29,9 @@ public:
 
 private:
     void writeAll(const void* data, size_t len);
+    void flush();  // writes the buffered frames
 
+    std::string buffer_;  // frames not yet written: small frames cost one write(2) per MiB, not each
     std::filesystem::path final_;
     std::filesystem::path temp_;
     FileDescriptor fd_;

@@ -18,14 +18,23 @@ struct CCtxDeleter {
     void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 
-struct FrameJob {
+struct FramePart {
     DumpChunk chunk;
     TableFingerprint rows;
     std::string compressed;
 };
+
+// A batch of consecutive chunks (up to about one frame's worth of bytes): a dump of thousands of
+// small tables has two tiny chunks per table, and handing each through the pipeline on its own costs
+// more than compressing it. Each chunk still becomes its own frame.
+struct FrameJob {
+    std::vector<FramePart> parts;  // only the first `count` are in use; the rest keep their buffers
+    size_t count = 0;
+};
+constexpr size_t kPartsPerJob = 64;
 using FrameJobPtr = FrameJob*;
 
-void compressFrame(FrameJob& job, int level) {
+void compressFrame(FramePart& job, int level) {
     thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
     // One scratch buffer per thread: no zero-filling or fresh pages for every frame.
     thread_local std::unique_ptr<char[]> scratch;
@@ -90,22 +99,42 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     const int jobs = std::max(1, options.jobs);
 
     FrameJobPool pool;
+    bool ended = false;
     auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
+        if (ended) {
+            fc.stop();
+            return nullptr;
+        }
         FrameJobPtr job = pool.take();
-        if (!splitter.next(job->chunk)) {
+        job->count = 0;
+        size_t bytes = 0;
+        while (job->count < kPartsPerJob && bytes < options.frameSize) {
+            if (job->parts.size() <= job->count) job->parts.emplace_back();
+            FramePart& part = job->parts[job->count];
+            if (!splitter.next(part.chunk)) {
+                ended = true;
+                break;
+            }
+            part.rows = TableFingerprint();
+            bytes += part.chunk.bytes.size();
+            ++job->count;
+        }
+        if (job->count == 0) {
             pool.give(job);
             fc.stop();
             return nullptr;
         }
-        job->rows = TableFingerprint();
         return job;
     };
     auto work = [&](FrameJobPtr job) -> FrameJobPtr {
-        if (job->chunk.kind == DumpChunk::Kind::Rows) job->rows = fingerprintRows(job->chunk.bytes);
-        if (!job->chunk.bytes.empty()) compressFrame(*job, options.level);
+        for (size_t i = 0; i < job->count; ++i) {
+            FramePart& part = job->parts[i];
+            if (part.chunk.kind == DumpChunk::Kind::Rows) part.rows = fingerprintRows(part.chunk.bytes);
+            if (!part.chunk.bytes.empty()) compressFrame(part, options.level);
+        }
         return job;
     };
-    auto write = [&](FrameJobPtr job) {
+    auto writePart = [&](FramePart* job) {
         DumpChunk& c = job->chunk;
         if (static_cast<size_t>(c.segment) >= result.segments.size()) {
             result.segments.resize(static_cast<size_t>(c.segment) + 1);
@@ -142,6 +171,9 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             sums[idx].add(job->rows);
             result.tables[idx].rawBytes += c.bytes.size();
         }
+    };
+    auto write = [&](FrameJobPtr job) {
+        for (size_t i = 0; i < job->count; ++i) writePart(&job->parts[i]);
         progress.tables = result.tables.size();
         if (options.progress) options.progress(progress);
         pool.give(job);
