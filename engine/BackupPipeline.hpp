@@ -31,6 +31,7 @@ struct BackupPipelineResult {
     uint64_t largeObjects = 0;
     std::string serverVersion;  // from the dump's header comments
     std::string pgDumpVersion;
+    std::string clientEncoding;  // from the dump's SET client_encoding (the encoding of its bytes)
 };
 
 // Runs the pipeline to the end of the stream. Throws BadInputError / IncompleteError from the

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ArchiveReader.hpp"
+#include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
@@ -348,6 +349,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
                             "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
                             " --swap-into " + result.database + ") or use pgproof drill");
     }
+    requireArchiveEncoding(m, *leader, o.archive);
     leader->exec(script.preamble, "setting up the restore connection");
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
