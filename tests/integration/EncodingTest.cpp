@@ -40,14 +40,24 @@ struct DropAtEnd {
     }
 };
 
-// The table of the issue in a database of `encoding`; `setup` is sent with client_encoding `clientEncoding`.
+// Runs UTF-8 SQL on a database of another encoding. The SET must be a statement of its own: the server
+// converts a whole query string with the client_encoding in force when it arrives.
+pgproof::PgResult execUtf8(const ScratchDatabase& db, const std::string& sql) {
+    auto c = db.connect();
+    c.exec("SET client_encoding = 'UTF8'");
+    return c.exec(sql);
+}
+
+// The table of the issue in a database of `encoding`; `setup` is sent as UTF-8 when `utf8Setup`, else
+// in the database's own bytes.
 struct EncodedDatabase {
     std::string encoding;
     ScratchDatabase db;
     TempDir dir;
     fs::path archive;
-    EncodedDatabase(const std::string& enc, const std::string& setup) : encoding(enc), db("enc_src", enc) {
-        db.exec(setup);
+    EncodedDatabase(const std::string& enc, const std::string& setup, bool utf8Setup) : encoding(enc), db("enc_src", enc) {
+        if (utf8Setup) execUtf8(db, setup);
+        else db.exec(setup);
         archive = dir / "enc.sql.zst";
     }
     CommandResult backup() const { return runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo())); }
@@ -166,14 +176,14 @@ void provesEndToEnd(EncodedDatabase& e, const std::string& tableSql, const std::
 TEST_CASE("EncodingTest: a LATIN1 database with a table named café backs up, verifies, restores and drills") {
     // Sent as UTF-8; the server stores LATIN1.
     EncodedDatabase e("LATIN1",
-                      "SET client_encoding = 'UTF8';"
                       "CREATE TABLE \"café\" (id int PRIMARY KEY, \"naïve\" text);"
                       "INSERT INTO \"café\" VALUES (1, 'crème brûlée'), (2, 'Ä'), (3, 'ÿ déjà vu');"
-                      "CREATE TABLE plain (id int); INSERT INTO plain VALUES (1);");
-    REQUIRE(e.db.scalar("SELECT octet_length(\"naïve\") FROM \"café\" WHERE id = 2") == "1");  // one LATIN1 byte
+                      "CREATE TABLE plain (id int); INSERT INTO plain VALUES (1);",
+                      true);
+    REQUIRE(e.db.scalar("SELECT octet_length(\"na\xefve\") FROM \"caf\xe9\" WHERE id = 2") == "1");  // one LATIN1 byte
     provesEndToEnd(e, "\"caf\xe9\"", "café", "UPDATE \"caf\xe9\" SET \"na\xefve\" = 'cr\xe8me' WHERE id = 1");
     // The restored rows were compared in the database's bytes above; as text they read as written.
-    CHECK(e.db.scalar("SET client_encoding = 'UTF8'; SELECT \"naïve\" FROM \"café\" WHERE id = 3") == "ÿ déjà vu");
+    CHECK(execUtf8(e.db, "SELECT \"naïve\" FROM \"café\" WHERE id = 3").value(0, 0) == "ÿ déjà vu");
 }
 
 TEST_CASE("EncodingTest: a SQL_ASCII database with raw bytes >= 0x80 in names and values round-trips exactly") {
@@ -182,7 +192,8 @@ TEST_CASE("EncodingTest: a SQL_ASCII database with raw bytes >= 0x80 in names an
     EncodedDatabase e("SQL_ASCII",
                       "CREATE TABLE \"caf\xe9\" (id int PRIMARY KEY, \"na\xefve\" text, b bytea);"
                       "INSERT INTO \"caf\xe9\" VALUES (1, E'cr\\xe8me br\\xfbl\\xe9e', '\\xe9'), (2, E'\\xff\\x80', NULL), "
-                      "(3, E'5 \\xe2\\x82\\xac', '\\x00ff');");
+                      "(3, E'5 \\xe2\\x82\\xac', '\\x00ff');",
+                      false);
     REQUIRE(e.db.scalar("SELECT octet_length(\"na\xefve\") FROM \"caf\xe9\" WHERE id = 3") == "5");
     // In JSON each byte >= 0x80 is the code point of the same value (README "Encodings"): 0xe9 reads é.
     provesEndToEnd(e, "\"caf\xe9\"", "café", "UPDATE \"caf\xe9\" SET \"na\xefve\" = E'\\xfe' WHERE id = 2");
@@ -192,9 +203,9 @@ TEST_CASE("EncodingTest: a SQL_ASCII database with raw bytes >= 0x80 in names an
 
 TEST_CASE("EncodingTest: a LATIN1 dump read from stdin records its encoding, and its drill falls back to the C locale") {
     EncodedDatabase e("LATIN1",
-                      "SET client_encoding = 'UTF8';"
                       "CREATE TABLE \"café\" (id int PRIMARY KEY, \"naïve\" text);"
-                      "INSERT INTO \"café\" VALUES (1, 'crème brûlée'), (2, 'Ä'), (3, 'à la carte');");
+                      "INSERT INTO \"café\" VALUES (1, 'crème brûlée'), (2, 'Ä'), (3, 'à la carte');",
+                      true);
     auto b = run("PGTZ=UTC pg_dump -d " + shellQuote(e.db.name()) + " | " + PGPROOF_BIN + " backup --from-stdin -o " + q(e.archive));
     INFO("backup stderr: " << b.err);
     REQUIRE(b.exitCode == 0);
