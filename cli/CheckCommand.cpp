@@ -36,7 +36,7 @@ int runCheck(const std::vector<std::string>& args) {
     std::vector<JUnitCase> cases;
     auto finish = [&](bool ok, double secs) {
         json["verdict"] = ok ? "proven" : "failed";
-        if (!flags.json.empty()) writeReportFile(flags.json, json.dump(2));
+        if (!flags.json.empty()) writeReportDocument(flags.json, json);
         if (!flags.junit.empty()) writeReportFile(flags.junit, renderJUnit("pgproof check " + file, cases, secs));
     };
 

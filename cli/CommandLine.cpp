@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "Errors.hpp"
+#include "TerminalLogSink.hpp"
 
 namespace pgproof::cli {
 
@@ -39,7 +40,9 @@ void addCommonFlags(po::options_description& options, CommonFlags& flags, bool r
 }
 
 void setUpLogging(const CommonFlags& flags) {
-    auto logger = spdlog::stderr_color_st("pgproof");
+    // Log lines carry names in the database encoding: converted for the terminal on their way to stderr.
+    auto logger = std::make_shared<spdlog::logger>(
+        "pgproof", std::make_shared<TerminalLogSink>(std::make_shared<spdlog::sinks::stderr_color_sink_st>()));
     logger->set_pattern("%^pgproof: %v%$");
     logger->set_level(flags.quiet ? spdlog::level::err : flags.verbose ? spdlog::level::debug : spdlog::level::info);
     spdlog::set_default_logger(logger);

@@ -45,7 +45,7 @@ int runDrill(const std::vector<std::string>& args) {
     DrillResult r = runDrill(o);
     std::string md = renderDrillMarkdown(r);
     if (!report.empty()) writeReportFile(report, md);
-    if (!flags.json.empty()) writeReportFile(flags.json, drillJson(r).dump(2));
+    if (!flags.json.empty()) writeReportDocument(flags.json, drillJson(r));
     if (!flags.junit.empty()) writeReportFile(flags.junit, renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
     if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
         if (r.restore) {

@@ -37,7 +37,7 @@ int runInspect(const std::vector<std::string>& args) {
     if (json) {
         nlohmann::json j = m.toJson();
         j["archive"] = {{"path", file}, {"size", reader.fileSize()}};
-        std::cout << j.dump(2) << "\n";
+        writeReportDocument("-", j);  // UTF-8, names converted from the archive's encoding
         return 0;
     }
     const auto& s = m.source;

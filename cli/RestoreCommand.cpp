@@ -63,7 +63,7 @@ int runRestore(const std::vector<std::string>& args) {
             j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
-            writeReportFile(flags.json, j.dump(2));
+            writeReportDocument(flags.json, j);
         }
         if (!flags.junit.empty())
             writeReportFile(flags.junit, renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));

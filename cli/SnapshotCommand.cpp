@@ -36,7 +36,7 @@ int runSnapshot(const std::vector<std::string>& args) {
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
     auto r = takeLiveSnapshot(o);
-    writeReportFile(output, r.document.dump(2));
+    writeReportDocument(output, r.document);
     uint64_t rows = 0;
     for (const auto& t : r.tables) rows += t.fingerprint.rows;
     if (!flags.quiet && output != "-") {

@@ -40,7 +40,7 @@ int runVerify(const std::vector<std::string>& args) {
     if (vm->count("plan")) o.plan = MigrationPlan::load(plan);
     Baseline baseline = Baseline::load(baselinePath);
     VerifyReport report = runVerification(baseline, o);
-    if (!flags.json.empty()) writeReportFile(flags.json, verifyJson(report).dump(2));
+    if (!flags.json.empty()) writeReportDocument(flags.json, verifyJson(report));
     if (!flags.junit.empty())
         writeReportFile(flags.junit, renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
     if (!(flags.quiet && report.exitCode() == 0) && flags.json != "-") std::cout << renderVerifyText(report, flags.verbose);

@@ -9,6 +9,8 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "OutputEncoding.hpp"
+#include "TerminalStreamBuf.hpp"
 
 namespace {
 
@@ -42,6 +44,9 @@ Run 'pgproof COMMAND --help' for a command's options.)";
 
 int main(int argc, char** argv) {
     using namespace pgproof;
+    // Everything printed for people is converted from the data's encoding to the terminal's (docs: README "Encodings").
+    OutputEncoding::readLocale();
+    cli::TerminalStreamBuf terminalOut(std::cout), terminalErr(std::cerr);
     std::map<std::string, cli::CommandFunction> commands = {
         {"backup", cli::runBackup},
         {"check", cli::runCheck},

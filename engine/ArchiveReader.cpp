@@ -12,6 +12,7 @@
 
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
+#include "OutputEncoding.hpp"
 
 namespace pgproof {
 
@@ -69,7 +70,11 @@ ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
     if (XXH3_64bits(body.data(), body.size()) != trailer->manifestChecksum)
         throw ProofFailedError(p + ": the manifest's checksum does not match: the manifest is damaged");
     try {
-        manifest_ = Manifest::fromJson(nlohmann::json::parse(body));
+        // The manifest is UTF-8; its names and values go back to the encoding it records (settings.client_encoding).
+        nlohmann::json j = nlohmann::json::parse(body);
+        TextEncoding encoding = TextEncoding::ofSettings(j.is_object() ? j.value("settings", nlohmann::json::object()) : nlohmann::json());
+        manifest_ = Manifest::fromJson(encoding.documentFromUtf8(j));
+        OutputEncoding::setData(encoding);
     } catch (const std::exception& e) {
         throw ProofFailedError(p + ": the manifest cannot be read (" + e.what() + ")");
     }

@@ -10,6 +10,7 @@
 
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
+#include "OutputEncoding.hpp"
 
 namespace pgproof {
 
@@ -76,7 +77,14 @@ uint64_t ArchiveWriter::append(std::string_view frame) {
 }
 
 void ArchiveWriter::commit(const Manifest& manifest) {
-    std::string body = manifest.toJson().dump();
+    // UTF-8 whatever the database encoding: names and values converted from the encoding the manifest records.
+    std::string body;
+    try {
+        body = OutputEncoding::documentText(manifest.toJson(), -1);
+    } catch (const std::runtime_error& e) {
+        throw IncompleteError("cannot write the manifest of " + final_.string() + ": " + e.what());
+    }
+    OutputEncoding::setData(TextEncoding::ofSettings(manifest.settings));
     archive::Trailer trailer;
     trailer.manifestOffset = offset_;
     trailer.manifestLength = body.size();

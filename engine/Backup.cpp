@@ -15,6 +15,8 @@
 #include "ChildProcess.hpp"
 #include "ConnectionTarget.hpp"
 #include "Coverage.hpp"
+#include "DatabaseLocale.hpp"
+#include "TextEncoding.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
 #include "LiveCatalog.hpp"
@@ -131,6 +133,7 @@ BackupResult runBackup(const BackupOptions& o) {
                        {"user", info.value(0, 1)},
                        {"server_version", info.value(0, 2)},
                        {"snapshot", snapshot}};
+        DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
         live.settings = pinnedSettingsJson(pinned.clientEncoding, pinned.lcMonetary, true);
         for (auto& t : readLiveTables(leader)) live.tables.emplace(t.id, t);
         for (auto& sq : readLiveSequences(leader))
@@ -184,6 +187,7 @@ BackupResult runBackup(const BackupOptions& o) {
         m.source["pg_dump_version"] = r.pgDumpVersion;
     }
     m.settings = live.settings;
+    if (o.fromStdin && TextEncoding::find(r.clientEncoding)) m.settings["client_encoding"] = r.clientEncoding;  // the dump's bytes are in it
     m.compressionLevel = o.level;
     m.segments = std::move(r.segments);
     m.tables = std::move(r.tables);

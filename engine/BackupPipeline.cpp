@@ -155,6 +155,8 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
         if (result.segments.size() == 1 && result.serverVersion.empty()) {
             result.serverVersion = headerValue(c.bytes, "-- Dumped from database version ");
             result.pgDumpVersion = headerValue(c.bytes, "-- Dumped by pg_dump version ");
+            result.clientEncoding = headerValue(c.bytes, "SET client_encoding = '");
+            result.clientEncoding = result.clientEncoding.substr(0, result.clientEncoding.find('\''));
         }
         if (!c.bytes.empty()) {
             FrameEntry f;

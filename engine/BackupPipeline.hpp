@@ -33,6 +33,7 @@ struct BackupPipelineResult {
     std::vector<TocEntry> toc;
     std::string serverVersion;  // from the dump's header comments
     std::string pgDumpVersion;
+    std::string clientEncoding;  // from the dump's SET client_encoding (the encoding of its bytes)
 };
 
 // Runs the pipeline to the end of the stream. Throws BadInputError / IncompleteError from the

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "Backup.hpp"
+#include "DatabaseLocale.hpp"
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
@@ -13,11 +14,13 @@ namespace pgproof {
 nlohmann::json describeSource(const PgConnection& conn) {
     auto info = conn.exec("SELECT pg_catalog.current_database(), current_user, pg_catalog.current_setting('server_version')",
                           "reading the server version");
-    return {{"host", PQhost(conn.get()) ? PQhost(conn.get()) : ""},
-            {"port", PQport(conn.get()) ? PQport(conn.get()) : ""},
-            {"database", info.value(0, 0)},
-            {"user", info.value(0, 1)},
-            {"server_version", info.value(0, 2)}};
+    nlohmann::json source = {{"host", PQhost(conn.get()) ? PQhost(conn.get()) : ""},
+                              {"port", PQport(conn.get()) ? PQport(conn.get()) : ""},
+                              {"database", info.value(0, 0)},
+                              {"user", info.value(0, 1)},
+                              {"server_version", info.value(0, 2)}};
+    DatabaseLocale::read(conn).addTo(source);
+    return source;
 }
 
 LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {

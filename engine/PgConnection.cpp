@@ -1,6 +1,7 @@
 #include "PgConnection.hpp"
 
 #include "Errors.hpp"
+#include "OutputEncoding.hpp"
 
 namespace pgproof {
 
@@ -76,6 +77,7 @@ PinnedSettings PgConnection::pinSettings(const PinnedSettings* given) const {
                       "reading the database encoding");
         s.clientEncoding = r.value(0, 0);
         s.lcMonetary = r.value(0, 1);
+        OutputEncoding::setData(s.clientEncoding);  // names and server messages now arrive in it
     }
     exec("SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; SET TimeZone = 'UTC'; "
          "SET bytea_output = hex; SELECT pg_catalog.set_config('search_path', '', false); SET row_security = off; "

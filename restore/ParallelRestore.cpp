@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ArchiveReader.hpp"
+#include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
@@ -376,6 +377,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
                             "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
                             " --swap-into " + result.database + ") or use pgproof drill");
     }
+    requireArchiveEncoding(m, *leader, o.archive);
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
     if (std::none_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.section == TocSection::PreData; }) &&

@@ -10,6 +10,7 @@
 
 #include "ArchiveChecker.hpp"
 #include "Errors.hpp"
+#include "RestoreEncoding.hpp"
 #include "SqlIdentifier.hpp"
 #include "UtcTime.hpp"
 #include "VerifyReportWriter.hpp"
@@ -71,7 +72,10 @@ DrillResult runDrill(const DrillOptions& o) {
 
     r.scratchDatabase = scratchName();
     log("creating scratch database " + r.scratchDatabase);
-    admin.exec("CREATE DATABASE " + quoteIdent(r.scratchDatabase) + " TEMPLATE template0", "creating the scratch database");
+    ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader.manifest());
+    r.scratchLocale = created.locale;
+    r.localeNote = created.note;
+    if (!r.localeNote.empty()) log("note: " + r.localeNote);
     try {
         RestoreOptions ro;
         ro.archive = o.archive;
@@ -123,6 +127,11 @@ std::string renderDrillMarkdown(const DrillResult& r) {
     out += fmt::format("- **Restored on:** {}, scratch database `{}` ({})\n\n", r.server,
                        r.scratchDatabase.empty() ? "-" : r.scratchDatabase,
                        r.kept ? "kept" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT dropped");
+    if (!r.scratchLocale.encoding.empty())
+        out += fmt::format("- **Scratch database encoding:** {}, LC_COLLATE {}, LC_CTYPE {}\n\n", r.scratchLocale.encoding,
+                           r.scratchLocale.collate.empty() ? "server default" : r.scratchLocale.collate,
+                           r.scratchLocale.ctype.empty() ? "server default" : r.scratchLocale.ctype);
+    if (!r.localeNote.empty()) out += fmt::format("- **Note:** {}\n\n", r.localeNote);
     out += "## Timings\n\n| step | seconds |\n|---|---:|\n";
     out += fmt::format("| archive check (every frame and table) | {:.2f} |\n", r.checkSeconds);
     if (r.restore) {
@@ -159,6 +168,9 @@ nlohmann::json drillJson(const DrillResult& r) {
                      {"source", r.source}}},
         {"server", r.server},
         {"scratch_database", r.scratchDatabase},
+        {"scratch_database_encoding", r.scratchLocale.encoding},
+        {"scratch_database_locale", {{"lc_collate", r.scratchLocale.collate}, {"lc_ctype", r.scratchLocale.ctype}}},
+        {"notes", r.localeNote.empty() ? nlohmann::json::array() : nlohmann::json::array({r.localeNote})},
         {"kept", r.kept},
         {"dropped", r.dropped},
         {"archive_problems", r.checkProblems},

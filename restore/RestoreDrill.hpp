@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "DatabaseLocale.hpp"
 #include "ParallelRestore.hpp"
 #include "ReportOutput.hpp"
 
@@ -30,6 +31,8 @@ struct DrillResult {
     nlohmann::json source;
     std::string server;          // host/port description, no password
     std::string scratchDatabase;
+    DatabaseLocale scratchLocale;  // encoding and locale it was created with (the archive's, if the server has them)
+    std::string localeNote;        // why the locale differs from the archive's, if it does
     bool kept = false;
     bool dropped = false;
     double checkSeconds = 0;

@@ -6,6 +6,7 @@
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "OutputEncoding.hpp"
 
 namespace pgproof {
 
@@ -54,6 +55,10 @@ Baseline Baseline::load(const std::filesystem::path& path) {
         throw BadInputError("baseline " + p + " is a snapshot of format version " + j.value("format_version", nlohmann::json()).dump() +
                             "; this pgproof reads version 1");
     try {
+        // The file is UTF-8; names go back to the encoding the snapshot records (settings.client_encoding).
+        TextEncoding encoding = TextEncoding::ofSettings(j.value("settings", nlohmann::json::object()));
+        j = encoding.documentFromUtf8(j);
+        OutputEncoding::setData(encoding);
         b.kind = "snapshot";
         b.created = j.value("created", "");
         b.source = j.value("source", nlohmann::json::object());

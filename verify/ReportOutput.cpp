@@ -10,14 +10,19 @@
 #include <unistd.h>
 
 #include "Errors.hpp"
+#include "OutputEncoding.hpp"
 
 namespace pgproof {
 
-void writeReportFile(const std::string& target, const std::string& content) {
+namespace {
+// Writes UTF-8 text as it is. On stdout it bypasses std::cout, which converts text for the
+// terminal: a report or document on stdout is a UTF-8 file, not text for people.
+void writeUtf8(const std::string& target, const std::string& content) {
     if (target == "-") {
-        std::cout << content;
-        if (!content.empty() && content.back() != '\n') std::cout << '\n';
         std::cout.flush();
+        std::fwrite(content.data(), 1, content.size(), stdout);
+        if (!content.empty() && content.back() != '\n') std::fputc('\n', stdout);
+        std::fflush(stdout);
         return;
     }
     std::filesystem::path p(target);
@@ -40,6 +45,21 @@ void writeReportFile(const std::string& target, const std::string& content) {
         std::filesystem::remove(tmp);
         throw BadInputError("cannot write report " + target + ": " + ec.message());
     }
+}
+}  // namespace
+
+void writeReportFile(const std::string& target, const std::string& content) {
+    writeUtf8(target, OutputEncoding::forReport(content));
+}
+
+void writeReportDocument(const std::string& target, const nlohmann::json& document) {
+    std::string text;
+    try {
+        text = OutputEncoding::documentText(document, 2);
+    } catch (const std::runtime_error& e) {
+        throw IncompleteError("cannot write " + (target == "-" ? std::string("to stdout") : target) + ": " + e.what());
+    }
+    writeUtf8(target, text);
 }
 
 namespace {

@@ -5,10 +5,15 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace pgproof {
 
 // target "-" writes to stdout. Throws BadInputError if the file cannot be written.
+// The content (JUnit, markdown, YAML) is text in the data encoding; it is written as UTF-8 (OutputEncoding).
 void writeReportFile(const std::string& target, const std::string& content);
+// A JSON document (report, snapshot file, manifest), written as UTF-8 (OutputEncoding::documentText).
+void writeReportDocument(const std::string& target, const nlohmann::json& document);
 
 struct JUnitCase {
     std::string classname;  // e.g. "pgproof.verify.tables"

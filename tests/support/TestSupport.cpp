@@ -80,6 +80,11 @@ ScratchDatabase::ScratchDatabase(const std::string& prefix) : name_(uniqueName(p
     adminConnection().exec("CREATE DATABASE " + quoteIdent(name_) + " TEMPLATE template0 ENCODING 'UTF8'");
 }
 
+ScratchDatabase::ScratchDatabase(const std::string& prefix, const std::string& encoding) : name_(uniqueName(prefix)) {
+    adminConnection().exec("CREATE DATABASE " + quoteIdent(name_) + " TEMPLATE template0 ENCODING " + quoteLiteral(encoding) +
+                           " LC_COLLATE 'C' LC_CTYPE 'C'");
+}
+
 ScratchDatabase::~ScratchDatabase() {
     try {
         adminConnection().exec("DROP DATABASE IF EXISTS " + quoteIdent(name_) + " WITH (FORCE)");

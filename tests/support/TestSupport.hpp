@@ -32,6 +32,8 @@ std::string shellQuote(const std::string& s);
 class ScratchDatabase {
 public:
     explicit ScratchDatabase(const std::string& prefix = "t");
+    // A database in the given encoding (e.g. "LATIN1", "SQL_ASCII") with the C locale, which fits every encoding.
+    ScratchDatabase(const std::string& prefix, const std::string& encoding);
     ~ScratchDatabase();
     ScratchDatabase(const ScratchDatabase&) = delete;
     ScratchDatabase& operator=(const ScratchDatabase&) = delete;

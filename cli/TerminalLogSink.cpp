@@ -1,0 +1,14 @@
+#include "TerminalLogSink.hpp"
+
+#include "OutputEncoding.hpp"
+
+namespace pgproof::cli {
+
+void TerminalLogSink::log(const spdlog::details::log_msg& msg) {
+    std::string text = OutputEncoding::forTerminal(std::string_view(msg.payload.data(), msg.payload.size()));
+    spdlog::details::log_msg converted = msg;
+    converted.payload = spdlog::string_view_t(text.data(), text.size());
+    inner_->log(converted);
+}
+
+}  // namespace pgproof::cli
