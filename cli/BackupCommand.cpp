@@ -53,7 +53,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan;
-    int jobs = defaultJobs();
+    int jobs = defaultThreads();
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete")(

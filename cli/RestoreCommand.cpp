@@ -7,6 +7,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
+#include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof::cli {
@@ -15,11 +16,11 @@ int runRestore(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, db, swapInto;
     bool noVerify = false;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
@@ -33,6 +34,9 @@ int runRestore(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("restore", file, flags);
+    sink.context()["baseline"] = {{"path", file}, {"kind", "archive"}};
+    sink.expectArchiveTables(file, "pgproof.verify.tables");
     RestoreOptions o;
     o.archive = file;
     o.target = ConnectionTarget(db);
@@ -47,6 +51,7 @@ int runRestore(const std::vector<std::string>& args) {
     RestoreResult r = runRestore(o);
     const auto& t = r.timings;
     if (r.verification) {
+        sink.guardProof(r.exitCode());
         if (!flags.json.empty()) {
             auto j = verifyJson(*r.verification);
             j["report"] = "pgproof-restore";
@@ -55,10 +60,9 @@ int runRestore(const std::vector<std::string>& args) {
                             {"post_data", t.postData},         {"verify", t.verify},    {"total", t.total}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
-            writeReportFile(flags.json, j.dump(2));
+            sink.writeJson(j);
         }
-        if (!flags.junit.empty())
-            writeReportFile(flags.junit, renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
+        sink.writeJUnit(renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
         if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << renderVerifyText(*r.verification, flags.verbose);
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);

@@ -14,12 +14,12 @@ namespace pgproof::cli {
 int runSnapshot(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string output, db, plan;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     LiveSnapshotOptions o;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(), "snapshot file to write (JSON), or - for stdout")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too");
     addCommonFlags(desc, flags, false);

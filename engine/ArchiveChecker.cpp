@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "Errors.hpp"
+#include "Interrupt.hpp"
 
 namespace pgproof {
 
@@ -76,6 +77,7 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
         tbb::parallel_for(tbb::blocked_range<size_t>(0, refs.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
             thread_local std::string raw;
             for (size_t i = range.begin(); i != range.end(); ++i) {
+                if (interrupted()) return;  // the frames left unchecked are no damage: the run stops below
                 const auto& seg = m.segments[refs[i].segment];
                 const auto& f = seg.frames[refs[i].frame];
                 try {
@@ -96,6 +98,7 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
             }
         });
     });
+    throwIfInterrupted("checking the archive");
 
     report.tables.resize(m.tables.size());
     for (size_t t = 0; t < m.tables.size(); ++t) report.tables[t].table = &m.tables[t];
