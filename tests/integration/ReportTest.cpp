@@ -173,3 +173,35 @@ TEST_CASE("check of a file that is not an archive (exit 2) writes its reports") 
     CHECK(j["exit_code"] == 2);
     CHECK_FALSE(j["error"].get<std::string>().empty());
 }
+
+TEST_CASE("backup and snapshot write JSON and JUnit reports, proven or not") {
+    Source s;
+    fs::path archive = s.dir / "again.sql.zst", snap = s.dir / "snap.json";
+    fs::path bj = s.dir / "backup.json", bx = s.dir / "backup.xml", sj = s.dir / "snapshot.json", sx = s.dir / "snapshot.xml";
+    auto b = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(s.db.conninfo()) + " --json " + q(bj) + " --junit " + q(bx));
+    INFO(b.out << b.err);
+    REQUIRE(b.exitCode == 0);
+    json j = readJson(bj);
+    CHECK(j["report"] == "pgproof-backup");
+    CHECK(j["verdict"] == "proven");
+    CHECK(j["tables"].size() == 2);
+    CHECK(junitCases(bx)["public.fruit"] == "ok");
+    auto sn = runPgproof("snapshot -o " + q(snap) + " --db " + shellQuote(s.db.conninfo()) + " --json " + q(sj) + " --junit " + q(sx));
+    INFO(sn.out << sn.err);
+    REQUIRE(sn.exitCode == 0);
+    CHECK(readJson(sj)["verdict"] == "proven");
+    CHECK(junitCases(sx).size() == 2);
+
+    fs::remove(bj);
+    fs::remove(sj);
+    fs::path out = s.dir / "out";
+    fs::create_directory(out);
+    b = runPgproof("backup -o " + q(out / "x.sql.zst") + " --db " + shellQuote(kUnreachable) + " --json " + q(bj));
+    CHECK(b.exitCode == 3);
+    CHECK(readJson(bj)["verdict"] == "incomplete");
+    CHECK(contains(readJson(bj)["error"].get<std::string>(), "cannot connect"));
+    sn = runPgproof("snapshot -o " + q(out / "x.json") + " --db " + shellQuote(kUnreachable) + " --json " + q(sj));
+    CHECK(sn.exitCode == 3);
+    CHECK(readJson(sj)["exit_code"] == 3);
+    CHECK(folderEntries(out).empty());
+}
