@@ -10,6 +10,7 @@
 #include "PlanEvaluator.hpp"
 #include "Errors.hpp"
 #include "ReportOutput.hpp"
+#include "ReportSink.hpp"
 
 namespace pgproof::cli {
 
@@ -53,7 +54,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan;
-    int jobs = defaultJobs();
+    int jobs = defaultThreads();
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete")(
@@ -62,14 +63,16 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest");
-    addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [-- PG_DUMP_ARGS]",
+    addCommonFlags(desc, flags, true);
+    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
                            "Arguments after -- go to pg_dump (e.g. -- -n app --no-owner).",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("backup", output, flags);
+    sink.context()["archive"] = {{"path", output}};
     o.output = output;
     if (vm->count("db")) o.db = db;
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
@@ -88,7 +91,18 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     BackupResult r = runBackup(o);
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
-    if (!flags.quiet) {
+    sink.guardProof(0);
+    nlohmann::json tables = nlohmann::json::array();
+    std::vector<JUnitCase> cases;
+    for (const auto& t : m.tables) {
+        tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
+        cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
+    }
+    sink.writeJson({{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", "proven"}, {"exit_code", 0},
+                    {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
+                    {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}});
+    sink.writeJUnit(renderJUnit("pgproof backup " + output, cases, r.seconds));
+    if (!flags.quiet && flags.json != "-") {
         std::cout << "backup " << output << ": " << coverageSummary(m.tables.size(), m.notCovered) << ", " << withThousands(m.totalRows())
                   << " rows, " << m.sequences.size() << " sequences, " << m.largeObjects << " large objects\n"
                   << "  " << humanBytes(raw) << " of SQL -> " << humanBytes(r.archiveBytes) << " ("

@@ -8,13 +8,14 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ReportOutput.hpp"
+#include "ReportSink.hpp"
 
 namespace pgproof::cli {
 
 int runCheck(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file;
-    int jobs = defaultJobs();
+    int jobs = defaultThreads();
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "jobs,j", po::value(&jobs)->value_name("N"), "decompression threads (default: number of cores)");
@@ -28,6 +29,8 @@ int runCheck(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("check", file, flags);
+    sink.context()["archive"] = file;
     checkJobs(jobs);
 
     // With --json -, stdout carries the report alone; the human summary moves to stderr.
@@ -36,8 +39,9 @@ int runCheck(const std::vector<std::string>& args) {
     std::vector<JUnitCase> cases;
     auto finish = [&](bool ok, double secs) {
         json["verdict"] = ok ? "proven" : "failed";
-        if (!flags.json.empty()) writeReportDocument(flags.json, json);
-        if (!flags.junit.empty()) writeReportFile(flags.junit, renderJUnit("pgproof check " + file, cases, secs));
+        sink.guardProof(ok ? 0 : 1);
+        sink.writeJson(json);
+        sink.writeJUnit(renderJUnit("pgproof check " + file, cases, secs));
     };
 
     std::unique_ptr<ArchiveReader> reader;
@@ -50,6 +54,7 @@ int runCheck(const std::vector<std::string>& args) {
         human << "FAILED: " << e.what() << "\n";
         return static_cast<int>(ExitCode::ProofFailed);
     }
+    for (const auto& t : reader->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
     CheckReport report = checkArchive(*reader, jobs);
     const Manifest& m = reader->manifest();
 

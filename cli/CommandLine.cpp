@@ -48,7 +48,7 @@ void setUpLogging(const CommonFlags& flags) {
     spdlog::set_default_logger(logger);
 }
 
-int defaultJobs() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
+int defaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 int checkJobs(int jobs) {
     if (jobs < 1 || jobs > 256) throw BadInputError("--jobs must be between 1 and 256, got " + std::to_string(jobs));

@@ -28,8 +28,12 @@ std::optional<po::variables_map> parseOptions(const std::string& command, const 
 
 void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports);
 void setUpLogging(const CommonFlags& flags);
-// --jobs default: number of cores.
-int defaultJobs();
+// --jobs default for commands that open live-database connections (snapshot, verify, restore, drill):
+// a small fixed number, as pg_dump defaults to one, so that a verifier on a many-core CI runner does not
+// open a full-scan connection per core against production. Documented in every --help and the README.
+constexpr int kDefaultConnections = 2;
+// --jobs default for compression, decompression and hashing threads (backup, check): one per core.
+int defaultThreads();
 int checkJobs(int jobs);
 
 using CommandFunction = std::function<int(const std::vector<std::string>& args)>;

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "CommandLine.hpp"
+#include "ReportSink.hpp"
 #include "RestoreDrill.hpp"
 
 namespace pgproof::cli {
@@ -14,11 +15,11 @@ int runDrill(const std::vector<std::string>& args) {
     std::string file, server, report;
     bool keep = false, noOwner = false, noPrivileges = false;
     std::string role;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (for staging servers without production's roles)")(
@@ -33,20 +34,24 @@ int runDrill(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("drill", file, flags, report);
+    sink.context()["archive"] = {{"path", file}};
+    sink.expectArchiveTables(file, "pgproof.drill.tables");
     DrillOptions o;
     o.archive = file;
     if (vm->count("server")) o.server = server;
     o.jobs = checkJobs(jobs);
+    o.checkThreads = defaultThreads();
     o.keep = keep;
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     DrillResult r = runDrill(o);
-    std::string md = renderDrillMarkdown(r);
-    if (!report.empty()) writeReportFile(report, md);
-    if (!flags.json.empty()) writeReportDocument(flags.json, drillJson(r));
-    if (!flags.junit.empty()) writeReportFile(flags.junit, renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
+    sink.guardProof(r.exitCode);
+    sink.writeMarkdown(renderDrillMarkdown(r));
+    sink.writeJson(drillJson(r));
+    sink.writeJUnit(renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
     if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
         if (r.restore) {
             const auto& t = r.restore->timings;

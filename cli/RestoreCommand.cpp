@@ -7,6 +7,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
+#include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof::cli {
@@ -16,11 +17,11 @@ int runRestore(const std::vector<std::string>& args) {
     std::string file, db, swapInto;
     bool noVerify = false, noOwner = false, noPrivileges = false;
     std::string role;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants (as pg_restore --no-privileges)")(
@@ -37,6 +38,9 @@ int runRestore(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("restore", file, flags);
+    sink.context()["baseline"] = {{"path", file}, {"kind", "archive"}};
+    sink.expectArchiveTables(file, "pgproof.verify.tables");
     RestoreOptions o;
     o.archive = file;
     o.target = ConnectionTarget(db);
@@ -54,6 +58,7 @@ int runRestore(const std::vector<std::string>& args) {
     RestoreResult r = runRestore(o);
     const auto& t = r.timings;
     if (r.verification) {
+        sink.guardProof(r.exitCode());
         if (!flags.json.empty()) {
             auto j = verifyJson(*r.verification);
             j["report"] = "pgproof-restore";
@@ -63,10 +68,9 @@ int runRestore(const std::vector<std::string>& args) {
             j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
-            writeReportDocument(flags.json, j);
+            sink.writeJson(j);
         }
-        if (!flags.junit.empty())
-            writeReportFile(flags.junit, renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
+        sink.writeJUnit(renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
         if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << renderVerifyText(*r.verification, flags.verbose);
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);

@@ -8,27 +8,31 @@
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
+#include "ReportSink.hpp"
 
 namespace pgproof::cli {
 
 int runSnapshot(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string output, db, plan;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     LiveSnapshotOptions o;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(), "snapshot file to write (JSON), or - for stdout")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too");
-    addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE]",
+    addCommonFlags(desc, flags, true);
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--json FILE|-] [--junit FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
                            "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("snapshot", output, flags);
+    sink.context()["output"] = output;
+    if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send one of them to a file");
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
     if (vm->count("plan")) {
@@ -36,10 +40,22 @@ int runSnapshot(const std::vector<std::string>& args) {
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
     auto r = takeLiveSnapshot(o);
+    sink.guardProof(0);
     writeReportDocument(output, r.document);
     uint64_t rows = 0;
     for (const auto& t : r.tables) rows += t.fingerprint.rows;
-    if (!flags.quiet && output != "-") {
+    nlohmann::json tables = nlohmann::json::array();
+    std::vector<JUnitCase> cases;
+    for (const auto& t : r.tables) {
+        nlohmann::json tj = {{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.fingerprint.rows}};
+        if (t.fingerprinted) tj["fingerprint"] = t.fingerprint.hex();
+        tables.push_back(tj);
+        cases.push_back({"pgproof.snapshot.tables", t.id.display(), false, false, "", "", t.seconds});
+    }
+    sink.writeJson({{"report", "pgproof-snapshot"}, {"report_version", 1}, {"verdict", "proven"}, {"exit_code", 0},
+                    {"output", output}, {"counts_only", o.countsOnly}, {"tables", tables}, {"seconds", r.seconds}});
+    sink.writeJUnit(renderJUnit("pgproof snapshot " + output, cases, r.seconds));
+    if (!flags.quiet && output != "-" && flags.json != "-") {
         if (flags.verbose) {
             std::vector<std::vector<std::string>> table;
             for (const auto& t : r.tables)

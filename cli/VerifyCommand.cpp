@@ -3,6 +3,7 @@
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
+#include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof::cli {
@@ -10,7 +11,7 @@ namespace pgproof::cli {
 int runVerify(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string baselinePath, db, mode = "exact", plan;
-    int jobs = defaultJobs();
+    int jobs = kDefaultConnections;
     VerifyOptions o;
     po::options_description desc("Options");
     desc.add_options()("baseline,b", po::value(&baselinePath)->value_name("FILE")->required(),
@@ -18,7 +19,7 @@ int runVerify(const std::vector<std::string>& args) {
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
         "mode", po::value(&mode)->value_name("exact|no-loss"),
         "exact (default): rows and fingerprints equal; no-loss: no table lost rows, content changes reported")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "compare exact row counts only (fast), no fingerprints")(
         "plan", po::value(&plan)->value_name("FILE"),
         "migration plan (YAML): expected columns/constraints/indexes/enums, backfills, orphans, unique, counts, changes, checks");
@@ -32,6 +33,9 @@ int runVerify(const std::vector<std::string>& args) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    ReportSink& sink = ReportSink::open("verify", baselinePath, flags);
+    sink.context()["baseline"] = {{"path", baselinePath}};
+    sink.context()["mode"] = mode;
     if (mode == "exact") o.mode = VerifyMode::Exact;
     else if (mode == "no-loss") o.mode = VerifyMode::NoLoss;
     else throw BadInputError("--mode must be exact or no-loss, got '" + mode + "'");
@@ -39,10 +43,13 @@ int runVerify(const std::vector<std::string>& args) {
     o.jobs = checkJobs(jobs);
     if (vm->count("plan")) o.plan = MigrationPlan::load(plan);
     Baseline baseline = Baseline::load(baselinePath);
+    sink.context()["baseline"]["kind"] = baseline.kind;
+    for (const auto& t : baseline.tables) sink.expect("table", t.id().display(), "pgproof.verify.tables");
+    for (const auto& s : baseline.sequences) sink.expect("sequence", s.id().display(), "pgproof.verify.sequences");
     VerifyReport report = runVerification(baseline, o);
-    if (!flags.json.empty()) writeReportDocument(flags.json, verifyJson(report));
-    if (!flags.junit.empty())
-        writeReportFile(flags.junit, renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
+    sink.guardProof(report.exitCode());
+    sink.writeJson(verifyJson(report));
+    sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
     if (!(flags.quiet && report.exitCode() == 0) && flags.json != "-") std::cout << renderVerifyText(report, flags.verbose);
     return report.exitCode();
 }

@@ -11,6 +11,7 @@
 #include "Interrupt.hpp"
 #include "OutputEncoding.hpp"
 #include "TerminalStreamBuf.hpp"
+#include "ReportSink.hpp"
 
 namespace {
 
@@ -34,6 +35,8 @@ Commands:
 
 Connections: --db takes a libpq connection string or a postgres:// URI;
 without it DATABASE_URL, then libpq's PG* variables are used.
+--jobs: snapshot, verify, restore and drill open 2 database connections unless
+asked for more; compression, checking and hashing use every core.
 
 Exit codes: 0 proven; 1 proof failed (data lost or changed, archive damaged);
 2 bad usage or input; 3 the proof could not be completed.
@@ -79,12 +82,18 @@ int main(int argc, char** argv) {
     installInterruptHandlers();
     std::vector<std::string> args(argv + 2, argv + argc);
     try {
-        return it->second(args);
+        int code = it->second(args);
+        // A run that was interrupted never exits 0, even if its last step finished anyway.
+        if (code == 0) throwIfInterrupted("finishing");
+        return code;
     } catch (const PgproofError& e) {
+        cli::ReportSink::reportFailure(static_cast<int>(e.code()), e.what());
         std::cerr << "pgproof " << cmd << ": " << e.what() << "\n";
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        std::cerr << "pgproof " << cmd << ": could not complete: " << e.what() << "\n";
+        std::string why = std::string("could not complete: ") + e.what();
+        cli::ReportSink::reportFailure(static_cast<int>(ExitCode::Incomplete), why);
+        std::cerr << "pgproof " << cmd << ": " << why << "\n";
         return static_cast<int>(ExitCode::Incomplete);
     }
 }

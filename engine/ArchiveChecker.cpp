@@ -8,6 +8,7 @@
 
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
+#include "Interrupt.hpp"
 
 namespace pgproof {
 
@@ -150,6 +151,7 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
         tbb::parallel_for(tbb::blocked_range<size_t>(0, refs.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
             thread_local std::string raw;
             for (size_t i = range.begin(); i != range.end(); ++i) {
+                if (interrupted()) return;  // the frames left unchecked are no damage: the run stops below
                 const auto& seg = m.segments[refs[i].segment];
                 const auto& f = seg.frames[refs[i].frame];
                 try {
@@ -170,6 +172,7 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
             }
         });
     });
+    throwIfInterrupted("checking the archive");
 
     report.tables.resize(m.tables.size());
     for (size_t t = 0; t < m.tables.size(); ++t) report.tables[t].table = &m.tables[t];

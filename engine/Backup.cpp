@@ -79,6 +79,7 @@ size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
     while (true) {
         throwIfInterrupted(what);
         ssize_t n = ::read(fd, buf, cap);
+        throwIfInterrupted(what);  // pg_dump, stopped by the same interrupt, ends its output early
         if (n >= 0) return static_cast<size_t>(n);
         if (errno == EINTR) continue;
         throw IncompleteError("reading " + what + " failed: " + std::strerror(errno));

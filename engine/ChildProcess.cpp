@@ -61,6 +61,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<
     posix_spawnattr_destroy(&attr);
     if (rc != 0) throw IncompleteError("cannot start " + argv[0] + ": " + std::strerror(rc) + " (is it installed and on PATH?)");
     out_ = std::move(readEnd);
+    stopOnInterrupt_ = CancelRegistry::instance().addChild(pid_);
 }
 
 ChildProcess::~ChildProcess() {
@@ -76,6 +77,12 @@ void ChildProcess::terminate() {
 
 int ChildProcess::wait() {
     if (status_ >= 0 || pid_ <= 0) return status_;
+    // Wait without reaping first, then unregister, then reap: the interrupt watcher can never send
+    // SIGTERM to a pid that was reaped and reused by another process.
+    siginfo_t info;
+    while (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR) {
+    }
+    stopOnInterrupt_.reset();
     int st = 0;
     while (::waitpid(pid_, &st, 0) < 0) {
         if (errno != EINTR) return status_ = 127;

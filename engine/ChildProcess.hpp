@@ -2,13 +2,15 @@
 // A child program (pg_dump, psql) whose stdout we read through a pipe and
 // whose stderr is kept aside so that a failure can be reported in one line.
 // Extra environment variables reach the child only (passwords travel there,
-// never on a command line that `ps` shows).
+// never on a command line that `ps` shows). While it runs, an interrupt sends it SIGTERM
+// (CancelRegistry), so pg_dump stops with pgproof even when only pgproof was signalled.
 #include <sys/types.h>
 
 #include <map>
 #include <string>
 #include <vector>
 
+#include "CancelRegistry.hpp"
 #include "FileDescriptor.hpp"
 
 namespace pgproof {
@@ -35,6 +37,7 @@ private:
     FileDescriptor out_;
     FileDescriptor err_;  // an unlinked temporary file
     int status_ = -1;
+    CancelRegistry::Registration stopOnInterrupt_;
 };
 
 }  // namespace pgproof

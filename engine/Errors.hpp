@@ -31,5 +31,11 @@ struct ProofFailedError : PgproofError {
 struct IncompleteError : PgproofError {
     explicit IncompleteError(const std::string& m) : PgproofError(ExitCode::Incomplete, m) {}
 };
+// A signal (Ctrl-C, SIGTERM, SIGHUP) stopped the run: exit 3 like IncompleteError, but deliberately not
+// derived from it, so that code which tolerates a failed query (a plan item that cannot run, a refused
+// swap) can never mistake a cancelled statement for such a failure and carry on.
+struct InterruptedError : PgproofError {
+    explicit InterruptedError(const std::string& m) : PgproofError(ExitCode::Incomplete, m) {}
+};
 
 }  // namespace pgproof

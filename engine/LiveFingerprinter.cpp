@@ -53,8 +53,7 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
-        std::string msg = firstLine(PQresultErrorMessage(start.get()));
-        throw IncompleteError(msg.empty() ? firstLine(PQerrorMessage(conn.get())) : msg);
+        throw IncompleteError(statementError(conn.get(), start.get()));
     }
     tbb::task_group hashing;
     std::atomic<int> inFlight{0};

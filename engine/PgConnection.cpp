@@ -2,6 +2,7 @@
 
 #include "Errors.hpp"
 #include "OutputEncoding.hpp"
+#include "Interrupt.hpp"
 
 namespace pgproof {
 
@@ -10,6 +11,20 @@ std::string firstLine(const char* message) {
     if (auto nl = s.find('\n'); nl != std::string::npos) s.resize(nl);
     while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
     return s;
+}
+
+std::string statementError(PGconn* conn, const PGresult* result) {
+    std::string msg = firstLine(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
+    if (msg.empty()) msg = firstLine(PQerrorMessage(conn));
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    // 42501 insufficient_privilege on a read: say which grant fixes it (docs: README "Privileges").
+    if (state && std::string(state) == "42501" &&
+        (msg.find("permission denied for table") != std::string::npos || msg.find("permission denied for sequence") != std::string::npos)) {
+        if (msg.rfind("ERROR:  ", 0) == 0) msg = msg.substr(8);
+        const char* user = PQuser(conn);
+        msg += std::string(": grant SELECT or pg_read_all_data to ") + (user && *user ? user : "the role");
+    }
+    return msg;
 }
 
 namespace {
@@ -33,6 +48,7 @@ PgConnection PgConnection::connect(const ConnectionTarget& target, const std::st
         if (auto p = why.find("failed: "); p != std::string::npos) why = why.substr(p + 8);
         throw IncompleteError("cannot connect to " + describeConn(c) + ": " + why);
     }
+    conn.cancel_ = CancelRegistry::instance().addConnection(c);
     return conn;
 }
 
@@ -47,7 +63,9 @@ std::string PgConnection::describe() const {
 PgResult PgConnection::checked(PgResult r, const std::string& what) const {
     auto st = PQresultStatus(r.get());
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return r;
-    std::string msg = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_.get()));
+    // A statement cancelled by the interrupt watcher fails like any other; say what really happened.
+    throwIfInterrupted(what.empty() ? "waiting for the server" : what);
+    std::string msg = statementError(conn_.get(), r.get());
     if (PQstatus(conn_.get()) != CONNECTION_OK)
         throw IncompleteError("connection to " + describeConn(conn_.get()) + " lost" + (what.empty() ? "" : " while " + what) +
                               ": " + msg);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "CancelRegistry.hpp"
 #include "ConnectionTarget.hpp"
 
 namespace pgproof {
@@ -37,7 +38,8 @@ public:
     static PgConnection connect(const ConnectionTarget& target, const std::string& purpose = "pgproof");
 
     PGconn* get() const { return conn_.get(); }
-    // Runs one statement; throws IncompleteError (with `what` and the server's message) on failure.
+    // Runs one statement; throws IncompleteError (with `what` and the server's message) on failure, or
+    // InterruptedError when the statement failed because a signal cancelled it (see Interrupt.hpp).
     PgResult exec(const std::string& sql, const std::string& what = "") const;
     PgResult execParams(const std::string& sql, const std::vector<std::string>& params, const std::string& what = "") const;
     // "host H port P database D user U": for messages and manifests; never contains a password.
@@ -52,9 +54,15 @@ private:
     explicit PgConnection(PGconn* c) : conn_(c, &PQfinish) {}
     PgResult checked(PgResult r, const std::string& what) const;
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn_;
+    CancelRegistry::Registration cancel_;  // declared after conn_: unregistered before PQfinish
 };
 
 // First line of a libpq error message, trimmed.
 std::string firstLine(const char* message);
+
+// The one-line reason a statement failed: the server's message, with what to do added where pgproof
+// knows it (a table the role may not read: "permission denied for table t: grant SELECT or
+// pg_read_all_data to ROLE").
+std::string statementError(PGconn* conn, const PGresult* result);
 
 }  // namespace pgproof

@@ -444,6 +444,8 @@ RestoreResult runRestore(const RestoreOptions& o) {
                                " is incomplete: drop it");
     } catch (const IncompleteError& e) {
         throw IncompleteError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
+    } catch (const InterruptedError& e) {
+        throw InterruptedError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
     }
     leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
     result.tables = m.tables.size();

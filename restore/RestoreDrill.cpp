@@ -58,7 +58,7 @@ DrillResult runDrill(const DrillOptions& o) {
 
     auto t = std::chrono::steady_clock::now();
     log("checking the archive (every frame, every table)");
-    CheckReport check = checkArchive(reader, o.jobs);
+    CheckReport check = checkArchive(reader, o.checkThreads);
     r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     if (!check.ok()) {
         for (const auto& p : check.problems) r.checkProblems.push_back(p);

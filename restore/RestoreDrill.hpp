@@ -16,7 +16,8 @@ namespace pgproof {
 struct DrillOptions {
     std::string archive;
     std::optional<std::string> server;  // conninfo/URI of the server (any database on it)
-    int jobs = 2;
+    int jobs = 2;          // connections
+    int checkThreads = 2;  // threads of the archive check (no connections: the command passes one per core)
     bool keep = false;
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "Errors.hpp"
+#include "Interrupt.hpp"
 #include "ReportOutput.hpp"
 
 namespace pgproof {
@@ -29,6 +30,7 @@ public:
     // userSql: the user's own SQL (checks, count filters) runs with the database's default search_path,
     // so that unqualified names resolve as they do in psql; pgproof's own queries are fully qualified.
     PgResult query(const std::string& sql, const std::vector<std::string>& params = {}, bool userSql = false) {
+        throwIfInterrupted("running the plan's queries");  // a cancel sent between two queries is lost
         item_.sql.push_back(sql);
         conn_.exec("SAVEPOINT pgproof_plan_item");
         try {

@@ -510,7 +510,10 @@ TEST_CASE("verify of an unreachable database exits 3 with one line naming the ta
             CHECK_FALSE(contains(r.err, "s3cret"));
         }
     }
-    CHECK_FALSE(fs::exists(b.dir / "j.xml"));
+    // Reports are written on every outcome (docs/REPORTS.md §9): the JUnit file says why, without the password.
+    REQUIRE(fs::exists(b.dir / "j.xml"));
+    CHECK(contains(readFile(b.dir / "j.xml"), "cannot connect"));
+    CHECK_FALSE(contains(readFile(b.dir / "j.xml"), "s3cret"));
 
     // A server that answers but has no such database cannot complete the proof either.
     auto r = runPgproof("verify --baseline " + shellQuote(b.archive.string()) + " --db " +

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -15,6 +17,7 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
@@ -60,6 +63,88 @@ CommandResult run(const std::string& commandLine) {
 }
 
 CommandResult runPgproof(const std::string& args) { return run(std::string(PGPROOF_BIN) + " " + args); }
+
+BackgroundPgproof::BackgroundPgproof(const std::vector<std::string>& args) {
+    char tmpl[] = "/tmp/pgproof-bg.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    out_ = dir_ / "out";
+    err_ = dir_ / "err";
+    std::vector<std::string> argv = {PGPROOF_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    int o = ::open(out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int e = ::open(err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (o < 0 || e < 0) throw std::runtime_error("cannot create output files in " + dir_.string());
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(PGPROOF_BIN, cargs.data());
+        _exit(127);
+    }
+    ::close(o);
+    ::close(e);
+}
+
+BackgroundPgproof::~BackgroundPgproof() {
+    if (pid_ > 0 && !reaped_) {
+        ::kill(pid_, SIGKILL);
+        int st;
+        waitpid(pid_, &st, 0);
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+void BackgroundPgproof::signal(int sig) const {
+    if (pid_ > 0 && !reaped_) ::kill(pid_, sig);
+}
+
+bool BackgroundPgproof::running() {
+    if (reaped_) return false;
+    int st = 0;
+    if (waitpid(pid_, &st, WNOHANG) == pid_) {
+        reaped_ = true;
+        exitCode_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return false;
+    }
+    return true;
+}
+
+bool BackgroundPgproof::waitExit(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (running()) {
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+std::string BackgroundPgproof::out() const { return slurp(out_); }
+std::string BackgroundPgproof::err() const { return slurp(err_); }
+
+int activeQueries(const std::string& db, const std::string& pattern) {
+    auto c = PgConnection::connect(ConnectionTarget("dbname=postgres"), "pgproof tests");
+    auto r = c.execParams("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 "
+                          "AND pid <> pg_backend_pid() AND ($2 = '' OR datname = $2)",
+                          {pattern, db});
+    return std::stoi(r.value(0, 0));
+}
+
+bool waitForActiveQuery(const std::string& db, const std::string& pattern, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& keepWaiting) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (activeQueries(db, pattern) > 0) return true;
+        if (keepWaiting && !keepWaiting()) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+}
 
 TempDir::TempDir() {
     char tmpl[] = "/tmp/pgproof-test.XXXXXX";

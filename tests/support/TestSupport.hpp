@@ -3,7 +3,11 @@
 // scripts/test.sh starts (PGHOST/PGPORT/PGUSER in the environment):
 // scratch databases that drop themselves, running the real pgproof binary and
 // psql, and reading rows with libpq.
+#include <sys/types.h>
+
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +31,39 @@ CommandResult run(const std::string& commandLine);
 // Runs the pgproof binary with the given argument string (already shell-quoted where needed).
 CommandResult runPgproof(const std::string& args);
 std::string shellQuote(const std::string& s);
+
+// The pgproof binary running in the background (stdout and stderr to files), for tests that signal it
+// while it works. Killed (SIGKILL) and reaped at the end of the test if it is still running.
+class BackgroundPgproof {
+public:
+    explicit BackgroundPgproof(const std::vector<std::string>& args);
+    ~BackgroundPgproof();
+    BackgroundPgproof(const BackgroundPgproof&) = delete;
+    BackgroundPgproof& operator=(const BackgroundPgproof&) = delete;
+
+    pid_t pid() const { return pid_; }
+    void signal(int sig) const;
+    // Waits up to `timeout` for the process to exit; true if it did.
+    bool waitExit(std::chrono::milliseconds timeout);
+    bool running();
+    // The exit code once exited normally; -1 while running or if killed by a signal.
+    int exitCode() const { return exitCode_; }
+    std::string out() const;
+    std::string err() const;
+
+private:
+    pid_t pid_ = -1;
+    int exitCode_ = -1;
+    bool reaped_ = false;
+    std::filesystem::path dir_, out_, err_;
+};
+
+// Waits until a statement whose text matches the SQL LIKE `pattern` is running (state 'active') on
+// database `db` (any database when empty), or `while` returns false, or `timeout` passes. True if seen.
+bool waitForActiveQuery(const std::string& db, const std::string& pattern, std::chrono::milliseconds timeout,
+                        const std::function<bool()>& keepWaiting = {});
+// Number of statements matching `pattern` running on database `db` right now.
+int activeQueries(const std::string& db, const std::string& pattern);
 
 // A database created for one test and dropped (with FORCE) when the test ends.
 class ScratchDatabase {

@@ -1,0 +1,58 @@
+#pragma once
+// The report files a user asked for (--json, --junit, and drill's --report), written on every outcome.
+// A command that got as far as judging hands its full reports to the sink. A command that stops early
+// instead (connection refused or lost, interrupted, unreadable input, a damaged baseline) throws, and
+// main() calls reportFailure: an error report is written in each asked-for format that was not written
+// yet, with the verdict, the exit code, the error, and every item the proof would have covered as not
+// checked (docs/REPORTS.md §9). CI keeps its artifacts exactly when something went wrong.
+// One command runs per process, so there is one sink per process, opened by the command.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "CommandLine.hpp"
+
+namespace pgproof::cli {
+
+class ReportSink {
+public:
+    // command: "verify", "restore", "drill", "check"; subject: the baseline or archive path as given.
+    // The sink lives until the process exits.
+    static ReportSink& open(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath = "");
+    // From main()'s error path: writes the error reports of the open sink, if any (best effort: the
+    // original error is what the user must see, even when a report cannot be written).
+    static void reportFailure(int exitCode, const std::string& error);
+
+    // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
+    // checked in an error report. junitClass is the classname its full JUnit case would have.
+    void expect(const std::string& kind, const std::string& name, const std::string& junitClass);
+    // Every table of the archive's manifest, if it can be read (else nothing: the command reports why).
+    void expectArchiveTables(const std::string& archive, const std::string& junitClass);
+    // Fields copied into an error report's JSON, e.g. "baseline" or "archive" (known before the failure).
+    nlohmann::json& context() { return context_; }
+
+    // An interrupted run never reports a proof: throws InterruptedError if a signal arrived and the
+    // exit code would be 0 (a failure found before the signal still stands: 1 outranks 3).
+    void guardProof(int exitCode) const;
+    void writeJson(const nlohmann::json& report);
+    void writeJUnit(const std::string& xml);
+    void writeMarkdown(const std::string& markdown);
+
+private:
+    ReportSink(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath);
+    struct Expected {
+        std::string kind, name, junitClass;
+    };
+    void writeErrorReports(int exitCode, const std::string& error);
+
+    std::string command_, subject_;
+    std::string json_, junit_, markdown_;  // targets; "" when not asked for
+    bool jsonDone_ = false, junitDone_ = false, markdownDone_ = false;
+    std::vector<Expected> expected_;
+    nlohmann::json context_ = nlohmann::json::object();
+};
+
+}  // namespace pgproof::cli
