@@ -8,6 +8,7 @@
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
+#include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
@@ -21,7 +22,9 @@ int runSnapshot(const std::vector<std::string>& args) {
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: number of cores)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
-        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too");
+        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too")(
+        "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
+        "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, false);
     auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
@@ -31,6 +34,7 @@ int runSnapshot(const std::vector<std::string>& args) {
     setUpLogging(flags);
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
+    if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
     if (vm->count("plan")) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };

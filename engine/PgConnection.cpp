@@ -32,6 +32,13 @@ PgConnection PgConnection::connect(const ConnectionTarget& target, const std::st
         if (auto p = why.find("failed: "); p != std::string::npos) why = why.substr(p + 8);
         throw IncompleteError("cannot connect to " + describeConn(c) + ": " + why);
     }
+    ServerVersion version = conn.serverVersion();
+    if (!version.supported())
+        throw BadInputError(describeConn(c) + " runs PostgreSQL " + version.display() + "; pgproof supports PostgreSQL " +
+                            std::to_string(ServerVersion::kOldestSupported / 10000) + " and later");
+    conn.exec(std::string("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0") +
+                  (version.hasTransactionTimeout() ? "; SET transaction_timeout = 0" : ""),
+              "turning off the server's session timeouts");
     return conn;
 }
 

@@ -24,6 +24,7 @@ struct VerifyOptions {
     VerifyMode mode = VerifyMode::Exact;
     bool countsOnly = false;
     std::optional<MigrationPlan> plan;
+    std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
 };
 
 enum class Verdict { Ok, Failed, Error };
