@@ -69,7 +69,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [-- PG_DUMP_ARGS]",
+    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
+                           "[--lock-wait-timeout DURATION] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
                            "Arguments after -- go to pg_dump (e.g. -- -n app --no-owner).",

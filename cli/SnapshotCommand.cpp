@@ -26,7 +26,7 @@ int runSnapshot(const std::vector<std::string>& args) {
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE]",
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--lock-wait-timeout DURATION]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
                            "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
                            desc, po::positional_options_description(), args);

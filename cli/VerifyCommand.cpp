@@ -28,7 +28,7 @@ int runVerify(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, true);
     auto vm = parseOptions("verify",
                            "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N] [--counts-only] "
-                           "[--json FILE|-] [--junit FILE]",
+                           "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
                            "Recomputes every baseline table's row count and fingerprint on the live database (N connections,\n"
                            "one snapshot), reading exactly the baseline's columns, and proves nothing was lost.\n"
                            "Exit 0 proven, 1 failed (do not proceed), 2 bad input, 3 could not complete.",
