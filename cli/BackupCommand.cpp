@@ -11,6 +11,7 @@
 #include "Errors.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
+#include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
@@ -62,9 +63,15 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
-        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest");
+        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest")(
+        "pg-dump", po::value<std::string>()->value_name("PATH"),
+        "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
+        "newest there, else PATH's); refused if older than the server")(
+        "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
+        "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
+    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
+                           "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
                            "Arguments after -- go to pg_dump (e.g. -- -n app --no-owner).",
@@ -80,6 +87,11 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     o.jobs = checkJobs(jobs);
     if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
     o.pgDumpArgs = pgDumpArgs;
+    if (vm->count("pg-dump")) {
+        if (o.fromStdin) throw BadInputError("--pg-dump makes no sense with --from-stdin: no pg_dump runs");
+        o.pgDump = (*vm)["pg-dump"].as<std::string>();
+    }
+    if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
     if (vm->count("plan")) {
         if (o.fromStdin) throw BadInputError("--plan needs the database (its filtered counts are read at the backup's snapshot); it does not work with --from-stdin");
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));

@@ -50,7 +50,8 @@ int runInspect(const std::vector<std::string>& args) {
                              m.formatVersion, m.toolVersion)
               << fmt::format("created   {} ({})\n", m.created, secondsSince(m.created) < 0 ? std::string("unknown age") : describeAge(secondsSince(m.created)) + " ago")
               << fmt::format("source    {}\n", source)
-              << fmt::format("versions  server {}, pg_dump {}\n", str(s, "server_version"), str(s, "pg_dump_version"))
+              << fmt::format("versions  server {}, pg_dump {}{}\n", str(s, "server_version"), str(s, "pg_dump_version"),
+                             s.contains("pg_dump") && s["pg_dump"].is_object() ? " (" + str(s["pg_dump"], "path") + ")" : "")
               << fmt::format("contents  {}, {} rows, {} sequences, {} large objects{}\n", coverageSummary(m.tables.size(), m.notCovered),
                              withThousands(m.totalRows()), m.sequences.size(), m.largeObjects,
                              m.largeObjectsFingerprint.empty() && m.largeObjectsAtSnapshot.value_or(0) > 0

@@ -9,6 +9,7 @@
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
+#include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
@@ -22,9 +23,11 @@ int runSnapshot(const std::vector<std::string>& args) {
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
-        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too");
+        "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too")(
+        "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
+        "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
                            "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
                            desc, po::positional_options_description(), args);
@@ -35,6 +38,7 @@ int runSnapshot(const std::vector<std::string>& args) {
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send one of them to a file");
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
+    if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
     if (vm->count("plan")) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };

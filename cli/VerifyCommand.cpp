@@ -4,6 +4,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ReportSink.hpp"
+#include "TableLocking.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof::cli {
@@ -22,11 +23,13 @@ int runVerify(const std::vector<std::string>& args) {
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "compare exact row counts only (fast), no fingerprints")(
         "plan", po::value(&plan)->value_name("FILE"),
-        "migration plan (YAML): expected columns/constraints/indexes/enums, backfills, orphans, unique, counts, changes, checks");
+        "migration plan (YAML): expected columns/constraints/indexes/enums, backfills, orphans, unique, counts, changes, checks")(
+        "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
+        "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     auto vm = parseOptions("verify",
                            "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N] [--counts-only] "
-                           "[--json FILE|-] [--junit FILE]",
+                           "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
                            "Recomputes every baseline table's row count and fingerprint on the live database (N connections,\n"
                            "one snapshot), reading exactly the baseline's columns, and proves nothing was lost.\n"
                            "Exit 0 proven, 1 failed (do not proceed), 2 bad input, 3 could not complete.",
@@ -41,6 +44,7 @@ int runVerify(const std::vector<std::string>& args) {
     else throw BadInputError("--mode must be exact or no-loss, got '" + mode + "'");
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
+    if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
     if (vm->count("plan")) o.plan = MigrationPlan::load(plan);
     Baseline baseline = Baseline::load(baselinePath);
     sink.context()["baseline"]["kind"] = baseline.kind;

@@ -21,6 +21,8 @@
 #include "Interrupt.hpp"
 #include "LiveCatalog.hpp"
 #include "PgConnection.hpp"
+#include "PgDumpProgram.hpp"
+#include "SnapshotSession.hpp"
 
 namespace pgproof {
 
@@ -120,10 +122,16 @@ BackupResult runBackup(const BackupOptions& o) {
         live.settings = pinnedSettingsJson("as in the dump (SET client_encoding)", "", false);
     } else {
         ConnectionTarget target = ConnectionTarget::resolve(o.db);
-        PgConnection leader = PgConnection::connect(target, "pgproof backup");
-        leader.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the snapshot transaction");
-        PinnedSettings pinned = leader.pinSettings();
-        std::string snapshot = leader.exec("SELECT pg_catalog.pg_export_snapshot()", "exporting a snapshot").value(0, 0);
+        // The leader exports the snapshot pg_dump imports and holds ACCESS SHARE on every table until pg_dump
+        // is done, so that no table is rewritten under the dump (pg_dump's own locks come later).
+        SnapshotSession session(target, 0, "pgproof backup", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
+        const PgConnection& leader = session.leader();
+        const PinnedSettings& pinned = session.settings();
+        const std::string& snapshot = session.snapshotId();
+        std::optional<std::string> pgDumpPath = o.pgDump;
+        if (!pgDumpPath && std::getenv("PGPROOF_PG_DUMP") && *std::getenv("PGPROOF_PG_DUMP"))
+            pgDumpPath = std::getenv("PGPROOF_PG_DUMP");
+        PgDumpProgram pgDump = PgDumpProgram::choose(pgDumpPath, leader.serverVersion());
         auto info = leader.exec("SELECT pg_catalog.current_database(), current_user, "
                                 "pg_catalog.current_setting('server_version'), "
                                 "pg_catalog.current_setting('server_version_num')",
@@ -133,24 +141,35 @@ BackupResult runBackup(const BackupOptions& o) {
                        {"database", info.value(0, 0)},
                        {"user", info.value(0, 1)},
                        {"server_version", info.value(0, 2)},
-                       {"snapshot", snapshot}};
+                       {"snapshot", snapshot},
+                       {"pg_dump", {{"path", pgDump.path()}, {"version", pgDump.version()}}}};
         DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
         live.settings = pinnedSettingsJson(pinned.clientEncoding, pinned.lcMonetary, true);
-        for (auto& t : readLiveTables(leader)) live.tables.emplace(t.id, t);
+        for (const auto& t : session.tables()) live.tables.emplace(t.id, t);
         for (auto& sq : readLiveSequences(leader))
             if (sq.ownedBy) live.sequenceOwners.emplace(sq.id, *sq.ownedBy);
         if (o.atSnapshot) live.plan = o.atSnapshot(leader);
 
-        std::vector<std::string> argv = {std::getenv("PGPROOF_PG_DUMP") ? std::getenv("PGPROOF_PG_DUMP") : "pg_dump",
-                                         "--format=plain", "--snapshot=" + snapshot,
-                                         "--dbname=" + target.withoutPassword()};
+        // The pins go after whatever options the user's connection string (or PGOPTIONS) carries, so they
+        // win over those and over role- and database-level settings; the timeouts are off as on every
+        // pgproof session (pg_dump turns most of them off itself, but not before its first queries).
+        std::string pins = "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
+                           "-c bytea_output=hex -c statement_timeout=0 -c lock_timeout=0 "
+                           "-c idle_in_transaction_session_timeout=0";
+        if (leader.serverVersion().hasTransactionTimeout()) pins += " -c transaction_timeout=0";
+        std::vector<std::string> argv = {pgDump.path(), "--format=plain", "--snapshot=" + snapshot,
+                                         "--dbname=" + target.withoutPassword(pins)};
+        bool userLockTimeout = false;
+        for (const auto& a : o.pgDumpArgs) userLockTimeout = userLockTimeout || a.rfind("--lock-wait-timeout", 0) == 0;
+        // pg_dump's own locks wait behind anyone queued for ACCESS EXCLUSIVE on a table the leader holds:
+        // bounded by the same timeout, that is a failure instead of a hang.
+        if (!o.lockWaitTimeout.empty() && !userLockTimeout) argv.push_back("--lock-wait-timeout=" + o.lockWaitTimeout);
         argv.insert(argv.end(), o.pgDumpArgs.begin(), o.pgDumpArgs.end());
         std::map<std::string, std::string> env;
         if (auto pw = target.password()) env["PGPASSWORD"] = *pw;
+        // Also in PGOPTIONS, for a pg_dump wrapper that connects on its own.
         std::string pgoptions = std::getenv("PGOPTIONS") ? std::string(std::getenv("PGOPTIONS")) + " " : "";
-        env["PGOPTIONS"] = pgoptions +
-                           "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
-                           "-c bytea_output=hex";
+        env["PGOPTIONS"] = pgoptions + pins;
         env["PGCLIENTENCODING"] = pinned.clientEncoding;
         ChildProcess dump(argv, env);
         // A 1 MiB pipe instead of 64 KiB: pg_dump and the splitter switch ~16x less often.
@@ -175,7 +194,7 @@ BackupResult runBackup(const BackupOptions& o) {
             throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
                                   "; no archive was written");
         live.coverage = accountForEveryTable(leader, live.tables, r.tables, r.toc);
-        leader.exec("COMMIT", "ending the snapshot transaction");
+        session.finish();
         live.source["pg_dump_version"] = r.pgDumpVersion;
     }
     throwIfInterrupted("finishing the archive");

@@ -23,6 +23,8 @@ struct BackupOptions {
     int jobs = 2;
     int level = 3;
     std::vector<std::string> pgDumpArgs;
+    std::optional<std::string> pgDump;  // --pg-dump PATH (else PGPROOF_PG_DUMP, else chosen by PgDumpProgram)
+    std::string lockWaitTimeout;        // --lock-wait-timeout, for the leader's locks and pg_dump's ("" waits)
     std::function<void(const BackupProgress&)> progress;
     // Runs on the leader connection inside the snapshot, after the catalog is read
     // (plans record their filtered counts here); its result is stored as the manifest's "plan".

@@ -59,6 +59,18 @@ std::string ConnectionTarget::withoutPassword() const {
     return out;
 }
 
+std::string ConnectionTarget::withoutPassword(const std::string& pinnedOptions) const {
+    std::string user;
+    if (auto o = option("options")) user = *o;
+    else if (const char* env = std::getenv("PGOPTIONS")) user = env;
+    std::string out;
+    for (const auto& [k, v] : parsed()) {
+        if (k == "password" || k == "options") continue;
+        out += k + "=" + conninfoQuote(v) + " ";
+    }
+    return out + "options=" + conninfoQuote(user.empty() ? pinnedOptions : user + " " + pinnedOptions);
+}
+
 std::optional<std::string> ConnectionTarget::password() const { return option("password"); }
 
 std::optional<std::string> ConnectionTarget::option(const std::string& keyword) const {

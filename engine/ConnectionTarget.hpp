@@ -19,6 +19,11 @@ public:
     const std::string& conninfo() const { return conninfo_; }
     // keyword='value' string with everything but the password, safe for a command line.
     std::string withoutPassword() const;
+    // The same, with `options` = the user's options, then `pinnedOptions` ("-c name=value ..."). libpq lets
+    // an explicit options replace PGOPTIONS, and some hosted services put their own options (an endpoint id)
+    // into every URI: merging keeps what the user passed while the server, which applies -c settings in
+    // order, lets the later pins win. The user's options are the string's own, else PGOPTIONS.
+    std::string withoutPassword(const std::string& pinnedOptions) const;
     std::optional<std::string> password() const;
     // The same target, other database (for scratch databases of drills and restores).
     ConnectionTarget withDatabase(const std::string& dbname) const;

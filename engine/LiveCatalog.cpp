@@ -8,7 +8,10 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
     // Ordinary tables and leaf partitions outside system schemas, not owned by an extension,
     // not temporary: the tables whose data pg_dump writes as COPY blocks.
     auto r = conn.exec(
-        "SELECT c.oid, n.nspname, c.relname, pg_catalog.pg_relation_size(c.oid), "
+        // relpages, not pg_relation_size: that one takes ACCESS SHARE itself, before lockTablesAtSnapshot
+        // could bound the wait; the exact size is read once the tables are locked.
+        "SELECT c.oid, n.nspname, c.relname, GREATEST(c.relpages, 0)::pg_catalog.int8 * "
+        "pg_catalog.current_setting('block_size')::pg_catalog.int8, "
         "pg_catalog.current_setting('block_size')::int, "
         "(SELECT x.cond FROM pg_catalog.pg_extension e, "
         "ROWS FROM (pg_catalog.unnest(e.extconfig), pg_catalog.unnest(e.extcondition)) AS x(tab, cond) "
@@ -55,7 +58,7 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
     return tables;
 }
 
-std::vector<LiveSequence> readLiveSequences(const PgConnection& conn) {
+std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only) {
     auto r = conn.exec(
         "SELECT n.nspname, c.relname, "
         "(SELECT tn.nspname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
@@ -70,16 +73,17 @@ std::vector<LiveSequence> readLiveSequences(const PgConnection& conn) {
         "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2",
         "reading the list of sequences");
     std::vector<LiveSequence> out;
-    if (r.rows() == 0) return out;
     std::string sql;
     for (int i = 0; i < r.rows(); ++i) {
         QualifiedName id{r.value(i, 0), r.value(i, 1)};
+        if (only && !only->count(id)) continue;  // never read (nor need SELECT on) a sequence nobody asked for
         if (!sql.empty()) sql += " UNION ALL ";
-        sql += "SELECT " + std::to_string(i) + ", last_value, is_called FROM " + id.sql();
+        sql += "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + id.sql();
         LiveSequence seq{id, 0, false, std::nullopt};
         if (!r.isNull(i, 2)) seq.ownedBy = QualifiedName{r.value(i, 2), r.value(i, 3)};
         out.push_back(seq);
     }
+    if (out.empty()) return out;
     auto v = conn.exec(sql + " ORDER BY 1", "reading sequence values");
     for (int i = 0; i < v.rows(); ++i) {
         auto idx = static_cast<size_t>(std::stoul(v.value(i, 0)));

@@ -4,6 +4,7 @@
 // would dump, with their columns as COPY lists them, and the sequences.
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ struct LiveColumn {
 struct LiveTable {
     QualifiedName id;
     uint32_t oid = 0;
-    uint64_t bytes = 0;   // pg_relation_size: to order and split the work
+    uint64_t bytes = 0;   // to order and split the work: an estimate (relpages), exact once locked (TableLocking)
     uint64_t pages = 0;
     std::vector<LiveColumn> columns;  // non-dropped, non-generated, attnum order
     std::string filter;               // for an extension's configuration table: the condition pg_dump applies
@@ -34,6 +35,8 @@ struct LiveSequence {
 };
 
 std::vector<LiveTable> readLiveTables(const PgConnection& conn);
-std::vector<LiveSequence> readLiveSequences(const PgConnection& conn);
+// With `only`, the values of just those sequences are read (verify needs the baseline's, and a role may
+// lack SELECT on others); the rest are not returned.
+std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only = nullptr);
 
 }  // namespace pgproof

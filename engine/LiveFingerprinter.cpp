@@ -112,10 +112,12 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return requests[a].pages > requests[b].pages; });
     const uint64_t chunk = std::max<uint64_t>(1, options.chunkPages);
+    // Below 14 a ctid range filter has no TID range scan behind it: every range would scan the whole table.
+    const bool split = session.leader().serverVersion().hasTidRangeScans();
     for (size_t i : order) {
         const auto& r = requests[i];
         // count(*) is not split: on one big table the server runs it as a parallel scan already.
-        if (r.countOnly || r.pages <= chunk + chunk / 2) {
+        if (r.countOnly || !split || r.pages <= chunk + chunk / 2) {
             items.push_back({i, std::nullopt, std::nullopt});
             continue;
         }

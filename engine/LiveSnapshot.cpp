@@ -25,8 +25,8 @@ nlohmann::json describeSource(const PgConnection& conn) {
 
 LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     auto start = std::chrono::steady_clock::now();
-    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof snapshot");
-    auto live = readLiveTables(session.leader());
+    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof snapshot", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
+    const auto& live = session.tables();
     auto sequences = readLiveSequences(session.leader());
     nlohmann::json plan;
     if (o.atSnapshot) plan = o.atSnapshot(session.leader());

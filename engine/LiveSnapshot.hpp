@@ -17,6 +17,7 @@ struct LiveSnapshotOptions {
     std::optional<std::string> db;
     int jobs = 2;
     bool countsOnly = false;
+    std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
     // Runs on the leader inside the snapshot (plans record their filtered counts); stored as "plan".
     std::function<nlohmann::json(const PgConnection&)> atSnapshot;
 };

@@ -49,6 +49,13 @@ PgConnection PgConnection::connect(const ConnectionTarget& target, const std::st
         throw IncompleteError("cannot connect to " + describeConn(c) + ": " + why);
     }
     conn.cancel_ = CancelRegistry::instance().addConnection(c);
+    ServerVersion version = conn.serverVersion();
+    if (!version.supported())
+        throw BadInputError(describeConn(c) + " runs PostgreSQL " + version.display() + "; pgproof supports PostgreSQL " +
+                            std::to_string(ServerVersion::kOldestSupported / 10000) + " and later");
+    conn.exec(std::string("SET statement_timeout = 0; SET lock_timeout = 0; SET idle_in_transaction_session_timeout = 0") +
+                  (version.hasTransactionTimeout() ? "; SET transaction_timeout = 0" : ""),
+              "turning off the server's session timeouts");
     return conn;
 }
 

@@ -10,6 +10,7 @@
 
 #include "CancelRegistry.hpp"
 #include "ConnectionTarget.hpp"
+#include "ServerVersion.hpp"
 
 namespace pgproof {
 
@@ -34,7 +35,12 @@ struct PinnedSettings {
 
 class PgConnection {
 public:
-    // Throws IncompleteError naming host, port and database if the server refuses or is unreachable.
+    // Throws IncompleteError naming host, port and database if the server refuses or is unreachable,
+    // BadInputError if the server is older than pgproof supports (ServerVersion::kOldestSupported).
+    // Every session starts with the server's timeouts off, as pg_dump's do (statement_timeout,
+    // lock_timeout, idle_in_transaction_session_timeout, and transaction_timeout on 17+): a leader
+    // idles in its snapshot transaction while pg_dump or the workers run, and a database-level
+    // timeout must not end it. Lock waits are bounded by --lock-wait-timeout instead (TableLocking).
     static PgConnection connect(const ConnectionTarget& target, const std::string& purpose = "pgproof");
 
     PGconn* get() const { return conn_.get(); }
@@ -45,6 +51,7 @@ public:
     // "host H port P database D user U": for messages and manifests; never contains a password.
     std::string describe() const;
     std::string database() const { return PQdb(conn_.get()); }
+    ServerVersion serverVersion() const { return ServerVersion(PQserverVersion(conn_.get())); }
     // Pins the fingerprint session settings; reads encoding and lc_monetary if not given.
     PinnedSettings pinSettings(const PinnedSettings* given = nullptr) const;
     // Whether the connection is still usable (for "connection lost" messages).

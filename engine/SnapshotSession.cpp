@@ -1,14 +1,34 @@
 #include "SnapshotSession.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "Errors.hpp"
 #include "SqlIdentifier.hpp"
+#include "TableLocking.hpp"
 
 namespace pgproof {
 
-SnapshotSession::SnapshotSession(const ConnectionTarget& target, int workers, const std::string& purpose) {
+SnapshotSession::SnapshotSession(const ConnectionTarget& target, int workers, const std::string& purpose,
+                                 const SnapshotSessionOptions& options) {
     leader_ = std::make_unique<PgConnection>(PgConnection::connect(target, purpose));
-    leader_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the snapshot transaction");
-    settings_ = leader_->pinSettings();
-    snapshot_ = leader_->exec("SELECT pg_catalog.pg_export_snapshot()", "exporting a snapshot").value(0, 0);
+    const int attempts = std::max(1, options.attempts);
+    for (attempts_ = 1;; ++attempts_) {
+        leader_->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the snapshot transaction");
+        settings_ = leader_->pinSettings();
+        snapshot_ = leader_->exec("SELECT pg_catalog.pg_export_snapshot()", "exporting a snapshot").value(0, 0);
+        tables_ = readLiveTables(*leader_);
+        auto changed = lockTablesAtSnapshot(*leader_, tables_, options.lockWaitTimeout);
+        if (!changed) break;
+        leader_->exec("ROLLBACK", "dropping a snapshot that a table change overtook");
+        if (attempts_ == attempts)
+            throw IncompleteError("table " + changed->id.display() + " was " + changed->change + " after the snapshot, " +
+                                  std::to_string(attempts) + " times in a row: its figures would not describe the snapshot; "
+                                  "run again when that job is done");
+        spdlog::info("table {} was {} after the snapshot was taken; taking a new snapshot (attempt {} of {})",
+                     changed->id.display(), changed->change, attempts_ + 1, attempts);
+    }
     for (int i = 0; i < workers; ++i) {
         auto w = std::make_unique<PgConnection>(PgConnection::connect(target, purpose));
         w->pinSettings(&settings_);

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <future>
 #include <map>
+#include <set>
 
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
@@ -165,7 +166,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     const bool fingerprints = baseline.hasFingerprints && !o.countsOnly;
     report.countsOnly = !fingerprints;
 
-    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify");
+    SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
     report.database = describeSource(session.leader());
     report.database["snapshot"] = session.snapshotId();
     // Row bytes depend on these; a difference explains "content changed" without any data change.
@@ -181,7 +182,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     if (baseline.settings.is_object() && baseline.settings.value("TimeZone", "UTC") != "UTC")
         report.notes.push_back("the baseline is a dump read from stdin, made with the server's default TimeZone; if that was not UTC, "
                                "timestamptz values fingerprint differently (back up with pgproof backup --db instead)");
-    auto live = readLiveTables(session.leader());
+    const auto& live = session.tables();
     std::map<QualifiedName, const LiveTable*> liveById;
     for (const auto& t : live) liveById[t.id] = &t;
 
@@ -344,7 +345,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
 
     compareViaRootGroups(baseline, report, o.mode);
 
-    auto liveSeqs = readLiveSequences(session.leader());
+    // Only the baseline's sequences: one the role cannot read elsewhere is none of this proof's business.
+    std::set<QualifiedName> baselineSeqs;
+    for (const auto& bs : baseline.sequences) baselineSeqs.insert(bs.id());
+    auto liveSeqs = readLiveSequences(session.leader(), &baselineSeqs);
     std::map<QualifiedName, const LiveSequence*> seqById;
     for (const auto& s : liveSeqs) seqById[s.id] = &s;
     // "Went back" depends on the direction: a descending sequence moves on by going down.

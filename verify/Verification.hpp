@@ -27,6 +27,7 @@ struct VerifyOptions {
     // Verifying a restore: tables the archive does not cover were restored empty, as expected; they
     // are named, not compared. Otherwise their row count at the baseline (when known) is compared.
     bool afterRestore = false;
+    std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
 };
 
 enum class Verdict { Ok, Failed, Error };
