@@ -21,7 +21,6 @@ namespace {
 
 const char* kPassword = "secretvalue";
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
 // Runs a pipeline under bash with pipefail, so that a failure anywhere in it shows in the exit code.
 CommandResult runPipeline(const std::string& pipeline) { return run("bash -o pipefail -c " + shellQuote(pipeline)); }

@@ -13,7 +13,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
 std::string display(const std::string& schema, const std::string& name) {
     return pgproof::QualifiedName{schema, name}.display();

@@ -12,8 +12,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& dumpArgs = "", const std::string& name = "b.sql.zst") {
     fs::path archive = dir / name;

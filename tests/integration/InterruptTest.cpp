@@ -18,9 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 // Rows of ~10 KB each that TOAST stores compressed: cheap to create, but every COPY of the table
 // produces `rows` x 10 KB of text for pgproof to read and hash (1 GB for 100,000 rows).

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 fs::path demoFile(const std::string& name) { return fs::path(PGPROOF_SOURCE_DIR) / "scripts" / "demo" / name; }
 

@@ -11,9 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 pgproof::PgConnection admin() { return pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 

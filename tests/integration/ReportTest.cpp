@@ -11,9 +11,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 // No server listens on port 1 of a folder that does not exist.
 const std::string kUnreachable = "host=/nonexistent/pgproof port=1 dbname=nowhere";

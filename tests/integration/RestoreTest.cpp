@@ -25,9 +25,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string q(const fs::path& p) { return shellQuote(p.string()); }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& name = "backup.sql.zst") {
     fs::path archive = dir / name;

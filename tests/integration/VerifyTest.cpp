@@ -37,7 +37,6 @@ void writeWholeFile(const fs::path& file, const std::string& bytes) {
     REQUIRE(out.good());
 }
 
-bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 std::string dbFlag(const ScratchDatabase& db) { return "--db " + shellQuote(db.conninfo()); }
 

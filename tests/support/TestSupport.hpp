@@ -31,6 +31,9 @@ CommandResult run(const std::string& commandLine);
 // Runs the pgproof binary with the given argument string (already shell-quoted where needed).
 CommandResult runPgproof(const std::string& args);
 std::string shellQuote(const std::string& s);
+// A path quoted for a shell command line.
+inline std::string q(const std::filesystem::path& p) { return shellQuote(p.string()); }
+inline bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
 // The pgproof binary running in the background (stdout and stderr to files), for tests that signal it
 // while it works. Killed (SIGKILL) and reaped at the end of the test if it is still running.
