@@ -74,8 +74,11 @@ std::string OutputEncoding::forReport(std::string_view text) {
 
 std::string OutputEncoding::documentText(const nlohmann::json& document, int indent) {
     if (document.is_object() && document.contains("settings") && document["settings"].is_object() &&
-        document["settings"].contains("client_encoding"))
-        return TextEncoding::ofSettings(document["settings"]).documentToUtf8(document).dump(indent);
+        document["settings"].contains("client_encoding")) {
+        TextEncoding encoding = TextEncoding::ofSettings(document["settings"]);
+        if (encoding.isUtf8()) return document.dump(indent);  // no copy of a large manifest
+        return encoding.documentToUtf8(document).dump(indent);
+    }
     return data().documentToUtf8(document, TextEncoding::OnInvalid::Escape).dump(indent);
 }
 

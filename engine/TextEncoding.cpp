@@ -341,6 +341,8 @@ nlohmann::json TextEncoding::convertTree(const nlohmann::json& node, bool toUtf8
 }
 
 nlohmann::json TextEncoding::documentToUtf8(const nlohmann::json& document, OnInvalid onInvalid) const {
+    // A UTF8 database holds only valid UTF-8 (the server checks), and dump() refuses anything else anyway.
+    if (kind_ == Kind::Utf8) return document;
     return convertTree(document, true, onInvalid, "");
 }
 
