@@ -48,7 +48,23 @@ constexpr size_t kBatchBytes = 1u << 20;
 constexpr int kMaxBatchesInFlight = 4;
 
 // Streams COPY rows of one work item and hashes them in batches on oneTBB workers.
+// The leader holds ACCESS SHARE on every table; a worker asks for it too when it reads. Behind a session
+// queued for ACCESS EXCLUSIVE (DDL waiting for the leader's lock) that request would wait for the DDL,
+// which waits for the leader, which waits for the worker: a hang no deadlock check sees. Like
+// pg_dump -j, workers ask with NOWAIT and give up on the table instead (exit 3, naming it).
+void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
+    try {
+        conn.exec("LOCK TABLE ONLY " + req.id.sql() + " IN ACCESS SHARE MODE NOWAIT");
+    } catch (const IncompleteError& e) {
+        std::string msg = e.what();
+        if (msg.find("could not obtain lock") == std::string::npos) throw;
+        throw IncompleteError("another session is waiting for an exclusive lock on " + req.id.display() +
+                              " (DDL queued behind pgproof's snapshot lock); run again when it is done");
+    }
+}
+
 void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    lockForWorker(conn, req);
     std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item, req.filter) +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
@@ -98,6 +114,7 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
 }
 
 void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    lockForWorker(conn, req);
     auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
     std::lock_guard lock(acc.mutex);
     acc.fp.rows += std::stoull(r.value(0, 0));
