@@ -92,6 +92,15 @@ bool isOwnerStatement(std::string_view line) {
     return startsWith(line, "ALTER ") && line.find(" OWNER TO ") != std::string_view::npos && !line.empty() && line.back() == ';';
 }
 
+// Where an entry's closing ALTER ... OWNER TO starts (pg_dump writes it last, on one line); npos if it has none.
+size_t ownerStatementAt(const std::string& sql) {
+    size_t end = sql.find_last_not_of('\n');
+    if (end == std::string::npos) return std::string::npos;
+    size_t start = sql.rfind('\n', end);
+    start = start == std::string::npos ? 0 : start + 1;
+    return isOwnerStatement(std::string_view(sql).substr(start, end + 1 - start)) ? start : std::string::npos;
+}
+
 }  // namespace
 
 std::string ScriptEntry::sessionSetup() const {
@@ -132,14 +141,9 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
 size_t DumpScript::dropOwnership() {
     size_t dropped = 0;
     for (auto& e : entries) {
-        // pg_dump writes the owner as the entry's last statement, on one line.
-        std::string& sql = e.sql;
-        size_t end = sql.find_last_not_of('\n');
-        if (end == std::string::npos) continue;
-        size_t start = sql.rfind('\n', end);
-        start = start == std::string::npos ? 0 : start + 1;
-        if (!isOwnerStatement(std::string_view(sql).substr(start, end + 1 - start))) continue;
-        sql.resize(start);
+        size_t start = ownerStatementAt(e.sql);
+        if (start == std::string::npos) continue;
+        e.sql.resize(start);
         ++dropped;
     }
     return dropped;
@@ -153,13 +157,8 @@ size_t DumpScript::dropPrivileges() {
 
 std::vector<std::string> DumpScript::owners() const {
     std::set<std::string> out;
-    for (const auto& e : entries) {
-        size_t end = e.sql.find_last_not_of('\n');
-        if (e.owner.empty() || end == std::string::npos) continue;
-        size_t start = e.sql.rfind('\n', end);
-        start = start == std::string::npos ? 0 : start + 1;
-        if (isOwnerStatement(std::string_view(e.sql).substr(start, end + 1 - start))) out.insert(e.owner);
-    }
+    for (const auto& e : entries)
+        if (!e.owner.empty() && ownerStatementAt(e.sql) != std::string::npos) out.insert(e.owner);
     return {out.begin(), out.end()};
 }
 
