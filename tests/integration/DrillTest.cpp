@@ -15,7 +15,6 @@ namespace {
 
 
 
-pgproof::PgConnection admin() { return pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 
 std::set<std::string> drillDatabases() {
     auto r = admin().exec("SELECT datname FROM pg_database WHERE datname LIKE 'pgproof\\_drill\\_%'");
@@ -38,18 +37,6 @@ std::vector<std::string> leftBehind(const std::set<std::string>& before, const s
 bool databaseExists(const std::string& name) {
     return admin().execParams("SELECT 1 FROM pg_database WHERE datname = $1", {name}).rows() == 1;
 }
-
-// Drops a kept scratch database at the end of the test, whatever happened.
-struct DropAtEnd {
-    std::string name;
-    ~DropAtEnd() {
-        if (name.empty()) return;
-        try {
-            admin().exec("DROP DATABASE IF EXISTS " + pgproof::quoteIdent(name) + " WITH (FORCE)");
-        } catch (...) {
-        }
-    }
-};
 
 
 // The awkward tables and an archive of them.
@@ -155,7 +142,7 @@ TEST_CASE("a drill restores and proves the archive, reports PASSED with timings,
 TEST_CASE("drill --keep leaves the proven scratch database for inspection") {
     AwkwardArchive a;
     auto d = drill(a.archive, a.dir, "--keep");
-    DropAtEnd cleanup{d.summary.value("scratch_database", "")};
+    DropDatabaseAtEnd cleanup{d.summary.value("scratch_database", "")};
     INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err);
     CHECK(d.result.exitCode == 0);
     REQUIRE_FALSE(cleanup.name.empty());

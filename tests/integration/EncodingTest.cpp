@@ -19,24 +19,11 @@ namespace {
 
 
 
-pgproof::PgConnection admin() { return pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 
 std::string encodingOf(const std::string& database) {
     auto r = admin().execParams("SELECT pg_catalog.pg_encoding_to_char(encoding) FROM pg_database WHERE datname = $1", {database});
     return r.rows() == 1 ? r.value(0, 0) : "";
 }
-
-// Drops a kept scratch database at the end of the test, whatever happened.
-struct DropAtEnd {
-    std::string name;
-    ~DropAtEnd() {
-        if (name.empty()) return;
-        try {
-            admin().exec("DROP DATABASE IF EXISTS " + pgproof::quoteIdent(name) + " WITH (FORCE)");
-        } catch (...) {
-        }
-    }
-};
 
 // Runs UTF-8 SQL on a database of another encoding. The SET must be a statement of its own: the server
 // converts a whole query string with the client_encoding in force when it arrives.
@@ -150,7 +137,7 @@ void provesEndToEnd(EncodedDatabase& e, const std::string& tableSql, const std::
     INFO("drill stdout: " << d.out << "\nstderr: " << d.err);
     json dj;
     REQUIRE_NOTHROW(dj = json::parse(readFile(e.dir / "drill.json")));
-    DropAtEnd scratch{dj.value("scratch_database", "")};
+    DropDatabaseAtEnd scratch{dj.value("scratch_database", "")};
     CHECK(d.exitCode == 0);
     CHECK(encodingOf(scratch.name) == e.encoding);
     CHECK(dj.at("scratch_database_encoding") == e.encoding);
@@ -216,7 +203,7 @@ TEST_CASE("EncodingTest: a LATIN1 dump read from stdin records its encoding, and
     INFO("drill stdout: " << d.out << "\nstderr: " << d.err);
     json dj;
     REQUIRE_NOTHROW(dj = json::parse(readFile(e.dir / "drill.json")));
-    DropAtEnd scratch{dj.value("scratch_database", "")};
+    DropDatabaseAtEnd scratch{dj.value("scratch_database", "")};
     CHECK(d.exitCode == 0);
     CHECK(encodingOf(scratch.name) == "LATIN1");
     CHECK(dj.at("scratch_database_locale").at("lc_collate") == "C");

@@ -13,7 +13,6 @@ namespace {
 
 
 
-pgproof::PgConnection admin() { return pgproof::PgConnection::connect(pgproof::ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 
 // A login role for one test (roles belong to the cluster), dropped at the end.
 class TestRole {

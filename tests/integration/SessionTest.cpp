@@ -24,7 +24,6 @@ namespace fs = std::filesystem;
 namespace {
 
 
-PgConnection admin() { return PgConnection::connect(ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 
 // A login role for one test, dropped at the end. Declare it before the ScratchDatabase whose objects
 // it is granted, so that the database (and the grants in it) is gone when the role is dropped.

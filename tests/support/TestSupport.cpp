@@ -458,4 +458,14 @@ fs::path damageRowsOf(const fs::path& archive, const nlohmann::json& manifest, c
     return {};
 }
 
+PgConnection admin() { return PgConnection::connect(ConnectionTarget("dbname=postgres"), "pgproof tests"); }
+
+DropDatabaseAtEnd::~DropDatabaseAtEnd() {
+    if (name.empty()) return;
+    try {
+        admin().exec("DROP DATABASE IF EXISTS " + quoteIdent(name) + " WITH (FORCE)");
+    } catch (...) {
+    }
+}
+
 }  // namespace pgproof::test

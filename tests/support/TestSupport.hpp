@@ -93,6 +93,15 @@ private:
     std::string name_;
 };
 
+// A connection to the cluster's postgres database, for what spans databases (roles, pg_database).
+PgConnection admin();
+
+// Drops a database by name at the end of a test (one a drill kept or a test created by hand), whatever happened.
+struct DropDatabaseAtEnd {
+    std::string name;
+    ~DropDatabaseAtEnd();
+};
+
 // A temporary folder removed at the end of the test.
 class TempDir {
 public:
