@@ -1,5 +1,6 @@
 #include "DumpScript.hpp"
 
+#include <algorithm>
 #include <regex>
 #include <set>
 
@@ -54,13 +55,15 @@ std::vector<TocEntry> buildToc(const std::vector<ScriptSlice>& slices, uint64_t 
     return builder.finish(scriptSize);
 }
 
+// The slices are in script order: the one holding `offset` is found by binary search (an archive of
+// thousands of tables has thousands of SQL segments and several entries for each).
 std::string_view sliceOf(const std::vector<ScriptSlice>& slices, uint64_t offset, uint64_t length) {
-    for (const auto& s : slices)
-        if (offset >= s.offset && offset < s.offset + s.text.size()) {
-            uint64_t from = offset - s.offset;
-            return std::string_view(s.text).substr(from, std::min<uint64_t>(length, s.text.size() - from));
-        }
-    return {};
+    auto it = std::upper_bound(slices.begin(), slices.end(), offset, [](uint64_t o, const ScriptSlice& s) { return o < s.offset; });
+    if (it == slices.begin()) return {};
+    const ScriptSlice& s = *std::prev(it);
+    if (offset >= s.offset + s.text.size()) return {};
+    uint64_t from = offset - s.offset;
+    return std::string_view(s.text).substr(from, std::min<uint64_t>(length, s.text.size() - from));
 }
 
 DumpScript assemble(std::vector<TocEntry> toc, const std::vector<ScriptSlice>& slices) {
