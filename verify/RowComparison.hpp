@@ -22,10 +22,10 @@ struct RowDifference {
     enum class Kind { Lost, Duplicated, Changed, Added };  // the order reports list them in
     Kind kind = Kind::Lost;
     std::string key;       // "id=5, code=x" (COPY text values); empty for a table without a key
-    std::vector<std::string> keyValues;  // the key's values (COPY text), in key column order
     std::string row;       // the row as COPY text: the baseline's for lost and changed rows, the current one otherwise
     uint64_t count = 1;    // how many times (rows without a key; a key present more than once: how often now)
     std::vector<ColumnChange> changes;  // changed rows: the compared columns that differ
+    std::vector<std::string> keyValues;  // the key's values (COPY text), in key column order
 };
 
 const char* kindName(RowDifference::Kind k);
