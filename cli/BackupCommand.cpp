@@ -101,7 +101,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
-    ProgressLine progress(::isatty(STDERR_FILENO) && !flags.quiet);
+    ProgressLine progress(progressWanted(flags));
     o.progress = [&](const BackupProgress& p) { progress.update(p); };
 
     BackupResult r = runBackup(o);
