@@ -9,6 +9,8 @@
 #include <iostream>
 #include <thread>
 
+#include <unistd.h>
+
 #include "Errors.hpp"
 #include "OutputFile.hpp"
 #include "TerminalLogSink.hpp"
@@ -84,6 +86,16 @@ int defaultThreads() { return static_cast<int>(std::max(1u, std::thread::hardwar
 int checkJobs(int jobs) {
     if (jobs < 1 || jobs > 256) throw BadInputError("--jobs must be between 1 and 256, got " + std::to_string(jobs));
     return jobs;
+}
+
+std::filesystem::path checkTmpdir(const std::string& dir) {
+    if (dir.empty()) return {};
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec))
+        throw BadInputError("--tmpdir " + dir + " is not a folder: create it or name another one");
+    if (access(dir.c_str(), W_OK | X_OK) != 0)
+        throw BadInputError("--tmpdir " + dir + " is not writable: name a folder you can write to");
+    return dir;
 }
 
 }  // namespace pgproof::cli

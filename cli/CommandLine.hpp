@@ -1,4 +1,5 @@
 #pragma once
+#include <filesystem>
 // Shared pieces of the command layer: option parsing with one-line errors,
 // logging set-up, and the common report flags. Commands only parse and wire.
 #include <functional>
@@ -46,6 +47,8 @@ constexpr int kDefaultConnections = 2;
 // --jobs default for compression, decompression and hashing threads (backup, check): one per core.
 int defaultThreads();
 int checkJobs(int jobs);
+// --tmpdir: "" stays "" (TMPDIR, else /tmp); otherwise it must be a writable folder (BadInputError naming it).
+std::filesystem::path checkTmpdir(const std::string& dir);
 
 using CommandFunction = std::function<int(const std::vector<std::string>& args)>;
 

@@ -19,7 +19,9 @@ SnapshotCoverage accountForEveryTable(const PgConnection& leader, const std::map
     std::vector<std::pair<QualifiedName, std::optional<uint64_t>*>> toCount;
     for (auto& t : dumped) {
         auto it = live.find(t.id());
-        if (it == live.end() || it->second.filter.empty()) continue;
+        if (it == live.end()) continue;
+        t.key = it->second.key;
+        if (it->second.filter.empty()) continue;
         t.filter = it->second.filter;
         toCount.emplace_back(t.id(), &t.rowsTotal);
     }

@@ -55,6 +55,25 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
         if (it == byOid.end()) continue;
         tables[it->second].columns.push_back({cols.value(i, 1), cols.value(i, 2)});
     }
+    // One key per table: the primary key first, then the unique index with the fewest columns (then the
+    // oldest). Only indexes over plain NOT NULL columns that COPY lists identify a row.
+    auto keys = conn.exec(
+        "WITH chosen AS (SELECT DISTINCT ON (i.indrelid) i.indrelid, i.indkey, i.indnkeyatts "
+        " FROM pg_catalog.pg_index i JOIN pg_catalog.pg_class c ON c.oid = i.indrelid "
+        " WHERE c.relkind = 'r' AND i.indisunique AND i.indisvalid AND i.indpred IS NULL AND i.indexprs IS NULL "
+        " AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(i.indkey::pg_catalog.int2[]) WITH ORDINALITY k(att, ord) "
+        "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.att "
+        "  WHERE k.ord <= i.indnkeyatts AND (a.attnum IS NULL OR NOT a.attnotnull OR a.attgenerated <> '' OR a.attisdropped)) "
+        " ORDER BY i.indrelid, i.indisprimary DESC, i.indnkeyatts, i.indexrelid) "
+        "SELECT ch.indrelid, a.attname FROM chosen ch, "
+        "pg_catalog.unnest(ch.indkey::pg_catalog.int2[]) WITH ORDINALITY k(att, ord) "
+        "JOIN pg_catalog.pg_attribute a ON a.attnum = k.att "
+        "WHERE a.attrelid = ch.indrelid AND k.ord <= ch.indnkeyatts ORDER BY ch.indrelid, k.ord",
+        "reading the tables' keys");
+    for (int i = 0; i < keys.rows(); ++i) {
+        auto it = byOid.find(static_cast<uint32_t>(std::stoul(keys.value(i, 0))));
+        if (it != byOid.end()) tables[it->second].key.push_back(keys.value(i, 1));
+    }
     return tables;
 }
 

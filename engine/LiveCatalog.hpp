@@ -25,6 +25,9 @@ struct LiveTable {
     uint64_t pages = 0;
     std::vector<LiveColumn> columns;  // non-dropped, non-generated, attnum order
     std::string filter;               // for an extension's configuration table: the condition pg_dump applies
+    // The row identity: the primary key's columns, else those of the narrowest unique index whose columns
+    // are all NOT NULL (not partial, no expressions); empty when the table has neither.
+    std::vector<std::string> key;
 };
 
 struct LiveSequence {

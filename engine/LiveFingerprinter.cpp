@@ -76,13 +76,17 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
     auto submit = [&](std::string&& batch) {
         if (inFlight.load() >= kMaxBatchesInFlight) hashing.wait();
         ++inFlight;
-        hashing.run([&acc, &inFlight, b = std::move(batch)] {
+        hashing.run([&acc, &inFlight, spill = req.spill, b = std::move(batch)] {
+            struct Done {
+                std::atomic<int>& n;
+                ~Done() { --n; }
+            } done{inFlight};
+            if (spill) spill->addRows(b);
             TableFingerprint part = fingerprintRows(b);
             {
                 std::lock_guard lock(acc.mutex);
                 acc.fp.add(part);
             }
-            --inFlight;
         });
     };
     std::string batch;
@@ -194,6 +198,15 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     for (size_t i = 0; i < items.size(); ++i)
         if (!done[i] && acc[items[i].table].error.empty())
             acc[items[i].table].error = "not read: every database connection was lost";
+
+    for (size_t i = 0; i < requests.size(); ++i) {
+        if (!requests[i].spill) continue;
+        try {
+            requests[i].spill->finish();
+        } catch (const std::exception& e) {
+            if (acc[i].error.empty()) acc[i].error = e.what();
+        }
+    }
 
     std::vector<LiveTableResult> out(requests.size());
     for (size_t i = 0; i < requests.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "RowSpill.hpp"
 #include "SnapshotSession.hpp"
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
@@ -19,6 +20,8 @@ struct LiveTableRequest {
     uint64_t pages = 0;                // size at snapshot time, to order and split the work
     bool countOnly = false;            // count(*) only, no fingerprint
     std::string filter;                // extra WHERE condition (an extension configuration table's dump filter)
+    // When set, every row read is also written to this spill (row-level comparison), in the same pass.
+    RowSpill* spill = nullptr;
 };
 
 struct LiveTableResult {

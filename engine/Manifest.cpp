@@ -39,6 +39,7 @@ json tableToJson(const TableEntry& t) {
     if (!t.copyLine.empty()) j["copy"] = t.copyLine;
     if (t.rowsTotal) j["rows_total"] = *t.rowsTotal;
     if (!t.filter.empty()) j["filter"] = t.filter;
+    if (!t.key.empty()) j["key"] = t.key;
     return j;
 }
 
@@ -69,6 +70,7 @@ TableEntry tableFromJson(const json& j) {
     t.copyLine = j.value("copy", std::string());
     if (j.contains("rows_total")) t.rowsTotal = j.at("rows_total").get<uint64_t>();
     t.filter = j.value("filter", std::string());
+    if (j.contains("key")) t.key = j.at("key").get<std::vector<std::string>>();
     return t;
 }
 

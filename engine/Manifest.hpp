@@ -42,6 +42,9 @@ struct TableEntry {
     // condition selects (CREATE EXTENSION inserts the rest). Tables not covered carry it too.
     std::optional<uint64_t> rowsTotal;
     std::string filter;    // that condition, as pg_dump applies it (empty: the whole table is dumped)
+    // The row identity at the snapshot (LiveTable::key): column names; empty when the table has none
+    // or the baseline predates keys. Rows of a table without a key are compared as a multiset.
+    std::vector<std::string> key;
     QualifiedName id() const { return {schema, name}; }
 };
 

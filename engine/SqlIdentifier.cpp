@@ -42,6 +42,8 @@ std::string QualifiedName::display() const {
     return schema.empty() ? part(name) : part(schema) + "." + part(name);
 }
 
+std::string displayIdent(std::string_view ident) { return QualifiedName{"", std::string(ident)}.display(); }
+
 std::string QualifiedName::sql() const {
     return schema.empty() ? quoteIdent(name) : quoteIdent(schema) + "." + quoteIdent(name);
 }

@@ -21,6 +21,8 @@ struct QualifiedName {
 
 // Always-safe quoting: "name" with embedded quotes doubled.
 std::string quoteIdent(std::string_view ident);
+// An identifier for people: bare when pg_dump would write it bare, else quoted.
+std::string displayIdent(std::string_view ident);
 // SQL string literal with embedded quotes doubled (standard_conforming_strings).
 std::string quoteLiteral(std::string_view text);
 

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "Errors.hpp"
+#include "ArchiveRows.hpp"
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
@@ -156,6 +157,65 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
     report.tables.push_back(v);
 }
 
+// A leaf loaded via its partition root is compared with its siblings (compareViaRootGroups): its rows
+// may have moved to another leaf, which row by row would look like loss.
+bool loadedViaRoot(const TableEntry& bt) {
+    if (bt.copyLine.empty()) return false;
+    auto target = parseCopyLine(bt.copyLine);
+    return target && !(target->id == bt.id());
+}
+
+// How one table is compared row by row: which live columns are read, which are compared, the key.
+struct RowPlan {
+    std::vector<std::string> liveColumns;  // the baseline's columns that still exist, in its order
+    std::vector<std::string> compared;     // the baseline's columns minus those the plan declares changed or dropped
+    std::vector<std::string> key;          // the baseline's key, unless one of its columns is not compared
+    std::vector<std::string> excluded;
+    uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
+    std::unique_ptr<RowSpill> live;
+};
+
+std::string joinNames(const QualifiedName& table, const std::vector<std::string>& columns) {
+    std::string out;
+    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + table.name + "." + c;
+    return out;
+}
+
+// The verdict of a table compared row by row. No-loss: every baseline row (by key, or as a multiset)
+// must still be there; changed rows are reported, added rows counted. Exact: any difference fails.
+void judgeRowDiff(TableVerdict& v, VerifyMode mode, RowDiffSummary summary) {
+    const bool exact = mode == VerifyMode::Exact;
+    std::vector<std::string> parts;
+    auto some = [&](const RowDifference::Kind kind) {
+        for (const auto& d : summary.rows)
+            if (d.kind == kind) return " (" + describeRowDifference(d) + (summary.differenceEntries > 1 ? ", ..." : "") + ")";
+        return std::string();
+    };
+    if (summary.lost) parts.push_back(withThousands(summary.lost) + " row(s) lost" + some(RowDifference::Kind::Lost));
+    if (summary.duplicated)
+        parts.push_back(withThousands(summary.duplicated) + " row(s) more under keys that identified one row at the baseline" +
+                        some(RowDifference::Kind::Duplicated));
+    if (summary.changed)
+        parts.push_back(withThousands(summary.changed) + " row(s) changed" + (exact ? "" : " (reported, allowed in no-loss mode)"));
+    if (summary.added) parts.push_back(withThousands(summary.added) + " row(s) added" + (exact ? "" : " (allowed in no-loss mode)"));
+    const bool failed = summary.lost || summary.duplicated || (exact && (summary.changed || summary.added));
+    std::string how = summary.key.empty() ? "compared row by row as a multiset (the table has no key)"
+                                          : "compared by key (" + [&] {
+                                                std::string k;
+                                                for (const auto& c : summary.key) k += (k.empty() ? "" : ", ") + displayIdent(c);
+                                                return k;
+                                            }() + ")";
+    if (!summary.excluded.empty()) how += ", except " + joinNames(v.id, summary.excluded) + " as the plan declares";
+    std::string what;
+    for (const auto& p : parts) what += (what.empty() ? "" : "; ") + p;
+    v.content = summary.differences() == 0 ? "equal" : "changed";
+    v.verdict = failed ? Verdict::Failed : Verdict::Ok;
+    if (summary.differences() == 0) v.reason = "every row equal; " + how;
+    else if (!failed) v.reason = "no baseline row lost; " + what + "; " + how;
+    else v.reason = what + "; " + how;
+    v.rowDiff = std::move(summary);
+}
+
 }  // namespace
 
 VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
@@ -183,6 +243,18 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         report.notes.push_back("the baseline is a dump read from stdin, made with the server's default TimeZone; if that was not UTC, "
                                "timestamptz values fingerprint differently (back up with pgproof backup --db instead)");
     const auto& live = session.tables();
+    // Row level needs the baseline's rows: an archive has them (a snapshot holds only fingerprints).
+    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && baseline.kind == "archive";
+    std::optional<SpillFolder> spillFolder;
+    if (rowLevel) {
+        std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;
+        SpillFolder::removeStale(base);
+        spillFolder.emplace(base);
+    }
+    report.rowLevel = rowLevel;
+    std::map<size_t, RowPlan> rowPlans;  // by index into report.tables
+    std::set<QualifiedName> only(o.onlyTables.begin(), o.onlyTables.end());
+    auto wanted = [&](const QualifiedName& id) { return only.empty() || only.count(id) > 0; };
     std::map<QualifiedName, const LiveTable*> liveById;
     for (const auto& t : live) liveById[t.id] = &t;
 
@@ -198,6 +270,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     std::map<QualifiedName, bool> inBaseline;
     for (const auto& u : baseline.notCovered) inBaseline[u.id()] = true;
     for (const auto& bt : baseline.tables) {
+        if (!wanted(bt.id())) {
+            inBaseline[bt.id()] = true;
+            continue;
+        }
         TableVerdict v;
         v.id = bt.id();
         v.baselineRows = bt.rows;
@@ -224,7 +300,28 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
         }
         LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints, it->second->filter};
-        if (!declaredDropped.empty() || !declaredChanged.empty()) {
+        if (rowLevel && missing.empty() && !loadedViaRoot(bt)) {
+            RowPlan plan;
+            for (const auto& c : bt.columns) {
+                bool dropped = std::find(declaredDropped.begin(), declaredDropped.end(), c) != declaredDropped.end();
+                bool changed = std::find(declaredChanged.begin(), declaredChanged.end(), c) != declaredChanged.end();
+                if (!dropped) plan.liveColumns.push_back(c);
+                if (dropped || changed) plan.excluded.push_back(c);
+                else plan.compared.push_back(c);
+            }
+            plan.key = bt.key;
+            for (const auto& k : bt.key)
+                if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
+            plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
+            RowLayout layout{RowLayout::positions(plan.liveColumns, plan.key), RowLayout::positions(plan.liveColumns, plan.compared),
+                             plan.compared == plan.liveColumns};
+            plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live", layout, plan.bytes);
+            req.columns = plan.liveColumns;
+            req.spill = plan.live.get();
+            if (!plan.excluded.empty())
+                v.reason = "content compared except " + joinNames(v.id, plan.excluded) + " (declared changed or dropped by the plan)";
+            rowPlans.emplace(report.tables.size(), std::move(plan));
+        } else if (!declaredDropped.empty() || !declaredChanged.empty()) {
             // The baseline fingerprint covers these columns: content cannot be compared, rows still are.
             req.countOnly = true;
             std::string cols;
@@ -252,6 +349,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         requests.push_back(std::move(req));
     }
     for (const auto& u : baseline.notCovered) {
+        if (!wanted(u.id())) continue;
         TableVerdict v;
         v.id = u.id();
         v.baselineRows = u.rows.value_or(0);
@@ -277,7 +375,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         report.notCovered.push_back(v);
     }
     for (const auto& t : live) {
-        if (inBaseline.count(t.id)) continue;
+        if (inBaseline.count(t.id) || !wanted(t.id)) continue;
         targets.push_back({Purpose::New, report.newTables.size()});
         requests.push_back({t.id, {}, t.pages, true, t.filter});
         report.newTables.push_back({t.id, 0});
@@ -325,7 +423,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
         if (r.fingerprinted) v.fingerprint = r.fingerprint.hex();
         std::string earlier = v.reason;
-        judgeRows(v, o.mode, r.fingerprint.rows, r.fingerprinted);
+        auto plan = rowPlans.find(target.index);
+        // With columns left out, the live fingerprint covers other columns than the baseline's.
+        const bool fingerprintComparable = r.fingerprinted && (plan == rowPlans.end() || plan->second.excluded.empty());
+        judgeRows(v, o.mode, r.fingerprint.rows, fingerprintComparable);
         if (!earlier.empty() && v.reason != earlier)
             v.reason = earlier + (v.reason.empty() ? "" : "; " + v.reason);
     }
@@ -341,6 +442,49 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                            " at the baseline (the dump holds only the rows its extension's condition selects; the others come "
                            "from CREATE EXTENSION)";
         v.reason = v.reason.empty() ? what : v.reason + "; " + what;
+    }
+
+    // Row level: tables whose rows or fingerprint differ (or whose comparison leaves columns out) are
+    // joined with the archive's rows; the others are equal already and their spill is dropped.
+    if (!rowPlans.empty()) {
+        std::optional<ArchiveReader> archive;
+        for (auto& [idx, plan] : rowPlans) {
+            TableVerdict& v = report.tables[idx];
+            const TableEntry& bt = baseline.tables[idx];
+            const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
+            if (v.verdict == Verdict::Error || same || !v.rows) {
+                plan.live.reset();
+                continue;
+            }
+            try {
+                if (!archive) archive.emplace(baseline.path);
+                RowLayout layout{RowLayout::positions(bt.columns, plan.key), RowLayout::positions(bt.columns, plan.compared),
+                                 plan.compared == bt.columns};
+                RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", layout, plan.bytes);
+                readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
+                before.finish();
+                std::function<void(const RowDifference&)> sink;
+                if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
+                RowDiffSummary summary =
+                    compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared, o.rowCap, o.jobs, sink);
+                summary.excluded = plan.excluded;
+                std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
+                judgeRowDiff(v, o.mode, std::move(summary));
+                if (!wholeTable.empty()) {
+                    v.verdict = Verdict::Failed;
+                    v.reason = wholeTable + "; " + v.reason;
+                }
+            } catch (const InterruptedError&) {
+                throw;
+            } catch (const ProofFailedError& e) {
+                v.verdict = Verdict::Error;
+                v.reason = std::string("rows could not be compared: ") + e.what();
+            } catch (const IncompleteError& e) {
+                v.verdict = Verdict::Error;
+                v.reason = std::string("rows could not be compared: ") + e.what();
+            }
+            plan.live.reset();
+        }
     }
 
     compareViaRootGroups(baseline, report, o.mode);

@@ -4,6 +4,8 @@
 //   missing table or baseline column: fail; new tables and columns: listed, ignored;
 //   exact: rows and fingerprint equal; no-loss: rows not lower, content changes reported;
 //   sequences: not lower. A table that could not be read is an error, never a pass.
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 
 #include "Baseline.hpp"
 #include "MigrationPlan.hpp"
+#include "RowComparison.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -28,6 +31,14 @@ struct VerifyOptions {
     // are named, not compared. Otherwise their row count at the baseline (when known) is compared.
     bool afterRestore = false;
     std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
+    // Row level (an archive baseline): every row read is also spilled by key, and a table whose rows or
+    // fingerprint differ is joined with the archive's rows to name its lost, added and changed rows.
+    bool rowLevel = true;
+    size_t rowCap = 1000;                 // differences kept per table (the totals are always complete)
+    std::filesystem::path tmpdir;         // for the spill files; empty: $TMPDIR, else /tmp
+    std::vector<QualifiedName> onlyTables;  // compare just these (pgproof diff --table); empty: all
+    // Every difference of every table, when set (pgproof diff); called one at a time.
+    std::function<void(const QualifiedName&, const RowDifference&)> differenceSink;
 };
 
 enum class Verdict { Ok, Failed, Error };
@@ -44,6 +55,7 @@ struct TableVerdict {
     double seconds = 0;
     bool columnsMissing = false;    // a baseline column is gone (undeclared)
     std::string notCoveredBecause;  // for tables the baseline does not cover: "schema only", "excluded", "large objects"
+    std::optional<RowDiffSummary> rowDiff;  // row-level comparison, when one was made
     bool isLargeObjects() const { return id == QualifiedName{"pg_catalog", "pg_largeobject"}; }
 };
 
@@ -74,6 +86,7 @@ struct NewTable {
 struct VerifyReport {
     VerifyMode mode = VerifyMode::Exact;
     bool countsOnly = false;
+    bool rowLevel = false;  // tables were compared row by row where their figures differed
     const Baseline* baseline = nullptr;
     nlohmann::json database;  // host, port, database, user, server_version, snapshot
     std::vector<TableVerdict> tables;

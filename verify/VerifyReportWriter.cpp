@@ -38,7 +38,37 @@ std::string coverage(const VerifyReport& r) {
     return coverageSummary(tables, uncovered);
 }
 
-std::string renderVerifyText(const VerifyReport& r, bool verbose) {
+std::string renderRowDiffText(const QualifiedName& table, const RowDiffSummary& d, size_t showRows) {
+    std::vector<std::string> kinds;
+    if (d.lost) kinds.push_back(withThousands(d.lost) + " lost");
+    if (d.duplicated) kinds.push_back(withThousands(d.duplicated) + " duplicated");
+    if (d.changed) kinds.push_back(withThousands(d.changed) + " changed");
+    if (d.added) kinds.push_back(withThousands(d.added) + " added");
+    std::string out = table.display() + ": ";
+    for (size_t i = 0; i < kinds.size(); ++i) out += (i ? ", " : "") + kinds[i];
+    std::string key;
+    for (const auto& c : d.key) key += (key.empty() ? "" : ", ") + displayIdent(c);
+    out += d.key.empty() ? " (rows compared as a multiset: the table has no key)\n" : " (by key " + key + ")\n";
+    size_t shown = 0;
+    for (const auto& row : d.rows) {
+        if (shown++ == showRows) break;
+        out += "  " + describeRowDifference(row) + "\n";
+    }
+    if (d.differenceEntries > std::min<uint64_t>(showRows, d.rows.size()))
+        out += fmt::format("  ... {} more (--show-rows N lists more; --json lists up to {}; pgproof diff lists all)\n",
+                           withThousands(d.differenceEntries - std::min<uint64_t>(showRows, d.rows.size())), withThousands(1000));
+    return out;
+}
+
+nlohmann::json rowDiffJson(const RowDiffSummary& d) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (const auto& row : d.rows) rows.push_back(rowDifferenceToJson(row));
+    return {{"key", d.key},          {"excluded_columns", d.excluded}, {"lost", d.lost},     {"added", d.added},
+            {"changed", d.changed},  {"duplicated", d.duplicated},     {"differences", rows}, {"differences_total", d.differenceEntries},
+            {"truncated", d.truncated()}};
+}
+
+std::string renderVerifyText(const VerifyReport& r, bool verbose, size_t showRows) {
     std::vector<const TableVerdict*> sorted;
     for (const auto& t : r.tables) sorted.push_back(&t);
     std::stable_sort(sorted.begin(), sorted.end(), [](auto a, auto b) { return rank(*a) < rank(*b); });
@@ -52,6 +82,9 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
     std::string out = renderTextTable({"TABLE", "BASELINE", "CURRENT", "DELTA", "CONTENT", "VERDICT"}, rows);
     size_t hidden = r.tables.size() - rows.size();
     if (hidden) out += fmt::format("({} more tables ok; --verbose lists them)\n", hidden);
+    for (const auto* t : sorted)
+        if (t->rowDiff && t->rowDiff->differenceEntries) out.append("\n").append(renderRowDiffText(t->id, *t->rowDiff, showRows));
+    if (std::any_of(sorted.begin(), sorted.end(), [](auto t) { return t->rowDiff && t->rowDiff->differenceEntries; })) out += "\n";
     for (const auto& s : r.sequences)
         if (s.verdict != Verdict::Ok || verbose)
             out += fmt::format("sequence {}: baseline {}, now {}: {}\n", s.id.display(), s.baselineValue,
@@ -97,6 +130,17 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose) {
                            errors ? fmt::format(", {} could not be completed", errors) : "", list);
     } else if (errors) {
         out += fmt::format("INCOMPLETE ({}): {} check(s) could not be completed; nothing is proven\n", modeName(r.mode), errors);
+    } else if (r.mode == VerifyMode::NoLoss && r.rowLevel) {
+        uint64_t changedRows = 0, addedRows = 0;
+        for (const auto& t : r.tables)
+            if (t.rowDiff) {
+                changedRows += t.rowDiff->changed;
+                addedRows += t.rowDiff->added;
+            }
+        out += fmt::format("PROVEN (no-loss): {}, {} sequences: every baseline row is still present (by key, or by content where a "
+                           "table has no key){}; {} row(s) changed, {} added (reported); {} rows now, checked in {:.2f} s\n",
+                           coverage(r), r.sequences.size(), r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "",
+                           withThousands(changedRows), withThousands(addedRows), withThousands(rowsNow), r.seconds);
     } else if (r.mode == VerifyMode::NoLoss) {
         size_t changed = 0;
         for (const auto& t : r.tables) changed += t.content == "changed";
@@ -128,6 +172,7 @@ nlohmann::json verifyJson(const VerifyReport& r) {
                             {"fingerprint", t.fingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.fingerprint)},
                             {"reason", t.reason},
                             {"seconds", t.seconds}};
+        if (t.rowDiff) j["rows_diff"] = rowDiffJson(*t.rowDiff);
         if (t.isLargeObjects()) {
             j.erase("schema");
             j.erase("name");
@@ -161,7 +206,8 @@ nlohmann::json verifyJson(const VerifyReport& r) {
         {"database", r.database},
         {"summary", {{"tables", r.tables.size()}, {"failed", r.count(Verdict::Failed)}, {"errors", r.count(Verdict::Error)},
                      {"new_tables", r.newTables.size()}, {"not_covered", r.notCovered.size()}, {"sequences", r.sequences.size()},
-                     {"content_proven", !r.countsOnly && r.mode == VerifyMode::Exact}}},
+                     {"content_proven", !r.countsOnly && r.mode == VerifyMode::Exact},
+                     {"rows_proven", !r.countsOnly && (r.mode == VerifyMode::Exact || r.rowLevel)}}},
         {"tables", tables},
         {"sequences", seqs},
         {"new_tables", added},
@@ -190,6 +236,7 @@ std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
             c.details = fmt::format("baseline rows {}, current rows {}, baseline fingerprint {}, current fingerprint {}: {}",
                                     t.baselineRows, t.rows ? std::to_string(*t.rows) : "-", shortFp(t.baselineFingerprint),
                                     shortFp(t.fingerprint), t.reason);
+        if (t.rowDiff && t.rowDiff->differenceEntries) c.details.append("\n").append(renderRowDiffText(t.id, *t.rowDiff, 5));
         cases.push_back(c);
     }
     for (const auto& t : r.notCovered)

@@ -1,0 +1,55 @@
+#include "ArchiveRows.hpp"
+
+#include <oneapi/tbb/parallel_for.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <mutex>
+
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+
+namespace pgproof {
+
+TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
+                                 const std::function<void(std::string_view rows)>& sink) {
+    const Manifest& m = archive.manifest();
+    TableFingerprint total;
+    if (table.segment < 0 || static_cast<size_t>(table.segment) >= m.segments.size()) {
+        if (table.rows == 0) return total;
+        throw ProofFailedError("the archive's manifest places no rows for " + table.id().display() + " but counts " +
+                               std::to_string(table.rows) + ": the archive is damaged");
+    }
+    const auto& frames = m.segments[static_cast<size_t>(table.segment)].frames;
+    std::mutex mutex;
+    std::string error;
+    tbb::task_arena arena(std::max(1, jobs));
+    arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, frames.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
+            thread_local std::string raw;
+            for (size_t i = range.begin(); i != range.end(); ++i) {
+                if (interrupted()) return;
+                try {
+                    std::string what = "frame " + std::to_string(i + 1) + " of the rows of " + table.id().display();
+                    ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
+                    if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
+                    TableFingerprint part = fingerprintRows(raw);
+                    sink(raw);
+                    std::lock_guard lock(mutex);
+                    total.add(part);
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(mutex);
+                    if (error.empty()) error = e.what();
+                }
+            }
+        });
+    });
+    throwIfInterrupted("reading the rows of " + table.id().display() + " from the archive");
+    if (!error.empty()) throw ProofFailedError(error);
+    if (total.rows != table.rows || total.hex() != table.fingerprint)
+        throw ProofFailedError("the archive's rows of " + table.id().display() + " (" + std::to_string(total.rows) +
+                               ") do not match its manifest (" + std::to_string(table.rows) + "): the archive is damaged");
+    return total;
+}
+
+}  // namespace pgproof

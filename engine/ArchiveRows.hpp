@@ -1,0 +1,19 @@
+#pragma once
+// A row source: one table's rows as an archive holds them, frame by frame, decompressed in parallel
+// (frames are independent) and checked against the manifest on the way.
+#include <functional>
+#include <string_view>
+
+#include "ArchiveReader.hpp"
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+// Calls `sink` (from several threads at once) with each frame's rows (whole lines, each ending in
+// '\n'), and returns their fingerprint. Throws ProofFailedError when a frame is damaged or the rows
+// do not match the manifest's count and fingerprint, naming the table: the archive cannot serve as
+// the baseline of a row comparison then.
+TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
+                                 const std::function<void(std::string_view rows)>& sink);
+
+}  // namespace pgproof

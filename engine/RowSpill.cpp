@@ -1,0 +1,225 @@
+#include "RowSpill.hpp"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <xxhash.h>
+
+#include "Errors.hpp"
+
+namespace pgproof {
+
+namespace {
+constexpr uint64_t kPartitionBytes = 16u << 20;
+constexpr unsigned kMaxPartitions = 512;
+constexpr size_t kFlushBytes = 128u << 10;
+constexpr size_t kHeader = 8 + 16 + 4;
+
+uint128_t hash128(std::string_view bytes) {
+    XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
+    return (static_cast<uint128_t>(h.high64) << 64) | h.low64;
+}
+
+// The chosen fields joined by a tab, as COPY would write that row of only those columns.
+void joinFields(const std::vector<std::string_view>& fields, const std::vector<size_t>& which, std::string& out) {
+    out.clear();
+    for (size_t i = 0; i < which.size(); ++i) {
+        if (i) out += '\t';
+        if (which[i] < fields.size()) out.append(fields[which[i]]);
+    }
+}
+
+[[noreturn]] void writeFailed(const std::filesystem::path& file, int err) {
+    throw IncompleteError("cannot write the row comparison's temporary file " + file.string() + ": " + std::strerror(err) +
+                          (err == ENOSPC ? " (the temporary folder is full: free space there or choose another with --tmpdir)" : ""));
+}
+}  // namespace
+
+std::vector<size_t> RowLayout::positions(const std::vector<std::string>& columns, const std::vector<std::string>& names) {
+    std::vector<size_t> out;
+    for (const auto& n : names) {
+        auto it = std::find(columns.begin(), columns.end(), n);
+        if (it == columns.end()) throw std::invalid_argument("column " + n + " is not among the table's columns");
+        out.push_back(static_cast<size_t>(it - columns.begin()));
+    }
+    return out;
+}
+
+std::vector<std::string_view> copyFields(std::string_view row) {
+    std::vector<std::string_view> out;
+    size_t from = 0;
+    while (true) {
+        size_t tab = row.find('\t', from);
+        if (tab == std::string_view::npos) {
+            out.push_back(row.substr(from));
+            return out;
+        }
+        out.push_back(row.substr(from, tab - from));
+        from = tab + 1;
+    }
+}
+
+// ---- SpillFolder ----
+
+std::filesystem::path SpillFolder::defaultBase() {
+    const char* t = std::getenv("TMPDIR");
+    return t && *t ? std::filesystem::path(t) : std::filesystem::path("/tmp");
+}
+
+SpillFolder::SpillFolder(const std::filesystem::path& base) {
+    std::string tmpl = (base / "pgproof-rows.XXXXXX").string();
+    if (!mkdtemp(tmpl.data()))
+        throw IncompleteError("cannot create a temporary folder in " + base.string() + " for the row comparison: " +
+                              std::strerror(errno) + " (choose another with --tmpdir)");
+    path_ = tmpl;
+    std::ofstream(path_ / "pid") << getpid() << "\n";
+}
+
+SpillFolder::~SpillFolder() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+int SpillFolder::removeStale(const std::filesystem::path& base) {
+    int removed = 0;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
+        if (entry.path().filename().string().rfind("pgproof-rows.", 0) != 0 || !entry.is_directory(ec)) continue;
+        long pid = 0;
+        std::ifstream(entry.path() / "pid") >> pid;
+        // kill(pid, 0) fails with ESRCH once the owner is gone (EPERM: alive, someone else's).
+        if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
+        if (std::filesystem::remove_all(entry.path(), ec) > 0) ++removed;
+    }
+    return removed;
+}
+
+// ---- RowSpill ----
+
+RowSpill::RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes)
+    : layout_(std::move(layout)) {
+    uint64_t n = std::clamp<uint64_t>((expectedBytes + kPartitionBytes - 1) / kPartitionBytes, 1, kMaxPartitions);
+    for (uint64_t p = 0; p < n; ++p) {
+        auto part = std::make_unique<Partition>();
+        part->file = folder.path() / (name + "." + std::to_string(p));
+        parts_.push_back(std::move(part));
+    }
+}
+
+RowSpill::~RowSpill() {
+    std::error_code ec;
+    for (auto& p : parts_)
+        if (p->written) std::filesystem::remove(p->file, ec);
+}
+
+void RowSpill::flush(Partition& part) {
+    if (part.buffer.empty()) return;
+    FILE* f = std::fopen(part.file.c_str(), "ab");
+    if (!f) writeFailed(part.file, errno);
+    part.written = true;
+    size_t n = std::fwrite(part.buffer.data(), 1, part.buffer.size(), f);
+    int err = n == part.buffer.size() ? 0 : errno;
+    if (std::fclose(f) != 0 && !err) err = errno;
+    if (err) writeFailed(part.file, err ? err : EIO);
+    part.buffer.clear();
+}
+
+void RowSpill::addRows(std::string_view rows) {
+    const auto n = static_cast<unsigned>(parts_.size());
+    std::vector<std::string> local(n);
+    std::vector<uint64_t> counts(n, 0);
+    std::string scratch;
+    size_t pos = 0;
+    while (pos < rows.size()) {
+        size_t nl = rows.find('\n', pos);
+        if (nl == std::string_view::npos) nl = rows.size();
+        std::string_view row = rows.substr(pos, nl - pos);
+        pos = nl + 1;
+        uint128_t compare;
+        uint64_t key;
+        if (layout_.wholeRow && !layout_.keyed()) {
+            compare = hash128(row);
+            key = static_cast<uint64_t>(compare);
+        } else {
+            auto fields = copyFields(row);
+            if (layout_.wholeRow) {
+                compare = hash128(row);
+            } else {
+                joinFields(fields, layout_.compareFields, scratch);
+                compare = hash128(scratch);
+            }
+            if (layout_.keyed()) {
+                joinFields(fields, layout_.keyFields, scratch);
+                key = XXH3_64bits(scratch.data(), scratch.size());
+            } else {
+                key = static_cast<uint64_t>(compare);
+            }
+        }
+        auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * n) >> 64);
+        std::string& out = local[p];
+        auto len = static_cast<uint32_t>(row.size());
+        char header[kHeader];
+        std::memcpy(header, &key, 8);
+        std::memcpy(header + 8, &compare, 16);
+        std::memcpy(header + 24, &len, 4);
+        out.append(header, kHeader);
+        out.append(row);
+        ++counts[p];
+    }
+    for (unsigned p = 0; p < n; ++p) {
+        if (local[p].empty()) continue;
+        Partition& part = *parts_[p];
+        std::lock_guard lock(part.mutex);
+        part.buffer += local[p];
+        part.rows += counts[p];
+        if (part.buffer.size() >= kFlushBytes) flush(part);
+    }
+}
+
+void RowSpill::finish() {
+    for (auto& p : parts_) {
+        std::lock_guard lock(p->mutex);
+        flush(*p);
+    }
+}
+
+uint64_t RowSpill::rows() const {
+    uint64_t n = 0;
+    for (const auto& p : parts_) n += p->rows;
+    return n;
+}
+
+void RowSpill::readPartition(unsigned p, std::string& arena, std::vector<SpilledRow>& out) const {
+    out.clear();
+    arena.clear();
+    const Partition& part = *parts_.at(p);
+    if (part.written) {
+        std::ifstream in(part.file, std::ios::binary);
+        if (!in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
+        arena.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    arena += part.buffer;  // anything not flushed (finish() leaves nothing behind)
+    out.reserve(part.rows);
+    size_t pos = 0;
+    while (pos + kHeader <= arena.size()) {
+        SpilledRow r;
+        uint32_t len;
+        std::memcpy(&r.keyHash, arena.data() + pos, 8);
+        std::memcpy(&r.compareHash, arena.data() + pos + 8, 16);
+        std::memcpy(&len, arena.data() + pos + 24, 4);
+        pos += kHeader;
+        if (pos + len > arena.size()) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
+        r.row = std::string_view(arena).substr(pos, len);
+        pos += len;
+        out.push_back(r);
+    }
+}
+
+}  // namespace pgproof

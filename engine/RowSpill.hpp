@@ -1,0 +1,94 @@
+#pragma once
+// Rows of one table, one side of a comparison (a baseline archive's rows, or a live COPY), spilled to
+// temporary files in partitions by the hash of each row's key, so that two sides can be joined one
+// partition at a time in bounded memory (docs/REPORTS.md "Row-level differences").
+//
+// A record is [key hash: 8][compare hash: 16][length: 4][row: length] (host byte order: the files
+// never outlive the process). The key hash covers the key fields (joined by a tab, as COPY writes
+// them); for a table without a key it is the compare hash, so equal rows meet in one partition. The
+// compare hash is XXH3-128 of the compared fields (the whole row unless columns are excluded).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+// Where one side's COPY rows hold the key and the compared columns.
+struct RowLayout {
+    std::vector<size_t> keyFields;      // field positions of the key columns, in key order; empty: no key
+    std::vector<size_t> compareFields;  // field positions of the compared columns, in comparison order
+    bool wholeRow = true;               // compareFields are all fields in order: compare the row bytes
+    bool keyed() const { return !keyFields.empty(); }
+    // Positions of `names` in `columns`; throws std::invalid_argument naming a column that is absent.
+    static std::vector<size_t> positions(const std::vector<std::string>& columns, const std::vector<std::string>& names);
+};
+
+// The fields of one COPY text row (split at tabs; escapes untouched).
+std::vector<std::string_view> copyFields(std::string_view row);
+
+struct SpilledRow {
+    uint64_t keyHash = 0;
+    uint128_t compareHash = 0;
+    std::string_view row;
+};
+
+// A temporary folder of its own under `base` (pgproof-rows.XXXXXX), removed with everything in it when
+// the object goes, on every exit path that unwinds (errors, Ctrl-C). It holds the owner's pid, so a
+// later run removes folders left by a killed one (removeStale).
+class SpillFolder {
+public:
+    explicit SpillFolder(const std::filesystem::path& base);
+    ~SpillFolder();
+    SpillFolder(const SpillFolder&) = delete;
+    SpillFolder& operator=(const SpillFolder&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    // The folder rows are spilled to by default: $TMPDIR, else /tmp.
+    static std::filesystem::path defaultBase();
+    // Removes pgproof-rows.* folders under `base` whose owner process is gone; returns how many.
+    static int removeStale(const std::filesystem::path& base);
+
+private:
+    std::filesystem::path path_;
+};
+
+class RowSpill {
+public:
+    // `expectedBytes` (the table's size) chooses the number of partitions (about 16 MiB each).
+    RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes);
+    ~RowSpill();
+    RowSpill(const RowSpill&) = delete;
+    RowSpill& operator=(const RowSpill&) = delete;
+
+    // Thread-safe. `rows` holds whole rows, each ending in '\n'. Throws IncompleteError when the
+    // temporary folder cannot take them (disk full), naming it.
+    void addRows(std::string_view rows);
+    // Writes out what is buffered; afterwards the partitions can be read. Same errors as addRows.
+    void finish();
+
+    unsigned partitions() const { return static_cast<unsigned>(parts_.size()); }
+    const RowLayout& layout() const { return layout_; }
+    uint64_t rows() const;
+    // Partition `p` back into `arena` (its row bytes) and `out` (views into the arena).
+    void readPartition(unsigned p, std::string& arena, std::vector<SpilledRow>& out) const;
+
+private:
+    struct Partition {
+        std::mutex mutex;
+        std::filesystem::path file;
+        std::string buffer;
+        uint64_t rows = 0;
+        bool written = false;
+    };
+    void flush(Partition& part);  // caller holds part.mutex
+
+    RowLayout layout_;
+    std::vector<std::unique_ptr<Partition>> parts_;
+};
+
+}  // namespace pgproof

@@ -1,0 +1,60 @@
+#pragma once
+// Joins two sides of one table's rows (RowSpill) partition by partition and names every difference:
+// by key when the table has one (lost keys, added keys, rows whose compared columns changed, keys
+// present more than once), else as multisets of whole rows (lost and added rows, with multiplicity).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "RowSpill.hpp"
+
+namespace pgproof {
+
+struct ColumnChange {
+    std::string column;
+    std::string before, after;  // COPY text (\N for NULL)
+};
+
+struct RowDifference {
+    enum class Kind { Lost, Duplicated, Changed, Added };  // the order reports list them in
+    Kind kind = Kind::Lost;
+    std::string key;       // "id=5, code=x" (COPY text values); empty for a table without a key
+    std::vector<std::string> keyValues;  // the key's values (COPY text), in key column order
+    std::string row;       // the row as COPY text: the baseline's for lost and changed rows, the current one otherwise
+    uint64_t count = 1;    // how many times (rows without a key; a key present more than once: how often now)
+    std::vector<ColumnChange> changes;  // changed rows: the compared columns that differ
+};
+
+const char* kindName(RowDifference::Kind k);
+
+// What one table's row comparison found.
+struct RowDiffSummary {
+    std::vector<std::string> key;       // the key columns (empty: compared as a multiset of rows)
+    std::vector<std::string> excluded;  // baseline columns left out of the comparison (declared by a plan)
+    uint64_t lost = 0, added = 0, changed = 0, duplicated = 0;  // rows of each kind
+    std::vector<RowDifference> rows;    // the first differences (up to the cap), in a stable order
+    uint64_t differences() const { return lost + added + changed + duplicated; }
+    bool truncated() const { return rows.size() < differenceEntries; }
+    uint64_t differenceEntries = 0;     // differences found (entries, not rows: a duplicated key is one)
+};
+
+// Cuts a value for people: at most `max` characters (bytes of whole UTF-8 sequences), "..." marking the cut.
+std::string readableValue(const std::string& value, size_t max = 60);
+
+// Compares `before` (the baseline) with `after`. Both spills must have the same partition count and
+// layouts built from `key` and `compared` over their own column lists. Differences beyond `cap` are
+// counted, not kept; `sink`, when given, receives every difference (in the same order, one thread at
+// a time). Runs partitions on up to `jobs` threads.
+RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string>& beforeColumns, const RowSpill& after,
+                           const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
+                           const std::vector<std::string>& compared, size_t cap, int jobs,
+                           const std::function<void(const RowDifference&)>& sink = {});
+
+nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t valueWidth = 200);
+// "key id=5: amount 10.00 -> 12.50" / "row '1\tx' x2": one line for people.
+std::string describeRowDifference(const RowDifference& d, size_t valueWidth = 60);
+
+}  // namespace pgproof
