@@ -111,8 +111,8 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             while (i < brows.size() && brows[i].compareHash == h) ++i;
             while (j < arows.size() && arows[j].compareHash == h) ++j;
             uint64_t b = i - bi, a = j - aj;
-            if (b > a) record({RowDifference::Kind::Lost, "", std::string(brows[bi].row), b - a, {}}, b - a);
-            else if (a > b) record({RowDifference::Kind::Added, "", std::string(arows[aj].row), a - b, {}}, a - b);
+            if (b > a) record({RowDifference::Kind::Lost, "", {}, std::string(brows[bi].row), b - a, {}}, b - a);
+            else if (a > b) record({RowDifference::Kind::Added, "", {}, std::string(arows[aj].row), a - b, {}}, a - b);
         }
         return;
     }
@@ -138,16 +138,16 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             auto& [bs, as] = g;
             if (as.empty()) {
                 for (const SpilledRow* r : bs)
-                    record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}}, 1);
+                    record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), {}, std::string(r->row), 1, {}}, 1);
             } else if (bs.empty() && as.size() == 1) {
-                record({RowDifference::Kind::Added, keyDisplay(key, after.layout, as[0]->row), std::string(as[0]->row), 1, {}}, 1);
+                record({RowDifference::Kind::Added, keyDisplay(key, after.layout, as[0]->row), {}, std::string(as[0]->row), 1, {}}, 1);
             } else if (as.size() > std::max<size_t>(bs.size(), 1) || (bs.empty() && as.size() > 1)) {
                 // The key no longer identifies one row (a unique constraint was dropped, say).
-                record({RowDifference::Kind::Duplicated, keyDisplay(key, after.layout, as[0]->row), std::string(as[0]->row),
+                record({RowDifference::Kind::Duplicated, keyDisplay(key, after.layout, as[0]->row), {}, std::string(as[0]->row),
                         as.size(), {}},
                        as.size() - bs.size());
             } else if (bs.size() == 1 && as.size() == 1) {
-                RowDifference d{RowDifference::Kind::Changed, keyDisplay(key, before.layout, bs[0]->row), std::string(bs[0]->row), 1,
+                RowDifference d{RowDifference::Kind::Changed, keyDisplay(key, before.layout, bs[0]->row), {}, std::string(bs[0]->row), 1,
                                 changedColumns(compared, before.layout, bs[0]->row, after.layout, as[0]->row)};
                 record(std::move(d), 1);
             } else {
@@ -157,12 +157,12 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
                 for (const SpilledRow* r : bs) {
                     auto it = have.find(r->compareHash);
                     if (it != have.end()) have.erase(it);
-                    else record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}}, 1);
+                    else record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), {}, std::string(r->row), 1, {}}, 1);
                 }
                 for (const SpilledRow* r : as)
                     if (have.count(r->compareHash)) {
                         have.erase(have.find(r->compareHash));
-                        record({RowDifference::Kind::Added, keyDisplay(key, after.layout, r->row), std::string(r->row), 1, {}}, 1);
+                        record({RowDifference::Kind::Added, keyDisplay(key, after.layout, r->row), {}, std::string(r->row), 1, {}}, 1);
                     }
             }
         }
