@@ -4,7 +4,7 @@
 //   - frames are decompressed (content checksums verified) and fingerprinted several at once, handed
 //     on in stream order, with a bounded number in flight;
 //   - each pre-data entry runs on the leader as soon as it is complete (the next entry began);
-//   - each table's COPY rows go to one of N connections (a new connection every 64 MiB of a big
+//   - each table's COPY rows go to one of N connections (a new connection every 4 MiB of a big
 //     table, so that they all stay busy), while the stream goes on to the next table;
 //   - sequences and large objects run on the leader as they come;
 //   - post-data entries (indexes, keys, triggers) are held, SQL only, until the stream has ended:
@@ -36,8 +36,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-constexpr uint64_t kItemBytes = 64u << 20;   // rows of one table sent to one connection before moving on
-constexpr uint64_t kQueueBytes = 16u << 20;  // rows waiting for one connection (bounds memory)
+// Rows of one table sent to one connection before the next one takes over: small enough that a stream
+// which arrives faster than one connection loads keeps all of them busy (a full queue blocks the reader).
+constexpr uint64_t kItemBytes = 4u << 20;
+constexpr uint64_t kQueueBytes = 8u << 20;   // rows waiting for one connection (bounds memory)
 
 // One restore connection fed COPY work from a bounded queue, on a thread of its own.
 class CopyWorker {
