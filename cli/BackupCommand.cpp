@@ -57,9 +57,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     std::string output, db, plan;
     int jobs = defaultThreads();
     po::options_description desc("Options");
-    desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(),
-                       "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete")(
-        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
+    desc.add_options()("output,o", po::value(&output)->value_name("FILE|-")->required(),
+                       "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
+                       "- streams it to stdout (| aws s3 cp - s3://...)")(
+        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
@@ -70,7 +71,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
+    addOutputFlags(desc, flags);
+    auto vm = parseOptions("backup", "pgproof backup -o FILE|- [--force] [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -81,6 +83,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     ReportSink& sink = ReportSink::open("backup", output, flags);
     sink.context()["archive"] = {{"path", output}};
     o.output = output;
+    o.overwrite = flags.force;
+    if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
@@ -97,7 +101,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
-    ProgressLine progress(::isatty(STDERR_FILENO) && !flags.quiet);
+    ProgressLine progress(progressWanted(flags));
     o.progress = [&](const BackupProgress& p) { progress.update(p); };
 
     BackupResult r = runBackup(o);
@@ -114,8 +118,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
                     {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
                     {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}});
     sink.writeJUnit(renderJUnit("pgproof backup " + output, cases, r.seconds));
+    // With -o - stdout carries the archive alone: the summary goes to stderr.
+    std::ostream& human = output == "-" ? std::cerr : std::cout;
     if (!flags.quiet && flags.json != "-") {
-        std::cout << "backup " << output << ": " << coverageSummary(m.tables.size(), m.notCovered) << ", " << withThousands(m.totalRows())
+        human << "backup " << output << ": " << coverageSummary(m.tables.size(), m.notCovered) << ", " << withThousands(m.totalRows())
                   << " rows, " << m.sequences.size() << " sequences, " << m.largeObjects << " large objects\n"
                   << "  " << humanBytes(raw) << " of SQL -> " << humanBytes(r.archiveBytes) << " ("
                   << fmt::format("{:.2f}", r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0)
@@ -124,7 +130,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
             std::vector<std::vector<std::string>> rows;
             for (const auto& t : m.tables)
                 rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
-            std::cout << renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
+            human << renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
         }
     }
     return 0;

@@ -1,5 +1,6 @@
 // pgproof check: prove an archive intact without a database.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -17,15 +18,16 @@ int runCheck(const std::vector<std::string>& args) {
     std::string file;
     int jobs = defaultThreads();
     po::options_description desc("Options");
-    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
+    desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin")(
         "jobs,j", po::value(&jobs)->value_name("N"), "decompression threads (default: number of cores)");
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("check", "pgproof check FILE [--jobs N] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("check", "pgproof check FILE|- [--jobs N] [--json FILE|-] [--junit FILE]",
                            "Decompresses every frame in parallel (zstd content checksums), recounts and re-fingerprints\n"
                            "every table, and compares with the manifest. Exit 0 only if everything matches; exit 1 names\n"
-                           "each damaged table or frame.",
+                           "each damaged table or frame. With -, the archive is read from stdin once, in order (e.g. from\n"
+                           "aws s3 cp s3://bucket/NAME.sql.zst -), and judged when the manifest at its end has arrived.",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
@@ -44,9 +46,19 @@ int runCheck(const std::vector<std::string>& args) {
         sink.writeJUnit(renderJUnit("pgproof check " + file, cases, secs));
     };
 
+    // A file is read by offset, frames in parallel; "-" is read once, in order, and judged when its manifest arrives.
     std::unique_ptr<ArchiveReader> reader;
+    std::unique_ptr<ArchiveStream> stream;
+    CheckReport report;
     try {
-        reader = std::make_unique<ArchiveReader>(file);
+        if (file == "-") {
+            stream = std::make_unique<ArchiveStream>(STDIN_FILENO, "the archive on standard input");
+            report = checkArchiveStream(*stream, jobs);
+        } else {
+            reader = std::make_unique<ArchiveReader>(file);
+            for (const auto& t : reader->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
+            report = checkArchive(*reader, jobs);
+        }
     } catch (const ProofFailedError& e) {
         json["problems"] = {e.what()};
         cases.push_back({"pgproof.check", "archive", true, false, e.what(), "", 0});
@@ -54,9 +66,7 @@ int runCheck(const std::vector<std::string>& args) {
         human << "FAILED: " << e.what() << "\n";
         return static_cast<int>(ExitCode::ProofFailed);
     }
-    for (const auto& t : reader->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
-    CheckReport report = checkArchive(*reader, jobs);
-    const Manifest& m = reader->manifest();
+    const Manifest& m = reader ? reader->manifest() : stream->manifest();
 
     std::vector<std::vector<std::string>> rows;
     nlohmann::json tables = nlohmann::json::array();

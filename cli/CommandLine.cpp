@@ -3,12 +3,16 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include <unistd.h>
 
 #include "Errors.hpp"
+#include "OutputFile.hpp"
 #include "TerminalLogSink.hpp"
 
 namespace pgproof::cli {
@@ -19,8 +23,17 @@ std::optional<po::variables_map> parseOptions(const std::string& command, const 
                                               const std::vector<std::string>& args) {
     options.add_options()("help,h", "show this help");
     po::variables_map vm;
+    std::vector<std::string> spelled = args;
+    if (options.find_nothrow("db", false)) {
+        for (auto& a : spelled) {
+            if (a == "--") break;
+            if (a == "-d" || a == "--dbname") a = "--db";
+            else if (a.rfind("--dbname=", 0) == 0) a = "--db=" + a.substr(9);
+            else if (a.size() > 2 && a.rfind("-d", 0) == 0 && a[2] != '-') a = "--db=" + a.substr(2);
+        }
+    }
     try {
-        po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+        po::store(po::command_line_parser(spelled).options(options).positional(positional).run(), vm);
         if (vm.count("help")) {
             std::cout << "usage: " << usage << "\n\n" << description << "\n\n" << options << "\n";
             return std::nullopt;
@@ -33,12 +46,30 @@ std::optional<po::variables_map> parseOptions(const std::string& command, const 
 }
 
 void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports) {
-    options.add_options()("quiet,q", po::bool_switch(&flags.quiet), "only errors on stderr")(
-        "verbose,v", po::bool_switch(&flags.verbose), "more detail on stderr");
+    options.add_options()("quiet,q", po::bool_switch(&flags.quiet), "only errors on stderr (no progress line)")(
+        "verbose,v", po::bool_switch(&flags.verbose), "more detail on stderr")(
+        "progress", po::bool_switch(&flags.progress), "show the progress line on stderr even when it is not a terminal");
     if (reports)
         options.add_options()("json", po::value(&flags.json)->value_name("FILE|-"),
                               "write the JSON report (docs/REPORTS.md) to FILE, or - for stdout")(
             "junit", po::value(&flags.junit)->value_name("FILE"), "write a JUnit XML report for CI");
+}
+
+void addOutputFlags(po::options_description& options, CommonFlags& flags) {
+    options.add_options()("force", po::bool_switch(&flags.force), "replace the -o file if it exists (refused otherwise)");
+}
+
+void prepareOutputFile(const std::string& path, const CommonFlags& flags) {
+    if (path.empty() || path == "-") return;
+    refuseExistingOutput(path, flags.force);
+    std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    for (const auto& stale : removeStalePartials(folder.empty() ? "." : folder))
+        spdlog::warn("removed {}: a temporary file left by an earlier run that was killed", stale);
+}
+
+bool progressWanted(const CommonFlags& flags) {
+    if (flags.quiet) return false;
+    return flags.progress || ::isatty(STDERR_FILENO);
 }
 
 void setUpLogging(const CommonFlags& flags) {

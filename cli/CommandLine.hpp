@@ -18,16 +18,27 @@ struct CommonFlags {
     bool verbose = false;
     std::string json;   // "" none, "-" stdout, else file
     std::string junit;  // "" none
+    bool force = false;     // --force: -o may replace an existing file
+    bool progress = false;  // --progress: the progress line even when stderr is not a terminal
 };
 
 // Parses args for `command`; prints help and returns nullopt for --help.
+// psql's spellings of --db are accepted by every command that has --db: -d URL and --dbname URL.
 // Throws BadInputError with a one-line message for unknown or malformed options.
 std::optional<po::variables_map> parseOptions(const std::string& command, const std::string& usage,
                                               const std::string& description, po::options_description& options,
                                               const po::positional_options_description& positional,
                                               const std::vector<std::string>& args);
 
+// --quiet, --verbose, --progress; with `reports` also --json FILE|- and --junit FILE.
 void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports);
+// --force, for commands that write a file with -o.
+void addOutputFlags(po::options_description& options, CommonFlags& flags);
+// For -o FILE: refuses an existing file unless --force (exit 2, naming it), and removes the temporary
+// files that killed runs left in its folder. Nothing for "-".
+void prepareOutputFile(const std::string& path, const CommonFlags& flags);
+// Whether the progress line is shown: on a terminal (stderr), or with --progress; never with --quiet.
+bool progressWanted(const CommonFlags& flags);
 void setUpLogging(const CommonFlags& flags);
 // --jobs default for commands that open live-database connections (snapshot, verify, restore, drill):
 // a small fixed number, as pg_dump defaults to one, so that a verifier on a many-core CI runner does not

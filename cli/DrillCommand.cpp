@@ -17,7 +17,7 @@ int runDrill(const std::vector<std::string>& args) {
     std::string role;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
-    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
+    desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
@@ -28,7 +28,7 @@ int runDrill(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("drill", "pgproof drill FILE [--server URL] [--jobs N] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
                            "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
                            "verification, times every step (the real recovery time) and writes a report.",
                            desc, pos, args);

@@ -4,7 +4,12 @@
 #include <ctime>
 #include <iostream>
 
+#include <unistd.h>
+
+#include <optional>
+
 #include "ArchiveReader.hpp"
+#include "ArchiveStream.hpp"
 #include "UtcTime.hpp"
 #include "CommandLine.hpp"
 #include "ReportOutput.hpp"
@@ -20,25 +25,41 @@ std::string str(const nlohmann::json& j, const char* key) {
 int runInspect(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file;
-    bool json = false;
     po::options_description desc("Options");
-    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
-        "json", po::bool_switch(&json), "print the manifest as JSON (docs/ARCHIVE.md)");
+    desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin")(
+        "json", po::value(&flags.json)->value_name("FILE|-")->implicit_value("-"),
+        "write the manifest as JSON (docs/ARCHIVE.md) to FILE, or - (the default when the option ends the line) for stdout");
+    addCommonFlags(desc, flags, false);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("inspect", "pgproof inspect FILE [--json]",
+    auto vm = parseOptions("inspect", "pgproof inspect FILE|- [--json FILE|-]",
                            "Shows what an archive holds: source, creation time and age, sizes, and every table's rows and\n"
-                           "fingerprint. Reads only the trailer and the manifest (fast); use 'pgproof check' to prove the data.",
+                           "fingerprint. Reads only the trailer and the manifest (fast); use 'pgproof check' to prove the data.\n"
+                           "With -, the archive is read from stdin to its end (frames are skipped, not decompressed): the\n"
+                           "manifest comes last.",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ArchiveReader reader(file);
-    const Manifest& m = reader.manifest();
-    if (json) {
+    std::optional<ArchiveReader> reader;
+    std::optional<ArchiveStream> stream;
+    uint64_t size = 0;
+    if (file == "-") {
+        stream.emplace(STDIN_FILENO, "the archive on standard input");
+        std::string frame;
+        uint64_t offset = 0;
+        while (stream->next(frame, offset)) {
+        }
+        size = stream->bytesRead();
+    } else {
+        reader.emplace(file);
+        size = reader->fileSize();
+    }
+    const Manifest& m = reader ? reader->manifest() : stream->manifest();
+    if (!flags.json.empty()) {
         nlohmann::json j = m.toJson();
-        j["archive"] = {{"path", file}, {"size", reader.fileSize()}};
-        writeReportDocument("-", j);  // UTF-8, names converted from the archive's encoding
-        return 0;
+        j["archive"] = {{"path", file}, {"size", size}};
+        writeReportDocument(flags.json, j);  // UTF-8, names converted from the archive's encoding
+        if (flags.json == "-" || flags.quiet) return 0;
     }
     const auto& s = m.source;
     std::string source = s.value("from_stdin", false)
@@ -46,7 +67,7 @@ int runInspect(const std::vector<std::string>& args) {
                              : fmt::format("host {} port {} database {} user {}", str(s, "host"), str(s, "port"),
                                            str(s, "database"), str(s, "user"));
     uint64_t raw = m.totalRawBytes();
-    std::cout << fmt::format("archive   {} ({}, format v{}, pgproof {})\n", file, humanBytes(reader.fileSize()),
+    std::cout << fmt::format("archive   {} ({}, format v{}, pgproof {})\n", file, humanBytes(size),
                              m.formatVersion, m.toolVersion)
               << fmt::format("created   {} ({})\n", m.created, secondsSince(m.created) < 0 ? std::string("unknown age") : describeAge(secondsSince(m.created)) + " ago")
               << fmt::format("source    {}\n", source)

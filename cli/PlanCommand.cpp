@@ -20,13 +20,15 @@ int runPlan(const std::vector<std::string>& args) {
     desc.add_options()("from-migration", po::value(&migration)->value_name("FILE.sql")->required(), "the migration's SQL")(
         "output,o", po::value(&output)->value_name("FILE"), "write the draft to FILE (default: stdout)");
     addCommonFlags(desc, flags, false);
-    auto vm = parseOptions("plan", "pgproof plan --from-migration FILE.sql [-o PLAN.yaml]",
+    addOutputFlags(desc, flags);
+    auto vm = parseOptions("plan", "pgproof plan --from-migration FILE.sql [-o PLAN.yaml [--force]]",
                            "Drafts a migration plan from ADD COLUMN, ADD CONSTRAINT, CREATE TYPE ... AS ENUM, ALTER TYPE ... ADD\n"
                            "VALUE, CREATE INDEX, DROP COLUMN, DROP TABLE and UPDATE ... SET a = b statements. Review it, then\n"
                            "use it with backup/snapshot --plan and verify --plan.",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    prepareOutputFile(output, flags);
     std::ifstream in(migration);
     if (!in) throw BadInputError("cannot read migration " + migration + ": no such file or not readable");
     std::stringstream ss;

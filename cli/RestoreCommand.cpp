@@ -19,8 +19,8 @@ int runRestore(const std::vector<std::string>& args) {
     std::string role;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
-    desc.add_options()("file", po::value(&file)->value_name("FILE")->required(), "the archive")(
-        "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI)")(
+    desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
+        "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
@@ -31,7 +31,7 @@ int runRestore(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE --db URL [--jobs N] [--no-verify] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE|- --db URL [--jobs N] [--no-verify] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
                            "the way), sequences and large objects, then indexes and keys in parallel, and finally proves every\n"
                            "table equal to the manifest (as verify --mode exact). A non-empty target is refused, unchanged.",

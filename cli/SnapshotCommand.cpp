@@ -20,14 +20,15 @@ int runSnapshot(const std::vector<std::string>& args) {
     LiveSnapshotOptions o;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE")->required(), "snapshot file to write (JSON), or - for stdout")(
-        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
+        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
+    addOutputFlags(desc, flags);
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE|- [--force] [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
                            "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
                            desc, po::positional_options_description(), args);
@@ -36,6 +37,7 @@ int runSnapshot(const std::vector<std::string>& args) {
     ReportSink& sink = ReportSink::open("snapshot", output, flags);
     sink.context()["output"] = output;
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send one of them to a file");
+    prepareOutputFile(output, flags);
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
     if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);

@@ -19,7 +19,7 @@ int runVerify(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("baseline,b", po::value(&baselinePath)->value_name("FILE")->required(),
                        "an archive (pgproof backup) or a snapshot file (pgproof snapshot)")(
-        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI (default: DATABASE_URL, then PG* variables)")(
+        "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "mode", po::value(&mode)->value_name("exact|no-loss"),
         "exact (default): rows and fingerprints equal; no-loss: no table lost rows, content changes reported")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(

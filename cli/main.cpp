@@ -18,20 +18,34 @@ namespace {
 const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
 
 Commands:
-  backup    -o FILE [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
+  backup    -o FILE|- [--force] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
             compressed, fingerprinted backup (pg_dump plain format inside)
-  check     FILE [--jobs N]            prove an archive is intact, without a database
-  inspect   FILE [--json]              show what an archive holds
+  check     FILE|- [--jobs N]          prove an archive is intact, without a database
+  inspect   FILE|- [--json FILE|-]     show what an archive holds
   snapshot  -o FILE [--db URL] [--jobs N] [--counts-only]
             row counts and fingerprints of every table of a live database
   verify    --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N]
             prove a live database still holds what the baseline recorded
-  restore   FILE --db URL [--jobs N] [--no-verify] [--swap-into NAME]
+  restore   FILE|- --db URL [--jobs N] [--no-verify] [--swap-into NAME]
             parallel restore into an empty database, then proof
-  drill     FILE [--server URL] [--jobs N] [--keep] [--report FILE]
+  drill     FILE|- [--server URL] [--jobs N] [--keep] [--report FILE]
             restore drill into a scratch database, timed, with a report
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
+
+Common options:
+  -d, --db URL (also --dbname)  libpq connection string or postgres:// URI
+  -j, --jobs N                  connections or threads (see below)
+  --json FILE|-                 the JSON report (docs/REPORTS.md), - for stdout
+  --junit FILE                  a JUnit XML report for CI
+  -o FILE|-                     output; an existing FILE is refused unless --force
+  -q, --quiet / -v, --verbose   less / more on stderr
+  --progress                    progress line on stderr even when it is not a terminal
+  -h, --help / -V, --version
+
+Streams: - as FILE reads the archive from stdin once, in order (nothing is proven
+before the manifest at its end has arrived and matched); backup -o - writes it to
+stdout: pgproof backup -o - | aws s3 cp - s3://bucket/NAME.sql.zst
 
 Connections: --db takes a libpq connection string or a postgres:// URI;
 without it DATABASE_URL, then libpq's PG* variables are used.

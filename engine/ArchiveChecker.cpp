@@ -8,7 +8,9 @@
 
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
+#include "FrameCodec.hpp"
 #include "Interrupt.hpp"
+#include "ScriptFollower.hpp"
 
 namespace pgproof {
 
@@ -27,7 +29,7 @@ struct FrameRef {
 };
 struct FrameOutcome {
     TableFingerprint rows;
-    std::string error;
+    std::string error;  // the whole message, naming the frame
 };
 
 std::string frameName(const Manifest& m, const FrameRef& ref) {
@@ -74,6 +76,8 @@ void checkToc(const Manifest& m, CheckReport& report) {
                                       " TABLE DATA entries in the table of contents (expected 1): the manifest is damaged");
 }
 
+void judgeLargeObjects(const Manifest& m, CheckReport& report);
+
 // Rebuilds the large objects' fingerprint from the lines of the BLOBS entries.
 void checkLargeObjects(const ArchiveReader& archive, CheckReport& report) {
     const Manifest& m = archive.manifest();
@@ -112,42 +116,88 @@ void checkLargeObjects(const ArchiveReader& archive, CheckReport& report) {
         report.problems.push_back(std::string("large objects: ") + e.what());
         return;
     }
+    judgeLargeObjects(m, report);
+}
+
+}  // namespace
+
+namespace {
+std::vector<FrameRef> frameRefs(const Manifest& m) {
+    std::vector<FrameRef> refs;
+    for (size_t s = 0; s < m.segments.size(); ++s)
+        for (size_t f = 0; f < m.segments[s].frames.size(); ++f) refs.push_back({s, f});
+    return refs;
+}
+
+// Layout: the frames must cover [0, manifest) exactly, in order, without gaps or overlaps.
+void checkLayout(const Manifest& m, const std::vector<FrameRef>& refs, uint64_t manifestOffset, CheckReport& report) {
+    std::vector<const FrameEntry*> byOffset;
+    for (const auto& r : refs) byOffset.push_back(&m.segments[r.segment].frames[r.frame]);
+    std::sort(byOffset.begin(), byOffset.end(), [](auto a, auto b) { return a->offset < b->offset; });
+    uint64_t expect = 0;
+    for (const auto* f : byOffset) {
+        if (f->offset != expect) {
+            report.problems.push_back("the frames do not tile the file: expected a frame at offset " +
+                                      std::to_string(expect) + ", found one at " + std::to_string(f->offset));
+            return;
+        }
+        expect = f->offset + f->compressed;
+    }
+    if (expect != manifestOffset)
+        report.problems.push_back("the frames end at offset " + std::to_string(expect) +
+                                  " but the manifest starts at " + std::to_string(manifestOffset));
+}
+
+// The verdict from every frame's outcome (decoded by either reader): tables recounted and
+// re-fingerprinted, damaged frames named, the TOC's consistency.
+void judgeFrames(const Manifest& m, const std::vector<FrameRef>& refs, const std::vector<FrameOutcome>& outcomes,
+                 CheckReport& report) {
+    report.frames = refs.size();
+    report.tables.resize(m.tables.size());
+    for (size_t t = 0; t < m.tables.size(); ++t) report.tables[t].table = &m.tables[t];
+    for (size_t i = 0; i < refs.size(); ++i) {
+        const auto& seg = m.segments[refs[i].segment];
+        const auto& f = seg.frames[refs[i].frame];
+        report.rawBytes += f.raw;
+        std::string error = outcomes[i].error;
+        if (error.empty() && seg.kind == SegmentEntry::Kind::Rows && outcomes[i].rows.rows != f.rows)
+            error = frameName(m, refs[i]) + " holds " + std::to_string(outcomes[i].rows.rows) + " rows, the manifest says " +
+                    std::to_string(f.rows);
+        if (seg.kind == SegmentEntry::Kind::Rows) {
+            auto& tc = report.tables[static_cast<size_t>(seg.table)];
+            tc.actual.add(outcomes[i].rows);
+            if (!error.empty()) tc.problems.push_back(error);
+        } else if (!error.empty()) {
+            report.problems.push_back(error);
+        }
+    }
+    for (auto& tc : report.tables) {
+        if (!tc.problems.empty()) continue;
+        if (tc.actual.rows != tc.table->rows)
+            tc.problems.push_back("rows: archive holds " + std::to_string(tc.actual.rows) + ", manifest says " +
+                                  std::to_string(tc.table->rows));
+        else if (tc.actual.hex() != tc.table->fingerprint)
+            tc.problems.push_back("fingerprint: archive rows hash to " + tc.actual.hex() + ", manifest says " +
+                                  tc.table->fingerprint);
+    }
+    checkToc(m, report);
+}
+
+void judgeLargeObjects(const Manifest& m, CheckReport& report) {
+    if (!report.largeObjects) return;
     if (report.largeObjects->rows != m.largeObjects || report.largeObjects->hex() != m.largeObjectsFingerprint)
         report.problems.push_back("large objects: the archive holds " + std::to_string(report.largeObjects->rows) +
                                   " with fingerprint " + report.largeObjects->hex() + ", the manifest says " +
                                   std::to_string(m.largeObjects) + " with " + m.largeObjectsFingerprint + ": the archive is damaged");
 }
-
 }  // namespace
 
 CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     auto start = std::chrono::steady_clock::now();
     const Manifest& m = archive.manifest();
     CheckReport report;
-
-    std::vector<FrameRef> refs;
-    for (size_t s = 0; s < m.segments.size(); ++s)
-        for (size_t f = 0; f < m.segments[s].frames.size(); ++f) refs.push_back({s, f});
-    report.frames = refs.size();
-
-    // Layout: the frames must cover [0, manifest) exactly, in order, without gaps or overlaps.
-    {
-        std::vector<const FrameEntry*> byOffset;
-        for (const auto& r : refs) byOffset.push_back(&m.segments[r.segment].frames[r.frame]);
-        std::sort(byOffset.begin(), byOffset.end(), [](auto a, auto b) { return a->offset < b->offset; });
-        uint64_t expect = 0;
-        for (const auto* f : byOffset) {
-            if (f->offset != expect) {
-                report.problems.push_back("the frames do not tile the file: expected a frame at offset " +
-                                          std::to_string(expect) + ", found one at " + std::to_string(f->offset));
-                break;
-            }
-            expect = f->offset + f->compressed;
-        }
-        if (report.problems.empty() && expect != archive.manifestOffset())
-            report.problems.push_back("the frames end at offset " + std::to_string(expect) +
-                                      " but the manifest starts at " + std::to_string(archive.manifestOffset()));
-    }
+    std::vector<FrameRef> refs = frameRefs(m);
+    checkLayout(m, refs, archive.manifestOffset(), report);
 
     std::vector<FrameOutcome> outcomes(refs.size());
     tbb::task_arena arena(std::max(1, jobs));
@@ -161,15 +211,9 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
                 try {
                     std::string what = frameName(m, refs[i]);
                     std::string compressed = archive.readFrame(f);
-                    ArchiveReader::decompressFrame(compressed, f, what, raw);
-                    if (!raw.empty() && raw.back() != '\n')
-                        throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-                    if (seg.kind == SegmentEntry::Kind::Rows) {
-                        outcomes[i].rows = fingerprintRows(raw);
-                        if (outcomes[i].rows.rows != f.rows)
-                            throw ProofFailedError(what + " holds " + std::to_string(outcomes[i].rows.rows) +
-                                                   " rows, the manifest says " + std::to_string(f.rows));
-                    }
+                    std::string damage = FrameCodec::decode(compressed, f.raw, raw);
+                    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
+                    if (seg.kind == SegmentEntry::Kind::Rows) outcomes[i].rows = fingerprintRows(raw);
                 } catch (const std::exception& e) {
                     outcomes[i].error = e.what();
                 }
@@ -177,31 +221,83 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
         });
     });
     throwIfInterrupted("checking the archive");
+    judgeFrames(m, refs, outcomes, report);
+    if (report.problems.empty()) {
+        checkLargeObjects(archive, report);
+    }
+    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return report;
+}
 
-    report.tables.resize(m.tables.size());
-    for (size_t t = 0; t < m.tables.size(); ++t) report.tables[t].table = &m.tables[t];
+StreamFrameLog::StreamFrameLog() = default;
+
+void StreamFrameLog::record(const StreamedFrame& f) {
+    records_.push_back({f.offset, f.compressed, f.raw.size(), f.rows, f.damage});
+}
+
+CheckReport StreamFrameLog::judge(const Manifest& m, uint64_t manifestOffset, std::optional<TableFingerprint> largeObjects,
+                                  const std::string& largeObjectsProblem) const {
+    CheckReport report;
+    std::vector<FrameRef> refs = frameRefs(m);
+    checkLayout(m, refs, manifestOffset, report);
+    // The frames the stream held must be exactly the manifest's: same offsets, same sizes.
+    std::vector<FrameOutcome> outcomes(refs.size());
+    std::vector<bool> matched(records_.size(), false);
     for (size_t i = 0; i < refs.size(); ++i) {
-        const auto& seg = m.segments[refs[i].segment];
-        report.rawBytes += seg.frames[refs[i].frame].raw;
-        if (seg.kind == SegmentEntry::Kind::Rows) {
-            auto& tc = report.tables[static_cast<size_t>(seg.table)];
-            tc.actual.add(outcomes[i].rows);
-            if (!outcomes[i].error.empty()) tc.problems.push_back(outcomes[i].error);
-        } else if (!outcomes[i].error.empty()) {
-            report.problems.push_back(outcomes[i].error);
+        const FrameEntry& f = m.segments[refs[i].segment].frames[refs[i].frame];
+        auto it = std::lower_bound(records_.begin(), records_.end(), f.offset,
+                                   [](const Record& r, uint64_t off) { return r.offset < off; });
+        std::string what = frameName(m, refs[i]);
+        if (it == records_.end() || it->offset != f.offset) {
+            outcomes[i].error = what + " is not in the stream: the archive is damaged";
+            continue;
+        }
+        matched[static_cast<size_t>(it - records_.begin())] = true;
+        if (!it->damage.empty()) outcomes[i].error = what + " is damaged: " + it->damage;
+        else if (it->compressed != f.compressed)
+            outcomes[i].error = what + " is damaged: it is " + std::to_string(it->compressed) + " bytes long, the manifest says " +
+                                std::to_string(f.compressed);
+        else if (it->raw != f.raw)
+            outcomes[i].error = what + " is damaged: it holds " + std::to_string(it->raw) + " bytes, the manifest says " +
+                                std::to_string(f.raw);
+        else outcomes[i].rows = it->rows;
+    }
+    for (size_t r = 0; r < records_.size(); ++r)
+        if (!matched[r]) {
+            report.problems.push_back("the stream holds a frame at offset " + std::to_string(records_[r].offset) +
+                                      " that the manifest does not list: the archive is damaged");
+            break;
+        }
+    judgeFrames(m, refs, outcomes, report);
+    if (report.problems.empty() && !m.largeObjectsFingerprint.empty() && !m.toc.empty()) {
+        if (!largeObjectsProblem.empty()) report.problems.push_back("large objects: " + largeObjectsProblem);
+        else {
+            report.largeObjects = largeObjects;
+            judgeLargeObjects(m, report);
         }
     }
-    for (auto& tc : report.tables) {
-        if (!tc.problems.empty()) continue;
-        if (tc.actual.rows != tc.table->rows)
-            tc.problems.push_back("rows: archive holds " + std::to_string(tc.actual.rows) + ", manifest says " +
-                                  std::to_string(tc.table->rows));
-        else if (tc.actual.hex() != tc.table->fingerprint)
-            tc.problems.push_back("fingerprint: archive rows hash to " + tc.actual.hex() + ", manifest says " +
-                                  tc.table->fingerprint);
+    return report;
+}
+
+CheckReport checkArchiveStream(ArchiveStream& stream, int jobs) {
+    auto start = std::chrono::steady_clock::now();
+    StreamFrameLog log;
+    ScriptFollower script;
+    decodeArchiveStream(stream, jobs, [&](StreamedFrame& f) {
+        log.record(f);
+        if (!f.damage.empty()) return;  // named once the manifest says what the frame held
+        if (script.isRows(f.raw)) script.rowsFrame(f.raw.size());
+        else script.sqlFrame(f.raw, {});
+    });
+    std::optional<TableFingerprint> lo;
+    std::string loProblem;
+    try {
+        script.finish({});
+        lo = script.largeObjects();
+    } catch (const std::exception& e) {
+        loProblem = e.what();
     }
-    checkToc(m, report);
-    if (report.problems.empty()) checkLargeObjects(archive, report);
+    CheckReport report = log.judge(stream.manifest(), stream.manifestOffset(), lo, loProblem);
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;
 }

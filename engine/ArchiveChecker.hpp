@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ArchiveReader.hpp"
+#include "ArchiveStream.hpp"
 #include "TableFingerprint.hpp"
 
 namespace pgproof {
@@ -31,5 +32,28 @@ struct CheckReport {
 };
 
 CheckReport checkArchive(const ArchiveReader& archive, int jobs);
+
+// What a stream reader saw of every frame, kept until the manifest arrives (a few numbers per frame,
+// not the data), then judged exactly as checkArchive judges a file: same checks, same messages.
+class StreamFrameLog {
+public:
+    StreamFrameLog();
+    void record(const StreamedFrame& frame);  // in stream order
+    // largeObjects: rebuilt from the stream's BLOBS entries (or the problem found doing so).
+    CheckReport judge(const Manifest& manifest, uint64_t manifestOffset, std::optional<TableFingerprint> largeObjects,
+                      const std::string& largeObjectsProblem) const;
+
+private:
+    struct Record {
+        uint64_t offset, compressed, raw;
+        TableFingerprint rows;
+        std::string damage;
+    };
+    std::vector<Record> records_;
+};
+
+// `pgproof check -`: the same proof from a stream read once, in order, in bounded memory. The verdict
+// is decided only after the manifest at the stream's end has been read and matched.
+CheckReport checkArchiveStream(ArchiveStream& stream, int jobs);
 
 }  // namespace pgproof

@@ -4,14 +4,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
-#include <zstd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
 #include "OutputEncoding.hpp"
 
 namespace pgproof {
@@ -29,10 +28,6 @@ void preadAll(int fd, void* buf, size_t len, uint64_t offset, const std::string&
         offset += static_cast<uint64_t>(n);
     }
 }
-
-struct DCtxDeleter {
-    void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
-};
 }  // namespace
 
 ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
@@ -67,17 +62,7 @@ ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
         throw ProofFailedError(p + ": the manifest frame header is damaged");
     std::string body(mLen, '\0');
     preadAll(fd, body.data(), mLen, mOff + archive::kSkippableHeaderSize, p);
-    if (XXH3_64bits(body.data(), body.size()) != trailer->manifestChecksum)
-        throw ProofFailedError(p + ": the manifest's checksum does not match: the manifest is damaged");
-    try {
-        // The manifest is UTF-8; its names and values go back to the encoding it records (settings.client_encoding).
-        nlohmann::json j = nlohmann::json::parse(body);
-        TextEncoding encoding = TextEncoding::ofSettings(j.is_object() ? j.value("settings", nlohmann::json::object()) : nlohmann::json());
-        manifest_ = Manifest::fromJson(encoding.documentFromUtf8(j));
-        OutputEncoding::setData(encoding);
-    } catch (const std::exception& e) {
-        throw ProofFailedError(p + ": the manifest cannot be read (" + e.what() + ")");
-    }
+    manifest_ = decodeManifest(body, trailer->manifestChecksum, p);
     manifestOffset_ = mOff;
 }
 
@@ -91,14 +76,23 @@ std::string ArchiveReader::readFrame(const FrameEntry& frame) const {
 
 void ArchiveReader::decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
                                     std::string& raw) {
-    thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-    raw.resize(frame.raw);
-    size_t n = ZSTD_decompressDCtx(dctx.get(), raw.data(), raw.size(), compressed.data(), compressed.size());
-    if (ZSTD_isError(n))
-        throw ProofFailedError(what + " is damaged: " + ZSTD_getErrorName(n));
-    if (n != frame.raw)
-        throw ProofFailedError(what + " is damaged: it holds " + std::to_string(n) + " bytes, the manifest says " +
-                               std::to_string(frame.raw));
+    std::string damage = FrameCodec::decode(compressed, frame.raw, raw);
+    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
+}
+
+Manifest ArchiveReader::decodeManifest(const std::string& body, uint64_t checksum, const std::string& p) {
+    if (XXH3_64bits(body.data(), body.size()) != checksum)
+        throw ProofFailedError(p + ": the manifest's checksum does not match: the manifest is damaged");
+    try {
+        // The manifest is UTF-8; its names and values go back to the encoding it records (settings.client_encoding).
+        nlohmann::json j = nlohmann::json::parse(body);
+        TextEncoding encoding = TextEncoding::ofSettings(j.is_object() ? j.value("settings", nlohmann::json::object()) : nlohmann::json());
+        Manifest m = Manifest::fromJson(encoding.documentFromUtf8(j));
+        OutputEncoding::setData(encoding);
+        return m;
+    } catch (const std::exception& e) {
+        throw ProofFailedError(p + ": the manifest cannot be read (" + e.what() + ")");
+    }
 }
 
 }  // namespace pgproof

@@ -28,6 +28,8 @@ public:
     // `out` is reused across calls to avoid reallocations.
     static void decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
                                 std::string& out);
+    // Checks the manifest's checksum and parses it; throws ProofFailedError naming `archive`.
+    static Manifest decodeManifest(const std::string& body, uint64_t checksum, const std::string& archive);
 
 private:
     std::filesystem::path path_;

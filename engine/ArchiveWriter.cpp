@@ -1,12 +1,6 @@
 #include "ArchiveWriter.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <xxhash.h>
-
-#include <cerrno>
-#include <cstring>
 
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
@@ -14,51 +8,13 @@
 
 namespace pgproof {
 
-namespace fs = std::filesystem;
+ArchiveWriter::ArchiveWriter(const std::filesystem::path& target, bool overwrite)
+    : sink_(ArchiveSink::open(target, overwrite)) {}
 
-ArchiveWriter::ArchiveWriter(fs::path finalPath) : final_(std::move(finalPath)) {
-    fs::path dir = final_.parent_path().empty() ? fs::path(".") : final_.parent_path();
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec))
-        throw BadInputError("cannot write " + final_.string() + ": folder " + dir.string() + " does not exist");
-    if (fs::is_directory(final_, ec))
-        throw BadInputError("cannot write " + final_.string() + ": it is a folder; give a file name such as " +
-                            (final_ / "backup.sql.zst").string());
-    // GCC 12 warns falsely (-Wrestrict) on chained operator+ here; build the name with append.
-    std::string tempName = ".";
-    tempName.append(final_.filename().string()).append(".partial-").append(std::to_string(::getpid()));
-    temp_ = dir / tempName;
-    int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0)
-        throw IncompleteError("cannot create " + temp_.string() + ": " + std::strerror(errno) +
-                              " (check the folder's permissions and free space)");
-    fd_ = FileDescriptor(fd);
-}
-
-ArchiveWriter::~ArchiveWriter() {
-    if (!committed_) {
-        fd_.reset();
-        ::unlink(temp_.c_str());
-    }
-}
-
-void ArchiveWriter::writeAll(const void* data, size_t len) {
-    const char* p = static_cast<const char*>(data);
-    while (len > 0) {
-        ssize_t n = ::write(fd_.get(), p, len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int err = errno;
-            throw IncompleteError("writing " + final_.string() + " failed: " + std::strerror(err) +
-                                  (err == ENOSPC ? " (disk full: free space or write elsewhere)" : ""));
-        }
-        p += n;
-        len -= static_cast<size_t>(n);
-    }
-}
+ArchiveWriter::~ArchiveWriter() = default;  // the sink abandons an uncommitted archive
 
 void ArchiveWriter::flush() {
-    writeAll(buffer_.data(), buffer_.size());
+    sink_->write(buffer_.data(), buffer_.size());
     buffer_.clear();
 }
 
@@ -67,7 +23,7 @@ uint64_t ArchiveWriter::append(std::string_view frame) {
     constexpr size_t kBufferBytes = 1u << 20;
     if (frame.size() >= kBufferBytes) {
         flush();
-        writeAll(frame.data(), frame.size());
+        sink_->write(frame.data(), frame.size());
     } else {
         buffer_.append(frame);
         if (buffer_.size() >= kBufferBytes) flush();
@@ -82,7 +38,7 @@ void ArchiveWriter::commit(const Manifest& manifest) {
     try {
         body = OutputEncoding::documentText(manifest.toJson(), -1);
     } catch (const std::runtime_error& e) {
-        throw IncompleteError("cannot write the manifest of " + final_.string() + ": " + e.what());
+        throw IncompleteError("cannot write the manifest of " + sink_->name() + ": " + e.what());
     }
     OutputEncoding::setData(TextEncoding::ofSettings(manifest.settings));
     archive::Trailer trailer;
@@ -93,20 +49,12 @@ void ArchiveWriter::commit(const Manifest& manifest) {
     archive::putLE32(header, archive::kManifestFrameMagic);
     archive::putLE32(header + 4, static_cast<uint32_t>(body.size()));
     flush();
-    writeAll(header, sizeof header);
-    writeAll(body.data(), body.size());
+    sink_->write(header, sizeof header);
+    sink_->write(body.data(), body.size());
     auto t = archive::encodeTrailer(trailer);
-    writeAll(t.data(), t.size());
+    sink_->write(t.data(), t.size());
     offset_ += sizeof header + body.size() + t.size();
-    if (::fsync(fd_.get()) != 0)
-        throw IncompleteError("syncing " + temp_.string() + " failed: " + std::strerror(errno));
-    fd_.reset();
-    if (::rename(temp_.c_str(), final_.c_str()) != 0)
-        throw IncompleteError("cannot move " + temp_.string() + " to " + final_.string() + ": " + std::strerror(errno));
-    committed_ = true;
-    fs::path dir = final_.parent_path().empty() ? fs::path(".") : final_.parent_path();
-    FileDescriptor dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dfd) ::fsync(dfd.get());
+    sink_->commit();
 }
 
 }  // namespace pgproof

@@ -1,21 +1,24 @@
 #pragma once
-// Writes an archive next to its final path and moves it into place only on
-// commit(): temporary file (mode 0600), frames, manifest, trailer, fsync,
-// rename, fsync of the folder. Destroyed without commit, it removes the
-// temporary file, so no partial archive is ever left where a good one is expected.
+// Writes an archive strictly in order: frames (buffered into 1 MiB writes), then on commit() the
+// manifest and the trailer, and hands it to its sink (ArchiveSink: a local file moved into place
+// atomically, or a sequential stream). Destroyed without commit, the sink abandons the archive: no
+// partial file at the final path, and a stream without a trailer that every reader rejects.
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 
-#include "FileDescriptor.hpp"
+#include <memory>
+
+#include "ArchiveSink.hpp"
 #include "Manifest.hpp"
 
 namespace pgproof {
 
 class ArchiveWriter {
 public:
-    explicit ArchiveWriter(std::filesystem::path finalPath);
+    // "-" writes to stdout. An existing file is refused (BadInputError) unless `overwrite`.
+    explicit ArchiveWriter(const std::filesystem::path& target, bool overwrite = false);
     ~ArchiveWriter();
     ArchiveWriter(const ArchiveWriter&) = delete;
     ArchiveWriter& operator=(const ArchiveWriter&) = delete;
@@ -25,18 +28,14 @@ public:
     uint64_t size() const { return offset_; }
     // Writes manifest and trailer, syncs and renames into place.
     void commit(const Manifest& manifest);
-    const std::filesystem::path& finalPath() const { return final_; }
+    const std::string& target() const { return sink_->name(); }
 
 private:
-    void writeAll(const void* data, size_t len);
     void flush();  // writes the buffered frames
 
     std::string buffer_;  // frames not yet written: small frames cost one write(2) per MiB, not each
-    std::filesystem::path final_;
-    std::filesystem::path temp_;
-    FileDescriptor fd_;
+    std::unique_ptr<ArchiveSink> sink_;
     uint64_t offset_ = 0;
-    bool committed_ = false;
 };
 
 }  // namespace pgproof

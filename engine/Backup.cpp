@@ -103,7 +103,7 @@ std::string pgDumpError(const ChildProcess& child) {
 BackupResult runBackup(const BackupOptions& o) {
     auto start = std::chrono::steady_clock::now();
     validatePgDumpArgs(o.pgDumpArgs);
-    ArchiveWriter writer(o.output);
+    ArchiveWriter writer(o.output, o.overwrite);
 
     BackupPipelineOptions po;
     po.jobs = o.jobs;

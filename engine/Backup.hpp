@@ -17,7 +17,8 @@ namespace pgproof {
 class PgConnection;
 
 struct BackupOptions {
-    std::filesystem::path output;
+    std::filesystem::path output;  // "-": stdout
+    bool overwrite = false;        // --force: replace an existing file
     std::optional<std::string> db;
     bool fromStdin = false;
     int jobs = 2;

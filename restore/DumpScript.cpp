@@ -71,22 +71,8 @@ DumpScript assemble(std::vector<TocEntry> toc, const std::vector<ScriptSlice>& s
     uint64_t first = toc.empty() ? UINT64_MAX : toc.front().offset;
     if (!slices.empty()) script.preamble = runnableSql(std::string_view(slices.front().text).substr(0, std::min<uint64_t>(first, slices.front().text.size())));
     for (auto& e : toc) {
-        ScriptEntry se;
-        se.type = e.type;
-        se.name = e.name;
-        se.schema = e.schema;
-        se.owner = e.owner;
-        se.section = e.section;
-        // TABLE DATA is restored from its rows segment; its SQL (COPY line, --disable-triggers) is not run.
-        if (e.type != "TABLE DATA") se.sql = runnableSql(sliceOf(slices, e.offset, e.length));
-        // pg_dump -n public writes CREATE SCHEMA public, which every new database already has (psql
-        // reports the error and goes on): the schema that exists is the one meant.
-        if (e.type == "SCHEMA")
-            for (size_t p = se.sql.find("CREATE SCHEMA "); p != std::string::npos; p = se.sql.find("CREATE SCHEMA ", p + 1))
-                if ((p == 0 || se.sql[p - 1] == '\n') && se.sql.compare(p + 14, 14, "IF NOT EXISTS ") != 0)
-                    se.sql.insert(p + 14, "IF NOT EXISTS ");
-        se.toc = std::move(e);
-        script.entries.push_back(std::move(se));
+        std::string_view sql = e.type == "TABLE DATA" ? std::string_view() : sliceOf(slices, e.offset, e.length);
+        script.entries.push_back(makeScriptEntry(std::move(e), sql));
     }
     return script;
 }
@@ -105,6 +91,38 @@ size_t ownerStatementAt(const std::string& sql) {
 }
 
 }  // namespace
+
+ScriptEntry makeScriptEntry(TocEntry e, std::string_view sql) {
+    ScriptEntry se;
+    se.type = e.type;
+    se.name = e.name;
+    se.schema = e.schema;
+    se.owner = e.owner;
+    se.section = e.section;
+    // TABLE DATA is restored from its rows segment; its SQL (COPY line, --disable-triggers) is not run.
+    if (e.type != "TABLE DATA") se.sql = runnableSql(sql);
+    // pg_dump -n public writes CREATE SCHEMA public, which every new database already has (psql
+    // reports the error and goes on): the schema that exists is the one meant.
+    if (e.type == "SCHEMA")
+        for (size_t p = se.sql.find("CREATE SCHEMA "); p != std::string::npos; p = se.sql.find("CREATE SCHEMA ", p + 1))
+            if ((p == 0 || se.sql[p - 1] == '\n') && se.sql.compare(p + 14, 14, "IF NOT EXISTS ") != 0)
+                se.sql.insert(p + 14, "IF NOT EXISTS ");
+    se.toc = std::move(e);
+    return se;
+}
+
+std::string runnablePreamble(std::string_view text) { return runnableSql(text); }
+
+bool isPrivilegeEntry(const ScriptEntry& e) { return e.type == "ACL" || e.type == "DEFAULT ACL"; }
+
+bool dropOwnerStatement(ScriptEntry& e) {
+    size_t start = ownerStatementAt(e.sql);
+    if (start == std::string::npos) return false;
+    e.sql.resize(start);
+    return true;
+}
+
+bool hasOwnerStatement(const ScriptEntry& e) { return ownerStatementAt(e.sql) != std::string::npos; }
 
 std::string ScriptEntry::sessionSetup() const {
     std::string out;
@@ -143,18 +161,13 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
 
 size_t DumpScript::dropOwnership() {
     size_t dropped = 0;
-    for (auto& e : entries) {
-        size_t start = ownerStatementAt(e.sql);
-        if (start == std::string::npos) continue;
-        e.sql.resize(start);
-        ++dropped;
-    }
+    for (auto& e : entries) dropped += dropOwnerStatement(e) ? 1 : 0;
     return dropped;
 }
 
 size_t DumpScript::dropPrivileges() {
     size_t before = entries.size();
-    std::erase_if(entries, [](const ScriptEntry& e) { return e.type == "ACL" || e.type == "DEFAULT ACL"; });
+    std::erase_if(entries, isPrivilegeEntry);
     return before - entries.size();
 }
 

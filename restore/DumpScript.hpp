@@ -4,6 +4,7 @@
 // this only slices the SQL segments accordingly. Archives written before the TOC was recorded get
 // it from the same TocBuilder the backup uses, run over their SQL segments.
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ArchiveReader.hpp"
@@ -42,6 +43,17 @@ struct DumpScript {
     // Owners named by the entries (for checking that they exist on the target before anything changes).
     std::vector<std::string> owners() const;
 };
+
+// One TOC entry with its slice of the script, ready to run (what fromArchive builds for each entry; a
+// stream restore builds them one by one as the script arrives).
+ScriptEntry makeScriptEntry(TocEntry toc, std::string_view sql);
+// The session settings before the first entry, as run on every connection.
+std::string runnablePreamble(std::string_view text);
+// pg_restore's --no-privileges drops these entries.
+bool isPrivilegeEntry(const ScriptEntry& e);
+// pg_restore's --no-owner: drops the entry's closing ALTER ... OWNER TO; whether it had one.
+bool dropOwnerStatement(ScriptEntry& e);
+bool hasOwnerStatement(const ScriptEntry& e);
 
 // Tables an entry's statement locks (for scheduling parallel post-data work): the table of
 // CREATE INDEX ... ON / ALTER TABLE, and for foreign keys also the referenced table.

@@ -14,6 +14,7 @@
 #include "ArchiveReader.hpp"
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
+#include "RestoreSteps.hpp"
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
@@ -47,26 +48,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// Remembers the first failure of parallel workers and tells the others to stop.
-class FirstFailure {
-public:
-    void record(std::exception_ptr e) {
-        std::lock_guard lock(mutex_);
-        if (!error_) error_ = e;
-        stop_ = true;
-    }
-    bool stopped() const { return stop_.load() || interrupted(); }
-    void rethrow() {
-        throwIfInterrupted("restoring");
-        if (error_) std::rethrow_exception(error_);
-    }
-
-private:
-    std::mutex mutex_;
-    std::exception_ptr error_;
-    std::atomic<bool> stop_{false};
-};
-
 // `role "x" does not exist` from the server, as the one line a user needs.
 [[noreturn]] void rethrowWithRoleHint(const IncompleteError& e) {
     std::string msg = e.what();
@@ -77,7 +58,9 @@ private:
     throw e;
 }
 
-void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection = false) {
+}  // namespace
+
+void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection) {
     if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
     try {
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
@@ -107,6 +90,8 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
     }
     return out;
 }
+
+namespace {
 
 // Rows of one table, or a stretch of a big table's frames, fed to one COPY.
 struct CopyItem {
@@ -254,6 +239,8 @@ void restoreRows(const ArchiveReader& archive, std::vector<std::unique_ptr<PgCon
     }
 }
 
+}  // namespace
+
 // Runs entries on all workers at once, never two that lock the same table at the same time.
 void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<std::unique_ptr<PgConnection>>& workers) {
     std::mutex mutex;
@@ -309,6 +296,8 @@ void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<s
     failure.rethrow();
 }
 
+namespace {
+
 std::string datedName(const std::string& base) {
     std::string suffix = "_before_restore_" + utcNow("%Y%m%d_%H%M%S");
     // PostgreSQL cuts names to 63 bytes: shorten the base (on a UTF-8 boundary), never the date, so the
@@ -351,7 +340,66 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 }  // namespace
 
+void requireEmptyTarget(const PgConnection& leader) {
+    auto existing = existingUserTables(leader);
+    if (existing.empty()) return;
+    std::string list;
+    for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
+    throw BadInputError("target database " + leader.database() + " is not empty (it holds " + list +
+                        "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
+                        " --swap-into " + leader.database() + ") or use pgproof drill");
+}
+
+void runPostData(const std::vector<ScriptEntry>& entries, const PgConnection& leader, std::vector<std::unique_ptr<PgConnection>>& workers) {
+    std::vector<const ScriptEntry*> keys, foreignKeys;
+    for (const auto& e : entries) {
+        if (e.section != ScriptEntry::Section::PostData) continue;
+        if (e.type == "INDEX" || e.type == "CONSTRAINT") keys.push_back(&e);
+        else if (e.type == "FK CONSTRAINT") foreignKeys.push_back(&e);
+    }
+    runInParallel(keys, workers);
+    runInParallel(foreignKeys, workers);
+    for (const auto& e : entries) {
+        throwIfInterrupted("restoring post-data");
+        if (e.section == ScriptEntry::Section::PostData && e.type != "INDEX" && e.type != "CONSTRAINT" && e.type != "FK CONSTRAINT")
+            runEntry(leader, e);
+    }
+}
+
+void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result) {
+    auto log = [&](const std::string& s) {
+        if (o.log) o.log(s);
+    };
+    if (o.verify) {
+        auto tVerify = Clock::now();
+        log("verifying every table against the manifest (exact)");
+        result.baseline = std::make_shared<const Baseline>(Baseline::fromManifest(o.archive, m));
+        VerifyOptions vo;
+        vo.db = o.target.conninfo();
+        vo.jobs = o.jobs;
+        vo.mode = VerifyMode::Exact;
+        vo.afterRestore = true;
+        result.verification = runVerification(*result.baseline, vo);
+        result.timings.verify = since(tVerify);
+    }
+    if (o.swapInto) {
+        if (!result.verification)
+            throw BadInputError("--swap-into needs the verification: drop --no-verify");
+        if (result.verification->exitCode() == 0) {
+            try {
+                result.keptOldDatabase = swapDatabases(o, result.database);
+            } catch (const IncompleteError& e) {
+                result.swapProblem = e.what();  // the restore is proven: report it, and that the swap is not done
+                return;
+            }
+            log("swapped: " + result.database + " is now " + *o.swapInto +
+                (result.keptOldDatabase.empty() ? "" : "; the old one is kept as " + result.keptOldDatabase));
+        }
+    }
+}
+
 RestoreResult runRestore(const RestoreOptions& o) {
+    if (o.archive == "-") return runStreamRestore(o);
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
@@ -369,14 +417,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     if (o.swapInto && *o.swapInto == result.database)
         throw BadInputError("--swap-into names the restore target itself (" + result.database +
                             "); restore into a new database and swap it into " + result.database);
-    auto existing = existingUserTables(*leader);
-    if (!existing.empty()) {
-        std::string list;
-        for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
-        throw BadInputError("target database " + result.database + " is not empty (it holds " + list +
-                            "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
-                            " --swap-into " + result.database + ") or use pgproof drill");
-    }
+    requireEmptyTarget(*leader);
     requireArchiveEncoding(m, *leader, o.archive);
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
@@ -424,19 +465,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
 
     auto tPost = Clock::now();
     log("building indexes and constraints (post-data)");
-    std::vector<const ScriptEntry*> keys, foreignKeys;
-    for (const auto& e : script.entries) {
-        if (e.section != ScriptEntry::Section::PostData) continue;
-        if (e.type == "INDEX" || e.type == "CONSTRAINT") keys.push_back(&e);
-        else if (e.type == "FK CONSTRAINT") foreignKeys.push_back(&e);
-    }
-    runInParallel(keys, workers);
-    runInParallel(foreignKeys, workers);
-    for (const auto& e : script.entries) {
-        throwIfInterrupted("restoring post-data");
-        if (e.section == ScriptEntry::Section::PostData && e.type != "INDEX" && e.type != "CONSTRAINT" && e.type != "FK CONSTRAINT")
-            runEntry(*leader, e);
-    }
+    runPostData(script.entries, *leader, workers);
     result.timings.postData = since(tPost);
     workers.clear();
     } catch (const ProofFailedError& e) {
@@ -452,33 +481,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     result.rows = m.totalRows();
     result.rawBytes = m.totalRawBytes();
 
-    if (o.verify) {
-        auto tVerify = Clock::now();
-        log("verifying every table against the manifest (exact)");
-        result.baseline = std::make_shared<const Baseline>(Baseline::fromManifest(o.archive, m));
-        VerifyOptions vo;
-        vo.db = o.target.conninfo();
-        vo.jobs = o.jobs;
-        vo.mode = VerifyMode::Exact;
-        vo.afterRestore = true;
-        result.verification = runVerification(*result.baseline, vo);
-        result.timings.verify = since(tVerify);
-    }
-    if (o.swapInto) {
-        if (!result.verification)
-            throw BadInputError("--swap-into needs the verification: drop --no-verify");
-        if (result.verification->exitCode() == 0) {
-            try {
-                result.keptOldDatabase = swapDatabases(o, result.database);
-            } catch (const IncompleteError& e) {
-                result.swapProblem = e.what();  // the restore is proven: report it, and that the swap is not done
-                result.timings.total = since(t0);
-                return result;
-            }
-            log("swapped: " + result.database + " is now " + *o.swapInto +
-                (result.keptOldDatabase.empty() ? "" : "; the old one is kept as " + result.keptOldDatabase));
-        }
-    }
+    proveAndSwap(o, m, result);
     result.timings.total = since(t0);
     return result;
 }

@@ -13,13 +13,14 @@
 #include <string>
 
 #include "ConnectionTarget.hpp"
+#include "Manifest.hpp"
 #include "PgConnection.hpp"
 #include "Verification.hpp"
 
 namespace pgproof {
 
 struct RestoreOptions {
-    std::string archive;
+    std::string archive;  // a file, or "-": the archive arrives on stdin (StreamRestore)
     ConnectionTarget target{""};
     int jobs = 2;
     bool verify = true;
@@ -28,6 +29,9 @@ struct RestoreOptions {
     bool noPrivileges = false;            // pg_restore --no-privileges: skip GRANT/REVOKE (ACL entries)
     std::optional<std::string> role;      // pg_restore --role: SET ROLE on every restore connection
     std::function<void(const std::string&)> log;  // progress lines for people
+    // Stream form only: called with the archive's encoding (from the dump's preamble) before the target
+    // is connected, and returns the target to use (a drill creates its scratch database here).
+    std::function<ConnectionTarget(const std::string& encoding)> prepareTarget;
 };
 
 struct RestoreTimings {
@@ -46,6 +50,8 @@ struct RestoreResult {
     uint64_t rows = 0;
     uint64_t rawBytes = 0;
     std::shared_ptr<const Baseline> baseline;  // the manifest's tables; the report points into it
+    std::shared_ptr<const Manifest> streamManifest;
+    uint64_t archiveBytes = 0;                       // stream form: bytes read  // stream form: the manifest that arrived at the end
     std::optional<VerifyReport> verification;  // absent with --no-verify
     std::string keptOldDatabase;              // with --swap-into: the old database's new name
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)

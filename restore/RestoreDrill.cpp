@@ -23,9 +23,89 @@ std::string scratchName() { return fmt::format("pgproof_drill_{}_{}", utcNow("%Y
 
 std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
 
+// Drops the scratch database unless --keep, pass or fail; a failed drop makes a passed drill incomplete.
+void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
+    if (r.scratchDatabase.empty()) return;
+    if (o.keep) {
+        r.kept = true;
+        if (o.log) o.log("keeping scratch database " + r.scratchDatabase);
+        return;
+    }
+    try {
+        admin.exec("DROP DATABASE IF EXISTS " + quoteIdent(r.scratchDatabase) + " WITH (FORCE)", "dropping the scratch database");
+        r.dropped = true;
+    } catch (const std::exception& e) {
+        r.problem += (r.problem.empty() ? "" : "; ") + std::string("the scratch database could not be dropped: ") + e.what();
+        if (r.exitCode == 0) r.exitCode = 3;
+        r.verdict = verdictFor(r.exitCode);
+    }
+}
+
+// `drill -`: the stream can be read once, so the archive check is the restore's own: every frame is
+// checked as it is loaded and judged against the manifest at the end, before indexes and the proof. The
+// scratch database is created once the dump's preamble names the encoding (the locale, recorded in the
+// manifest at the end, is not known yet: the scratch database uses C, which fits every encoding).
+DrillResult runStreamDrill(const DrillOptions& o) {
+    DrillResult r;
+    r.archive = o.archive;
+    ConnectionTarget server = ConnectionTarget::resolve(o.server);
+    ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
+    PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
+    r.server = admin.describe();
+    std::string name = scratchName();
+    try {
+        RestoreOptions ro;
+        ro.archive = o.archive;
+        ro.jobs = o.jobs;
+        ro.verify = true;
+        ro.noOwner = o.noOwner;
+        ro.noPrivileges = o.noPrivileges;
+        ro.role = o.role;
+        ro.log = o.log;
+        ro.prepareTarget = [&](const std::string& encoding) {
+            Manifest like;
+            like.settings = nlohmann::json::object();
+            if (!encoding.empty()) {
+                like.settings["client_encoding"] = encoding;
+                like.source = {{"encoding", encoding}, {"lc_collate", "C"}, {"lc_ctype", "C"}};
+            }
+            if (o.log) o.log("creating scratch database " + name);
+            ScratchDatabaseLocale created = createDatabaseLike(admin, name, like);
+            r.scratchDatabase = name;
+            r.scratchLocale = created.locale;
+            r.localeNote = "the archive arrived as a stream: its locale is recorded at its end, so the scratch database "
+                           "uses the C locale (rows and fingerprints are unaffected, text sorts bytewise)";
+            return server.withDatabase(name);
+        };
+        r.restore = runRestore(ro);
+        r.exitCode = r.restore->exitCode();
+        r.checkSeconds = r.restore->timings.archiveCheck;
+        if (r.restore->streamManifest) {
+            const Manifest& m = *r.restore->streamManifest;
+            r.archiveBytes = r.restore->archiveBytes;
+            r.archiveCreated = m.created;
+            r.archiveAgeSeconds = secondsSince(r.archiveCreated);
+            r.source = m.source;
+        }
+        if (r.exitCode != 0) r.problem = "the restored database does not match the backup";
+    } catch (const PgproofError& e) {
+        if (e.code() == ExitCode::BadInput && r.scratchDatabase.empty()) throw;  // nothing was created or drilled
+        r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
+        if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
+        r.problem = e.what();
+    } catch (const std::exception& e) {
+        r.exitCode = 3;
+        r.problem = e.what();
+    }
+    r.verdict = verdictFor(r.exitCode);
+    keepOrDrop(o, admin, r);
+    return r;
+}
+
 }  // namespace
 
 DrillResult runDrill(const DrillOptions& o) {
+    if (o.archive == "-") return runStreamDrill(o);
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
     };
@@ -97,19 +177,7 @@ DrillResult runDrill(const DrillOptions& o) {
         r.problem = e.what();
     }
     r.verdict = verdictFor(r.exitCode);
-    if (o.keep) {
-        r.kept = true;
-        log("keeping scratch database " + r.scratchDatabase);
-    } else {
-        try {
-            admin.exec("DROP DATABASE IF EXISTS " + quoteIdent(r.scratchDatabase) + " WITH (FORCE)", "dropping the scratch database");
-            r.dropped = true;
-        } catch (const std::exception& e) {
-            r.problem += (r.problem.empty() ? "" : "; ") + std::string("the scratch database could not be dropped: ") + e.what();
-            if (r.exitCode == 0) r.exitCode = 3;
-            r.verdict = verdictFor(r.exitCode);
-        }
-    }
+    keepOrDrop(o, admin, r);
     return r;
 }
 

@@ -7,6 +7,7 @@ PACKAGES=(
   libpq-dev postgresql-15 postgresql-client-15 postgresql-contrib
   libzstd-dev zstd libxxhash-dev libtbb-dev libboost-program-options-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
+  rclone bsdutils dpkg-dev man-db
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
 missing=()

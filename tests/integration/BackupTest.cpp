@@ -495,7 +495,7 @@ TEST_CASE("a password in --db never reaches pg_dump's command line, the archive,
         CHECK((r.out + r.err).find(kPassword) == std::string::npos);
 
         auto inspect = runPgproof("inspect " + q(archive));
-        auto inspectJson = runPgproof("inspect --json " + q(archive));
+        auto inspectJson = runPgproof("inspect " + q(archive) + " --json -");
         auto check = runPgproof("check " + q(archive) + " --json -");
         auto unpacked = run("zstd -dc " + q(archive));
         REQUIRE(inspect.exitCode == 0);

@@ -1,0 +1,29 @@
+#pragma once
+// Where an archive's bytes go, written strictly in order (the writer never seeks back):
+//   a local file: written under a temporary name (mode 0600) next to the target, synced and renamed
+//     into place on commit(), removed if never committed, so no partial archive sits at the final path;
+//   a sequential stream (stdout, "-"): bytes go out as they come, for `| aws s3 cp - s3://...`. A stream
+//     cannot be taken back: a run that fails leaves it without the trailer, which every reader reports
+//     as an incomplete archive (and the pipe's consumer sees pgproof's non-zero exit with pipefail).
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace pgproof {
+
+class ArchiveSink {
+public:
+    virtual ~ArchiveSink() = default;
+    // Throws IncompleteError (naming the target; disk full says so) when the bytes cannot be written.
+    virtual void write(const void* data, size_t len) = 0;
+    // Makes the complete archive visible at its target. Throws IncompleteError.
+    virtual void commit() = 0;
+    // The target as given: a path, or "-" for stdout.
+    virtual const std::string& name() const = 0;
+
+    // "-" is stdout; anything else a local file. A file that exists is refused (BadInputError naming
+    // it and --force) unless `overwrite`; stale temporaries of killed runs in its folder are removed.
+    static std::unique_ptr<ArchiveSink> open(const std::filesystem::path& target, bool overwrite);
+};
+
+}  // namespace pgproof

@@ -1,0 +1,64 @@
+#pragma once
+// Reads an archive sequentially from a byte stream (stdin, a pipe, an object store's client), never
+// seeking and never copying it to disk: frame by frame, each delimited from its zstd frame and block
+// headers without decompressing, then the manifest and the trailer at the end, which must agree with
+// what was read (offsets, length, checksum) and be the last bytes. Until next() returns false the
+// manifest is unknown: nothing read from a stream can be proven before that.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "Manifest.hpp"
+#include "TableFingerprint.hpp"
+
+namespace pgproof {
+
+class ArchiveStream {
+public:
+    // `fd` is read to its end; `name` names it in messages ("the archive on standard input").
+    // Throws BadInputError when fd is a terminal.
+    ArchiveStream(int fd, std::string name);
+
+    // Reads the next zstd frame whole into `compressed` and its offset in the archive; returns false once
+    // the manifest and trailer have been read and checked. Throws BadInputError when the stream is not a
+    // pgproof archive at all, ProofFailedError when it is cut short or damaged, IncompleteError on read errors.
+    bool next(std::string& compressed, uint64_t& offset);
+
+    const Manifest& manifest() const { return manifest_; }
+    bool complete() const { return complete_; }
+    uint64_t bytesRead() const { return offset_; }
+    uint64_t manifestOffset() const { return manifestOffset_; }
+    const std::string& name() const { return name_; }
+
+private:
+    bool fill(size_t n);  // at least n bytes buffered; false at the end of the stream
+    void need(size_t n, const char* what);
+    void take(size_t n, std::string& out);
+
+    int fd_;
+    std::string name_;
+    std::string buf_;
+    size_t pos_ = 0, end_ = 0;
+    bool eof_ = false;
+    uint64_t offset_ = 0;  // archive offset of buf_[pos_]
+    uint64_t manifestOffset_ = 0;
+    bool complete_ = false;
+    Manifest manifest_;
+};
+
+// One frame of a stream, decoded.
+struct StreamedFrame {
+    uint64_t offset = 0;
+    uint64_t compressed = 0;
+    std::string bytes;        // the compressed frame
+    std::string raw;          // its decompressed lines (empty when damaged)
+    std::string damage;       // why it is damaged ("" when intact)
+    TableFingerprint rows;    // its lines taken as COPY rows (meaningful for rows frames)
+};
+
+// Reads the whole stream: decodes up to `threads` frames at once and hands each to `consume` in stream
+// order, with a bounded number of frames in flight (memory does not grow with the archive). Returns once
+// the manifest is read; exceptions of `consume` or of the stream stop the reading and propagate.
+void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function<void(StreamedFrame&)>& consume);
+
+}  // namespace pgproof
