@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "TextLines.hpp"
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
 #include "FrameCodec.hpp"
@@ -100,13 +101,7 @@ void checkLargeObjects(const ArchiveReader& archive, CheckReport& report) {
                     uint64_t from = std::max(e.offset, frameStart) - frameStart;
                     uint64_t to = std::min(e.offset + e.length, frameEnd) - frameStart;
                     std::string_view part = std::string_view(raw).substr(from, to - from);
-                    size_t pos = 0;
-                    while (pos < part.size()) {
-                        size_t nl = part.find('\n', pos);
-                        if (nl == std::string_view::npos) nl = part.size();
-                        digest.line(part.substr(pos, nl - pos));
-                        pos = nl + 1;
-                    }
+                    forEachLine(part, [&](std::string_view line, size_t) { digest.line(line); });
                 }
                 frameStart = frameEnd;
             }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <xxhash.h>
 
+#include "TextLines.hpp"
 #include "Errors.hpp"
 
 namespace pgproof {
@@ -50,6 +51,11 @@ std::vector<size_t> RowLayout::positions(const std::vector<std::string>& columns
         out.push_back(static_cast<size_t>(it - columns.begin()));
     }
     return out;
+}
+
+RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
+                        const std::vector<std::string>& compared) {
+    return {positions(columns, key), positions(columns, compared), compared == columns};
 }
 
 std::vector<std::string_view> copyFields(std::string_view row) {
@@ -136,12 +142,7 @@ void RowSpill::addRows(std::string_view rows) {
     std::vector<std::string> local(n);
     std::vector<uint64_t> counts(n, 0);
     std::string scratch;
-    size_t pos = 0;
-    while (pos < rows.size()) {
-        size_t nl = rows.find('\n', pos);
-        if (nl == std::string_view::npos) nl = rows.size();
-        std::string_view row = rows.substr(pos, nl - pos);
-        pos = nl + 1;
+    forEachLine(rows, [&](std::string_view row, size_t) {
         uint128_t compare;
         uint64_t key;
         if (layout_.wholeRow && !layout_.keyed()) {
@@ -172,7 +173,7 @@ void RowSpill::addRows(std::string_view rows) {
         out.append(header, kHeader);
         out.append(row);
         ++counts[p];
-    }
+    });
     for (unsigned p = 0; p < n; ++p) {
         if (local[p].empty()) continue;
         Partition& part = *parts_[p];

@@ -25,6 +25,9 @@ struct RowLayout {
     std::vector<size_t> compareFields;  // field positions of the compared columns, in comparison order
     bool wholeRow = true;               // compareFields are all fields in order: compare the row bytes
     bool keyed() const { return !keyFields.empty(); }
+    // The layout of rows with `columns`, keyed by `key` and compared on `compared` (names of some of them).
+    static RowLayout of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
+                        const std::vector<std::string>& compared);
     // Positions of `names` in `columns`; throws std::invalid_argument naming a column that is absent.
     static std::vector<size_t> positions(const std::vector<std::string>& columns, const std::vector<std::string>& names);
 };

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "TextLines.hpp"
+
 namespace pgproof {
 
 namespace {
@@ -55,12 +57,8 @@ void ScriptFollower::entryBegan(const EntryDone& done) {
 
 void ScriptFollower::sqlFrame(std::string_view text, const EntryDone& done) {
     if (keepSql_) text_.append(text);
-    size_t pos = 0;
     std::string_view last;
-    while (pos < text.size()) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos) nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
+    forEachLine(text, [&](std::string_view line, size_t pos) {
         builder_.line(line, offset_ + pos);
         if (builder_.count() != entries_) {
             entries_ = builder_.count();
@@ -68,8 +66,7 @@ void ScriptFollower::sqlFrame(std::string_view text, const EntryDone& done) {
         }
         if (isLargeObjectEntry(builder_.current())) digest_.line(line);
         last = line;
-        pos = nl + 1;
-    }
+    });
     offset_ += text.size();
     copyOpen_ = isCopyFromStdin(last);
     if (copyOpen_) copyLine_ = std::string(last);

@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 
+#include "TextLines.hpp"
 #include "Errors.hpp"
 #include "SqlIdentifier.hpp"
 
@@ -24,34 +25,22 @@ struct ScriptSlice {
 std::string runnableSql(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    size_t pos = 0;
-    while (pos < text.size()) {
-        size_t nl = text.find('\n', pos);
-        if (nl == std::string_view::npos) nl = text.size();
-        std::string_view line = text.substr(pos, nl - pos);
-        pos = nl + 1;
+    forEachLine(text, [&](std::string_view line, size_t) {
         if (!line.empty() && line[0] == '\\') {
-            if (startsWith(line, "\\restrict ") || startsWith(line, "\\unrestrict ") || line == "\\.") continue;
+            if (startsWith(line, "\\restrict ") || startsWith(line, "\\unrestrict ") || line == "\\.") return;
             throw BadInputError("the archive's SQL holds a psql meta-command pgproof cannot run: " +
                                 std::string(line.substr(0, 60)) + "; restore it with zstd -dc FILE | psql instead");
         }
         out.append(line);
         out += '\n';
-    }
+    });
     return out;
 }
 
 std::vector<TocEntry> buildToc(const std::vector<ScriptSlice>& slices, uint64_t scriptSize) {
     TocBuilder builder;
-    for (const auto& s : slices) {
-        size_t pos = 0;
-        while (pos < s.text.size()) {
-            size_t nl = s.text.find('\n', pos);
-            if (nl == std::string::npos) nl = s.text.size();
-            builder.line(std::string_view(s.text).substr(pos, nl - pos), s.offset + pos);
-            pos = nl + 1;
-        }
-    }
+    for (const auto& s : slices)
+        forEachLine(s.text, [&](std::string_view line, size_t pos) { builder.line(line, s.offset + pos); });
     return builder.finish(scriptSize);
 }
 

@@ -173,13 +173,6 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
     });
 }
 
-RowLayout layoutFor(const std::vector<std::string>& columns, const std::vector<std::string>& key, const std::vector<std::string>& compared) {
-    RowLayout l;
-    l.keyFields = RowLayout::positions(columns, key);
-    l.compareFields = RowLayout::positions(columns, compared);
-    l.wholeRow = compared == columns;
-    return l;
-}
 
 }  // namespace
 
@@ -188,8 +181,8 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink) {
     if (before.partitions() != after.partitions()) throw std::logic_error("row comparison: the two sides are partitioned differently");
-    Side b{before, layoutFor(beforeColumns, key, compared)};
-    Side a{after, layoutFor(afterColumns, key, compared)};
+    Side b{before, RowLayout::of(beforeColumns, key, compared)};
+    Side a{after, RowLayout::of(afterColumns, key, compared)};
     std::vector<PartitionResult> parts(before.partitions());
     const size_t keep = sink ? SIZE_MAX : cap;
     std::mutex errorMutex;

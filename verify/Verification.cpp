@@ -313,9 +313,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             for (const auto& k : bt.key)
                 if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
             plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
-            RowLayout layout{RowLayout::positions(plan.liveColumns, plan.key), RowLayout::positions(plan.liveColumns, plan.compared),
-                             plan.compared == plan.liveColumns};
-            plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live", layout, plan.bytes);
+            plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
+                                                   RowLayout::of(plan.liveColumns, plan.key, plan.compared), plan.bytes);
             req.columns = plan.liveColumns;
             req.spill = plan.live.get();
             if (!plan.excluded.empty())
@@ -458,9 +457,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             try {
                 if (!archive) archive.emplace(baseline.path);
-                RowLayout layout{RowLayout::positions(bt.columns, plan.key), RowLayout::positions(bt.columns, plan.compared),
-                                 plan.compared == bt.columns};
-                RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", layout, plan.bytes);
+                RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::of(bt.columns, plan.key, plan.compared),
+                                plan.bytes);
                 readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
                 before.finish();
                 std::function<void(const RowDifference&)> sink;
@@ -476,10 +474,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 }
             } catch (const InterruptedError&) {
                 throw;
-            } catch (const ProofFailedError& e) {
-                v.verdict = Verdict::Error;
-                v.reason = std::string("rows could not be compared: ") + e.what();
-            } catch (const IncompleteError& e) {
+            } catch (const PgproofError& e) {  // a damaged archive, a full temporary folder: nothing proven here
+                if (e.code() == ExitCode::BadInput) throw;
                 v.verdict = Verdict::Error;
                 v.reason = std::string("rows could not be compared: ") + e.what();
             }

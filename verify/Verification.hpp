@@ -21,6 +21,9 @@ namespace pgproof {
 
 enum class VerifyMode { Exact, NoLoss };
 
+// Row differences kept per table for reports (JSON); the totals of each kind are always complete.
+constexpr size_t kRowDifferencesKept = 1000;
+
 struct VerifyOptions {
     std::optional<std::string> db;
     int jobs = 2;
@@ -34,7 +37,7 @@ struct VerifyOptions {
     // Row level (an archive baseline): every row read is also spilled by key, and a table whose rows or
     // fingerprint differ is joined with the archive's rows to name its lost, added and changed rows.
     bool rowLevel = true;
-    size_t rowCap = 1000;                 // differences kept per table (the totals are always complete)
+    size_t rowCap = kRowDifferencesKept;
     std::filesystem::path tmpdir;         // for the spill files; empty: $TMPDIR, else /tmp
     std::vector<QualifiedName> onlyTables;  // compare just these (pgproof diff --table); empty: all
     // Every difference of every table, when set (pgproof diff); called one at a time.

@@ -56,7 +56,7 @@ std::string renderRowDiffText(const QualifiedName& table, const RowDiffSummary& 
     }
     if (d.differenceEntries > std::min<uint64_t>(showRows, d.rows.size()))
         out += fmt::format("  ... {} more (--show-rows N lists more; --json lists up to {}; pgproof diff lists all)\n",
-                           withThousands(d.differenceEntries - std::min<uint64_t>(showRows, d.rows.size())), withThousands(1000));
+                           withThousands(d.differenceEntries - std::min<uint64_t>(showRows, d.rows.size())), withThousands(kRowDifferencesKept));
     return out;
 }
 
