@@ -203,6 +203,8 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     if (error) std::rethrow_exception(error);
     RowDiffSummary out;
     out.key = key;
+    auto inOrder = [](const RowDifference& a, const RowDifference& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); };
+    std::vector<RowDifference> all;  // with a sink: every difference, given to it in the report's order
     for (auto& p : parts) {
         out.lost += p.counts.lost;
         out.added += p.counts.added;
@@ -210,12 +212,18 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
         out.duplicated += p.counts.duplicated;
         out.differenceEntries += p.counts.differenceEntries;
         for (auto& d : p.diffs) {
-            if (sink) sink(d);
+            if (sink) all.push_back(std::move(d));
+            else if (out.rows.size() < cap) out.rows.push_back(std::move(d));
+        }
+    }
+    if (sink) {
+        std::stable_sort(all.begin(), all.end(), inOrder);
+        for (auto& d : all) {
+            sink(d);
             if (out.rows.size() < cap) out.rows.push_back(std::move(d));
         }
     }
-    std::stable_sort(out.rows.begin(), out.rows.end(),
-                     [](const RowDifference& a, const RowDifference& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); });
+    std::stable_sort(out.rows.begin(), out.rows.end(), inOrder);
     return out;
 }
 
@@ -235,15 +243,12 @@ nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t width) {
     return j;
 }
 
-namespace {
-// A COPY row for people: its fields in parentheses, each cut to `width`.
 std::string rowDisplay(const std::string& row, size_t width) {
     std::string out = "(";
     auto fields = copyFields(row);
     for (size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + readableValue(std::string(fields[i]), width);
     return out + ")";
 }
-}  // namespace
 
 std::string describeRowDifference(const RowDifference& d, size_t width) {
     std::string who = d.key.empty() ? "row " + rowDisplay(d.row, width) : "key " + d.key;

@@ -76,10 +76,11 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
 // Leaves that pg_dump loaded via their partition root (hash partitioning on an enum) are routed
 // again on restore, and enum OIDs differ between databases: their rows may move to other leaves.
 // Such leaves are compared as one group per root; the sums of their fingerprints still add up.
-void compareViaRootGroups(const Baseline& baseline, VerifyReport& report, VerifyMode mode) {
+// `entryOf[i]` is the baseline entry of report.tables[i].
+void compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyReport& report, VerifyMode mode) {
     std::map<QualifiedName, std::vector<size_t>> groups;
-    for (size_t i = 0; i < baseline.tables.size() && i < report.tables.size(); ++i) {
-        const auto& bt = baseline.tables[i];
+    for (size_t i = 0; i < entryOf.size() && i < report.tables.size(); ++i) {
+        const auto& bt = *entryOf[i];
         if (bt.copyLine.empty()) continue;
         auto target = parseCopyLine(bt.copyLine);
         if (target && !(target->id == bt.id())) groups[target->id].push_back(i);
@@ -268,6 +269,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     };
     std::vector<RequestTarget> targets;
     std::map<QualifiedName, bool> inBaseline;
+    std::vector<const TableEntry*> entryOf;  // the baseline entry of each report.tables[i] (--table leaves some out)
     for (const auto& u : baseline.notCovered) inBaseline[u.id()] = true;
     for (const auto& bt : baseline.tables) {
         if (!wanted(bt.id())) {
@@ -288,6 +290,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 v.verdict = Verdict::Failed;
                 v.reason = "table is missing (data loss: " + withThousands(bt.rows) + " rows in the baseline)";
             }
+            entryOf.push_back(&bt);
             report.tables.push_back(v);
             continue;
         }
@@ -344,6 +347,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             requests.push_back({v.id, {}, it->second->pages, true, ""});
         }
         targets.push_back({Purpose::Table, report.tables.size()});
+        entryOf.push_back(&bt);
         report.tables.push_back(v);
         requests.push_back(std::move(req));
     }
@@ -416,7 +420,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         v.seconds = r.seconds;
         if (target.purpose == Purpose::NotCovered) {
             judgeRows(v, o.mode, r.fingerprint.rows, false);
-            v.reason = "not covered (" + baseline.notCovered[target.index].reason + "): row count compared only" +
+            v.reason = "not covered (" + v.notCoveredBecause + "): row count compared only" +
                        (v.reason.empty() ? "" : "; " + v.reason);
             continue;
         }
@@ -433,7 +437,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // and loaded only the dumped rows must not pass.
     for (const auto& [idx, now] : wholeCounts) {
         TableVerdict& v = report.tables[idx];
-        uint64_t then = *baseline.tables[idx].rowsTotal;
+        uint64_t then = *entryOf[idx]->rowsTotal;
         bool lost = now < then, differs = now != then;
         if (v.verdict == Verdict::Error || (!lost && !(differs && o.mode == VerifyMode::Exact))) continue;
         v.verdict = Verdict::Failed;
@@ -449,7 +453,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         std::optional<ArchiveReader> archive;
         for (auto& [idx, plan] : rowPlans) {
             TableVerdict& v = report.tables[idx];
-            const TableEntry& bt = baseline.tables[idx];
+            const TableEntry& bt = *entryOf[idx];
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
             if (v.verdict == Verdict::Error || same || !v.rows) {
                 plan.live.reset();
@@ -483,7 +487,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
     }
 
-    compareViaRootGroups(baseline, report, o.mode);
+    compareViaRootGroups(entryOf, report, o.mode);
 
     // Only the baseline's sequences: one the role cannot read elsewhere is none of this proof's business.
     std::set<QualifiedName> baselineSeqs;
