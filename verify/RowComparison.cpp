@@ -62,6 +62,7 @@ std::string keyDisplay(const std::vector<std::string>& key, const RowLayout& lay
 
 std::vector<ColumnChange> changedColumns(const std::vector<std::string>& compared, const RowLayout& bl, std::string_view before,
                                          const RowLayout& al, std::string_view after) {
+    if (bl.digest || al.digest) return {};  // a digest says that the row changed, not where
     auto bf = copyFields(before), af = copyFields(after);
     std::vector<ColumnChange> out;
     for (size_t i = 0; i < compared.size(); ++i) {
@@ -111,7 +112,10 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             while (i < brows.size() && brows[i].compareHash == h) ++i;
             while (j < arows.size() && arows[j].compareHash == h) ++j;
             uint64_t b = i - bi, a = j - aj;
-            if (b > a) record({RowDifference::Kind::Lost, "", std::string(brows[bi].row), b - a, {}, {}}, b - a);
+            if (b > a) {
+                std::string row = before.layout.digest ? "row digest " + TableFingerprint::toHex(h) : std::string(brows[bi].row);
+                record({RowDifference::Kind::Lost, "", row, b - a, {}, {}}, b - a);
+            }
             else if (a > b) record({RowDifference::Kind::Added, "", std::string(arows[aj].row), a - b, {}, {}}, a - b);
         }
         return;
@@ -181,8 +185,9 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink) {
     if (before.partitions() != after.partitions()) throw std::logic_error("row comparison: the two sides are partitioned differently");
-    Side b{before, RowLayout::of(beforeColumns, key, compared)};
-    Side a{after, RowLayout::of(afterColumns, key, compared)};
+    // A side known by digests (snapshot --rows) carries its own layout: its rows are the key's fields.
+    Side b{before, before.layout().digest ? before.layout() : RowLayout::of(beforeColumns, key, compared)};
+    Side a{after, after.layout().digest ? after.layout() : RowLayout::of(afterColumns, key, compared)};
     std::vector<PartitionResult> parts(before.partitions());
     const size_t keep = sink ? SIZE_MAX : cap;
     std::mutex errorMutex;
@@ -264,7 +269,7 @@ std::string describeRowDifference(const RowDifference& d, size_t width) {
         for (size_t i = 0; i < d.changes.size(); ++i)
             s += (i ? ", " : " ") + displayIdent(d.changes[i].column) + " " + readableValue(d.changes[i].before, width) + " -> " +
                  readableValue(d.changes[i].after, width);
-        if (d.changes.empty()) s += " (in columns not shown)";
+        if (d.changes.empty()) s += " (the baseline holds a digest of the row: which columns changed is not known)";
         return s;
     }
     }

@@ -7,6 +7,7 @@
 
 #include "Errors.hpp"
 #include "ArchiveRows.hpp"
+#include "RowDigests.hpp"
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
@@ -245,7 +246,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                                "timestamptz values fingerprint differently (back up with pgproof backup --db instead)");
     const auto& live = session.tables();
     // Row level needs the baseline's rows: an archive has them (a snapshot holds only fingerprints).
-    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && baseline.kind == "archive";
+    // A snapshot taken with --rows has a digest of every row instead (RowDigests.hpp).
+    const bool digestBaseline = baseline.kind == "snapshot";
+    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && (baseline.kind == "archive" || !baseline.rowsFile.empty());
     std::optional<SpillFolder> spillFolder;
     if (rowLevel) {
         std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;
@@ -303,7 +306,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
         }
         LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints, it->second->filter};
-        if (rowLevel && missing.empty() && !loadedViaRoot(bt)) {
+        // A row digest covers every column: with columns declared changed or dropped it cannot be compared.
+        const bool digestUsable = !digestBaseline || (declaredDropped.empty() && declaredChanged.empty());
+        if (rowLevel && missing.empty() && !loadedViaRoot(bt) && digestUsable) {
             RowPlan plan;
             for (const auto& c : bt.columns) {
                 bool dropped = std::find(declaredDropped.begin(), declaredDropped.end(), c) != declaredDropped.end();
@@ -451,20 +456,43 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // joined with the archive's rows; the others are equal already and their spill is dropped.
     if (!rowPlans.empty()) {
         std::optional<ArchiveReader> archive;
+        auto needsJoin = [&](size_t idx, const RowPlan& plan) {
+            const TableVerdict& v = report.tables[idx];
+            const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
+            return !(v.verdict == Verdict::Error || same || !v.rows);
+        };
+        // A snapshot's digests are read once, for every table that needs them, before the joins.
+        std::map<size_t, std::unique_ptr<RowSpill>> digestSides;
+        if (digestBaseline) {
+            std::map<size_t, RowSpill*> byNumber;
+            for (auto& [idx, plan] : rowPlans) {
+                if (!needsJoin(idx, plan)) continue;
+                auto number = baseline.rowsIndex.find(report.tables[idx].id);
+                if (number == baseline.rowsIndex.end()) continue;
+                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::digestOf(plan.key.size()),
+                                                        plan.bytes);
+                byNumber[number->second] = spill.get();
+                digestSides[idx] = std::move(spill);
+            }
+            if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
+        }
         for (auto& [idx, plan] : rowPlans) {
             TableVerdict& v = report.tables[idx];
             const TableEntry& bt = *entryOf[idx];
-            const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
-            if (v.verdict == Verdict::Error || same || !v.rows) {
+            if (!needsJoin(idx, plan) || (digestBaseline && !digestSides.count(idx))) {
                 plan.live.reset();
                 continue;
             }
             try {
-                if (!archive) archive.emplace(baseline.path);
-                RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::of(bt.columns, plan.key, plan.compared),
-                                plan.bytes);
-                readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
-                before.finish();
+                std::unique_ptr<RowSpill> fromArchive;
+                if (!digestBaseline) {
+                    if (!archive) archive.emplace(baseline.path);
+                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base",
+                                                             RowLayout::of(bt.columns, plan.key, plan.compared), plan.bytes);
+                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { fromArchive->addRows(rows); });
+                    fromArchive->finish();
+                }
+                const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
                 std::function<void(const RowDifference&)> sink;
                 if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
                 RowDiffSummary summary =
