@@ -67,18 +67,24 @@ RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vect
     return {positions(columns, key), positions(columns, compared), compared == columns};
 }
 
-std::vector<std::string_view> copyFields(std::string_view row) {
-    std::vector<std::string_view> out;
+void copyFields(std::string_view row, std::vector<std::string_view>& out) {
+    out.clear();
     size_t from = 0;
     while (true) {
         size_t tab = row.find('\t', from);
         if (tab == std::string_view::npos) {
             out.push_back(row.substr(from));
-            return out;
+            return;
         }
         out.push_back(row.substr(from, tab - from));
         from = tab + 1;
     }
+}
+
+std::vector<std::string_view> copyFields(std::string_view row) {
+    std::vector<std::string_view> out;
+    copyFields(row, out);
+    return out;
 }
 
 // ---- SpillFolder ----
@@ -176,6 +182,7 @@ void RowSpill::addRows(std::string_view rows) {
     std::vector<std::string> local(n);
     std::vector<uint64_t> counts(n, 0);
     std::string scratch;
+    std::vector<std::string_view> fields;  // reused: no allocation per row
     forEachLine(rows, [&](std::string_view row, size_t) {
         uint128_t compare;
         uint64_t key;
@@ -183,7 +190,7 @@ void RowSpill::addRows(std::string_view rows) {
             compare = hash128(row);
             key = static_cast<uint64_t>(compare);
         } else {
-            auto fields = copyFields(row);
+            copyFields(row, fields);
             if (layout_.wholeRow) {
                 compare = hash128(row);
             } else {
@@ -236,11 +243,19 @@ void RowSpill::readPartition(unsigned p, std::string& arena, std::vector<Spilled
     arena.clear();
     const Partition& part = *parts_.at(p);
     if (part.written) {
+        // One read of the whole file (a partition is about 16 MiB), plus anything not flushed.
+        std::error_code ec;
+        const auto size = static_cast<size_t>(std::filesystem::file_size(part.file, ec));
         std::ifstream in(part.file, std::ios::binary);
-        if (!in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
-        arena.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (ec || !in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
+        arena.resize(size + part.buffer.size());
+        in.read(arena.data(), static_cast<std::streamsize>(size));
+        if (static_cast<size_t>(in.gcount()) != size)
+            throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
+        std::memcpy(arena.data() + size, part.buffer.data(), part.buffer.size());
+    } else {
+        arena = part.buffer;
     }
-    arena += part.buffer;  // anything not flushed (finish() leaves nothing behind)
     out.reserve(part.rows);
     size_t pos = 0;
     while (pos + kHeader <= arena.size()) {

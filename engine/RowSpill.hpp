@@ -47,6 +47,8 @@ struct RowLayout {
 
 // The fields of one COPY text row (split at tabs; escapes untouched).
 std::vector<std::string_view> copyFields(std::string_view row);
+// The same into `out` (cleared first), for loops that should not allocate per row.
+void copyFields(std::string_view row, std::vector<std::string_view>& out);
 
 struct SpilledRow {
     uint64_t keyHash = 0;

@@ -79,8 +79,9 @@ struct PartitionResult {
 
 void comparePartition(const Side& before, const Side& after, unsigned p, const std::vector<std::string>& key,
                       const std::vector<std::string>& compared, size_t keep, PartitionResult& out) {
-    std::string barena, aarena;
-    std::vector<SpilledRow> brows, arows;
+    // Reused by each thread from one partition to the next: a partition is about 16 MiB.
+    thread_local std::string barena, aarena;
+    thread_local std::vector<SpilledRow> brows, arows;
     before.spill.readPartition(p, barena, brows);
     after.spill.readPartition(p, aarena, arows);
     const bool keyed = !key.empty();
