@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <spdlog/spdlog.h>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -135,6 +136,7 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                     for (const auto& l : jobs_[j].locks) held.emplace(l.table, l.mode);
                 }
                 double started = now();
+                spdlog::debug("started: {}", jobs_[j].label);
                 bool ok = true;
                 try {
                     jobs_[j].run(*conn);
@@ -143,6 +145,7 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                     failure.record(std::current_exception());
                 }
                 double ended = now();
+                spdlog::debug("{}: {} ({:.2f} s)", ok ? "finished" : "failed", jobs_[j].label, ended - started);
                 {
                     std::lock_guard lock(mutex);
                     --running;

@@ -8,6 +8,7 @@
 //     heaviest chain of jobs after it) goes first: the critical path first, largest first;
 //   - a job without work (a milestone: "rows of t loaded") finishes as soon as it may start, on no
 //     connection.
+// With --verbose every job logs "started: LABEL" and "finished: LABEL (S s)" on stderr.
 // The first failure stops the others (no new job starts) and is rethrown by run().
 #include <chrono>
 #include <cstdint>
