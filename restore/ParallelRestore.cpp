@@ -290,9 +290,10 @@ RestoreResult runRestore(const RestoreOptions& o) {
     result.timings.preData = since(tPre);
     result.timings.schemaSpan = {0, since(t0)};
 
-    log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) +
-        " connections; indexes, keys" + std::string(o.verify ? " and proof reads" : "") + (o.analyze ? " and ANALYZE" : "") +
-        " start as soon as their table's rows are in");
+    log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections; " +
+        (o.verify && o.analyze ? "indexes, keys, proof reads and ANALYZE" : o.verify ? "indexes, keys and proof reads"
+                                                                     : o.analyze ? "indexes, keys and ANALYZE" : "indexes and keys") +
+        " of a table start as soon as its rows are in");
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     RestoreScheduler scheduler(t0);
     RowLoading rows(archive);
