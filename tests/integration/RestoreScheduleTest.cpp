@@ -25,6 +25,8 @@ CommandResult restore(const fs::path& archive, const std::string& targetDb, cons
     return runPgproof("restore " + q(archive) + " --db " + shellQuote("dbname=" + targetDb) + " " + extra);
 }
 
+std::string pgproofBin() { return shellQuote(PGPROOF_BIN); }
+
 // Where `line` first appears in the log; npos when it does not.
 size_t at(const std::string& log, const std::string& line) { return log.find(line); }
 
@@ -82,6 +84,24 @@ TEST_CASE("a table read back while its own indexes build is still compared in fu
     CHECK(contains(r.out, "they overlap"));
     CHECK(report.at("timings").at("spans").contains("verify"));
     CHECK(report.at("timings").at("spans").contains("post_data"));
+
+    // The stream form builds the indexes once the manifest at its end has matched, and reads the tables
+    // back beside them on the same scheduler: the same overlap, the same full comparison.
+    ScratchDatabase fromStream("rs_stream");
+    auto st = run("cat " + q(archive) + " | " + pgproofBin() + " restore - --db " + shellQuote(fromStream.conninfo()) +
+                  " --jobs 2 --verbose --json " + q(dir / "stream.json"));
+    INFO("stream stdout: " << st.out << "\nstream stderr: " << st.err);
+    REQUIRE(st.exitCode == 0);
+    CHECK(contains(st.out, "PROVEN"));
+    size_t streamIndexFinished = at(st.err, "finished: INDEX public.orders_slow_idx");
+    size_t streamReadFinished = at(st.err, "finished: proof read of public.orders");
+    REQUIRE(streamReadFinished != std::string::npos);
+    CHECK(at(st.err, "started: INDEX public.orders_slow_idx") < streamReadFinished);
+    CHECK(streamReadFinished < streamIndexFinished);
+    auto streamReport = json::parse(readFile(dir / "stream.json"));
+    const json& streamed = tableIn(streamReport, "orders");
+    CHECK(streamed.at("rows") == 200);
+    CHECK(streamed.at("fingerprint") == want.hex);
 }
 
 TEST_CASE("a late index build that fails stops the restore with exit 3 and it is never proven") {
@@ -139,6 +159,13 @@ TEST_CASE("restore --analyze gives every restored table planner statistics, time
     auto j = json::parse(readFile(dir / "restore.json"));
     CHECK(j.at("timings").at("analyze").get<double>() > 0);
     CHECK(j.at("timings").at("spans").contains("analyze"));
+
+    // A drill takes it too, and times it on its own line.
+    auto d = runPgproof("drill " + q(archive) + " --jobs 2 --analyze --json " + q(dir / "drill.json"));
+    INFO("drill stdout: " << d.out << "\ndrill stderr: " << d.err);
+    CHECK(d.exitCode == 0);
+    CHECK(contains(d.out, "  analyze "));
+    CHECK(json::parse(readFile(dir / "drill.json")).at("timings").at("spans").contains("analyze"));
 
     // Without it, nothing is analyzed by the restore.
     ScratchDatabase plain("rs_an_plain");
