@@ -41,6 +41,13 @@ struct LiveFingerprintOptions {
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options = {});
 
+// Reads the rows of one table (or only those in the ctid page range [fromPage, toPage)) on `conn`, inside
+// the caller's transaction, and returns their count and fingerprint (plus the spill, if the request has
+// one). With lockNowait the table's ACCESS SHARE lock is asked with NOWAIT (a snapshot's worker: see the
+// .cpp); otherwise the read waits for it. Throws IncompleteError when the read fails.
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, std::optional<uint64_t> fromPage,
+                                       std::optional<uint64_t> toPage, bool lockNowait);
+
 // The SELECT list for COPY of exactly these columns ("" for none).
 std::string selectList(const std::vector<std::string>& columns);
 

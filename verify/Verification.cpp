@@ -389,8 +389,27 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         report.newTables.push_back({t.id, 0});
     }
 
+    // Tables a restore has read already are not read again (VerifyOptions::alreadyRead).
+    std::vector<std::optional<LiveTableResult>> given(requests.size());
+    std::vector<LiveTableRequest> toRead;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const LiveTableRequest& req = requests[i];
+        auto it = o.alreadyRead.find(req.id);
+        // A Table request that is neither count-only nor spilled reads exactly the baseline's columns.
+        if (targets[i].purpose == Purpose::Table && it != o.alreadyRead.end() && !req.countOnly && !req.spill && req.filter.empty() &&
+            it->second.fingerprinted == fingerprints)
+            given[i] = it->second;
+        else
+            toRead.push_back(req);
+    }
     // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
-    auto reading = std::async(std::launch::async, [&] { return fingerprintLiveTables(session, requests); });
+    auto reading = std::async(std::launch::async, [&] {
+        auto read = fingerprintLiveTables(session, toRead);
+        std::vector<LiveTableResult> all;
+        size_t next = 0;
+        for (size_t i = 0; i < requests.size(); ++i) all.push_back(given[i] ? *given[i] : read[next++]);
+        return all;
+    });
     std::exception_ptr planError;
     if (o.plan) {
         report.plan = o.plan;
