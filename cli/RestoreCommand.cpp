@@ -7,6 +7,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
@@ -55,7 +56,9 @@ int runRestore(const std::vector<std::string>& args) {
         o.swapInto = swapInto;
     }
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    ProgressLine progress(progressWanted(flags));
     RestoreResult r = runRestore(o);
+    progress.finish();
     const auto& t = r.timings;
     if (r.verification) {
         sink.guardProof(r.exitCode());

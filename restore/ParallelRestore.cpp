@@ -22,6 +22,7 @@
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
 #include "UtcTime.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -61,13 +62,18 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 }  // namespace
 
 void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection) {
-    if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
+    if (e.sql.find_first_not_of(" \n") == std::string::npos) {
+        WorkProgress::process().addDone();
+        return;
+    }
     try {
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
         conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
     } catch (const IncompleteError& err) {
         rethrowWithRoleHint(err);
     }
+    WorkProgress::process().addDone();
+    WorkProgress::process().addWork(1);
 }
 
 // Every restore connection runs the dump's preamble, and with --role works as that role (pg_restore --role).
@@ -166,6 +172,9 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
                                    std::to_string(frame.rows));
         }
         local.add(part);
+        WorkProgress::process().addRows(part.rows);
+        WorkProgress::process().addBytes(raw.size());
+        WorkProgress::process().addWork(raw.size());
         if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
             throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
     }
@@ -210,6 +219,14 @@ void restoreRows(const ArchiveReader& archive, std::vector<std::unique_ptr<PgCon
         return m.tables[a.table].rawBytes > m.tables[b.table].rawBytes;
     });
     std::vector<TableProgress> progress(m.tables.size());
+    std::vector<uint64_t> itemsPerTable(m.tables.size());
+    uint64_t rowBytes = 0;
+    for (const auto& item : items) {
+        ++itemsPerTable[item.table];
+        rowBytes += item.rawBytes;
+    }
+    WorkProgress::process().startPhase("loading rows", "tables", m.tables.size(), rowBytes);
+    TableCountdown tablesDone(itemsPerTable);
     FirstFailure failure;
     std::atomic<size_t> next{0};
     std::vector<std::thread> threads;
@@ -222,6 +239,7 @@ void restoreRows(const ArchiveReader& archive, std::vector<std::unique_ptr<PgCon
                     const CopyItem& item = items[idx];
                     const TableEntry& t = m.tables[item.table];
                     copyItem(*conn, archive, t, m.segments[static_cast<size_t>(t.segment)], item, progress[item.table], failure);
+                    tablesDone.pieceDone(item.table);
                 }
             } catch (...) {
                 failure.record(std::current_exception());
@@ -352,6 +370,10 @@ void requireEmptyTarget(const PgConnection& leader) {
 
 void runPostData(const std::vector<ScriptEntry>& entries, const PgConnection& leader, std::vector<std::unique_ptr<PgConnection>>& workers) {
     std::vector<const ScriptEntry*> keys, foreignKeys;
+    auto postData = static_cast<uint64_t>(std::count_if(entries.begin(), entries.end(), [](const ScriptEntry& e) {
+        return e.section == ScriptEntry::Section::PostData;
+    }));
+    WorkProgress::process().startPhase("building indexes and constraints", "entries", postData, postData);
     for (const auto& e : entries) {
         if (e.section != ScriptEntry::Section::PostData) continue;
         if (e.type == "INDEX" || e.type == "CONSTRAINT") keys.push_back(&e);
@@ -447,6 +469,10 @@ RestoreResult runRestore(const RestoreOptions& o) {
     try {
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
+    auto preData = static_cast<uint64_t>(std::count_if(script.entries.begin(), script.entries.end(), [](const ScriptEntry& e) {
+        return e.section == ScriptEntry::Section::PreData;
+    }));
+    WorkProgress::process().startPhase("restoring schema", "entries", preData, preData);
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring the schema");
         if (e.section == ScriptEntry::Section::PreData) runEntry(*leader, e);
@@ -457,6 +483,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections");
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     restoreRows(archive, workers);
+    WorkProgress::process().startPhase("restoring sequences and large objects", "entries");
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring sequences and large objects");
         if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") runEntry(*leader, e);

@@ -28,6 +28,7 @@
 #include "ScriptFollower.hpp"
 #include "SqlIdentifier.hpp"
 #include "TextEncoding.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -283,8 +284,12 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
     };
 
     try {
+        // Schema entries and rows as they arrive; the totals are in the manifest, at the stream's end.
+        WorkProgress& progress = WorkProgress::process();
+        progress.startPhase("restoring from the stream", "entries");
         decodeArchiveStream(stream, std::max(2, static_cast<int>(std::thread::hardware_concurrency())), [&](StreamedFrame& f) {
             frames.record(f);
+            progress.addBytes(f.raw.size());
             bool rows = f.damage.empty() ? script.isRows(f.raw) : false;
             if (!f.damage.empty()) {
                 std::string what = "the frame at offset " + std::to_string(f.offset);
@@ -308,6 +313,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
                     loading->start(script.copyLine(), entry ? entry->id().display() : script.copyLine());
                 }
                 itemBytes += f.raw.size();
+                progress.addRows(f.rows.rows);
                 script.rowsFrame(f.raw.size());
                 loading->rows(std::move(f.raw));
             } else {

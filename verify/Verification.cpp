@@ -15,6 +15,7 @@
 #include "DumpSplitter.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -381,6 +382,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     }
 
     // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
+    WorkProgress::process().startPhase("verifying");
     auto reading = std::async(std::launch::async, [&] { return fingerprintLiveTables(session, requests); });
     std::exception_ptr planError;
     if (o.plan) {
@@ -447,7 +449,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // joined with the archive's rows; the others are equal already and their spill is dropped.
     if (!rowPlans.empty()) {
         std::optional<ArchiveReader> archive;
+        WorkProgress& progress = WorkProgress::process();
+        uint64_t position = 0;
         for (auto& [idx, plan] : rowPlans) {
+            if (archive) progress.addDone();  // the previous table, once the phase runs (it starts at the first join)
+            ++position;
             TableVerdict& v = report.tables[idx];
             const TableEntry& bt = baseline.tables[idx];
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
@@ -456,7 +462,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 continue;
             }
             try {
-                if (!archive) archive.emplace(baseline.path);
+                if (!archive) {
+                    archive.emplace(baseline.path);
+                    progress.startPhase("comparing rows");
+                    progress.setTotals(rowPlans.size(), 0);
+                    progress.addDone(position - 1);  // the equal tables before this one
+                }
                 RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::of(bt.columns, plan.key, plan.compared),
                                 plan.bytes);
                 readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
@@ -481,6 +492,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             plan.live.reset();
         }
+        if (archive) progress.addDone();
     }
 
     compareViaRootGroups(baseline, report, o.mode);
