@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "CommandLine.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "RestoreDrill.hpp"
 #include "RestoreTimingsReport.hpp"
@@ -50,7 +51,9 @@ int runDrill(const std::vector<std::string>& args) {
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);
+    progress.finish();
     sink.guardProof(r.exitCode);
     sink.writeMarkdown(renderDrillMarkdown(r));
     sink.writeJson(drillJson(r));

@@ -8,6 +8,7 @@
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
 #include "RestoreTimingsReport.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
@@ -59,7 +60,9 @@ int runRestore(const std::vector<std::string>& args) {
         o.swapInto = swapInto;
     }
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    ProgressLine progress(progressWanted(flags));
     RestoreResult r = runRestore(o);
+    progress.finish();
     const auto& t = r.timings;
     if (r.verification) {
         sink.guardProof(r.exitCode());

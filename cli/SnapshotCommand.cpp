@@ -5,6 +5,7 @@
 
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
+#include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
@@ -60,7 +61,9 @@ int runSnapshot(const std::vector<std::string>& args) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
+    ProgressLine progress(progressWanted(flags));
     auto r = takeLiveSnapshot(o);
+    progress.finish();
     sink.guardProof(0);
     writeReportDocument(output, r.document);
     uint64_t totalRows = 0;

@@ -3,6 +3,7 @@
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "TableLocking.hpp"
 #include "VerifyReportWriter.hpp"
@@ -63,7 +64,9 @@ int runVerify(const std::vector<std::string>& args) {
     sink.context()["baseline"]["kind"] = baseline.kind;
     for (const auto& t : baseline.tables) sink.expect("table", t.id().display(), "pgproof.verify.tables");
     for (const auto& s : baseline.sequences) sink.expect("sequence", s.id().display(), "pgproof.verify.sequences");
+    ProgressLine progress(progressWanted(flags));
     VerifyReport report = runVerification(baseline, o);
+    progress.finish();
     sink.guardProof(report.exitCode());
     sink.writeJson(verifyJson(report));
     sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));

@@ -11,6 +11,7 @@
 
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -72,8 +73,10 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
 void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
     lockForWorker(conn, req);
     auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
+    uint64_t rows = std::stoull(r.value(0, 0));
+    WorkProgress::process().addRows(rows);
     std::lock_guard lock(acc.mutex);
-    acc.fp.rows += std::stoull(r.value(0, 0));
+    acc.fp.rows += rows;
 }
 
 }  // namespace
@@ -102,6 +105,8 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
             } done{inFlight};
             if (spill) spill->addRows(b);
             TableFingerprint part = fingerprintRows(b);
+            WorkProgress::process().addRows(part.rows);
+            WorkProgress::process().addBytes(b.size());
             {
                 std::lock_guard lock(mutex);
                 total.add(part);
@@ -162,6 +167,21 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         }
     }
 
+    // Progress within the caller's phase: tables done of all, and pages read of all for the time left.
+    std::vector<uint64_t> itemsPerTable(requests.size()), itemPages(items.size());
+    uint64_t allPages = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+        const auto& it = items[i];
+        uint64_t pages = requests[it.table].pages;
+        uint64_t to = it.toPage.value_or(std::max(pages, it.fromPage.value_or(0)));
+        itemPages[i] = std::max<uint64_t>(1, to - it.fromPage.value_or(0));
+        allPages += itemPages[i];
+        ++itemsPerTable[it.table];
+    }
+    WorkProgress& progress = WorkProgress::process();
+    progress.setTotals(requests.size(), allPages);
+    TableCountdown tablesDone(itemsPerTable);
+
     std::vector<TableAccumulator> acc(requests.size());
     std::vector<std::atomic<bool>> done(items.size());
     std::atomic<size_t> next{0};
@@ -185,6 +205,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
                         if (a.error.empty()) a.error = e.what();
                     }
                     done[idx] = true;
+                    progress.addWork(itemPages[idx]);
+                    tablesDone.pieceDone(item.table);
                     if (interrupted()) return;
                     try {
                         if (!conn.ok()) return;  // connection lost: the other workers take the rest
@@ -200,6 +222,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
                     a.seconds += secs;
                 }
                 done[idx] = true;
+                progress.addWork(itemPages[idx]);
+                tablesDone.pieceDone(item.table);
             }
         });
     }

@@ -9,6 +9,7 @@
 #include "LiveCatalog.hpp"
 #include "Manifest.hpp"
 #include "RowDigests.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -45,6 +46,7 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
         requests.push_back(std::move(r));
     }
     LiveSnapshotResult result;
+    WorkProgress::process().startPhase(o.countsOnly ? "counting rows" : "fingerprinting");
     result.tables = fingerprintLiveTables(session, requests);
     for (const auto& t : result.tables)
         if (!t.error.empty()) throw IncompleteError("table " + t.id.display() + " could not be read: " + t.error);

@@ -25,6 +25,7 @@
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
 #include "UtcTime.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -283,9 +284,16 @@ RestoreResult runRestore(const RestoreOptions& o) {
     try {
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
+    auto preData = static_cast<uint64_t>(std::count_if(script.entries.begin(), script.entries.end(), [](const ScriptEntry& e) {
+        return e.section == ScriptEntry::Section::PreData;
+    }));
+    WorkProgress::process().startPhase("restoring schema", "entries", preData, preData);
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring the schema");
-        if (e.section == ScriptEntry::Section::PreData) runEntry(*leader, e);
+        if (e.section != ScriptEntry::Section::PreData) continue;
+        runEntry(*leader, e);
+        WorkProgress::process().addDone();
+        WorkProgress::process().addWork(1);
     }
     result.timings.preData = since(tPre);
     result.timings.schemaSpan = {0, since(t0)};

@@ -1,5 +1,7 @@
 #include "RestoreScheduler.hpp"
 
+#include "WorkProgress.hpp"
+
 #include <algorithm>
 #include <condition_variable>
 #include <spdlog/spdlog.h>
@@ -62,6 +64,9 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
         path[j] = jobs_[j].weight + longest;
     }
 
+    // Progress: one phase for all restore work (rows, post-data, proof reads overlap), counted in jobs.
+    const auto runnable = static_cast<uint64_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const RestoreJob& j) { return static_cast<bool>(j.run); }));
+    WorkProgress::process().startPhase("restoring (rows loaded and read back, indexes, keys)", "jobs", runnable, runnable);
     std::mutex mutex;
     std::condition_variable changed;
     std::vector<size_t> ready;
@@ -145,6 +150,7 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                     failure.record(std::current_exception());
                 }
                 double ended = now();
+                WorkProgress::process().addDone();
                 spdlog::debug("{}: {} ({:.2f} s)", ok ? "finished" : "failed", jobs_[j].label, ended - started);
                 {
                     std::lock_guard lock(mutex);

@@ -7,6 +7,7 @@
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
 #include "TableFingerprint.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -85,6 +86,8 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
                                    std::to_string(frame.rows));
         }
         local.add(part);
+        WorkProgress::process().addRows(part.rows);
+        WorkProgress::process().addBytes(raw.size());
         if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
             throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
     }

@@ -29,6 +29,7 @@
 #include "ScriptFollower.hpp"
 #include "SqlIdentifier.hpp"
 #include "TextEncoding.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -270,6 +271,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
             sawPreData = true;
             throwIfInterrupted("restoring the schema");
             runEntry(*leader, se);
+            WorkProgress::process().addDone();
         } else if (se.section == ScriptEntry::Section::Data) {
             if (se.type == "TABLE DATA") {
                 if (!sawPreData)
@@ -278,6 +280,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
                 return;
             }
             runEntry(*leader, se);
+            WorkProgress::process().addDone();
         } else {
             postData.push_back(std::move(se));
         }
@@ -285,8 +288,12 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
 
     std::unique_ptr<ProofReads> reads;
     try {
+        // Schema entries and rows as they arrive; the totals are in the manifest, at the stream's end.
+        WorkProgress& progress = WorkProgress::process();
+        progress.startPhase("restoring from the stream", "entries");
         decodeArchiveStream(stream, std::max(2, static_cast<int>(std::thread::hardware_concurrency())), [&](StreamedFrame& f) {
             frames.record(f);
+            progress.addBytes(f.raw.size());
             bool rows = f.damage.empty() ? script.isRows(f.raw) : false;
             if (!f.damage.empty()) {
                 std::string what = "the frame at offset " + std::to_string(f.offset);
@@ -310,6 +317,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
                     loading->start(script.copyLine(), entry ? entry->id().display() : script.copyLine());
                 }
                 itemBytes += f.raw.size();
+                progress.addRows(f.rows.rows);
                 script.rowsFrame(f.raw.size());
                 loading->rows(std::move(f.raw));
             } else {

@@ -16,6 +16,7 @@
 #include "DumpSplitter.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -403,6 +404,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             toRead.push_back(req);
     }
     // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
+    WorkProgress::process().startPhase("verifying");
     auto reading = std::async(std::launch::async, [&] {
         auto read = fingerprintLiveTables(session, toRead);
         std::vector<LiveTableResult> all;
@@ -495,7 +497,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
         }
+        WorkProgress& progress = WorkProgress::process();
+        uint64_t position = 0;
+        bool joining = false;  // the "comparing rows" phase starts at the first table joined
         for (auto& [idx, plan] : rowPlans) {
+            if (joining) progress.addDone();  // the previous table, once the phase runs (it starts at the first join)
+            ++position;
             TableVerdict& v = report.tables[idx];
             const TableEntry& bt = *entryOf[idx];
             if (!needsJoin(idx, plan) || (digestBaseline && !digestSides.count(idx))) {
@@ -503,6 +510,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 continue;
             }
             try {
+                if (!joining) {
+                    joining = true;
+                    progress.startPhase("comparing rows");
+                    progress.setTotals(rowPlans.size(), 0);
+                    progress.addDone(position - 1);  // the equal tables before this one
+                }
                 std::unique_ptr<RowSpill> fromArchive;
                 if (!digestBaseline) {
                     if (!archive) archive.emplace(baseline.path);
@@ -532,6 +545,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             plan.live.reset();
         }
+        if (joining) progress.addDone();
     }
 
     compareViaRootGroups(entryOf, report, o.mode);
