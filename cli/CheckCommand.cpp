@@ -67,6 +67,7 @@ int runCheck(const std::vector<std::string>& args) {
         return static_cast<int>(ExitCode::ProofFailed);
     }
     const Manifest& m = reader ? reader->manifest() : stream->manifest();
+    sink.recorder().addFigures({.database = "", .tables = m.tables.size(), .rows = m.totalRows(), .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
 
     std::vector<std::vector<std::string>> rows;
     nlohmann::json tables = nlohmann::json::array();

@@ -48,6 +48,9 @@ int runDrill(const std::vector<std::string>& args) {
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     DrillResult r = runDrill(o);
+    if (r.restore)
+        sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
+                                    .recoverySeconds = r.restore->timings.total, .verdict = {}});
     sink.guardProof(r.exitCode);
     sink.writeMarkdown(renderDrillMarkdown(r));
     sink.writeJson(drillJson(r));

@@ -57,6 +57,8 @@ int runRestore(const std::vector<std::string>& args) {
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     RestoreResult r = runRestore(o);
     const auto& t = r.timings;
+    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
+                                .verdict = r.verification ? "" : "not verified"});
     if (r.verification) {
         sink.guardProof(r.exitCode());
         if (!flags.json.empty()) {

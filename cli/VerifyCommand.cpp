@@ -60,6 +60,7 @@ int runVerify(const std::vector<std::string>& args) {
     for (const auto& t : baseline.tables) sink.expect("table", t.id().display(), "pgproof.verify.tables");
     for (const auto& s : baseline.sequences) sink.expect("sequence", s.id().display(), "pgproof.verify.sequences");
     VerifyReport report = runVerification(baseline, o);
+    sink.recorder().addFigures({.database = "", .tables = baseline.tables.size(), .rows = std::nullopt, .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
     sink.guardProof(report.exitCode());
     sink.writeJson(verifyJson(report));
     sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
