@@ -13,6 +13,7 @@
 #include "Repository.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
+#include "RepositoryCommands.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
@@ -58,6 +59,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
+    bool checkAfter = false;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
@@ -73,11 +75,12 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg-dump", po::value<std::string>()->value_name("PATH"),
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
+        "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -99,6 +102,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     sink.context()["archive"] = {{"path", output}};
     o.output = output;
     o.overwrite = flags.force;
+    if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
@@ -120,6 +124,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     o.progress = [&](const BackupProgress& p) { progress.update(p); };
 
     BackupResult r = runBackup(o);
+    if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.guardProof(0);

@@ -1,6 +1,11 @@
 #include "RepositoryCommands.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include "ArchiveChecker.hpp"
+#include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof::cli {
 
@@ -29,6 +34,27 @@ std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_m
     p.keepMonthly = static_cast<size_t>(f.keepMonthly);
     p.removeDamaged = f.removeDamaged;
     return p;
+}
+
+void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs) {
+    ArchiveReader reader(archive);
+    CheckReport report = checkArchive(reader, jobs);
+    repository::HistoryRecord r;
+    r.at = utcNow();
+    r.command = "check";
+    r.exitCode = report.ok() ? 0 : 1;
+    r.verdict = report.ok() ? "proven" : "failed";
+    r.seconds = report.seconds;
+    r.tables = reader.manifest().tables.size();
+    r.rows = reader.manifest().totalRows();
+    std::string first = !report.problems.empty() ? report.problems.front() : "";
+    for (const auto& t : report.tables)
+        if (first.empty() && !t.ok()) first = t.table->id().display() + ": " + t.problems.front();
+    if (!report.ok()) r.error = first;
+    for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
+    if (!report.ok())
+        throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
+                               std::to_string(report.failures()) + " problem(s), first: " + first + "); do not rely on it");
 }
 
 namespace {

@@ -6,6 +6,7 @@
 
 #include "ArchiveCatalog.hpp"
 #include "CommandLine.hpp"
+#include "ReportSink.hpp"
 #include "RetentionPolicy.hpp"
 
 namespace pgproof::cli {
@@ -20,6 +21,10 @@ struct RetentionFlags {
 void addRetentionFlags(po::options_description& options, RetentionFlags& flags);
 // The policy the flags give; nullopt when none was given (list), BadInputError for bad values.
 std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_map& vm, const RetentionFlags& flags);
+
+// backup --check: reads the archive just written back from disk and proves it intact (as pgproof check),
+// recording a check in its history when it lives in a repository. Throws ProofFailedError naming the damage.
+void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs);
 
 // One archive for list's JSON (docs/REPOSITORY.md), with the retention decision when there is one.
 nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, const repository::RetentionDecision* decision);

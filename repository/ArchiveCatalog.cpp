@@ -1,6 +1,7 @@
 #include "ArchiveCatalog.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,6 +115,8 @@ std::optional<Pin> readPin(const fs::path& archive) {
 void writePin(const fs::path& archive, const std::string& reason) {
     fs::path file = pinPathFor(archive);
     const char* user = std::getenv("USER");
+    if (!user || !*user)
+        if (const passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     nlohmann::json j = {{"pinned_at", utcNow()}, {"reason", reason}, {"by", std::string(user ? user : "") + "@" + host},

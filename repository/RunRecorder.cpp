@@ -43,6 +43,18 @@ std::string RunRecorder::databaseLabel() const {
     return "";
 }
 
+std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
+    std::error_code ec;
+    if (!repository_ || !fs::exists(subject_, ec)) return {};
+    if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
+    try {
+        appendHistory(historyPathFor(subject_), record);
+    } catch (const std::exception& e) {
+        return {e.what()};
+    }
+    return {};
+}
+
 std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& error) {
     std::vector<std::string> problems;
     if (finished_) return problems;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ArchiveHistory.hpp"
 #include "ArchiveLock.hpp"
 #include "Repository.hpp"
 
@@ -28,6 +29,9 @@ public:
     void addFigures(const RunFigures& figures);
     // backup --repo: the reserved name, released when the run finishes.
     void holdReservation(ReservedArchive reservation);
+    // Appends one more record now (backup --check: the check of the archive just written), if the
+    // subject is an archive of a repository. Never throws: returns what could not be recorded.
+    std::vector<std::string> recordNow(const HistoryRecord& record);
     // Records the outcome once (later calls do nothing). Exit 2 (bad usage) is no outcome of the archive
     // and leaves no history record. Never throws: returns what could not be recorded, for a warning.
     std::vector<std::string> finish(int exitCode, const std::string& error);

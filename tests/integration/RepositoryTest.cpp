@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include <yaml-cpp/yaml.h>
+
 #include "TestSupport.hpp"
 
 using namespace pgproof::test;
@@ -249,6 +251,23 @@ TEST_CASE("backup --repo names the archive by database and UTC time, status is f
     auto missing = runPgproof("status " + q(r.dir / "gone"));
     CHECK(missing.exitCode == 3);
     CHECK(contains(missing.out, "PGPROOF UNKNOWN"));
+}
+
+TEST_CASE("backup --check reads the archive back and proves it: fresh at once") {
+    Repo r;
+    fs::path archive = r.backup("", "--check");
+    auto records = historyRecords(archive);
+    REQUIRE(records.size() == 2);
+    CHECK(records[0]["command"] == "check");
+    CHECK(records[0]["verdict"] == "proven");
+    CHECK(records[0]["tables"] == 2);
+    CHECK(records[1]["command"] == "backup");
+    auto s = r.status("--max-drill-age off");
+    INFO(s.out);
+    CHECK(s.exitCode == 0);
+    auto stream = runPgproof("backup -o - --check --db " + shellQuote(r.db.conninfo()) + " > /dev/null");
+    CHECK(stream.exitCode == 2);
+    CHECK(contains(stream.err, "--check reads the archive back from its file"));
 }
 
 TEST_CASE("a partial or damaged archive never counts as a backup") {
@@ -556,4 +575,73 @@ TEST_CASE("metrics files parse as Prometheus text format and are replaced atomic
     CHECK(runPgproof("status " + q(r.dir / "gone") + " --metrics " + q(statusMetrics)).exitCode == 3);
     m = parsePrometheus(readFile(statusMetrics));
     CHECK(m.at("pgproof_repository_up") == 0);
+}
+
+namespace {
+
+// The pgproof invocations in an example file (made runnable first): "pgproof COMMAND ARGS" up to the end of
+// its shell command (a quote, pipe or redirection); prose such as "pgproof backup of shop" is no invocation.
+std::string runnable(std::string args);
+
+std::vector<std::string> pgproofInvocations(const std::string& raw) {
+    std::string text = runnable(raw);
+    std::vector<std::string> out;
+    static const std::regex call(R"((?:^|[\s/"])pgproof ((?:backup|check|verify|restore|drill|status|list|prune|pin|unpin) [-/"$][^'|>\n]*))");
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), call); it != std::sregex_iterator(); ++it) out.push_back((*it)[1]);
+    return out;
+}
+
+// Makes an example's arguments runnable: command substitutions become plain values, systemd's and cron's
+// escapes their shell meaning.
+std::string runnable(std::string args) {
+    args = std::regex_replace(args, std::regex(R"(\$\$?\(ls [^)]*\))"), "/backups/shop/shop-20260101T000000Z.sql.zst");
+    args = std::regex_replace(args, std::regex(R"(\$\$?\(date [^)]*\))"), "20260101");
+    args = std::regex_replace(args, std::regex("%i"), "shop");
+    args = std::regex_replace(args, std::regex(R"(\\%|%%)"), "%");
+    return args;
+}
+
+}  // namespace
+
+TEST_CASE("the scheduling examples are valid: systemd units verify, YAML parses, every pgproof option exists") {
+    fs::path examples = fs::path(PGPROOF_SOURCE_DIR) / "docs" / "examples";
+    std::vector<std::string> calls;
+    TempDir units;
+    for (const auto& e : fs::directory_iterator(examples / "systemd")) {
+        std::string text = readFile(e.path());
+        for (const auto& c : pgproofInvocations(text)) calls.push_back(c);
+        // Template units are verified as an instance; the binary is this build's (verify wants it to exist).
+        std::string name = std::regex_replace(e.path().filename().string(), std::regex("@\\."), "@shop.");
+        writeFile(units / name, std::regex_replace(text, std::regex("/usr/local/bin/pgproof"), PGPROOF_BIN));
+    }
+    CHECK(calls.size() == 4);
+    if (fs::exists("/usr/bin/systemd-analyze")) {
+        auto v = run("cd " + q(units.path()) + " && systemd-analyze verify --man=no *.service *.timer");
+        INFO(v.out << v.err);
+        CHECK(v.exitCode == 0);
+    } else {
+        WARN("systemd-analyze is not installed: the units were not verified");
+    }
+    for (const auto* file : {"cron.d-pgproof", "github/deploy-gate.yml"})
+        for (const auto& c : pgproofInvocations(readFile(examples / file))) calls.push_back(c);
+    for (const auto* file : {"github/deploy-gate.yml", "kubernetes/pgproof-cronjobs.yaml"}) {
+        auto docs = YAML::LoadAllFromFile((examples / file).string());
+        REQUIRE_FALSE(docs.empty());
+        for (const auto& doc : docs) {
+            if (doc["kind"] && doc["kind"].as<std::string>() == "CronJob") {
+                CHECK(doc["spec"]["schedule"].IsScalar());
+                std::string args;
+                for (const auto& a : doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"])
+                    args += shellQuote(a.as<std::string>()) + " ";
+                calls.push_back(args);
+            }
+        }
+    }
+    CHECK(calls.size() >= 12);
+    // --help after the arguments: pgproof parses every option first, so an unknown one is exit 2, not the help.
+    for (const auto& c : calls) {
+        auto r = run(std::string(PGPROOF_BIN) + " " + c + " --help");
+        INFO(c << "\n" << r.err);
+        CHECK(r.exitCode == 0);
+    }
 }
