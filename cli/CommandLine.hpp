@@ -66,5 +66,6 @@ int runStatus(const std::vector<std::string>& args);
 int runPrune(const std::vector<std::string>& args);
 int runPin(const std::vector<std::string>& args);
 int runUnpin(const std::vector<std::string>& args);
+int runDiff(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

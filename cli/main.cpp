@@ -30,6 +30,8 @@ Commands:
             parallel restore into an empty database, then proof
   drill     FILE|- [--server URL] [--jobs N] [--keep] [--report FILE]
             restore drill into a scratch database, timed, with a report
+  diff      BASELINE (--db URL | OTHER) [--table T]... [--format text|csv|json]
+            every row that differs: an archive against the database, or two archives
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
   list      DIR [--json FILE|-]        the archives of a repository, their proofs and pins
@@ -89,6 +91,7 @@ int main(int argc, char** argv) {
         {"prune", cli::runPrune},
         {"pin", cli::runPin},
         {"unpin", cli::runUnpin},
+        {"diff", cli::runDiff},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";
@@ -106,7 +109,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, plan, list, status, prune, pin, unpin; see pgproof --help)\n";
+                  << "restore, drill, diff, plan, list, status, prune, pin, unpin; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();

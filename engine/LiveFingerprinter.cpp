@@ -64,7 +64,26 @@ void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
 }
 
 void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    TableFingerprint fp = fingerprintTableRange(conn, req, item.fromPage, item.toPage, true);
+    std::lock_guard lock(acc.mutex);
+    acc.fp.add(fp);
+}
+
+void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
     lockForWorker(conn, req);
+    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
+    std::lock_guard lock(acc.mutex);
+    acc.fp.rows += std::stoull(r.value(0, 0));
+}
+
+}  // namespace
+
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, std::optional<uint64_t> fromPage,
+                                       std::optional<uint64_t> toPage, bool lockNowait) {
+    if (lockNowait) lockForWorker(conn, req);
+    WorkItem item{0, fromPage, toPage};
+    std::mutex mutex;
+    TableFingerprint total;
     std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item, req.filter) +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
@@ -76,7 +95,7 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
     auto submit = [&](std::string&& batch) {
         if (inFlight.load() >= kMaxBatchesInFlight) hashing.wait();
         ++inFlight;
-        hashing.run([&acc, &inFlight, spill = req.spill, b = std::move(batch)] {
+        hashing.run([&mutex, &total, &inFlight, spill = req.spill, b = std::move(batch)] {
             struct Done {
                 std::atomic<int>& n;
                 ~Done() { --n; }
@@ -84,8 +103,8 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
             if (spill) spill->addRows(b);
             TableFingerprint part = fingerprintRows(b);
             {
-                std::lock_guard lock(acc.mutex);
-                acc.fp.add(part);
+                std::lock_guard lock(mutex);
+                total.add(part);
             }
         });
     };
@@ -115,16 +134,8 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
     if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
         throw IncompleteError("reading rows failed: " + firstLine(PQresultErrorMessage(end.get())));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    return total;
 }
-
-void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    lockForWorker(conn, req);
-    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
-    std::lock_guard lock(acc.mutex);
-    acc.fp.rows += std::stoull(r.value(0, 0));
-}
-
-}  // namespace
 
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options) {
