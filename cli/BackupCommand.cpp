@@ -10,8 +10,11 @@
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
+#include "PgConnection.hpp"
+#include "Repository.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
+#include "RepositoryCommands.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
@@ -28,12 +31,16 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     }
     BackupOptions o;
     CommonFlags flags;
-    std::string output, db, plan;
+    std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
+    bool checkAfter = false;
     po::options_description desc("Options");
-    desc.add_options()("output,o", po::value(&output)->value_name("FILE|-")->required(),
+    desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
                        "- streams it to stdout (| aws s3 cp - s3://...)")(
+        "repo", po::value(&repo)->value_name("DIR"),
+        "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
+        "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
@@ -42,11 +49,12 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg-dump", po::value<std::string>()->value_name("PATH"),
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
+        "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("backup", "pgproof backup -o FILE|- [--force] [--db URL] [--jobs N] [--level N] [--from-stdin] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -54,10 +62,21 @@ int runBackup(const std::vector<std::string>& rawArgs) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("backup", output, flags);
+    if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
+    if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
+    ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
+    if (!repo.empty()) {
+        if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
+        if (name.empty()) name = PgConnection::connect(ConnectionTarget::resolve(vm->count("db") ? std::optional(db) : std::nullopt), "pgproof backup").database();
+        repository::createRepository(repo);
+        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr));
+        output = reserved.archive().string();
+        sink.recorder().holdReservation(std::move(reserved));
+    }
     sink.context()["archive"] = {{"path", output}};
     o.output = output;
     o.overwrite = flags.force;
+    if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
@@ -78,9 +97,12 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     ProgressLine progress(progressWanted(flags));
     BackupResult r = runBackup(o);
     progress.finish();
+    if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.guardProof(0);
+    sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
+                                .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
     nlohmann::json tables = nlohmann::json::array();
     std::vector<JUnitCase> cases;
     for (const auto& t : m.tables) {

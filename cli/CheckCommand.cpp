@@ -71,6 +71,7 @@ int runCheck(const std::vector<std::string>& args) {
     }
     progress.finish();
     const Manifest& m = reader ? reader->manifest() : stream->manifest();
+    sink.recorder().addFigures({.database = "", .tables = m.tables.size(), .rows = m.totalRows(), .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
 
     std::vector<std::vector<std::string>> rows;
     nlohmann::json tables = nlohmann::json::array();

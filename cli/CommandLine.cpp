@@ -52,7 +52,9 @@ void addCommonFlags(po::options_description& options, CommonFlags& flags, bool r
     if (reports)
         options.add_options()("json", po::value(&flags.json)->value_name("FILE|-"),
                               "write the JSON report (docs/REPORTS.md) to FILE, or - for stdout")(
-            "junit", po::value(&flags.junit)->value_name("FILE"), "write a JUnit XML report for CI");
+            "junit", po::value(&flags.junit)->value_name("FILE"), "write a JUnit XML report for CI")(
+            "metrics", po::value(&flags.metrics)->value_name("FILE"),
+            "write Prometheus metrics (textfile collector format, docs/METRICS.md) to FILE, replaced atomically");
 }
 
 void addOutputFlags(po::options_description& options, CommonFlags& flags) {

@@ -18,6 +18,7 @@ struct CommonFlags {
     bool verbose = false;
     std::string json;   // "" none, "-" stdout, else file
     std::string junit;  // "" none
+    std::string metrics;  // "" none: --metrics FILE, Prometheus textfile (docs/METRICS.md)
     bool force = false;     // --force: -o may replace an existing file
     bool progress = false;  // --progress: the progress line even when stderr is not a terminal
 };
@@ -60,6 +61,11 @@ int runVerify(const std::vector<std::string>& args);
 int runRestore(const std::vector<std::string>& args);
 int runDrill(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
+int runList(const std::vector<std::string>& args);
+int runStatus(const std::vector<std::string>& args);
+int runPrune(const std::vector<std::string>& args);
+int runPin(const std::vector<std::string>& args);
+int runUnpin(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

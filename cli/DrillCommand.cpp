@@ -54,6 +54,9 @@ int runDrill(const std::vector<std::string>& args) {
     ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);
     progress.finish();
+    if (r.restore)
+        sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
+                                    .recoverySeconds = r.restore->timings.total, .verdict = {}});
     sink.guardProof(r.exitCode);
     sink.writeMarkdown(renderDrillMarkdown(r));
     sink.writeJson(drillJson(r));

@@ -1,5 +1,7 @@
 #include "ReportSink.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <exception>
 
 #include "ArchiveReader.hpp"
@@ -11,7 +13,7 @@ namespace pgproof::cli {
 
 ReportSink::ReportSink(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath)
     : command_(std::move(command)), subject_(std::move(subject)), json_(flags.json), junit_(flags.junit),
-      markdown_(std::move(markdownPath)) {}
+      markdown_(std::move(markdownPath)), recorder_(command_, subject_, flags.metrics) {}
 
 void ReportSink::expect(const std::string& kind, const std::string& name, const std::string& junitClass) {
     expected_.push_back({kind, name, junitClass});
@@ -62,6 +64,12 @@ ReportSink& ReportSink::open(std::string command, std::string subject, const Com
 
 void ReportSink::reportFailure(int exitCode, const std::string& error) {
     if (openSink()) openSink()->writeErrorReports(exitCode, error);
+    finishRun(exitCode, error);
+}
+
+void ReportSink::finishRun(int exitCode, const std::string& error) {
+    if (!openSink()) return;
+    for (const auto& problem : openSink()->recorder_.finish(exitCode, error)) spdlog::warn("{}", problem);
 }
 
 void ReportSink::writeErrorReports(int exitCode, const std::string& error) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "CommandLine.hpp"
+#include "RunRecorder.hpp"
 
 namespace pgproof::cli {
 
@@ -25,6 +26,11 @@ public:
     // From main()'s error path: writes the error reports of the open sink, if any (best effort: the
     // original error is what the user must see, even when a report cannot be written).
     static void reportFailure(int exitCode, const std::string& error);
+    // From main() once the command returned (reportFailure does it on the error path): the run's outcome
+    // goes into the archive's history when it lives in a repository, and into --metrics (RunRecorder).
+    static void finishRun(int exitCode, const std::string& error = "");
+    // The run's history and metrics recorder: commands give it their figures (tables, rows, recovery time).
+    repository::RunRecorder& recorder() { return recorder_; }
 
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
     // checked in an error report. junitClass is the classname its full JUnit case would have.
@@ -53,6 +59,7 @@ private:
     bool jsonDone_ = false, junitDone_ = false, markdownDone_ = false;
     std::vector<Expected> expected_;
     nlohmann::json context_ = nlohmann::json::object();
+    repository::RunRecorder recorder_;
 };
 
 }  // namespace pgproof::cli

@@ -64,6 +64,8 @@ int runRestore(const std::vector<std::string>& args) {
     RestoreResult r = runRestore(o);
     progress.finish();
     const auto& t = r.timings;
+    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
+                                .verdict = r.verification ? "" : "not verified"});
     if (r.verification) {
         sink.guardProof(r.exitCode());
         if (!flags.json.empty()) {

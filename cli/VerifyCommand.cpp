@@ -67,6 +67,7 @@ int runVerify(const std::vector<std::string>& args) {
     ProgressLine progress(progressWanted(flags));
     VerifyReport report = runVerification(baseline, o);
     progress.finish();
+    sink.recorder().addFigures({.database = "", .tables = baseline.tables.size(), .rows = std::nullopt, .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
     sink.guardProof(report.exitCode());
     sink.writeJson(verifyJson(report));
     sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));

@@ -18,7 +18,7 @@ namespace {
 const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
 
 Commands:
-  backup    -o FILE|- [--force] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
+  backup    (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
             compressed, fingerprinted backup (pg_dump plain format inside)
   check     FILE|- [--jobs N]          prove an archive is intact, without a database
   inspect   FILE|- [--json FILE|-]     show what an archive holds
@@ -34,12 +34,23 @@ Commands:
             every row that differs: an archive against the database, or two archives
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
+  list      DIR [--json FILE|-]        the archives of a repository, their proofs and pins
+  status    DIR [--max-age 24h] [--max-drill-age 92d] [--min-backups N] [--metrics FILE]
+            is every database's newest proven backup fresh? (monitoring, Nagios-style line)
+  prune     DIR --keep-last N [--keep-days D] [--keep-daily D --keep-weekly W --keep-monthly M] [--dry-run]
+            remove archives outside the retention policy, saying why
+  pin       FILE [--reason TEXT] / unpin FILE   keep an archive from prune, or let it go
+
+Repositories (docs/REPOSITORY.md): backup --repo DIR [--name NAME] writes
+DIR/NAME/NAME-<UTC timestamp>.sql.zst; check, verify, restore and drill of such an
+archive record their outcome in NAME-<timestamp>.history.jsonl beside it.
 
 Common options:
   -d, --db URL (also --dbname)  libpq connection string or postgres:// URI
   -j, --jobs N                  connections or threads (see below)
   --json FILE|-                 the JSON report (docs/REPORTS.md), - for stdout
   --junit FILE                  a JUnit XML report for CI
+  --metrics FILE                Prometheus textfile metrics (docs/METRICS.md), replaced atomically
   -o FILE|-                     output; an existing FILE is refused unless --force
   -q, --quiet / -v, --verbose   less / more on stderr
   --progress                    progress line on stderr even when it is not a terminal
@@ -75,6 +86,11 @@ int main(int argc, char** argv) {
         {"restore", cli::runRestore},
         {"drill", cli::runDrill},
         {"plan", cli::runPlan},
+        {"list", cli::runList},
+        {"status", cli::runStatus},
+        {"prune", cli::runPrune},
+        {"pin", cli::runPin},
+        {"unpin", cli::runUnpin},
         {"diff", cli::runDiff},
     };
     if (argc < 2) {
@@ -93,7 +109,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, diff, plan; see pgproof --help)\n";
+                  << "restore, drill, diff, plan, list, status, prune, pin, unpin; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();
@@ -102,6 +118,7 @@ int main(int argc, char** argv) {
         int code = it->second(args);
         // A run that was interrupted never exits 0, even if its last step finished anyway.
         if (code == 0) throwIfInterrupted("finishing");
+        cli::ReportSink::finishRun(code);
         return code;
     } catch (const PgproofError& e) {
         cli::ReportSink::reportFailure(static_cast<int>(e.code()), e.what());

@@ -1,0 +1,142 @@
+#include "ArchiveHistory.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "Errors.hpp"
+#include "FileDescriptor.hpp"
+
+namespace pgproof::repository {
+
+nlohmann::json HistoryRecord::toJson() const {
+    nlohmann::json j = {{"at", at}, {"command", command}, {"verdict", verdict}, {"exit_code", exitCode},
+                        {"seconds", seconds}};
+    if (tables) j["tables"] = *tables;
+    if (rows) j["rows"] = *rows;
+    if (recoverySeconds) j["recovery_seconds"] = *recoverySeconds;
+    if (!error.empty()) j["error"] = error;
+    return j;
+}
+
+HistoryRecord HistoryRecord::fromJson(const nlohmann::json& j) {
+    HistoryRecord r;
+    r.at = j.at("at").get<std::string>();
+    r.command = j.at("command").get<std::string>();
+    r.verdict = j.at("verdict").get<std::string>();
+    r.exitCode = j.at("exit_code").get<int>();
+    r.seconds = j.value("seconds", 0.0);
+    if (j.contains("tables")) r.tables = j["tables"].get<uint64_t>();
+    if (j.contains("rows")) r.rows = j["rows"].get<uint64_t>();
+    if (j.contains("recovery_seconds")) r.recoverySeconds = j["recovery_seconds"].get<double>();
+    r.error = j.value("error", "");
+    return r;
+}
+
+namespace {
+bool isProofCommand(const std::string& c) { return c == "check" || c == "restore" || c == "drill"; }
+}  // namespace
+
+const HistoryRecord* ArchiveHistory::last(const std::string& command) const {
+    for (auto it = records.rbegin(); it != records.rend(); ++it)
+        if (it->command == command) return &*it;
+    return nullptr;
+}
+
+const HistoryRecord* ArchiveHistory::lastPassed(const std::string& command) const {
+    for (auto it = records.rbegin(); it != records.rend(); ++it)
+        if (it->command == command && it->passed()) return &*it;
+    return nullptr;
+}
+
+const HistoryRecord* ArchiveHistory::lastProof() const {
+    for (auto it = records.rbegin(); it != records.rend(); ++it)
+        if (isProofCommand(it->command) && it->passed()) return &*it;
+    return nullptr;
+}
+
+bool ArchiveHistory::damaged() const {
+    for (auto it = records.rbegin(); it != records.rend(); ++it)
+        if (isProofCommand(it->command) && (it->exitCode == 0 || it->exitCode == 1)) return it->exitCode == 1;
+    return false;
+}
+
+void appendHistory(const std::filesystem::path& file, const HistoryRecord& record) {
+    auto fail = [&](const std::string& what) {
+        throw IncompleteError("cannot record the outcome in " + file.string() + ": " + what + ": " + std::strerror(errno));
+    };
+    nlohmann::json j = record.toJson();
+    j["host"] = [] {
+        char h[256] = {};
+        return ::gethostname(h, sizeof h - 1) == 0 ? std::string(h) : std::string();
+    }();
+    j["pid"] = ::getpid();
+    j["pgproof_version"] = PGPROOF_VERSION;
+    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    bool created = !std::filesystem::exists(file);
+    FileDescriptor fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));  // read: the last byte
+    if (!fd) fail("open");
+    while (::flock(fd.get(), LOCK_EX) != 0)
+        if (errno != EINTR) fail("lock");
+    // A writer killed mid-record left a line without its newline: this record starts on a line of its own.
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) fail("stat");
+    if (st.st_size > 0) {
+        char last = 0;
+        if (::pread(fd.get(), &last, 1, st.st_size - 1) == 1 && last != '\n') line.insert(line.begin(), '\n');
+    }
+    // One write: O_APPEND puts the whole record at the end, after every other writer's.
+    const char* p = line.data();
+    size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(fd.get(), p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            fail("write");
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) fail("fsync");
+    if (created) {
+        FileDescriptor dir(::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (dir) ::fsync(dir.get());
+    }
+}
+
+ArchiveHistory readHistory(const std::filesystem::path& file) {
+    ArchiveHistory h;
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) return h;
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw IncompleteError("cannot read " + file.string() + ": " + std::strerror(errno));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string text = ss.str();
+    size_t start = 0, lineNo = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        bool torn = end == std::string::npos;
+        std::string line = text.substr(start, torn ? std::string::npos : end - start);
+        start = torn ? text.size() : end + 1;
+        ++lineNo;
+        if (line.empty()) continue;
+        try {
+            h.records.push_back(HistoryRecord::fromJson(nlohmann::json::parse(line)));
+            continue;
+        } catch (const std::exception&) {
+        }
+        h.problems.push_back(file.string() + " line " + std::to_string(lineNo) +
+                             (torn ? ": torn last record (a writer was killed while writing it), skipped"
+                                   : ": unreadable record, skipped"));
+    }
+    return h;
+}
+
+}  // namespace pgproof::repository

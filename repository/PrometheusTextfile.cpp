@@ -1,0 +1,119 @@
+#include "PrometheusTextfile.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "Errors.hpp"
+#include "FileDescriptor.hpp"
+#include "Repository.hpp"
+
+namespace pgproof::repository {
+
+namespace {
+
+std::string escapeLabel(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string escapeHelp(const std::string& v) {
+    std::string out;
+    for (char c : v) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string number(double v) {
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+    if (v == std::floor(v) && std::fabs(v) < 1e15) return fmt::format("{:.0f}", v);
+    return fmt::format("{}", v);
+}
+
+}  // namespace
+
+std::string renderLabels(const Labels& labels) {
+    if (labels.empty()) return "";
+    std::string out = "{";
+    for (size_t i = 0; i < labels.size(); ++i)
+        out += (i ? "," : "") + labels[i].first + "=\"" + escapeLabel(labels[i].second) + "\"";
+    return out + "}";
+}
+
+void PrometheusTextfile::gauge(const std::string& name, const std::string& help, const Labels& labels, double value) {
+    auto [it, inserted] = families_.try_emplace(name);
+    if (inserted) {
+        order_.push_back(name);
+        it->second.help = help;
+    }
+    it->second.samples.emplace_back(labels, value);
+}
+
+std::string PrometheusTextfile::render() const {
+    std::string out;
+    for (const auto& name : order_) {
+        const Family& f = families_.at(name);
+        out += "# HELP " + name + " " + escapeHelp(f.help) + "\n# TYPE " + name + " gauge\n";
+        for (const auto& [labels, value] : f.samples) out += name + renderLabels(labels) + " " + number(value) + "\n";
+    }
+    return out;
+}
+
+void PrometheusTextfile::write(const std::filesystem::path& file) const {
+    // The collector reads only *.prom: the temporary name is hidden and ends otherwise.
+    std::filesystem::path temp = temporaryBeside(file);
+    auto fail = [&](const std::string& what) {
+        int err = errno;
+        ::unlink(temp.c_str());
+        throw IncompleteError("cannot write the metrics file " + file.string() + ": " + what + ": " + std::strerror(err));
+    };
+    std::string text = render();
+    {
+        FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        if (!fd) fail("create " + temp.string());
+        const char* p = text.data();
+        size_t left = text.size();
+        while (left > 0) {
+            ssize_t n = ::write(fd.get(), p, left);
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0) fail("write");
+            p += n;
+            left -= static_cast<size_t>(n);
+        }
+        if (::fsync(fd.get()) != 0) fail("fsync");
+    }
+    if (::rename(temp.c_str(), file.c_str()) != 0) fail("rename");
+}
+
+std::optional<double> PrometheusTextfile::readSample(const std::filesystem::path& file, const std::string& name, const Labels& labels) {
+    std::ifstream in(file);
+    if (!in) return std::nullopt;
+    std::string prefix = name + renderLabels(labels) + " ";
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(prefix, 0) != 0) continue;
+        try {
+            return std::stod(line.substr(prefix.size()));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace pgproof::repository

@@ -1,0 +1,71 @@
+#pragma once
+// A repository is a folder of archives (docs/REPOSITORY.md):
+//   DIR/pgproof-repository.json                      marker: this folder is a pgproof repository
+//   DIR/<database>/<database>-<UTC timestamp>.sql.zst  one archive (timestamp 20261202T013000Z)
+//   DIR/<database>/<name>.history.jsonl              its history: one JSON line per check/verify/restore/drill
+//   DIR/<database>/<name>.pin.json                   present while the archive is pinned (never pruned)
+// Everything here is plain files, readable with ls, cat, jq and zstd, without pgproof.
+#include <ctime>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "FileDescriptor.hpp"
+
+namespace pgproof::repository {
+
+namespace fs = std::filesystem;
+
+inline constexpr const char* kMarkerFile = "pgproof-repository.json";
+inline constexpr const char* kArchiveSuffix = ".sql.zst";
+
+// NAME.sql.zst -> NAME.history.jsonl and NAME.pin.json, beside it.
+fs::path historyPathFor(const fs::path& archive);
+fs::path pinPathFor(const fs::path& archive);
+// Whether a file name is an archive's (NAME.sql.zst, not a hidden temporary).
+bool isArchiveName(const std::string& filename);
+
+// The repository folder holding `archive` (DIR for DIR/<database>/NAME.sql.zst when DIR has the marker).
+std::optional<fs::path> repositoryOf(const fs::path& archive);
+
+// Throws BadInputError for a folder name that cannot be a database folder (empty, '/', leading '.').
+void checkDatabaseFolderName(const std::string& name);
+
+// Opens DIR as a repository: IncompleteError when it is missing or unreadable (a mount that is gone),
+// BadInputError when it is a folder but not a repository (no marker).
+void openRepository(const fs::path& dir);
+// Makes DIR a repository (creates the folder and the marker if missing) for backup --repo.
+void createRepository(const fs::path& dir);
+// The database folders of a repository, sorted by name.
+std::vector<std::string> databaseFolders(const fs::path& dir);
+// The archives of one database folder, sorted by name (= by creation time for pgproof's names).
+std::vector<fs::path> archivesIn(const fs::path& databaseFolder);
+
+// A new archive's name, reserved for one backup: its history file is created exclusively (O_EXCL), so that
+// concurrent backups of the same second get distinct names (NAME-2, NAME-3, ...). The history file is held
+// with a shared flock while the backup runs, so that prune never removes it as a leftover.
+class ReservedArchive {
+public:
+    static ReservedArchive reserve(const fs::path& repo, const std::string& database, std::time_t when);
+    const fs::path& archive() const { return archive_; }
+    // Drops the hold; if the archive was never written, removes the (empty) history file.
+    void release();
+    ~ReservedArchive();
+    ReservedArchive(ReservedArchive&&) = default;
+    ReservedArchive& operator=(ReservedArchive&&) = default;
+
+private:
+    ReservedArchive() = default;
+    fs::path archive_;
+    FileDescriptor hold_;
+};
+
+// .NAME.partial-PID beside `file`: where pgproof writes a file before renaming it into place (the temporaries
+// that removeStalePartials cleans up after a killed run).
+fs::path temporaryBeside(const fs::path& file);
+
+// "20261202T013000Z": the UTC timestamp in archive names (sorts as it reads, no ':' for any file system).
+std::string nameTimestamp(std::time_t when);
+
+}  // namespace pgproof::repository

@@ -1,0 +1,111 @@
+#include "RunRecorder.hpp"
+
+#include <ctime>
+
+#include "ArchiveHistory.hpp"
+#include "ArchiveReader.hpp"
+#include "PrometheusTextfile.hpp"
+#include "UtcTime.hpp"
+
+namespace pgproof::repository {
+
+RunRecorder::RunRecorder(std::string command, std::string subject, std::string metricsFile)
+    : command_(std::move(command)), subject_(std::move(subject)), metrics_(std::move(metricsFile)),
+      start_(std::chrono::steady_clock::now()) {
+    repository_ = repositoryOf(subject_);
+    if (repository_ && command_ != "backup") hold_ = ArchiveLock::shared(subject_);
+}
+
+void RunRecorder::addFigures(const RunFigures& f) {
+    if (!f.database.empty()) figures_.database = f.database;
+    if (f.tables) figures_.tables = f.tables;
+    if (f.rows) figures_.rows = f.rows;
+    if (f.bytes) figures_.bytes = f.bytes;
+    if (f.recoverySeconds) figures_.recoverySeconds = f.recoverySeconds;
+    if (!f.verdict.empty()) figures_.verdict = f.verdict;
+}
+
+void RunRecorder::holdReservation(ReservedArchive reservation) {
+    subject_ = reservation.archive().string();
+    repository_ = repositoryOf(subject_);
+    reservation_.emplace(std::move(reservation));
+}
+
+std::string RunRecorder::databaseLabel() const {
+    if (!figures_.database.empty()) return figures_.database;
+    if (repository_) return fs::absolute(subject_).parent_path().filename().string();
+    if (subject_ != "-") {
+        try {
+            return ArchiveReader(subject_).manifest().source.value("database", "");
+        } catch (const std::exception&) {
+        }
+    }
+    return "";
+}
+
+std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
+    std::error_code ec;
+    if (!repository_ || !fs::exists(subject_, ec)) return {};
+    if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
+    try {
+        appendHistory(historyPathFor(subject_), record);
+    } catch (const std::exception& e) {
+        return {e.what()};
+    }
+    return {};
+}
+
+std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& error) {
+    std::vector<std::string> problems;
+    if (finished_) return problems;
+    finished_ = true;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    if (reservation_) reservation_->release();
+    std::string verdict = exitCode == 0 ? "proven" : exitCode == 1 ? "failed" : "incomplete";
+    if (exitCode == 0 && !figures_.verdict.empty()) verdict = figures_.verdict;
+    std::error_code ec;
+    if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {
+        HistoryRecord r;
+        r.at = utcNow();
+        r.command = command_;
+        r.verdict = verdict;
+        r.exitCode = exitCode;
+        r.seconds = seconds;
+        r.tables = figures_.tables;
+        r.rows = figures_.rows;
+        r.recoverySeconds = figures_.recoverySeconds;
+        r.error = error;
+        try {
+            appendHistory(historyPathFor(subject_), r);
+        } catch (const std::exception& e) {
+            problems.push_back(e.what());
+        }
+    }
+    if (!metrics_.empty()) {
+        try {
+            Labels labels = {{"database", databaseLabel()}};
+            std::string p = "pgproof_" + command_ + "_";
+            double now = static_cast<double>(std::time(nullptr));
+            PrometheusTextfile m;
+            m.gauge(p + "success", "1 if the last " + command_ + " proved everything (exit 0), else 0", labels, exitCode == 0 ? 1 : 0);
+            m.gauge(p + "exit_code", "exit code of the last " + command_ + " (0 proven, 1 failed, 2 bad input, 3 incomplete)", labels, exitCode);
+            m.gauge(p + "duration_seconds", "wall-clock duration of the last " + command_, labels, seconds);
+            m.gauge(p + "last_run_timestamp_seconds", "when the last " + command_ + " finished (Unix time)", labels, now);
+            std::optional<double> lastSuccess = exitCode == 0 ? std::optional<double>(now)
+                                                              : PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels);
+            if (lastSuccess)
+                m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
+            if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));
+            if (figures_.tables) m.gauge(p + "tables", "tables covered by the last " + command_, labels, static_cast<double>(*figures_.tables));
+            if (figures_.rows) m.gauge(p + "rows", "rows covered by the last " + command_, labels, static_cast<double>(*figures_.rows));
+            if (figures_.recoverySeconds)
+                m.gauge(p + "recovery_seconds", "measured recovery time (restore and proof) of the last " + command_, labels, *figures_.recoverySeconds);
+            m.write(metrics_);
+        } catch (const std::exception& e) {
+            problems.push_back(e.what());
+        }
+    }
+    return problems;
+}
+
+}  // namespace pgproof::repository

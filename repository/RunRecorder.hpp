@@ -1,0 +1,50 @@
+#pragma once
+// What a run of backup, check, verify, restore or drill leaves behind for the repository and for
+// monitoring: one history record beside the archive (when the archive lives in a repository) and the
+// --metrics file (docs/METRICS.md). The command layer opens one recorder per run, gives it the figures it
+// has, and finishes it with the exit code on every outcome, errors included.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ArchiveHistory.hpp"
+#include "ArchiveLock.hpp"
+#include "Repository.hpp"
+
+namespace pgproof::repository {
+
+struct RunFigures {
+    std::string database;  // metrics label; default: the repository folder, else the archive's source database
+    std::optional<uint64_t> tables, rows, bytes;
+    std::optional<double> recoverySeconds;  // drill, restore: the measured recovery time
+    std::string verdict;  // instead of the exit code's: "not verified" for restore --no-verify (exit 0, no proof)
+};
+
+class RunRecorder {
+public:
+    // subject: the archive (or baseline) as given; "-" for a stream. An archive of a repository is held
+    // (shared ArchiveLock) from here until the process exits, so prune leaves it alone.
+    RunRecorder(std::string command, std::string subject, std::string metricsFile);
+    void addFigures(const RunFigures& figures);
+    // backup --repo: the reserved name, released when the run finishes.
+    void holdReservation(ReservedArchive reservation);
+    // Appends one more record now (backup --check: the check of the archive just written), if the
+    // subject is an archive of a repository. Never throws: returns what could not be recorded.
+    std::vector<std::string> recordNow(const HistoryRecord& record);
+    // Records the outcome once (later calls do nothing). Exit 2 (bad usage) is no outcome of the archive
+    // and leaves no history record. Never throws: returns what could not be recorded, for a warning.
+    std::vector<std::string> finish(int exitCode, const std::string& error);
+
+private:
+    std::string databaseLabel() const;
+    std::string command_, subject_, metrics_;
+    std::optional<fs::path> repository_;
+    std::optional<ArchiveLock> hold_;
+    std::optional<ReservedArchive> reservation_;
+    RunFigures figures_;
+    std::chrono::steady_clock::time_point start_;
+    bool finished_ = false;
+};
+
+}  // namespace pgproof::repository
