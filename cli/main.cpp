@@ -32,6 +32,8 @@ Commands:
             restore drill into a scratch database, timed, with a report
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
+  lint      MIGRATION.sql... [--db URL] [--fail-on error|warning] [--json FILE|-] [--junit FILE]
+            migration SQL checked for unsafe statements, and with --db against the data (docs/LINT.md)
 
 Common options:
   -d, --db URL (also --dbname)  libpq connection string or postgres:// URI
@@ -73,6 +75,7 @@ int main(int argc, char** argv) {
         {"restore", cli::runRestore},
         {"drill", cli::runDrill},
         {"plan", cli::runPlan},
+        {"lint", cli::runLint},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";
@@ -90,7 +93,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, plan; see pgproof --help)\n";
+                  << "restore, drill, plan, lint; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();
