@@ -48,6 +48,9 @@ std::string dotted(const std::string& table, const std::vector<std::string>& col
     return table + " (" + list + ")";
 }
 
+// "1 row", "1,234 rows"
+std::string rowsText(long long n) { return withThousands(static_cast<uint64_t>(n)) + (n == 1 ? " row" : " rows"); }
+
 std::string sampleList(const std::vector<std::string>& samples, long long total) {
     std::string out;
     for (const auto& s : samples) out += (out.empty() ? "" : ", ") + s;
@@ -149,8 +152,8 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 f.severity = Severity::Note;
                 f.rule = "table-lock";
                 f.figure = rows;
-                f.message = fmt::format("{} {}: {} rows, {} with indexes{}", q.rewrites ? "rewrites" : lockName(q.lock) + " lock on",
-                                        table->display, withThousands(static_cast<uint64_t>(rows)), humanBytes(size),
+                f.message = fmt::format("{} {}: {}, {} with indexes{}", q.rewrites ? "rewrites" : lockName(q.lock) + " lock on",
+                                        table->display, rowsText(rows), humanBytes(size),
                                         q.rewrites ? ", under an ACCESS EXCLUSIVE lock" : blocksWrites(q.lock) && q.lock != LockLevel::AccessExclusive
                                                                                              ? ": writes wait until it ends"
                                                                                              : ": reads and writes wait until it ends");
@@ -164,9 +167,9 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 s.hasFigure = true;
                 s.figure = rows;
                 if (rows > 0 && !q.earlierChange) {
-                    s.message += fmt::format(": will fail: {} has {} rows", table->display, withThousands(static_cast<uint64_t>(rows)));
+                    s.message += fmt::format(": will fail: {} has {}", table->display, rowsText(rows));
                 } else if (rows > 0) {
-                    s.message += fmt::format(": {} has {} rows now{}", table->display, withThousands(static_cast<uint64_t>(rows)), earlier);
+                    s.message += fmt::format(": {} has {} now{}", table->display, rowsText(rows), earlier);
                 } else if (!q.earlierChange) {
                     s.severity = Severity::Warning;
                     s.message += fmt::format(": passes today, {} is empty; it fails on any copy with rows", table->display);
@@ -190,8 +193,8 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 f.rule = "set-not-null-has-nulls";
                 f.dependsOnEarlierStatement = q.earlierChange.has_value();
                 f.severity = q.earlierChange ? Severity::Warning : Severity::Error;
-                f.message = fmt::format("{}{}: {} is NULL in {} rows{} ({}){}", q.label, q.earlierChange ? "" : " will fail",
-                                        dotted(table->display, {column}), withThousands(static_cast<uint64_t>(nulls)),
+                f.message = fmt::format("{}{}: {} is NULL in {}{} ({}){}", q.label, q.earlierChange ? "" : " will fail",
+                                        dotted(table->display, {column}), rowsText(nulls),
                                         q.earlierChange ? " now" : "", sampleList(f.samples, nulls), earlier);
                 added.push_back(f);
                 break;
@@ -210,9 +213,9 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 f.rule = "unique-has-duplicates";
                 f.dependsOnEarlierStatement = q.earlierChange.has_value();
                 f.severity = q.earlierChange ? Severity::Warning : Severity::Error;
-                f.message = fmt::format("{}{}: {} duplicate group{} in {}{} ({} rows): {}{}", q.label, q.earlierChange ? "" : " will fail",
+                f.message = fmt::format("{}{}: {} duplicate group{} in {}{} ({}): {}{}", q.label, q.earlierChange ? "" : " will fail",
                                         withThousands(static_cast<uint64_t>(groups)), groups == 1 ? "" : "s", dotted(table->display, q.columns),
-                                        q.earlierChange ? " now" : "", r.value(0, 1), sampleList(f.samples, groups), earlier);
+                                        q.earlierChange ? " now" : "", rowsText(std::stoll(r.value(0, 1))), sampleList(f.samples, groups), earlier);
                 added.push_back(f);
                 break;
             }
@@ -252,8 +255,8 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 std::string head = q.leftUnvalidated ? q.label + " NOT VALID keeps them, a later VALIDATE fails"
                                    : q.earlierChange ? q.label
                                                      : q.label + " will fail";
-                f.message = fmt::format("{}: {} rows of {}{} reference no row of {} ({} value{}: {}){}", head,
-                                        withThousands(static_cast<uint64_t>(rows)), dotted(table->display, q.columns),
+                f.message = fmt::format("{}: {} of {}{} reference no row of {} ({} value{}: {}){}", head,
+                                        rowsText(rows), dotted(table->display, q.columns),
                                         q.earlierChange ? " now" : "", dotted(parent->display, parentColumns), withThousands(static_cast<uint64_t>(values)),
                                         values == 1 ? "" : "s", sampleList(f.samples, values), earlier);
                 added.push_back(f);
