@@ -61,5 +61,6 @@ int runRestore(const std::vector<std::string>& args);
 int runDrill(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
 int runLint(const std::vector<std::string>& args);
+int runRehearse(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

@@ -32,6 +32,8 @@ Commands:
             restore drill into a scratch database, timed, with a report
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
+  rehearse  ARCHIVE --migration FILE.sql [--plan PLAN.yaml] [--server URL] [--keep] [--report FILE]
+            the migration run on a restored copy, timed, then verified with the plan
   lint      MIGRATION.sql... [--db URL] [--fail-on error|warning] [--json FILE|-] [--junit FILE]
             migration SQL checked for unsafe statements, and with --db against the data (docs/LINT.md)
 
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
         {"drill", cli::runDrill},
         {"plan", cli::runPlan},
         {"lint", cli::runLint},
+        {"rehearse", cli::runRehearse},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";
@@ -93,7 +96,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, plan, lint; see pgproof --help)\n";
+                  << "restore, drill, plan, lint, rehearse; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();
