@@ -148,12 +148,15 @@ TEST_CASE("rehearse: --keep keeps the migrated copy") {
 
 TEST_CASE("rehearse: a migration that does not parse exits 2 before creating anything") {
     OnboardingArchive a(false);
-    auto before = admin().exec("SELECT count(*) FROM pg_database WHERE datname LIKE 'pgproof\\_rehearse\\_%'").value(0, 0);
-    auto r = runPgproof("rehearse " + q(a.archive) + " --migration " + q(lintFile("syntax-error.sql")));
+    // An unreachable server: reaching it would be exit 3, so exit 2 proves nothing was attempted.
+    std::string nowhere = " --server 'host=/nonexistent port=1 dbname=x'";
+    auto r = runPgproof("rehearse " + q(a.archive) + " --migration " + q(lintFile("syntax-error.sql")) + nowhere);
     CHECK(r.exitCode == 2);
     CHECK(contains(r.err, "syntax-error.sql:3:46: error: syntax error"));
-    CHECK(runPgproof("rehearse - --migration " + q(lintFile("good.sql")) + " < " + q(a.archive)).exitCode == 2);
-    CHECK(runPgproof("rehearse " + q(a.archive)).exitCode == 2);  // --migration is required
-    auto after = admin().exec("SELECT count(*) FROM pg_database WHERE datname LIKE 'pgproof\\_rehearse\\_%'").value(0, 0);
-    CHECK(before == after);
+    CHECK(runPgproof("rehearse " + q(a.archive) + " --migration /nonexistent/m.sql" + nowhere).exitCode == 2);
+    CHECK(runPgproof("rehearse " + q(a.archive) + " --migration " + q(lintFile("good.sql")) + " --plan /nonexistent/p.yaml" + nowhere).exitCode == 2);
+    CHECK(runPgproof("rehearse - --migration " + q(lintFile("good.sql")) + nowhere + " < " + q(a.archive)).exitCode == 2);
+    CHECK(runPgproof("rehearse " + q(a.archive) + nowhere).exitCode == 2);  // --migration is required
+    // And the server really is unreachable: a valid migration gets as far as connecting.
+    CHECK(runPgproof("rehearse " + q(a.archive) + " --migration " + q(lintFile("good.sql")) + nowhere).exitCode == 3);
 }
