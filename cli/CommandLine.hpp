@@ -67,5 +67,7 @@ int runPrune(const std::vector<std::string>& args);
 int runPin(const std::vector<std::string>& args);
 int runUnpin(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
+int runLint(const std::vector<std::string>& args);
+int runRehearse(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

@@ -1,14 +1,13 @@
 // pgproof plan --from-migration: draft a plan from a migration file, for the user to edit.
 #include <spdlog/spdlog.h>
 
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "MigrationPlan.hpp"
-#include "PlanDrafter.hpp"
+#include "MigrationPlanDraft.hpp"
+#include "MigrationScript.hpp"
 #include "ReportOutput.hpp"
 
 namespace pgproof::cli {
@@ -23,17 +22,15 @@ int runPlan(const std::vector<std::string>& args) {
     addOutputFlags(desc, flags);
     auto vm = parseOptions("plan", "pgproof plan --from-migration FILE.sql [-o PLAN.yaml [--force]]",
                            "Drafts a migration plan from ADD COLUMN, ADD CONSTRAINT, CREATE TYPE ... AS ENUM, ALTER TYPE ... ADD\n"
-                           "VALUE, CREATE INDEX, DROP COLUMN, DROP TABLE and UPDATE ... SET a = b statements. Review it, then\n"
-                           "use it with backup/snapshot --plan and verify --plan.",
+                           "VALUE, CREATE INDEX, DROP COLUMN, DROP TABLE and UPDATE ... SET a = b statements, read with\n"
+                           "PostgreSQL's parser (a file that does not parse: exit 2, FILE:LINE:COL). Review it, then use it\n"
+                           "with backup/snapshot --plan, verify --plan and rehearse --plan.",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
     prepareOutputFile(output, flags);
-    std::ifstream in(migration);
-    if (!in) throw BadInputError("cannot read migration " + migration + ": no such file or not readable");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    PlanDraft draft = draftPlanFromMigration(ss.str(), migration);
+    // The one SQL front end: PostgreSQL's parser, as lint and rehearse read migrations.
+    lint::PlanDraft draft = lint::draftPlan(lint::MigrationScript::read(migration));
     MigrationPlan::parse(draft.yaml, "the drafted plan");  // the draft must itself be a valid plan
     writeReportFile(output, draft.yaml);
     std::string skipped;

@@ -44,6 +44,10 @@ Commands:
 Repositories (docs/REPOSITORY.md): backup --repo DIR [--name NAME] writes
 DIR/NAME/NAME-<UTC timestamp>.sql.zst; check, verify, restore and drill of such an
 archive record their outcome in NAME-<timestamp>.history.jsonl beside it.
+  rehearse  ARCHIVE --migration FILE.sql [--plan PLAN.yaml] [--server URL] [--keep] [--report FILE]
+            the migration run on a restored copy, timed, then verified with the plan
+  lint      MIGRATION.sql... [--db URL] [--fail-on error|warning] [--json FILE|-] [--junit FILE]
+            migration SQL checked for unsafe statements, and with --db against the data (docs/LINT.md)
 
 Common options:
   -d, --db URL (also --dbname)  libpq connection string or postgres:// URI
@@ -92,6 +96,8 @@ int main(int argc, char** argv) {
         {"pin", cli::runPin},
         {"unpin", cli::runUnpin},
         {"diff", cli::runDiff},
+        {"lint", cli::runLint},
+        {"rehearse", cli::runRehearse},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";
@@ -109,7 +115,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, diff, plan, list, status, prune, pin, unpin; see pgproof --help)\n";
+                  << "restore, drill, diff, plan, list, status, prune, pin, unpin, lint, rehearse; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();

@@ -20,13 +20,13 @@ namespace pgproof {
 
 namespace {
 
-std::string scratchName() { return fmt::format("pgproof_drill_{}_{}", utcNow("%Y%m%d_%H%M%S"), ::getpid()); }
+std::string scratchName(const std::string& prefix) { return fmt::format("{}_{}_{}", prefix, utcNow("%Y%m%d_%H%M%S"), ::getpid()); }
 
 std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
 
 // Drops the scratch database unless --keep, pass or fail; a failed drop makes a passed drill incomplete.
 void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
-    if (r.scratchDatabase.empty()) return;
+    if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
         if (o.log) o.log("keeping scratch database " + r.scratchDatabase);
@@ -53,7 +53,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
     r.server = admin.describe();
-    std::string name = scratchName();
+    std::string name = scratchName(o.scratchPrefix);
     try {
         RestoreOptions ro;
         ro.archive = o.archive;
@@ -152,7 +152,7 @@ DrillResult runDrill(const DrillOptions& o) {
         return r;
     }
 
-    r.scratchDatabase = scratchName();
+    r.scratchDatabase = scratchName(o.scratchPrefix);
     log("creating scratch database " + r.scratchDatabase);
     ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader.manifest());
     r.scratchLocale = created.locale;

@@ -23,6 +23,11 @@ struct DrillOptions {
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;
     std::function<void(const std::string&)> log;
+    // Scratch database names start with this (then _<time>_<pid>).
+    std::string scratchPrefix = "pgproof_drill";
+    // The caller (rehearse) goes on working in the scratch database and drops it itself: the drill
+    // neither keeps nor drops it (kept and dropped stay false).
+    bool leaveScratchToCaller = false;
 };
 
 struct DrillResult {

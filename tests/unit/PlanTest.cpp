@@ -2,7 +2,8 @@
 
 #include "Errors.hpp"
 #include "MigrationPlan.hpp"
-#include "PlanDrafter.hpp"
+#include "MigrationPlanDraft.hpp"
+#include "MigrationScript.hpp"
 
 using namespace pgproof;
 
@@ -25,20 +26,19 @@ TEST_CASE("a plan error names file, line and column") {
 }
 
 TEST_CASE("statements split outside quotes, dollar quotes and comments") {
-    auto st = splitSqlStatements("SELECT ';'; -- a; comment\nCREATE FUNCTION f() AS $x$ a; b $x$; /* c; */ SELECT 2");
-    REQUIRE(st.size() == 3);
+    auto s = lint::MigrationScript::parse("m.sql", "SELECT ';'; -- a; comment\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $x$ SELECT 1; $x$; /* c; */ SELECT 2");
+    REQUIRE(s.statements().size() == 3);
 }
 
 TEST_CASE("a drafted plan is a valid plan with the migration's items") {
-    auto d = draftPlanFromMigration(
+    auto d = lint::draftPlan(lint::MigrationScript::parse("m.sql",
         "ALTER TABLE clients ADD COLUMN \"onboardingComplete\" boolean NOT NULL DEFAULT false;\n"
         "CREATE TYPE \"BillingStatus\" AS ENUM ('none', 'trial');\n"
         "ALTER TYPE \"BillingStatus\" ADD VALUE 'active';\n"
         "ALTER TABLE onboarding_states ADD CONSTRAINT fk FOREIGN KEY (\"clientId\") REFERENCES clients(id);\n"
         "CREATE UNIQUE INDEX CONCURRENTLY idx ON app.things (a);\n"
         "UPDATE onboarding_states SET \"clientId\" = customer_id;\n"
-        "ALTER TABLE legacy DROP COLUMN body;\nDROP TABLE tmp;\n",
-        "m.sql");
+        "ALTER TABLE legacy DROP COLUMN body;\nDROP TABLE tmp;\n"));
     MigrationPlan p = MigrationPlan::parse(d.yaml, "draft");
     REQUIRE(p.columns.size() == 1);
     CHECK(p.columns[0].ref.column == "onboardingComplete");
@@ -54,4 +54,28 @@ TEST_CASE("a drafted plan is a valid plan with the migration's items") {
     CHECK(p.backfills[0].whenNotNull == "customer_id");
     CHECK(p.declaresDroppedColumn({"public", "legacy"}, "body"));
     CHECK(p.declaresDroppedTable({"public", "tmp"}));
+}
+
+TEST_CASE("a drafted plan reads what the regular expressions could not: unnamed constraints, lists, joins") {
+    auto d = lint::draftPlan(lint::MigrationScript::parse("m.sql",
+        "ALTER TABLE app.orders ADD PRIMARY KEY (id), ADD COLUMN total numeric(12,2) NOT NULL DEFAULT 0;\n"
+        "DROP TABLE a, b;\n"
+        "UPDATE onboarding_states o SET \"clientId\" = c.client_ref FROM customers c WHERE c.id = o.customer_id AND o.\"clientId\" IS NULL;\n"
+        "ALTER TABLE t ADD COLUMN r integer REFERENCES p (id);\n"));
+    MigrationPlan p = MigrationPlan::parse(d.yaml, "draft");
+    REQUIRE(p.columns.size() == 2);
+    CHECK(p.columns[0].ref.column == "total");
+    CHECK(*p.columns[0].type == "numeric(12,2)");
+    CHECK(d.yaml.find("type: 'numeric(12,2)'") != std::string::npos);
+    CHECK(p.columns[0].defaultValue == "0");
+    REQUIRE(p.uniques.size() == 1);
+    CHECK(p.uniques[0].table == QualifiedName{"app", "orders"});
+    CHECK(*p.columns[1].type == "integer");
+    CHECK(p.declaresDroppedTable({"public", "a"}));
+    CHECK(p.declaresDroppedTable({"public", "b"}));
+    REQUIRE(p.backfills.size() == 1);
+    CHECK(p.backfills[0].whenNotNull == "customer_id");
+    REQUIRE(p.orphans.size() == 1);
+    CHECK(p.orphans[0].parent.display() == "p.id");
+    CHECK(d.skipped.empty());
 }

@@ -1,0 +1,318 @@
+#include "MigrationRehearsal.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "ArchiveReader.hpp"
+#include "Errors.hpp"
+#include "MigrationScript.hpp"
+#include "PgConnection.hpp"
+#include "SqlIdentifier.hpp"
+#include "StatementLocks.hpp"
+#include "VerifyReportWriter.hpp"
+
+namespace pgproof {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string collapsed(const std::string& sql) {
+    std::string out;
+    bool space = false;
+    for (char c : sql) {
+        if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
+            space = !out.empty();
+            continue;
+        }
+        if (space) out += ' ';
+        space = false;
+        out += c;
+    }
+    return out;
+}
+
+std::string shortened(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+
+std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : "incomplete"; }
+
+// psql -1 would wrap the file in one transaction; a file with its own BEGIN/COMMIT, or a statement that
+// cannot run in a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE), runs statement by statement.
+std::string whyNotOneTransaction(const lint::MigrationScript& script) {
+    for (const auto& st : script.statements()) {
+        if (st.kind == "TransactionStmt") return fmt::format("the file manages its own transactions (line {})", st.at.line);
+        if (st.node.value("concurrent", false)) return fmt::format("line {} uses CONCURRENTLY, which cannot run in a transaction", st.at.line);
+        if (st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "DropdbStmt" || st.kind == "AlterSystemStmt")
+            return fmt::format("line {} cannot run in a transaction", st.at.line);
+    }
+    return "";
+}
+
+// Runs the migration on `conn`; fills r.statements, r.migrationSeconds, r.migrationFailed.
+void runMigration(const lint::MigrationScript& script, const PgConnection& conn, RehearsalResult& r,
+                  const std::function<void(const std::string&)>& log) {
+    auto started = Clock::now();
+    if (r.singleTransaction) conn.exec("BEGIN", "starting the migration's transaction");
+    for (const auto& st : script.statements()) {
+        RehearsedStatement s;
+        s.line = st.at.line;
+        s.sql = collapsed(st.text);
+        lint::StatementLock lock = lint::statementLock(st.kind, st.node);
+        if (lock.level != lint::LockLevel::None) s.lock = lint::lockName(lock.level);
+        s.rewrites = lock.rewrites;
+        if (log) log(fmt::format("line {}: {}", s.line, shortened(s.sql, 100)));
+        auto t = Clock::now();
+        PgResult res(PQexec(conn.get(), st.text.c_str()));
+        s.seconds = std::chrono::duration<double>(Clock::now() - t).count();
+        auto status = PQresultStatus(res.get());
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            if (!conn.ok()) throw IncompleteError("connection to the scratch database lost at line " + std::to_string(s.line) + ": " +
+                                                  statementError(conn.get(), res.get()));
+            std::string msg = statementError(conn.get(), res.get());
+            if (msg.rfind("ERROR:  ", 0) == 0) msg = msg.substr(8);
+            s.error = msg;
+            r.statements.push_back(s);
+            r.migrationFailed = true;
+            break;
+        }
+        s.command = PQcmdStatus(res.get());
+        std::string tuples = PQcmdTuples(res.get());
+        if (!tuples.empty()) s.rows = std::stoll(tuples);
+        r.statements.push_back(s);
+    }
+    if (r.singleTransaction) conn.exec(r.migrationFailed ? "ROLLBACK" : "COMMIT", "ending the migration's transaction");
+    r.migrationSeconds = std::chrono::duration<double>(Clock::now() - started).count();
+}
+
+}  // namespace
+
+RehearsalResult rehearseMigration(const RehearsalOptions& o) {
+    auto log = [&](const std::string& s) {
+        if (o.log) o.log(s);
+    };
+    if (o.archive == "-")
+        throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
+    // Everything that can be refused is refused before a database is created.
+    lint::MigrationScript script = lint::MigrationScript::read(o.migration);
+    RehearsalResult r;
+    r.archive = o.archive;
+    r.migration = o.migration;
+    r.planPath = o.planPath;
+    r.statementsInFile = script.statements().size();
+    r.transactionNote = whyNotOneTransaction(script);
+    r.singleTransaction = r.transactionNote.empty();
+    r.baseline = std::make_unique<Baseline>(Baseline::load(o.archive));
+
+    DrillOptions d;
+    d.archive = o.archive;
+    d.server = o.server;
+    d.jobs = o.jobs;
+    d.checkThreads = o.checkThreads;
+    d.noOwner = o.noOwner;
+    d.noPrivileges = o.noPrivileges;
+    d.role = o.role;
+    d.log = o.log;
+    d.scratchPrefix = "pgproof_rehearse";
+    d.leaveScratchToCaller = true;
+    r.restore = runDrill(d);
+    r.scratchDatabase = r.restore.scratchDatabase;
+    r.exitCode = r.restore.exitCode;
+    if (r.exitCode != 0) r.problem = "the restore did not prove the archive: " + r.restore.problem + "; the migration was not run";
+
+    ConnectionTarget server = ConnectionTarget::resolve(o.server);
+    if (r.exitCode == 0) {
+        try {
+            log(fmt::format("running {} ({} statements{})", o.migration, r.statementsInFile,
+                            r.singleTransaction ? ", in one transaction" : "; " + r.transactionNote));
+            {
+                PgConnection conn = PgConnection::connect(server.withDatabase(r.scratchDatabase), "pgproof rehearse");
+                // The migration's NOTICEs (an index renamed by USING INDEX, ...) go to the log, not raw to stderr.
+                PQsetNoticeProcessor(
+                    conn.get(), [](void*, const char* message) { spdlog::debug("server: {}", firstLine(message)); }, nullptr);
+                runMigration(script, conn, r, o.log);
+            }
+            if (r.migrationFailed) {
+                const auto& failed = r.statements.back();
+                r.exitCode = 1;
+                r.problem = fmt::format("the migration failed at {}:{}: {} ({})", o.migration, failed.line, failed.error, shortened(failed.sql, 80));
+            } else {
+                log("verifying the migrated copy against the archive" + std::string(o.plan ? " with the plan" : ""));
+                VerifyOptions v;
+                v.db = server.withDatabase(r.scratchDatabase).conninfo();
+                v.jobs = o.jobs;
+                v.mode = o.mode;
+                v.plan = o.plan;
+                r.verification = runVerification(*r.baseline, v);
+                r.exitCode = r.verification->exitCode();
+                if (r.exitCode != 0) {
+                    std::string failed;
+                    for (const auto& i : r.verification->planItems)
+                        if (i.verdict != Verdict::Ok) failed += (failed.empty() ? "" : ", ") + i.label();
+                    for (const auto& t : r.verification->tables)
+                        if (t.verdict != Verdict::Ok) failed += (failed.empty() ? "" : ", ") + ("table " + t.id.display());
+                    r.problem = "the migrated copy fails verification: " + (failed.empty() ? std::string("see the report") : failed);
+                }
+            }
+        } catch (const PgproofError& e) {
+            r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
+            r.problem = e.what();
+        } catch (const std::exception& e) {
+            r.exitCode = 3;
+            r.problem = e.what();
+        }
+    }
+    // The scratch database goes, pass or fail, unless --keep.
+    if (!r.scratchDatabase.empty()) {
+        if (o.keep) {
+            r.kept = true;
+            log("keeping scratch database " + r.scratchDatabase);
+        } else {
+            try {
+                ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
+                PgConnection admin = PgConnection::connect(maintenance, "pgproof rehearse");
+                admin.exec("DROP DATABASE IF EXISTS " + quoteIdent(r.scratchDatabase) + " WITH (FORCE)", "dropping the scratch database");
+                r.dropped = true;
+            } catch (const std::exception& e) {
+                r.problem += (r.problem.empty() ? "" : "; ") + std::string("the scratch database could not be dropped: ") + e.what();
+                if (r.exitCode == 0) r.exitCode = 3;
+            }
+        }
+    }
+    r.verdict = verdictFor(r.exitCode);
+    return r;
+}
+
+namespace {
+
+double rollbackSeconds(const RehearsalResult& r) {
+    return r.restore.restore ? r.restore.checkSeconds + r.restore.restore->timings.total : r.restore.checkSeconds;
+}
+
+std::vector<const RehearsedStatement*> slowestOf(const RehearsalResult& r, size_t n) {
+    std::vector<const RehearsedStatement*> v;
+    for (const auto& s : r.statements) v.push_back(&s);
+    std::stable_sort(v.begin(), v.end(), [](auto* a, auto* b) { return a->seconds > b->seconds; });
+    if (v.size() > n) v.resize(n);
+    return v;
+}
+
+std::string statementLine(const RehearsedStatement& s) {
+    std::string what = s.error.empty() ? s.command : "ERROR: " + s.error;
+    std::string lock = s.lock.empty() ? "" : " [" + s.lock + (s.rewrites ? ", rewrite" : "") + "]";
+    return fmt::format("{:>8.3f} s  line {:<4} {}{}  {}", s.seconds, s.line, what, lock, shortened(s.sql, 70));
+}
+
+}  // namespace
+
+std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
+    std::string out = fmt::format("rehearse {} with {}: {}\n", r.archive, r.migration, r.exitCode == 0 ? "PASSED" : "FAILED");
+    if (r.restore.restore)
+        out += fmt::format("restore (rollback estimate): {:.2f} s - {} tables, {} rows, proven {}\n", rollbackSeconds(r), r.restore.restore->tables,
+                           withThousands(r.restore.restore->rows), r.restore.exitCode == 0 ? "identical to the archive" : "NOT identical");
+    if (!r.statements.empty() || r.migrationFailed) {
+        out += fmt::format("migration (downtime estimate): {:.2f} s - {} of {} statements ran{}\n", r.migrationSeconds,
+                           r.statements.size() - (r.migrationFailed ? 1 : 0), r.statementsInFile,
+                           r.singleTransaction ? ", in one transaction" + std::string(r.migrationFailed ? " (rolled back)" : "")
+                                               : "; not one transaction: " + r.transactionNote);
+        if (r.migrationFailed) out += "failed statement:\n" + statementLine(r.statements.back()) + "\n";
+        out += "slowest statements:\n";
+        for (const auto* s : slowestOf(r, slowest)) out += statementLine(*s) + "\n";
+    }
+    if (r.verification) {
+        std::string text = renderVerifyText(*r.verification, false);
+        out += "verify after the migration" + std::string(r.planPath.empty() ? "" : " with " + r.planPath) + ":\n" + text;
+        if (!text.empty() && text.back() != '\n') out += "\n";
+    }
+    if (!r.problem.empty()) out += "problem: " + r.problem + "\n";
+    out += "scratch database " + (r.scratchDatabase.empty() ? std::string("-") : r.scratchDatabase) + ": " +
+           (r.kept ? "kept (--keep)" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
+    return out;
+}
+
+std::string renderRehearsalMarkdown(const RehearsalResult& r) {
+    std::string out = fmt::format("# Migration rehearsal: {}\n\n", r.exitCode == 0 ? "PASSED" : "FAILED");
+    out += fmt::format("- **Verdict:** {} (exit code {})\n", r.verdict, r.exitCode);
+    if (!r.problem.empty()) out += fmt::format("- **Problem:** {}\n", r.problem);
+    out += fmt::format("- **Archive:** `{}`\n- **Migration:** `{}` ({} statements{})\n", r.archive, r.migration, r.statementsInFile,
+                       r.singleTransaction ? ", one transaction" : "; " + r.transactionNote);
+    if (!r.planPath.empty()) out += fmt::format("- **Plan:** `{}`\n", r.planPath);
+    out += fmt::format("- **Scratch database:** `{}` ({})\n\n", r.scratchDatabase.empty() ? "-" : r.scratchDatabase,
+                       r.kept ? "kept" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT dropped");
+    out += "## Estimates\n\n| | seconds |\n|---|---:|\n";
+    out += fmt::format("| migration (downtime estimate) | {:.3f} |\n", r.migrationSeconds);
+    out += fmt::format("| restore + proof (rollback estimate) | {:.2f} |\n\n", rollbackSeconds(r));
+    if (!r.statements.empty()) {
+        out += "## Statements\n\n| line | seconds | result | rows | lock | statement |\n|---:|---:|---|---:|---|---|\n";
+        for (const auto& s : r.statements) {
+            std::string sql = shortened(s.sql, 100);
+            std::replace(sql.begin(), sql.end(), '|', '/');
+            std::string result = s.error.empty() ? s.command : "**ERROR:** " + s.error;
+            std::replace(result.begin(), result.end(), '|', '/');
+            out += fmt::format("| {} | {:.3f} | {} | {} | {}{} | `{}` |\n", s.line, s.seconds, result, s.rows < 0 ? "" : withThousands(static_cast<uint64_t>(s.rows)),
+                               s.lock, s.rewrites ? " (rewrite)" : "", sql);
+        }
+        out += "\n";
+    }
+    if (r.verification) out += "## Verification after the migration\n\n```\n" + renderVerifyText(*r.verification, true) + "```\n";
+    return out;
+}
+
+nlohmann::json rehearsalJson(const RehearsalResult& r) {
+    nlohmann::json statements = nlohmann::json::array();
+    for (const auto& s : r.statements) {
+        nlohmann::json j = {{"line", s.line}, {"sql", s.sql}, {"seconds", s.seconds}, {"lock", s.lock}, {"rewrites", s.rewrites}};
+        if (s.error.empty()) j["command"] = s.command;
+        else j["error"] = s.error;
+        if (s.rows >= 0) j["rows"] = s.rows;
+        statements.push_back(j);
+    }
+    nlohmann::json j = {{"report", "pgproof-rehearse"},
+                        {"report_version", 1},
+                        {"verdict", r.verdict},
+                        {"exit_code", r.exitCode},
+                        {"problem", r.problem},
+                        {"archive", r.archive},
+                        {"migration", {{"path", r.migration},
+                                       {"statements_in_file", r.statementsInFile},
+                                       {"single_transaction", r.singleTransaction},
+                                       {"transaction_note", r.transactionNote},
+                                       {"failed", r.migrationFailed},
+                                       {"seconds", r.migrationSeconds},
+                                       {"statements", statements}}},
+                        {"rollback_estimate_seconds", rollbackSeconds(r)},
+                        {"restore", drillJson(r.restore)},
+                        {"scratch_database", r.scratchDatabase},
+                        {"kept", r.kept},
+                        {"dropped", r.dropped}};
+    if (!r.planPath.empty()) j["plan"] = r.planPath;
+    if (r.verification) j["verification"] = verifyJson(*r.verification);
+    return j;
+}
+
+std::vector<JUnitCase> rehearsalJUnitCases(const RehearsalResult& r) {
+    std::vector<JUnitCase> cases;
+    bool restored = r.restore.exitCode == 0 && r.restore.restore;
+    cases.push_back({"pgproof.rehearse", "restore", !restored && r.restore.exitCode == 1, !restored && r.restore.exitCode != 1,
+                     restored ? "" : r.restore.problem, "", rollbackSeconds(r)});
+    if (restored) {
+        std::string failedMessage;
+        if (r.migrationFailed)
+            failedMessage = fmt::format("{}:{}: {}", r.migration, r.statements.back().line, r.statements.back().error);
+        cases.push_back({"pgproof.rehearse", "migration", r.migrationFailed, !r.migrationFailed && r.statements.empty() && r.statementsInFile > 0,
+                         failedMessage, "", r.migrationSeconds});
+    }
+    if (r.verification)
+        for (auto c : verifyJUnitCases(*r.verification)) {
+            c.classname = "pgproof.rehearse." + c.classname.substr(c.classname.rfind('.') + 1);
+            cases.push_back(c);
+        }
+    bool leftBehind = !r.kept && !r.dropped && !r.scratchDatabase.empty();
+    cases.push_back({"pgproof.rehearse", "scratch database removed", leftBehind, false,
+                     leftBehind ? "scratch database " + r.scratchDatabase + " was not dropped" : "", "", 0});
+    return cases;
+}
+
+}  // namespace pgproof
