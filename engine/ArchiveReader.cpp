@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <xxhash.h>
+#include "XxHash.hpp"
 
 #include <cerrno>
 #include <cstring>

@@ -1,6 +1,6 @@
 #include "ArchiveWriter.hpp"
 
-#include <xxhash.h>
+#include "XxHash.hpp"
 
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"

@@ -2,7 +2,7 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-#include <xxhash.h>
+#include "XxHash.hpp"
 #include <zstd.h>
 
 #include <cerrno>

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <optional>
 #include <stdexcept>
-#include <xxhash.h>
+#include "XxHash.hpp"
 
 #include "TextLines.hpp"
 #include "Errors.hpp"

@@ -1,7 +1,7 @@
 #include "TableFingerprint.hpp"
 
 #include <cstring>
-#include <xxhash.h>
+#include "XxHash.hpp"
 
 namespace pgproof {
 

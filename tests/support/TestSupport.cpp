@@ -6,7 +6,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <xxhash.h>
+#include "XxHash.hpp"
 
 #include <algorithm>
 #include <atomic>
