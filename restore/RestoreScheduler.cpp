@@ -126,8 +126,8 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                         got = pick();
                         if (!got && running == 0 && ready.empty()) {
                             // Nothing runs, nothing may start, and jobs are left: they wait for each other.
-                            failure.record(std::make_exception_ptr(
-                                std::logic_error("restore jobs wait for each other (" + std::to_string(n - finished) + " left)")));
+                            failure.record(std::make_exception_ptr(IncompleteError(
+                                "restore jobs wait for each other (" + std::to_string(n - finished) + " left): a pgproof bug")));
                             return true;
                         }
                         return got.has_value();

@@ -133,10 +133,16 @@ std::vector<size_t> RowLoading::addJobs(RestoreScheduler& s, const std::vector<s
         const TableEntry& table = m.tables[t];
         const auto& seg = m.segments[static_cast<size_t>(table.segment)];
         std::vector<CopyItem> items;
+        // Stretches of about equal size (90 MiB: two of 45, not 64 and 26), so that the connections loading
+        // one table finish together: a frame goes to the stretch its middle falls in.
+        uint64_t segmentBytes = 0;
+        for (const auto& frame : seg.frames) segmentBytes += frame.raw;
+        const uint64_t stretches = std::max<uint64_t>(1, (segmentBytes + kItemBytes - 1) / kItemBytes);
+        const uint64_t stretchBytes = (segmentBytes + stretches - 1) / stretches;
         size_t f = 0;
         while (f < seg.frames.size()) {
             CopyItem item{t, f, f, 0};
-            while (item.endFrame < seg.frames.size() && (item.rawBytes == 0 || item.rawBytes + seg.frames[item.endFrame].raw <= kItemBytes))
+            while (item.endFrame < seg.frames.size() && (item.rawBytes == 0 || item.rawBytes + seg.frames[item.endFrame].raw / 2 <= stretchBytes))
                 item.rawBytes += seg.frames[item.endFrame++].raw;
             f = item.endFrame;
             items.push_back(item);

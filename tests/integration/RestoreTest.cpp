@@ -204,10 +204,15 @@ TEST_CASE("a table of more than 64 MiB is split by frame ranges and restores equ
 
     for (int jobs : {2, 3}) {
         ScratchDatabase target("rt_wide_dst");
-        auto r = restore(archive, target.name(), "--jobs " + std::to_string(jobs));
+        auto r = restore(archive, target.name(), "--jobs " + std::to_string(jobs) + " --verbose");
         INFO("--jobs " << jobs << "\nstdout: " << r.out << "\nstderr: " << r.err);
         REQUIRE(r.exitCode == 0);
         CHECK(contains(r.out, "PROVEN"));
+        // Two COPY stretches of about equal size, one per connection.
+        size_t stretches = 0;
+        for (size_t p = r.err.find("started: rows of public.wide"); p != std::string::npos; p = r.err.find("started: rows of public.wide", p + 1))
+            ++stretches;
+        CHECK(stretches == 2);
         auto got = independentFingerprint(target, "public", "wide");
         CHECK(got.rows == want.rows);
         CHECK(got.hex == want.hex);
