@@ -60,5 +60,6 @@ int runVerify(const std::vector<std::string>& args);
 int runRestore(const std::vector<std::string>& args);
 int runDrill(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
+int runDiff(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

@@ -20,8 +20,8 @@ struct LiveTableRequest {
     uint64_t pages = 0;                // size at snapshot time, to order and split the work
     bool countOnly = false;            // count(*) only, no fingerprint
     std::string filter;                // extra WHERE condition (an extension configuration table's dump filter)
-    // When set, every row read is also written to this spill (row-level comparison), in the same pass.
-    RowSpill* spill = nullptr;
+    // When set, every row read also goes to this sink (a row spill, snapshot --rows digests), in the same pass.
+    RowSink* spill = nullptr;
 };
 
 struct LiveTableResult {

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <xxhash.h>
 
@@ -51,6 +52,14 @@ std::vector<size_t> RowLayout::positions(const std::vector<std::string>& columns
         out.push_back(static_cast<size_t>(it - columns.begin()));
     }
     return out;
+}
+
+RowLayout RowLayout::digestOf(size_t keyColumns) {
+    RowLayout l;
+    for (size_t i = 0; i < keyColumns; ++i) l.keyFields.push_back(i);
+    l.wholeRow = false;
+    l.digest = true;
+    return l;
 }
 
 RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
@@ -137,6 +146,31 @@ void RowSpill::flush(Partition& part) {
     part.buffer.clear();
 }
 
+void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local,
+                      std::vector<uint64_t>& counts) const {
+    auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * parts_.size()) >> 64);
+    std::string& out = local[p];
+    auto len = static_cast<uint32_t>(row.size());
+    char header[kHeader];
+    std::memcpy(header, &key, 8);
+    std::memcpy(header + 8, &compare, 16);
+    std::memcpy(header + 24, &len, 4);
+    out.append(header, kHeader);
+    out.append(row);
+    ++counts[p];
+}
+
+void RowSpill::deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts) {
+    for (unsigned p = 0; p < parts_.size(); ++p) {
+        if (local[p].empty()) continue;
+        Partition& part = *parts_[p];
+        std::lock_guard lock(part.mutex);
+        part.buffer += local[p];
+        part.rows += counts[p];
+        if (part.buffer.size() >= kFlushBytes) flush(part);
+    }
+}
+
 void RowSpill::addRows(std::string_view rows) {
     const auto n = static_cast<unsigned>(parts_.size());
     std::vector<std::string> local(n);
@@ -163,25 +197,25 @@ void RowSpill::addRows(std::string_view rows) {
                 key = static_cast<uint64_t>(compare);
             }
         }
-        auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * n) >> 64);
-        std::string& out = local[p];
-        auto len = static_cast<uint32_t>(row.size());
-        char header[kHeader];
-        std::memcpy(header, &key, 8);
-        std::memcpy(header + 8, &compare, 16);
-        std::memcpy(header + 24, &len, 4);
-        out.append(header, kHeader);
-        out.append(row);
-        ++counts[p];
+        append(key, compare, row, local, counts);
     });
-    for (unsigned p = 0; p < n; ++p) {
-        if (local[p].empty()) continue;
-        Partition& part = *parts_[p];
-        std::lock_guard lock(part.mutex);
-        part.buffer += local[p];
-        part.rows += counts[p];
-        if (part.buffer.size() >= kFlushBytes) flush(part);
-    }
+    deliver(local, counts);
+}
+
+void RowSpill::addDigests(std::string_view lines, const std::string& source) {
+    const auto n = static_cast<unsigned>(parts_.size());
+    std::vector<std::string> local(n);
+    std::vector<uint64_t> counts(n, 0);
+    forEachLine(lines, [&](std::string_view line, size_t) {
+        auto hash = TableFingerprint::parseHex(line.substr(0, std::min<size_t>(32, line.size())));
+        if (!hash || (line.size() > 32 && line[32] != '\t') || (layout_.keyed() != (line.size() > 32)))
+            throw BadInputError(source + ": malformed row digest line '" + std::string(line.substr(0, 80)) +
+                                "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
+        std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
+        uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
+        append(key, *hash, keyText, local, counts);
+    });
+    deliver(local, counts);
 }
 
 void RowSpill::finish() {
