@@ -62,18 +62,19 @@ double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::
 }  // namespace
 
 void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection) {
-    if (e.sql.find_first_not_of(" \n") == std::string::npos) {
-        WorkProgress::process().addDone();
-        return;
-    }
+    struct Counted {  // done, run or empty; a failure ends the phase anyway
+        ~Counted() {
+            WorkProgress::process().addDone();
+            WorkProgress::process().addWork(1);
+        }
+    } counted;
+    if (e.sql.find_first_not_of(" \n") == std::string::npos) return;
     try {
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
         conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
     } catch (const IncompleteError& err) {
         rethrowWithRoleHint(err);
     }
-    WorkProgress::process().addDone();
-    WorkProgress::process().addWork(1);
 }
 
 // Every restore connection runs the dump's preamble, and with --role works as that role (pg_restore --role).
