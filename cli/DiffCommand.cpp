@@ -12,6 +12,7 @@
 #include "MigrationPlan.hpp"
 #include "OutputEncoding.hpp"
 #include "OutputFile.hpp"
+#include "ProgressLine.hpp"
 #include "ReportOutput.hpp"
 #include "TableLocking.hpp"
 
@@ -178,6 +179,7 @@ int runDiff(const std::vector<std::string>& args) {
     if (fmt == Format::Csv) out.write(csvLine({"table", "kind", "key", "count", "column", "before", "after", "row", "detail"}));
     if (fmt == Format::Json) out.write("{\n\"report\": \"pgproof-diff\",\n\"report_version\": 1,\n\"differences\": [");
     auto sink = [&](const QualifiedName& table, const RowDifference& d) {
+        ProgressLine::clearForOutput();
         ++listed;
         switch (fmt) {
         case Format::Text: {
@@ -206,7 +208,9 @@ int runDiff(const std::vector<std::string>& args) {
         current = table;
         any = true;
     };
+    ProgressLine progress(progressWanted(flags));
     DiffReport report = runDiff(baseline, o, sink);
+    progress.finish();
     report.other = o.other ? o.other->string() : report.other;
 
     const size_t differing = report.count(TableDiff::Status::Differs) + report.count(TableDiff::Status::Missing) +

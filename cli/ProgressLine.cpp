@@ -58,7 +58,7 @@ void ProgressLine::finish() {
     active.store(nullptr);
 }
 
-void ProgressLine::clearForLog() {
+void ProgressLine::clearForOutput() {
     ProgressLine* line = active.load();
     if (!line || !line->terminal_) return;
     std::lock_guard lock(line->mutex_);

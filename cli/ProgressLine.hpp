@@ -26,8 +26,9 @@ public:
 
     // Ends the last phase, stops the ticker and erases the line: call before printing the results.
     void finish();
-    // Erases the line on a terminal if one is shown, so that a log line starts on a clean line.
-    static void clearForLog();
+    // Erases the line on a terminal if one is shown, so that a log line or output written while the work
+    // goes on (diff streams its differences) starts on a clean line; the ticker draws it again below.
+    static void clearForOutput();
 
     // The text of one line (no line end), e.g. "loading rows: 3/7 tables, 12,000 rows, 1.2 MiB, 4.0 MiB/s, 43%, 0:02 left".
     static std::string render(const ProgressFigures& f, bool ended);

@@ -497,12 +497,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
         }
+        // A phase of its own, for the tables that are joined.
         WorkProgress& progress = WorkProgress::process();
-        uint64_t position = 0;
-        bool joining = false;  // the "comparing rows" phase starts at the first table joined
+        uint64_t joins = 0;
+        for (auto& [idx, plan] : rowPlans) joins += needsJoin(idx, plan) && (!digestBaseline || digestSides.count(idx));
+        if (joins) progress.startPhase("comparing rows", "tables", joins);
         for (auto& [idx, plan] : rowPlans) {
-            if (joining) progress.addDone();  // the previous table, once the phase runs (it starts at the first join)
-            ++position;
             TableVerdict& v = report.tables[idx];
             const TableEntry& bt = *entryOf[idx];
             if (!needsJoin(idx, plan) || (digestBaseline && !digestSides.count(idx))) {
@@ -510,12 +510,6 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 continue;
             }
             try {
-                if (!joining) {
-                    joining = true;
-                    progress.startPhase("comparing rows");
-                    progress.setTotals(rowPlans.size(), 0);
-                    progress.addDone(position - 1);  // the equal tables before this one
-                }
                 std::unique_ptr<RowSpill> fromArchive;
                 if (!digestBaseline) {
                     if (!archive) archive.emplace(baseline.path);
@@ -544,8 +538,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 v.reason = std::string("rows could not be compared: ") + e.what();
             }
             plan.live.reset();
+            progress.addDone();
         }
-        if (joining) progress.addDone();
     }
 
     compareViaRootGroups(entryOf, report, o.mode);

@@ -108,8 +108,8 @@ TEST_CASE("the installed completion loads in bash and zsh and completes commands
     CHECK(contains(loaded.out, "-F _pgproof pgproof"));
 
     // Completion as bash does it on TAB: COMP_WORDS and COMP_CWORD set, the function called, COMPREPLY read.
-    auto complete = [&](const std::string& words) {
-        std::string script = "source " + q(bash) + "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); " +
+    auto complete = [&](const std::string& words, bool withBashCompletion = false) {
+        std::string script = std::string(withBashCompletion ? "source /usr/share/bash-completion/bash_completion; " : "") + "source " + q(bash) + "; COMP_WORDS=(" + words + "); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); " +
                              "COMP_LINE=\"${COMP_WORDS[*]}\"; COMP_POINT=${#COMP_LINE}; _pgproof; for w in \"${COMPREPLY[@]}\"; do echo \"$w\"; done";
         auto r = run("PATH=" + q(tree.prefix / "bin") + ":\"$PATH\" bash -c " + shellQuote(script));
         INFO(r.err);
@@ -132,6 +132,9 @@ TEST_CASE("the installed completion loads in bash and zsh and completes commands
     CHECK(complete("pgproof verify --mode ''") == std::set<std::string>{"exact", "no-loss"});
     CHECK(complete("pgproof restore --no-") == std::set<std::string>{"--no-verify", "--no-owner", "--no-privileges"});
     CHECK(complete("pgproof verify --db ''").empty());
+    // The same inside Debian's bash-completion framework (its _init_completion splits the words).
+    CHECK(complete("pgproof verify --mode ''", true) == std::set<std::string>{"exact", "no-loss"});
+    CHECK(complete("pgproof ch", true) == std::set<std::string>{"check"});
 
     // zsh finds the function on its fpath and binds it to pgproof.
     auto zshDir = tree.prefix / "share/zsh/site-functions";

@@ -1,4 +1,4 @@
-// The progress line of the long commands (check, snapshot, verify, restore, drill, backup): with
+// The progress line of the long commands (check, snapshot, verify, diff, restore, drill, backup): with
 // --progress into a pipe, every phase ends with one plain line of its figures (the tables done of the
 // total and the rows, which must be the database's); without --progress a pipe gets none, and --quiet
 // silences it; on a terminal (a pseudo-terminal from script(1)) the line is redrawn in place and erased.
@@ -120,6 +120,11 @@ TEST_CASE("into a pipe with --progress, each phase of check, snapshot, verify, r
     CHECK(changed.exitCode == 1);
     INFO(changed.err);
     CHECK(std::regex_search(changed.err, std::regex("\ncomparing rows: ([0-9]+)/\\1 tables")));
+    auto diff = runPgproof("diff " + q(f.archive) + db + " --progress");
+    CHECK(diff.exitCode == 1);
+    INFO(diff.err);
+    CHECK(hasLine(progressLines(diff.err), "verifying: 2/2 tables, 1,500 rows"));
+    CHECK(std::regex_search(diff.err, std::regex("\ncomparing rows: 1/1 tables")));
 }
 
 TEST_CASE("without --progress a pipe gets no progress line, and --quiet silences it even when asked") {
