@@ -18,7 +18,7 @@ namespace {
 const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
 
 Commands:
-  backup    (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
+  backup    (-o FILE|- [--force] | --repo DIR [--name NAME]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
             compressed, fingerprinted backup (pg_dump plain format inside)
   check     FILE|- [--jobs N]          prove an archive is intact, without a database
   inspect   FILE|- [--json FILE|-]     show what an archive holds

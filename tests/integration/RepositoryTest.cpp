@@ -440,7 +440,9 @@ TEST_CASE("prune keeps an archive that a running pgproof command holds") {
     blocker.exec("BEGIN");
     blocker.exec("LOCK TABLE items IN ACCESS EXCLUSIVE MODE");
     BackgroundPgproof verify({"verify", "--baseline", old.string(), "--db", r.db.conninfo()});
-    REQUIRE(waitForActiveQuery(r.db.name(), "LOCK TABLE%", 60s, [&] { return verify.running(); }));
+    bool waiting = waitForActiveQuery(r.db.name(), "LOCK TABLE%", 120s, [&] { return verify.running(); });
+    INFO("verify stdout: " << verify.out() << "\nverify stderr: " << verify.err());
+    REQUIRE(waiting);
     auto p = r.pgproof("prune " + q(r.root) + " --keep-last 1");
     INFO(p.out << p.err);
     CHECK(p.exitCode == 0);
