@@ -8,39 +8,13 @@
 #include "Backup.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
+#include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
-
-namespace {
-// A one-line progress display on a terminal: bytes, tables, rate.
-class ProgressLine {
-public:
-    explicit ProgressLine(bool enabled) : enabled_(enabled), start_(std::chrono::steady_clock::now()) {}
-    ~ProgressLine() {
-        if (shown_) std::cerr << "\r\033[K" << std::flush;
-    }
-    void update(const BackupProgress& p) {
-        if (!enabled_) return;
-        auto now = std::chrono::steady_clock::now();
-        if (now - last_ < std::chrono::milliseconds(250)) return;
-        last_ = now;
-        double secs = std::chrono::duration<double>(now - start_).count();
-        double rate = secs > 0 ? static_cast<double>(p.rawBytes) / secs : 0;
-        std::cerr << "\r\033[K" << humanBytes(p.rawBytes) << " dumped -> " << humanBytes(p.archiveBytes) << ", "
-                  << p.tables << " tables, " << humanBytes(static_cast<uint64_t>(rate)) << "/s" << std::flush;
-        shown_ = true;
-    }
-
-private:
-    bool enabled_;
-    bool shown_ = false;
-    std::chrono::steady_clock::time_point start_, last_{};
-};
-}  // namespace
 
 int runBackup(const std::vector<std::string>& rawArgs) {
     std::vector<std::string> args, pgDumpArgs;
@@ -102,9 +76,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
     ProgressLine progress(progressWanted(flags));
-    o.progress = [&](const BackupProgress& p) { progress.update(p); };
-
     BackupResult r = runBackup(o);
+    progress.finish();
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.guardProof(0);

@@ -8,6 +8,7 @@
 #include "ArchiveChecker.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
+#include "ProgressLine.hpp"
 #include "ReportOutput.hpp"
 #include "ReportSink.hpp"
 
@@ -50,6 +51,7 @@ int runCheck(const std::vector<std::string>& args) {
     std::unique_ptr<ArchiveReader> reader;
     std::unique_ptr<ArchiveStream> stream;
     CheckReport report;
+    ProgressLine progress(progressWanted(flags));
     try {
         if (file == "-") {
             stream = std::make_unique<ArchiveStream>(STDIN_FILENO, "the archive on standard input");
@@ -60,12 +62,14 @@ int runCheck(const std::vector<std::string>& args) {
             report = checkArchive(*reader, jobs);
         }
     } catch (const ProofFailedError& e) {
+        progress.finish();
         json["problems"] = {e.what()};
         cases.push_back({"pgproof.check", "archive", true, false, e.what(), "", 0});
         finish(false, 0);
         human << "FAILED: " << e.what() << "\n";
         return static_cast<int>(ExitCode::ProofFailed);
     }
+    progress.finish();
     const Manifest& m = reader ? reader->manifest() : stream->manifest();
 
     std::vector<std::vector<std::string>> rows;

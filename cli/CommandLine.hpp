@@ -60,6 +60,7 @@ int runVerify(const std::vector<std::string>& args);
 int runRestore(const std::vector<std::string>& args);
 int runDrill(const std::vector<std::string>& args);
 int runPlan(const std::vector<std::string>& args);
+int runDiff(const std::vector<std::string>& args);
 int runLint(const std::vector<std::string>& args);
 int runRehearse(const std::vector<std::string>& args);
 

@@ -5,21 +5,24 @@
 #include <iostream>
 
 #include "CommandLine.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "RestoreDrill.hpp"
+#include "RestoreTimingsReport.hpp"
 
 namespace pgproof::cli {
 
 int runDrill(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, server, report;
-    bool keep = false, noOwner = false, noPrivileges = false;
+    bool keep = false, noOwner = false, noPrivileges = false, analyze = false;
     std::string role;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
+        "analyze", po::bool_switch(&analyze), "ANALYZE every restored table as part of the recovery (timed on its own line)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (for staging servers without production's roles)")(
@@ -28,7 +31,7 @@ int runDrill(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
                            "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
                            "verification, times every step (the real recovery time) and writes a report.",
                            desc, pos, args);
@@ -43,11 +46,14 @@ int runDrill(const std::vector<std::string>& args) {
     o.jobs = checkJobs(jobs);
     o.checkThreads = defaultThreads();
     o.keep = keep;
+    o.analyze = analyze;
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);
+    progress.finish();
     sink.guardProof(r.exitCode);
     sink.writeMarkdown(renderDrillMarkdown(r));
     sink.writeJson(drillJson(r));
@@ -55,10 +61,10 @@ int runDrill(const std::vector<std::string>& args) {
     if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
         if (r.restore) {
             const auto& t = r.restore->timings;
-            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s, schema {:.2f} s, rows {:.2f} s, indexes {:.2f} s, "
-                                     "verify {:.2f} s; recovery time {:.2f} s\n",
-                                     file, r.verdict == "proven" ? "PASSED" : "FAILED", r.restore->tables, withThousands(r.restore->rows),
-                                     r.checkSeconds, t.archiveCheck + t.preData, t.data, t.postData, t.verify, t.total);
+            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file,
+                                     r.verdict == "proven" ? "PASSED" : "FAILED", r.restore->tables, withThousands(r.restore->rows),
+                                     r.checkSeconds, t.total);
+            std::cout << renderRestoreSpans(t);
         } else {
             std::cout << fmt::format("drill {}: FAILED\n", file);
         }

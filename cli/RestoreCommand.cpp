@@ -7,6 +7,8 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
+#include "RestoreTimingsReport.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "VerifyReportWriter.hpp"
 
@@ -15,7 +17,7 @@ namespace pgproof::cli {
 int runRestore(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, db, swapInto;
-    bool noVerify = false, noOwner = false, noPrivileges = false;
+    bool noVerify = false, noOwner = false, noPrivileges = false, analyze = false;
     std::string role;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
@@ -23,6 +25,7 @@ int runRestore(const std::vector<std::string>& args) {
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
+        "analyze", po::bool_switch(&analyze), "ANALYZE every restored table (planner statistics), scheduled with the rest, timed apart")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants (as pg_restore --no-privileges)")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection (as pg_restore --role)")(
@@ -31,10 +34,11 @@ int runRestore(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE|- --db URL [--jobs N] [--no-verify] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE|- --db URL [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
-                           "the way), sequences and large objects, then indexes and keys in parallel, and finally proves every\n"
-                           "table equal to the manifest (as verify --mode exact). A non-empty target is refused, unchanged.",
+                           "the way); each table's indexes, keys and proof read (the table read back from the server) start\n"
+                           "as soon as its rows are in, all on the same N connections; finally every table is proven equal to\n"
+                           "the manifest (as verify --mode exact). A non-empty target is refused, unchanged.",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
@@ -46,6 +50,7 @@ int runRestore(const std::vector<std::string>& args) {
     o.target = ConnectionTarget(db);
     o.jobs = checkJobs(jobs);
     o.verify = !noVerify;
+    o.analyze = analyze;
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
@@ -55,7 +60,9 @@ int runRestore(const std::vector<std::string>& args) {
         o.swapInto = swapInto;
     }
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    ProgressLine progress(progressWanted(flags));
     RestoreResult r = runRestore(o);
+    progress.finish();
     const auto& t = r.timings;
     if (r.verification) {
         sink.guardProof(r.exitCode());
@@ -63,8 +70,7 @@ int runRestore(const std::vector<std::string>& args) {
             auto j = verifyJson(*r.verification);
             j["report"] = "pgproof-restore";
             j["restored_database"] = r.database;
-            j["timings"] = {{"archive_check", t.archiveCheck}, {"pre_data", t.preData}, {"data", t.data},
-                            {"post_data", t.postData},         {"verify", t.verify},    {"total", t.total}};
+            j["timings"] = restoreTimingsJson(t);
             j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
@@ -75,10 +81,9 @@ int runRestore(const std::vector<std::string>& args) {
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
     if (flags.json != "-" && !flags.quiet) {
-        std::cout << fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s (schema {:.2f}, rows {:.2f}, indexes and "
-                                 "constraints {:.2f}, verify {:.2f})\n",
-                                 file, r.database, r.tables, withThousands(r.rows), t.total, t.archiveCheck + t.preData, t.data,
-                                 t.postData, t.verify);
+        std::cout << fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s\n", file, r.database, r.tables,
+                                 withThousands(r.rows), t.total);
+        std::cout << renderRestoreSpans(t);
         if (r.skippedOwnerChanges || r.skippedPrivileges)
             std::cout << fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
                                      "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);

@@ -5,6 +5,7 @@
 
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
+#include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
@@ -16,6 +17,7 @@ namespace pgproof::cli {
 int runSnapshot(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string output, db, plan;
+    bool rows = false;
     int jobs = kDefaultConnections;
     LiveSnapshotOptions o;
     po::options_description desc("Options");
@@ -23,14 +25,20 @@ int runSnapshot(const std::vector<std::string>& args) {
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; hashing uses every core)")(
         "counts-only", po::bool_switch(&o.countsOnly), "exact count(*) per table only, no fingerprints (fast)")(
+        "rows", po::bool_switch(&rows),
+        "also record every row's digest and key (FILE's name with .rows.zst, beside it), so that verify and diff can name lost, "
+        "added and changed rows")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts too")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE|- [--force] [--db URL] [--jobs N] [--counts-only] [--plan FILE] [--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("snapshot", "pgproof snapshot -o FILE|- [--force] [--db URL] [--jobs N] [--counts-only | --rows] [--plan FILE] [--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE]",
                            "Records the row count and content fingerprint of every table at one consistent moment\n"
-                           "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.",
+                           "(N connections sharing an exported snapshot). Use the file as a --baseline for verify.\n"
+                           "Without --rows a snapshot proves counts and fingerprints only: verify and diff can say that a\n"
+                           "table changed, not which rows. --rows records a digest of every row (and its key) in the same\n"
+                           "read, about 20-40 bytes per row (docs/REPORTS.md).",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
@@ -38,6 +46,14 @@ int runSnapshot(const std::vector<std::string>& args) {
     sink.context()["output"] = output;
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send one of them to a file");
     prepareOutputFile(output, flags);
+    if (rows) {
+        if (output == "-") throw BadInputError("--rows writes a second file beside the snapshot: give -o FILE, not -o -");
+        if (o.countsOnly) throw BadInputError("--rows and --counts-only do not go together: row digests need the rows read");
+        std::string base = output;
+        if (base.size() > 5 && base.substr(base.size() - 5) == ".json") base.resize(base.size() - 5);
+        o.rowsFile = base + ".rows.zst";
+        prepareOutputFile(o.rowsFile.string(), flags);
+    }
     if (vm->count("db")) o.db = db;
     o.jobs = checkJobs(jobs);
     if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
@@ -45,11 +61,13 @@ int runSnapshot(const std::vector<std::string>& args) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
+    ProgressLine progress(progressWanted(flags));
     auto r = takeLiveSnapshot(o);
+    progress.finish();
     sink.guardProof(0);
     writeReportDocument(output, r.document);
-    uint64_t rows = 0;
-    for (const auto& t : r.tables) rows += t.fingerprint.rows;
+    uint64_t totalRows = 0;
+    for (const auto& t : r.tables) totalRows += t.fingerprint.rows;
     nlohmann::json tables = nlohmann::json::array();
     std::vector<JUnitCase> cases;
     for (const auto& t : r.tables) {
@@ -59,7 +77,8 @@ int runSnapshot(const std::vector<std::string>& args) {
         cases.push_back({"pgproof.snapshot.tables", t.id.display(), false, false, "", "", t.seconds});
     }
     sink.writeJson({{"report", "pgproof-snapshot"}, {"report_version", 1}, {"verdict", "proven"}, {"exit_code", 0},
-                    {"output", output}, {"counts_only", o.countsOnly}, {"tables", tables}, {"seconds", r.seconds}});
+                    {"output", output}, {"counts_only", o.countsOnly},
+                    {"rows_file", rows ? nlohmann::json(o.rowsFile.string()) : nlohmann::json(nullptr)}, {"tables", tables}, {"seconds", r.seconds}});
     sink.writeJUnit(renderJUnit("pgproof snapshot " + output, cases, r.seconds));
     if (!flags.quiet && output != "-" && flags.json != "-") {
         if (flags.verbose) {
@@ -69,7 +88,13 @@ int runSnapshot(const std::vector<std::string>& args) {
             std::cout << renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, table);
         }
         std::cout << fmt::format("snapshot {}: {} tables, {} rows{} in {:.2f} s on {} connections\n", output, r.tables.size(),
-                                 withThousands(rows), o.countsOnly ? " (counts only)" : ", fingerprinted", r.seconds, o.jobs);
+                                 withThousands(totalRows), o.countsOnly ? " (counts only)" : ", fingerprinted", r.seconds, o.jobs);
+        if (rows)
+            std::cout << fmt::format("row digests {}: {} ({:.1f} bytes per row): verify and diff can name lost, added and changed rows\n",
+                                     o.rowsFile.string(), humanBytes(r.rowsFileBytes),
+                                     totalRows ? static_cast<double>(r.rowsFileBytes) / static_cast<double>(totalRows) : 0.0);
+        else
+            std::cout << "counts and fingerprints only: verify proves them; to name rows that differ, use an archive or snapshot --rows\n";
     }
     return 0;
 }

@@ -1,6 +1,7 @@
 #include "TerminalLogSink.hpp"
 
 #include "OutputEncoding.hpp"
+#include "ProgressLine.hpp"
 
 namespace pgproof::cli {
 
@@ -8,6 +9,7 @@ void TerminalLogSink::log(const spdlog::details::log_msg& msg) {
     std::string text = OutputEncoding::forTerminal(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg converted = msg;
     converted.payload = spdlog::string_view_t(text.data(), text.size());
+    ProgressLine::clearForLog();  // a log line starts on a clean line, the progress line is redrawn below it
     inner_->log(converted);
 }
 

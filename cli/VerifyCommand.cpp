@@ -3,6 +3,7 @@
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
+#include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "TableLocking.hpp"
 #include "VerifyReportWriter.hpp"
@@ -14,6 +15,7 @@ int runVerify(const std::vector<std::string>& args) {
     std::string baselinePath, db, mode = "exact", plan;
     int jobs = kDefaultConnections;
     int showRows = 10;
+    bool noRows = false;
     std::string tmpdir;
     VerifyOptions o;
     po::options_description desc("Options");
@@ -28,13 +30,15 @@ int runVerify(const std::vector<std::string>& args) {
         "migration plan (YAML): expected columns/constraints/indexes/enums, backfills, orphans, unique, counts, changes, checks")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)")(
+        "no-rows", po::bool_switch(&noRows),
+        "compare counts and fingerprints only: no row-by-row comparison, no temporary files, rows not named")(
         "show-rows", po::value(&showRows)->value_name("N"), "row differences listed per table in the text report (default: 10)")(
         "tmpdir", po::value(&tmpdir)->value_name("DIR"),
         "folder for the row comparison's temporary files (default: TMPDIR, else /tmp); removed on every exit");
     addCommonFlags(desc, flags, true);
     auto vm = parseOptions("verify",
                            "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N] [--counts-only] "
-                           "[--lock-wait-timeout DURATION] [--show-rows N] [--tmpdir DIR] [--json FILE|-] [--junit FILE]",
+                           "[--lock-wait-timeout DURATION] [--no-rows] [--show-rows N] [--tmpdir DIR] [--json FILE|-] [--junit FILE]",
                            "Recomputes every baseline table's row count and fingerprint on the live database (N connections,\n"
                            "one snapshot), reading exactly the baseline's columns, and proves nothing was lost. Against an\n"
                            "archive it also compares row by row, by each table's key, in the same read: no-loss mode proves\n"
@@ -55,11 +59,14 @@ int runVerify(const std::vector<std::string>& args) {
     if (vm->count("plan")) o.plan = MigrationPlan::load(plan);
     if (showRows < 0) throw BadInputError("--show-rows must be 0 or more, got " + std::to_string(showRows));
     o.tmpdir = checkTmpdir(tmpdir);
+    o.rowLevel = !noRows;
     Baseline baseline = Baseline::load(baselinePath);
     sink.context()["baseline"]["kind"] = baseline.kind;
     for (const auto& t : baseline.tables) sink.expect("table", t.id().display(), "pgproof.verify.tables");
     for (const auto& s : baseline.sequences) sink.expect("sequence", s.id().display(), "pgproof.verify.sequences");
+    ProgressLine progress(progressWanted(flags));
     VerifyReport report = runVerification(baseline, o);
+    progress.finish();
     sink.guardProof(report.exitCode());
     sink.writeJson(verifyJson(report));
     sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));

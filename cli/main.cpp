@@ -30,6 +30,8 @@ Commands:
             parallel restore into an empty database, then proof
   drill     FILE|- [--server URL] [--jobs N] [--keep] [--report FILE]
             restore drill into a scratch database, timed, with a report
+  diff      BASELINE (--db URL | OTHER) [--table T]... [--format text|csv|json]
+            every row that differs: an archive against the database, or two archives
   plan      --from-migration FILE.sql [-o PLAN.yaml]
             draft a migration plan from a migration's SQL, to edit
   rehearse  ARCHIVE --migration FILE.sql [--plan PLAN.yaml] [--server URL] [--keep] [--report FILE]
@@ -77,6 +79,7 @@ int main(int argc, char** argv) {
         {"restore", cli::runRestore},
         {"drill", cli::runDrill},
         {"plan", cli::runPlan},
+        {"diff", cli::runDiff},
         {"lint", cli::runLint},
         {"rehearse", cli::runRehearse},
     };
@@ -96,7 +99,7 @@ int main(int argc, char** argv) {
     auto it = commands.find(cmd);
     if (it == commands.end()) {
         std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, plan, lint, rehearse; see pgproof --help)\n";
+                  << "restore, drill, diff, plan, lint, rehearse; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();

@@ -12,6 +12,7 @@
 #include "FrameCodec.hpp"
 #include "Interrupt.hpp"
 #include "ScriptFollower.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -194,6 +195,13 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     std::vector<FrameRef> refs = frameRefs(m);
     checkLayout(m, refs, archive.manifestOffset(), report);
 
+    WorkProgress& progress = WorkProgress::process();
+    progress.startPhase("checking", "tables", m.tables.size(), m.totalRawBytes());
+    std::vector<uint64_t> framesPerTable(m.tables.size());
+    for (const auto& r : refs)
+        if (m.segments[r.segment].kind == SegmentEntry::Kind::Rows) ++framesPerTable[static_cast<size_t>(m.segments[r.segment].table)];
+    TableCountdown tablesDone(framesPerTable);
+
     std::vector<FrameOutcome> outcomes(refs.size());
     tbb::task_arena arena(std::max(1, jobs));
     arena.execute([&] {
@@ -212,6 +220,10 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
                 } catch (const std::exception& e) {
                     outcomes[i].error = e.what();
                 }
+                progress.addBytes(f.raw);
+                progress.addWork(f.raw);
+                progress.addRows(outcomes[i].rows.rows);
+                if (seg.kind == SegmentEntry::Kind::Rows) tablesDone.pieceDone(static_cast<size_t>(seg.table));
             }
         });
     });
@@ -278,16 +290,27 @@ CheckReport checkArchiveStream(ArchiveStream& stream, int jobs) {
     auto start = std::chrono::steady_clock::now();
     StreamFrameLog log;
     ScriptFollower script;
+    // A stream's totals are in its manifest, at the end: the line counts what has arrived.
+    WorkProgress& progress = WorkProgress::process();
+    progress.startPhase("checking", "tables");
+    auto entryDone = [&](const TocEntry& e, std::string_view) {
+        if (e.type == "TABLE DATA") progress.addDone();
+    };
     decodeArchiveStream(stream, jobs, [&](StreamedFrame& f) {
         log.record(f);
+        progress.addBytes(f.raw.size());
         if (!f.damage.empty()) return;  // named once the manifest says what the frame held
-        if (script.isRows(f.raw)) script.rowsFrame(f.raw.size());
-        else script.sqlFrame(f.raw, {});
+        if (script.isRows(f.raw)) {
+            script.rowsFrame(f.raw.size());
+            progress.addRows(f.rows.rows);
+        } else {
+            script.sqlFrame(f.raw, entryDone);
+        }
     });
     std::optional<TableFingerprint> lo;
     std::string loProblem;
     try {
-        script.finish({});
+        script.finish(entryDone);
         lo = script.largeObjects();
     } catch (const std::exception& e) {
         loProblem = e.what();

@@ -108,7 +108,6 @@ BackupResult runBackup(const BackupOptions& o) {
     BackupPipelineOptions po;
     po.jobs = o.jobs;
     po.level = o.level;
-    po.progress = o.progress;
 
     Manifest m;
     BackupPipelineResult r;

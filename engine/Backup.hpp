@@ -26,7 +26,6 @@ struct BackupOptions {
     std::vector<std::string> pgDumpArgs;
     std::optional<std::string> pgDump;  // --pg-dump PATH (else PGPROOF_PG_DUMP, else chosen by PgDumpProgram)
     std::string lockWaitTimeout;        // --lock-wait-timeout, for the leader's locks and pg_dump's ("" waits)
-    std::function<void(const BackupProgress&)> progress;
     // Runs on the leader connection inside the snapshot, after the catalog is read
     // (plans record their filtered counts here); its result is stored as the manifest's "plan".
     std::function<nlohmann::json(const PgConnection&)> atSnapshot;

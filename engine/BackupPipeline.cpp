@@ -9,6 +9,7 @@
 
 #include "Errors.hpp"
 #include "TableFingerprint.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -95,7 +96,8 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     DumpSplitter splitter(std::move(read), options.frameSize);
     BackupPipelineResult result;
     std::vector<TableFingerprint> sums;
-    BackupProgress progress;
+    WorkProgress& progress = WorkProgress::process();
+    progress.startPhase("backing up");
     const int jobs = std::max(1, options.jobs);
 
     FrameJobPool pool;
@@ -151,6 +153,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             t.segment = c.segment;
             result.tables.push_back(std::move(t));
             sums.emplace_back();
+            progress.addDone();
         }
         if (result.segments.size() == 1 && result.serverVersion.empty()) {
             result.serverVersion = headerValue(c.bytes, "-- Dumped from database version ");
@@ -165,8 +168,8 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             f.raw = c.bytes.size();
             f.rows = job->rows.rows;
             result.segments[static_cast<size_t>(c.segment)].frames.push_back(f);
-            progress.rawBytes += f.raw;
-            progress.archiveBytes += f.compressed;
+            progress.addBytes(f.raw);
+            if (c.kind == DumpChunk::Kind::Rows) progress.addRows(f.rows);
         }
         if (c.kind == DumpChunk::Kind::Rows) {
             auto idx = static_cast<size_t>(c.table);
@@ -176,8 +179,6 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     };
     auto write = [&](FrameJobPtr job) {
         for (size_t i = 0; i < job->count; ++i) writePart(&job->parts[i]);
-        progress.tables = result.tables.size();
-        if (options.progress) options.progress(progress);
         pool.give(job);
     };
 

@@ -11,17 +11,10 @@
 
 namespace pgproof {
 
-struct BackupProgress {
-    uint64_t rawBytes = 0;
-    uint64_t archiveBytes = 0;
-    size_t tables = 0;
-};
-
 struct BackupPipelineOptions {
     int jobs = 2;
     int level = 3;
     size_t frameSize = 4u << 20;  // raw bytes per frame; frames hold whole lines
-    std::function<void(const BackupProgress&)> progress;  // called from the writer stage
 };
 
 struct BackupPipelineResult {

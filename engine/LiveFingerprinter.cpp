@@ -11,6 +11,7 @@
 
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -64,7 +65,28 @@ void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
 }
 
 void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
+    TableFingerprint fp = fingerprintTableRange(conn, req, item.fromPage, item.toPage, true);
+    std::lock_guard lock(acc.mutex);
+    acc.fp.add(fp);
+}
+
+void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
     lockForWorker(conn, req);
+    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
+    uint64_t rows = std::stoull(r.value(0, 0));
+    WorkProgress::process().addRows(rows);
+    std::lock_guard lock(acc.mutex);
+    acc.fp.rows += rows;
+}
+
+}  // namespace
+
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, std::optional<uint64_t> fromPage,
+                                       std::optional<uint64_t> toPage, bool lockNowait) {
+    if (lockNowait) lockForWorker(conn, req);
+    WorkItem item{0, fromPage, toPage};
+    std::mutex mutex;
+    TableFingerprint total;
     std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item, req.filter) +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
@@ -76,16 +98,18 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
     auto submit = [&](std::string&& batch) {
         if (inFlight.load() >= kMaxBatchesInFlight) hashing.wait();
         ++inFlight;
-        hashing.run([&acc, &inFlight, spill = req.spill, b = std::move(batch)] {
+        hashing.run([&mutex, &total, &inFlight, spill = req.spill, b = std::move(batch)] {
             struct Done {
                 std::atomic<int>& n;
                 ~Done() { --n; }
             } done{inFlight};
             if (spill) spill->addRows(b);
             TableFingerprint part = fingerprintRows(b);
+            WorkProgress::process().addRows(part.rows);
+            WorkProgress::process().addBytes(b.size());
             {
-                std::lock_guard lock(acc.mutex);
-                acc.fp.add(part);
+                std::lock_guard lock(mutex);
+                total.add(part);
             }
         });
     };
@@ -115,16 +139,8 @@ void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const Work
     if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
         throw IncompleteError("reading rows failed: " + firstLine(PQresultErrorMessage(end.get())));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    return total;
 }
-
-void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    lockForWorker(conn, req);
-    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
-    std::lock_guard lock(acc.mutex);
-    acc.fp.rows += std::stoull(r.value(0, 0));
-}
-
-}  // namespace
 
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options) {
@@ -151,6 +167,21 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         }
     }
 
+    // Progress within the caller's phase: tables done of all, and pages read of all for the time left.
+    std::vector<uint64_t> itemsPerTable(requests.size()), itemPages(items.size());
+    uint64_t allPages = 0;
+    for (size_t i = 0; i < items.size(); ++i) {
+        const auto& it = items[i];
+        uint64_t pages = requests[it.table].pages;
+        uint64_t to = it.toPage.value_or(std::max(pages, it.fromPage.value_or(0)));
+        itemPages[i] = std::max<uint64_t>(1, to - it.fromPage.value_or(0));
+        allPages += itemPages[i];
+        ++itemsPerTable[it.table];
+    }
+    WorkProgress& progress = WorkProgress::process();
+    progress.setTotals(requests.size(), allPages);
+    TableCountdown tablesDone(itemsPerTable);
+
     std::vector<TableAccumulator> acc(requests.size());
     std::vector<std::atomic<bool>> done(items.size());
     std::atomic<size_t> next{0};
@@ -174,6 +205,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
                         if (a.error.empty()) a.error = e.what();
                     }
                     done[idx] = true;
+                    progress.addWork(itemPages[idx]);
+                    tablesDone.pieceDone(item.table);
                     if (interrupted()) return;
                     try {
                         if (!conn.ok()) return;  // connection lost: the other workers take the rest
@@ -189,6 +222,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
                     a.seconds += secs;
                 }
                 done[idx] = true;
+                progress.addWork(itemPages[idx]);
+                tablesDone.pieceDone(item.table);
             }
         });
     }

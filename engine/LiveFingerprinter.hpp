@@ -20,8 +20,8 @@ struct LiveTableRequest {
     uint64_t pages = 0;                // size at snapshot time, to order and split the work
     bool countOnly = false;            // count(*) only, no fingerprint
     std::string filter;                // extra WHERE condition (an extension configuration table's dump filter)
-    // When set, every row read is also written to this spill (row-level comparison), in the same pass.
-    RowSpill* spill = nullptr;
+    // When set, every row read also goes to this sink (a row spill, snapshot --rows digests), in the same pass.
+    RowSink* spill = nullptr;
 };
 
 struct LiveTableResult {
@@ -40,6 +40,13 @@ struct LiveFingerprintOptions {
 // it is recorded in that table's result.error. Throws IncompleteError if interrupted.
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options = {});
+
+// Reads the rows of one table (or only those in the ctid page range [fromPage, toPage)) on `conn`, inside
+// the caller's transaction, and returns their count and fingerprint (plus the spill, if the request has
+// one). With lockNowait the table's ACCESS SHARE lock is asked with NOWAIT (a snapshot's worker: see the
+// .cpp); otherwise the read waits for it. Throws IncompleteError when the read fails.
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, std::optional<uint64_t> fromPage,
+                                       std::optional<uint64_t> toPage, bool lockNowait);
 
 // The SELECT list for COPY of exactly these columns ("" for none).
 std::string selectList(const std::vector<std::string>& columns);

@@ -8,6 +8,8 @@
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "Manifest.hpp"
+#include "RowDigests.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -31,15 +33,27 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     nlohmann::json plan;
     if (o.atSnapshot) plan = o.atSnapshot(session.leader());
     std::vector<LiveTableRequest> requests;
+    std::optional<RowDigestFile> digests;
+    std::vector<std::unique_ptr<RowSink>> digestSinks;
+    if (!o.rowsFile.empty()) digests.emplace(o.rowsFile);
     for (const auto& t : live) {
         LiveTableRequest r{t.id, {}, t.pages, o.countsOnly, t.filter};
         for (const auto& c : t.columns) r.columns.push_back(c.name);
+        if (digests) {
+            digestSinks.push_back(digests->table(requests.size(), r.columns, t.key));
+            r.spill = digestSinks.back().get();
+        }
         requests.push_back(std::move(r));
     }
     LiveSnapshotResult result;
+    WorkProgress::process().startPhase(o.countsOnly ? "counting rows" : "fingerprinting");
     result.tables = fingerprintLiveTables(session, requests);
     for (const auto& t : result.tables)
         if (!t.error.empty()) throw IncompleteError("table " + t.id.display() + " could not be read: " + t.error);
+    if (digests) {
+        digests->commit();
+        result.rowsFileBytes = digests->bytes();
+    }
     nlohmann::json doc = {
         {"format", "pgproof-snapshot"},
         {"format_version", 1},
@@ -50,6 +64,9 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
         {"counts_only", o.countsOnly},
     };
     doc["source"]["snapshot"] = session.snapshotId();
+    // The row digests live beside the snapshot, named relative to it; without them verify and diff can
+    // prove counts and fingerprints but cannot name rows.
+    if (digests) doc["rows_file"] = o.rowsFile.filename().string();
     nlohmann::json tables = nlohmann::json::array();
     for (size_t i = 0; i < live.size(); ++i) {
         const auto& r = result.tables[i];
@@ -58,6 +75,7 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
         for (const auto& c : live[i].columns) types.push_back(c.type);
         t["types"] = types;
         t["rows"] = r.fingerprint.rows;
+        if (!live[i].key.empty()) t["key"] = live[i].key;
         if (r.fingerprinted) t["fingerprint"] = r.fingerprint.hex();
         tables.push_back(t);
     }

@@ -2,6 +2,7 @@
 // `pgproof snapshot`: counts and fingerprints of every table of a live
 // database at one consistent moment, as a small JSON document whose table
 // entries use the manifest's names (schema, name, columns, rows, fingerprint).
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -18,6 +19,8 @@ struct LiveSnapshotOptions {
     int jobs = 2;
     bool countsOnly = false;
     std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
+    // --rows: every row's digest (and key) to this file, in the same read (RowDigests.hpp); "" none.
+    std::filesystem::path rowsFile;
     // Runs on the leader inside the snapshot (plans record their filtered counts); stored as "plan".
     std::function<nlohmann::json(const PgConnection&)> atSnapshot;
 };
@@ -26,6 +29,7 @@ struct LiveSnapshotResult {
     nlohmann::json document;
     std::vector<LiveTableResult> tables;
     double seconds = 0;
+    uint64_t rowsFileBytes = 0;  // size of the row digests written (--rows)
 };
 
 // Throws IncompleteError naming the table if any table could not be read.

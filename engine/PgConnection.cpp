@@ -92,24 +92,39 @@ PgResult PgConnection::execParams(const std::string& sql, const std::vector<std:
                    what);
 }
 
-PinnedSettings PgConnection::pinSettings(const PinnedSettings* given) const {
+PinnedSettings PgConnection::settingsToPin() const {
     PinnedSettings s;
-    if (given) {
-        s = *given;
-    } else {
-        auto r = exec("SELECT pg_catalog.pg_encoding_to_char(encoding), pg_catalog.current_setting('lc_monetary') "
-                      "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
-                      "reading the database encoding");
-        s.clientEncoding = r.value(0, 0);
-        s.lcMonetary = r.value(0, 1);
-        OutputEncoding::setData(s.clientEncoding);  // names and server messages now arrive in it
-    }
-    exec("SET DateStyle = ISO; SET IntervalStyle = postgres; SET extra_float_digits = 3; SET TimeZone = 'UTC'; "
-         "SET bytea_output = hex; SELECT pg_catalog.set_config('search_path', '', false); SET row_security = off; "
-         "SET statement_timeout = 0; SET client_encoding = '" + s.clientEncoding + "'; "
-         "SELECT pg_catalog.set_config('lc_monetary', $$" + s.lcMonetary + "$$, false)",
-         "pinning session settings");
+    auto r = exec("SELECT pg_catalog.pg_encoding_to_char(encoding), pg_catalog.current_setting('lc_monetary') "
+                  "FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()",
+                  "reading the database encoding");
+    s.clientEncoding = r.value(0, 0);
+    s.lcMonetary = r.value(0, 1);
+    OutputEncoding::setData(s.clientEncoding);  // names and server messages now arrive in it
     return s;
+}
+
+namespace {
+
+// The pinned settings as SQL: SET for the session, SET LOCAL for the current transaction only.
+std::string pinnedSettingsSql(const PinnedSettings& s, bool local) {
+    const std::string set = local ? "SET LOCAL " : "SET ";
+    const std::string scope = local ? "true" : "false";
+    return set + "DateStyle = ISO; " + set + "IntervalStyle = postgres; " + set + "extra_float_digits = 3; " + set +
+           "TimeZone = 'UTC'; " + set + "bytea_output = hex; SELECT pg_catalog.set_config('search_path', '', " + scope + "); " +
+           set + "row_security = off; " + set + "statement_timeout = 0; " + set + "client_encoding = '" + s.clientEncoding +
+           "'; SELECT pg_catalog.set_config('lc_monetary', $$" + s.lcMonetary + "$$, " + scope + ")";
+}
+
+}  // namespace
+
+PinnedSettings PgConnection::pinSettings(const PinnedSettings* given) const {
+    PinnedSettings s = given ? *given : settingsToPin();
+    exec(pinnedSettingsSql(s, false), "pinning session settings");
+    return s;
+}
+
+void PgConnection::pinSettingsForTransaction(const PinnedSettings& s) const {
+    exec(pinnedSettingsSql(s, true), "pinning the settings of a read");
 }
 
 }  // namespace pgproof

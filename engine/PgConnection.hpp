@@ -54,6 +54,11 @@ public:
     ServerVersion serverVersion() const { return ServerVersion(PQserverVersion(conn_.get())); }
     // Pins the fingerprint session settings; reads encoding and lc_monetary if not given.
     PinnedSettings pinSettings(const PinnedSettings* given = nullptr) const;
+    // The database encoding and lc_monetary as found, without setting anything.
+    PinnedSettings settingsToPin() const;
+    // The same settings with SET LOCAL, inside an open transaction: a connection that does other work
+    // (a restore's) reads one table with them and is back to its own settings after COMMIT.
+    void pinSettingsForTransaction(const PinnedSettings& settings) const;
     // Whether the connection is still usable (for "connection lost" messages).
     bool ok() const { return PQstatus(conn_.get()) == CONNECTION_OK; }
 

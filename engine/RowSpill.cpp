@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <xxhash.h>
 
@@ -53,23 +54,37 @@ std::vector<size_t> RowLayout::positions(const std::vector<std::string>& columns
     return out;
 }
 
+RowLayout RowLayout::digestOf(size_t keyColumns) {
+    RowLayout l;
+    for (size_t i = 0; i < keyColumns; ++i) l.keyFields.push_back(i);
+    l.wholeRow = false;
+    l.digest = true;
+    return l;
+}
+
 RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
                         const std::vector<std::string>& compared) {
     return {positions(columns, key), positions(columns, compared), compared == columns};
 }
 
-std::vector<std::string_view> copyFields(std::string_view row) {
-    std::vector<std::string_view> out;
+void copyFields(std::string_view row, std::vector<std::string_view>& out) {
+    out.clear();
     size_t from = 0;
     while (true) {
         size_t tab = row.find('\t', from);
         if (tab == std::string_view::npos) {
             out.push_back(row.substr(from));
-            return out;
+            return;
         }
         out.push_back(row.substr(from, tab - from));
         from = tab + 1;
     }
+}
+
+std::vector<std::string_view> copyFields(std::string_view row) {
+    std::vector<std::string_view> out;
+    copyFields(row, out);
+    return out;
 }
 
 // ---- SpillFolder ----
@@ -137,11 +152,37 @@ void RowSpill::flush(Partition& part) {
     part.buffer.clear();
 }
 
+void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local,
+                      std::vector<uint64_t>& counts) const {
+    auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * parts_.size()) >> 64);
+    std::string& out = local[p];
+    auto len = static_cast<uint32_t>(row.size());
+    char header[kHeader];
+    std::memcpy(header, &key, 8);
+    std::memcpy(header + 8, &compare, 16);
+    std::memcpy(header + 24, &len, 4);
+    out.append(header, kHeader);
+    out.append(row);
+    ++counts[p];
+}
+
+void RowSpill::deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts) {
+    for (unsigned p = 0; p < parts_.size(); ++p) {
+        if (local[p].empty()) continue;
+        Partition& part = *parts_[p];
+        std::lock_guard lock(part.mutex);
+        part.buffer += local[p];
+        part.rows += counts[p];
+        if (part.buffer.size() >= kFlushBytes) flush(part);
+    }
+}
+
 void RowSpill::addRows(std::string_view rows) {
     const auto n = static_cast<unsigned>(parts_.size());
     std::vector<std::string> local(n);
     std::vector<uint64_t> counts(n, 0);
     std::string scratch;
+    std::vector<std::string_view> fields;  // reused: no allocation per row
     forEachLine(rows, [&](std::string_view row, size_t) {
         uint128_t compare;
         uint64_t key;
@@ -149,7 +190,7 @@ void RowSpill::addRows(std::string_view rows) {
             compare = hash128(row);
             key = static_cast<uint64_t>(compare);
         } else {
-            auto fields = copyFields(row);
+            copyFields(row, fields);
             if (layout_.wholeRow) {
                 compare = hash128(row);
             } else {
@@ -163,25 +204,25 @@ void RowSpill::addRows(std::string_view rows) {
                 key = static_cast<uint64_t>(compare);
             }
         }
-        auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * n) >> 64);
-        std::string& out = local[p];
-        auto len = static_cast<uint32_t>(row.size());
-        char header[kHeader];
-        std::memcpy(header, &key, 8);
-        std::memcpy(header + 8, &compare, 16);
-        std::memcpy(header + 24, &len, 4);
-        out.append(header, kHeader);
-        out.append(row);
-        ++counts[p];
+        append(key, compare, row, local, counts);
     });
-    for (unsigned p = 0; p < n; ++p) {
-        if (local[p].empty()) continue;
-        Partition& part = *parts_[p];
-        std::lock_guard lock(part.mutex);
-        part.buffer += local[p];
-        part.rows += counts[p];
-        if (part.buffer.size() >= kFlushBytes) flush(part);
-    }
+    deliver(local, counts);
+}
+
+void RowSpill::addDigests(std::string_view lines, const std::string& source) {
+    const auto n = static_cast<unsigned>(parts_.size());
+    std::vector<std::string> local(n);
+    std::vector<uint64_t> counts(n, 0);
+    forEachLine(lines, [&](std::string_view line, size_t) {
+        auto hash = TableFingerprint::parseHex(line.substr(0, std::min<size_t>(32, line.size())));
+        if (!hash || (line.size() > 32 && line[32] != '\t') || (layout_.keyed() != (line.size() > 32)))
+            throw BadInputError(source + ": malformed row digest line '" + std::string(line.substr(0, 80)) +
+                                "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
+        std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
+        uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
+        append(key, *hash, keyText, local, counts);
+    });
+    deliver(local, counts);
 }
 
 void RowSpill::finish() {
@@ -202,11 +243,19 @@ void RowSpill::readPartition(unsigned p, std::string& arena, std::vector<Spilled
     arena.clear();
     const Partition& part = *parts_.at(p);
     if (part.written) {
+        // One read of the whole file (a partition is about 16 MiB), plus anything not flushed.
+        std::error_code ec;
+        const auto size = static_cast<size_t>(std::filesystem::file_size(part.file, ec));
         std::ifstream in(part.file, std::ios::binary);
-        if (!in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
-        arena.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        if (ec || !in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
+        arena.resize(size + part.buffer.size());
+        in.read(arena.data(), static_cast<std::streamsize>(size));
+        if (static_cast<size_t>(in.gcount()) != size)
+            throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
+        std::memcpy(arena.data() + size, part.buffer.data(), part.buffer.size());
+    } else {
+        arena = part.buffer;
     }
-    arena += part.buffer;  // anything not flushed (finish() leaves nothing behind)
     out.reserve(part.rows);
     size_t pos = 0;
     while (pos + kHeader <= arena.size()) {

@@ -19,12 +19,25 @@
 
 namespace pgproof {
 
+// Where rows read once go besides the fingerprint (row-level comparison, snapshot --rows): whole COPY
+// text rows, each ending in '\n', from several threads at once; finish() once all are in.
+class RowSink {
+public:
+    virtual ~RowSink() = default;
+    virtual void addRows(std::string_view rows) = 0;
+    virtual void finish() = 0;
+};
+
 // Where one side's COPY rows hold the key and the compared columns.
 struct RowLayout {
     std::vector<size_t> keyFields;      // field positions of the key columns, in key order; empty: no key
     std::vector<size_t> compareFields;  // field positions of the compared columns, in comparison order
     bool wholeRow = true;               // compareFields are all fields in order: compare the row bytes
+    // A side known only by digests (snapshot --rows): its "rows" are the key's fields (none without a
+    // key) and its compare hashes were computed when the snapshot was taken; no column values.
+    bool digest = false;
     bool keyed() const { return !keyFields.empty(); }
+    static RowLayout digestOf(size_t keyColumns);
     // The layout of rows with `columns`, keyed by `key` and compared on `compared` (names of some of them).
     static RowLayout of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
                         const std::vector<std::string>& compared);
@@ -34,6 +47,8 @@ struct RowLayout {
 
 // The fields of one COPY text row (split at tabs; escapes untouched).
 std::vector<std::string_view> copyFields(std::string_view row);
+// The same into `out` (cleared first), for loops that should not allocate per row.
+void copyFields(std::string_view row, std::vector<std::string_view>& out);
 
 struct SpilledRow {
     uint64_t keyHash = 0;
@@ -60,7 +75,7 @@ private:
     std::filesystem::path path_;
 };
 
-class RowSpill {
+class RowSpill : public RowSink {
 public:
     // `expectedBytes` (the table's size) chooses the number of partitions (about 16 MiB each).
     RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes);
@@ -70,9 +85,12 @@ public:
 
     // Thread-safe. `rows` holds whole rows, each ending in '\n'. Throws IncompleteError when the
     // temporary folder cannot take them (disk full), naming it.
-    void addRows(std::string_view rows);
+    void addRows(std::string_view rows) override;
+    // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows").
+    // Throws BadInputError naming `source` for a malformed line.
+    void addDigests(std::string_view lines, const std::string& source);
     // Writes out what is buffered; afterwards the partitions can be read. Same errors as addRows.
-    void finish();
+    void finish() override;
 
     unsigned partitions() const { return static_cast<unsigned>(parts_.size()); }
     const RowLayout& layout() const { return layout_; }
@@ -89,6 +107,8 @@ private:
         bool written = false;
     };
     void flush(Partition& part);  // caller holds part.mutex
+    void append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local, std::vector<uint64_t>& counts) const;
+    void deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts);
 
     RowLayout layout_;
     std::vector<std::unique_ptr<Partition>> parts_;

@@ -1,7 +1,6 @@
 #include "DumpScript.hpp"
 
 #include <algorithm>
-#include <regex>
 #include <set>
 
 #include "TextLines.hpp"
@@ -165,18 +164,6 @@ std::vector<std::string> DumpScript::owners() const {
     for (const auto& e : entries)
         if (!e.owner.empty() && ownerStatementAt(e.sql) != std::string::npos) out.insert(e.owner);
     return {out.begin(), out.end()};
-}
-
-std::vector<std::string> lockedTables(const ScriptEntry& entry) {
-    static const std::regex onTable(R"(\bON (?:ONLY )?((?:"(?:[^"]|"")*"|[^\s(".]+)\.(?:"(?:[^"]|"")*"|[^\s(".]+)))");
-    static const std::regex alterTable(R"(ALTER TABLE (?:ONLY )?((?:"(?:[^"]|"")*"|[^\s(".]+)\.(?:"(?:[^"]|"")*"|[^\s(".]+)))");
-    static const std::regex references(R"(REFERENCES ((?:"(?:[^"]|"")*"|[^\s(".]+)\.(?:"(?:[^"]|"")*"|[^\s(".]+)))");
-    std::vector<std::string> out;
-    std::smatch m;
-    if (std::regex_search(entry.sql, m, alterTable)) out.push_back(m[1]);
-    else if (std::regex_search(entry.sql, m, onTable)) out.push_back(m[1]);
-    if (std::regex_search(entry.sql, m, references)) out.push_back(m[1]);
-    return out;
 }
 
 }  // namespace pgproof

@@ -55,8 +55,4 @@ bool isPrivilegeEntry(const ScriptEntry& e);
 bool dropOwnerStatement(ScriptEntry& e);
 bool hasOwnerStatement(const ScriptEntry& e);
 
-// Tables an entry's statement locks (for scheduling parallel post-data work): the table of
-// CREATE INDEX ... ON / ALTER TABLE, and for foreign keys also the referenced table.
-std::vector<std::string> lockedTables(const ScriptEntry& entry);
-
 }  // namespace pgproof

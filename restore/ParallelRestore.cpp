@@ -15,6 +15,9 @@
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
+#include "PostDataJobs.hpp"
+#include "ProofReads.hpp"
+#include "RowLoading.hpp"
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
@@ -22,6 +25,7 @@
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
 #include "UtcTime.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -93,208 +97,7 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
 
 namespace {
 
-// Rows of one table, or a stretch of a big table's frames, fed to one COPY.
-struct CopyItem {
-    size_t table;
-    size_t firstFrame, endFrame;
-    uint64_t rawBytes;
-};
-
-struct TableProgress {
-    std::mutex mutex;
-    TableFingerprint rows;
-};
-
-void copyItem(const PgConnection& conn, const ArchiveReader& archive, const TableEntry& table, const SegmentEntry& seg,
-              const CopyItem& item, TableProgress& progress, const FirstFailure& failure) {
-    std::string copy = table.copyLine;
-    if (copy.empty()) copy = "COPY " + table.id().sql() + " FROM stdin;";
-    // A big table loaded whole into itself (not via a partition root) is copied WITH FREEZE: its rows
-    // arrive frozen and all-visible, so the verification's read and the first VACUUM do not have to
-    // touch every page again. FREEZE needs the table truncated in the same transaction, and a restore
-    // never removes rows it did not load (CREATE EXTENSION fills its configuration tables): only a
-    // table that holds no row is truncated. Small tables skip the extra round trips.
-    constexpr uint64_t kFreezeBytes = 1u << 20;
-    bool frozen = false;
-    auto target = parseCopyLine(copy);
-    const std::string suffix = " FROM stdin;";
-    if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
-        target->id == table.id() && copy.size() > suffix.size() &&
-        copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
-        bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;
-        PgResult truncate(empty ? PQexec(conn.get(), ("TRUNCATE ONLY " + table.id().sql()).c_str()) : nullptr);
-        if (empty && PQresultStatus(truncate.get()) == PGRES_COMMAND_OK) {
-            frozen = true;
-            copy = copy.substr(0, copy.size() - suffix.size()) + " FROM stdin WITH (FREEZE);";
-        } else {
-            PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
-        }
-    }
-    PgResult start(PQexec(conn.get(), copy.c_str()));
-    if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
-        std::string why = firstLine(PQresultErrorMessage(start.get()));
-        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
-        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
-    }
-    std::string raw;
-    TableFingerprint local;
-    auto abortCopy = [&](const std::string& why) {
-        PQputCopyEnd(conn.get(), why.c_str());
-        while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
-        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
-    };
-    for (size_t f = item.firstFrame; f < item.endFrame; ++f) {
-        if (failure.stopped()) {
-            abortCopy("restore stopped");
-            return;
-        }
-        const FrameEntry& frame = seg.frames[f];
-        std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
-                           table.id().display();
-        try {
-            ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
-            if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-        } catch (...) {
-            abortCopy("damaged archive frame");
-            throw;
-        }
-        TableFingerprint part = fingerprintRows(raw);
-        if (part.rows != frame.rows) {
-            abortCopy("damaged archive frame");
-            throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
-                                   std::to_string(frame.rows));
-        }
-        local.add(part);
-        if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
-            throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
-    }
-    if (PQputCopyEnd(conn.get(), nullptr) != 1)
-        throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
-    PgResult end(PQgetResult(conn.get()));
-    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-        std::string why = firstLine(PQresultErrorMessage(end.get()));
-        while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
-        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
-        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
-    }
-    while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
-    if (frozen) {
-        PgResult commit(PQexec(conn.get(), "COMMIT"));
-        if (PQresultStatus(commit.get()) != PGRES_COMMAND_OK)
-            throw IncompleteError("committing rows of " + table.id().display() + " failed: " + firstLine(PQresultErrorMessage(commit.get())));
-    }
-    std::lock_guard lock(progress.mutex);
-    progress.rows.add(local);
-}
-
-void restoreRows(const ArchiveReader& archive, std::vector<std::unique_ptr<PgConnection>>& workers) {
-    const Manifest& m = archive.manifest();
-    constexpr uint64_t kItemBytes = 64u << 20;  // big tables are split so all connections stay busy
-    std::vector<CopyItem> items;
-    std::vector<size_t> order(m.tables.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.tables[a].rawBytes > m.tables[b].rawBytes; });
-    for (size_t t : order) {
-        const auto& seg = m.segments[static_cast<size_t>(m.tables[t].segment)];
-        size_t f = 0;
-        while (f < seg.frames.size()) {
-            CopyItem item{t, f, f, 0};
-            while (item.endFrame < seg.frames.size() && (item.rawBytes == 0 || item.rawBytes + seg.frames[item.endFrame].raw <= kItemBytes))
-                item.rawBytes += seg.frames[item.endFrame++].raw;
-            f = item.endFrame;
-            items.push_back(item);
-        }
-    }
-    std::stable_sort(items.begin(), items.end(), [&](const CopyItem& a, const CopyItem& b) {
-        return m.tables[a.table].rawBytes > m.tables[b.table].rawBytes;
-    });
-    std::vector<TableProgress> progress(m.tables.size());
-    FirstFailure failure;
-    std::atomic<size_t> next{0};
-    std::vector<std::thread> threads;
-    for (auto& w : workers) {
-        threads.emplace_back([&, conn = w.get()] {
-            try {
-                while (!failure.stopped()) {
-                    size_t idx = next++;
-                    if (idx >= items.size()) return;
-                    const CopyItem& item = items[idx];
-                    const TableEntry& t = m.tables[item.table];
-                    copyItem(*conn, archive, t, m.segments[static_cast<size_t>(t.segment)], item, progress[item.table], failure);
-                }
-            } catch (...) {
-                failure.record(std::current_exception());
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    failure.rethrow();
-    for (size_t t = 0; t < m.tables.size(); ++t) {
-        const auto& got = progress[t].rows;
-        if (got.rows != m.tables[t].rows || got.hex() != m.tables[t].fingerprint)
-            throw ProofFailedError("the archive's rows of table " + m.tables[t].id().display() +
-                                   " do not match its manifest (rows " + std::to_string(got.rows) + " vs " +
-                                   std::to_string(m.tables[t].rows) + "): the archive is damaged");
-    }
-}
-
 }  // namespace
-
-// Runs entries on all workers at once, never two that lock the same table at the same time.
-void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<std::unique_ptr<PgConnection>>& workers) {
-    std::mutex mutex;
-    std::condition_variable changed;
-    std::vector<bool> taken(entries.size(), false);
-    std::multiset<std::string> busy;
-    size_t remaining = entries.size();
-    FirstFailure failure;
-    std::vector<std::vector<std::string>> locks;
-    for (const auto* e : entries) locks.push_back(lockedTables(*e));
-    std::vector<std::thread> threads;
-    for (auto& w : workers) {
-        threads.emplace_back([&, conn = w.get()] {
-            while (true) {
-                size_t pick = SIZE_MAX;
-                {
-                    std::unique_lock lock(mutex);
-                    changed.wait(lock, [&] {
-                        if (failure.stopped() || remaining == 0) return true;
-                        for (size_t i = 0; i < entries.size(); ++i) {
-                            if (taken[i]) continue;
-                            bool free = true;
-                            for (const auto& t : locks[i]) free = free && !busy.count(t);
-                            if (free) {
-                                pick = i;
-                                return true;
-                            }
-                        }
-                        return false;
-                    });
-                    if (pick == SIZE_MAX) {
-                        changed.notify_all();
-                        return;
-                    }
-                    taken[pick] = true;
-                    --remaining;
-                    for (const auto& t : locks[pick]) busy.insert(t);
-                }
-                try {
-                    runEntry(*conn, *entries[pick], true);
-                } catch (...) {
-                    failure.record(std::current_exception());
-                }
-                {
-                    std::lock_guard lock(mutex);
-                    for (const auto& t : locks[pick]) busy.erase(busy.find(t));
-                }
-                changed.notify_all();
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    failure.rethrow();
-}
 
 namespace {
 
@@ -350,23 +153,53 @@ void requireEmptyTarget(const PgConnection& leader) {
                         " --swap-into " + leader.database() + ") or use pgproof drill");
 }
 
-void runPostData(const std::vector<ScriptEntry>& entries, const PgConnection& leader, std::vector<std::unique_ptr<PgConnection>>& workers) {
-    std::vector<const ScriptEntry*> keys, foreignKeys;
-    for (const auto& e : entries) {
-        if (e.section != ScriptEntry::Section::PostData) continue;
-        if (e.type == "INDEX" || e.type == "CONSTRAINT") keys.push_back(&e);
-        else if (e.type == "FK CONSTRAINT") foreignKeys.push_back(&e);
+std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
+                                                const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
+                                                size_t allRows, const PgConnection& leader) {
+    std::map<QualifiedName, size_t> loadedById;
+    for (size_t t = 0; t < m.tables.size(); ++t) loadedById[m.tables[t].id()] = rowsLoaded[t];
+    PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader);
+    std::unique_ptr<ProofReads> reads;
+    if (o.verify) {
+        PinnedSettings pinned = leader.settingsToPin();
+        reads = std::make_unique<ProofReads>(m, pinned, o.role.has_value(), leader.serverVersion().hasTidRangeScans());
+        if (!post.writesRows.empty() && o.log)
+            o.log("the proof reads wait for all of post-data: " + post.writesRows + " might write rows");
+        for (size_t t = 0; t < m.tables.size(); ++t) {
+            if (!reads->covers(t)) continue;
+            std::vector<size_t> after = {rowsLoaded[t]};
+            if (!post.writesRows.empty()) after.push_back(post.done);
+            reads->addJobs(s, t, after);
+        }
     }
-    runInParallel(keys, workers);
-    runInParallel(foreignKeys, workers);
-    for (const auto& e : entries) {
-        throwIfInterrupted("restoring post-data");
-        if (e.section == ScriptEntry::Section::PostData && e.type != "INDEX" && e.type != "CONSTRAINT" && e.type != "FK CONSTRAINT")
-            runEntry(leader, e);
+    if (o.analyze) {
+        for (size_t t = 0; t < m.tables.size(); ++t) {
+            std::vector<size_t> after = {rowsLoaded[t]};
+            auto keys = post.keysOf.find(m.tables[t].id());
+            if (keys != post.keysOf.end()) after.insert(after.end(), keys->second.begin(), keys->second.end());
+            addAnalyzeJob(s, m.tables[t], after, o.role.has_value());
+        }
     }
+    return reads;
 }
 
-void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result) {
+void recordSpans(const RestoreScheduler& s, RestoreTimings& t) {
+    // The stream form loads its rows before the scheduler runs and has timed them itself.
+    const WorkSpan& rows = s.span(RestoreWork::Rows);
+    const WorkSpan& data = s.span(RestoreWork::Data);
+    if (rows.ran() || data.ran()) {
+        t.dataSpan = rows;
+        if (data.ran()) t.dataSpan.include(data.start, data.end);
+        t.data = t.dataSpan.seconds();
+    }
+    t.postDataSpan = s.span(RestoreWork::PostData);
+    t.verifySpan = s.span(RestoreWork::Proof);
+    t.analyzeSpan = s.span(RestoreWork::Analyze);
+    t.postData = t.postDataSpan.seconds();
+    t.analyze = t.analyzeSpan.seconds();
+}
+
+void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result, const ProofReads* reads, Clock::time_point t0) {
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
     };
@@ -379,8 +212,11 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
         vo.jobs = o.jobs;
         vo.mode = VerifyMode::Exact;
         vo.afterRestore = true;
+        if (reads) vo.alreadyRead = reads->results();
         result.verification = runVerification(*result.baseline, vo);
-        result.timings.verify = since(tVerify);
+        // The proof began with the first proof read, if the scheduler ran any.
+        result.timings.verifySpan.include(std::chrono::duration<double>(tVerify - t0).count(), since(t0));
+        result.timings.verify = result.timings.verifySpan.seconds();
     }
     if (o.swapInto) {
         if (!result.verification)
@@ -444,29 +280,50 @@ RestoreResult runRestore(const RestoreOptions& o) {
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
+    std::unique_ptr<ProofReads> reads;
     try {
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
+    auto preData = static_cast<uint64_t>(std::count_if(script.entries.begin(), script.entries.end(), [](const ScriptEntry& e) {
+        return e.section == ScriptEntry::Section::PreData;
+    }));
+    WorkProgress::process().startPhase("restoring schema", "entries", preData, preData);
     for (const auto& e : script.entries) {
         throwIfInterrupted("restoring the schema");
-        if (e.section == ScriptEntry::Section::PreData) runEntry(*leader, e);
+        if (e.section != ScriptEntry::Section::PreData) continue;
+        runEntry(*leader, e);
+        WorkProgress::process().addDone();
+        WorkProgress::process().addWork(1);
     }
     result.timings.preData = since(tPre);
+    result.timings.schemaSpan = {0, since(t0)};
 
-    auto tData = Clock::now();
-    log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections");
+    log("restoring rows of " + std::to_string(m.tables.size()) + " tables on " + std::to_string(o.jobs) + " connections; " +
+        (o.verify && o.analyze ? "indexes, keys, proof reads and ANALYZE" : o.verify ? "indexes, keys and proof reads"
+                                                                     : o.analyze ? "indexes, keys and ANALYZE" : "indexes and keys") +
+        " of a table start as soon as its rows are in");
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
-    restoreRows(archive, workers);
-    for (const auto& e : script.entries) {
-        throwIfInterrupted("restoring sequences and large objects");
-        if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") runEntry(*leader, e);
-    }
-    result.timings.data = since(tData);
-
-    auto tPost = Clock::now();
-    log("building indexes and constraints (post-data)");
-    runPostData(script.entries, *leader, workers);
-    result.timings.postData = since(tPost);
+    RestoreScheduler scheduler(t0);
+    RowLoading rows(archive);
+    std::vector<size_t> loaded = rows.addJobs(scheduler, {});
+    RestoreJob data;
+    data.label = "sequences and large objects";
+    data.work = RestoreWork::Data;
+    std::vector<const ScriptEntry*> dataEntries;
+    for (const auto& e : script.entries)
+        if (e.section == ScriptEntry::Section::Data && e.type != "TABLE DATA") dataEntries.push_back(&e);
+    data.run = [dataEntries](PgConnection& c) {
+        for (const ScriptEntry* e : dataEntries) {
+            throwIfInterrupted("restoring sequences and large objects");
+            runEntry(c, *e, true);
+        }
+    };
+    std::vector<size_t> everything = loaded;
+    if (!dataEntries.empty()) everything.push_back(scheduler.add(std::move(data)));
+    size_t allRows = scheduler.milestone("all rows, sequences and large objects", everything);
+    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader);
+    scheduler.run(workers);
+    recordSpans(scheduler, result.timings);
     workers.clear();
     } catch (const ProofFailedError& e) {
         throw ProofFailedError(std::string(e.what()) + "; the restore was stopped and database " + result.database +
@@ -481,7 +338,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     result.rows = m.totalRows();
     result.rawBytes = m.totalRawBytes();
 
-    proveAndSwap(o, m, result);
+    proveAndSwap(o, m, result, reads.get(), t0);
     result.timings.total = since(t0);
     return result;
 }

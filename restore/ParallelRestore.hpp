@@ -4,9 +4,11 @@
 //   table rows on N connections, largest first, big tables split by frame ranges
 //     (frames are decompressed, checksum-verified and re-fingerprinted on the way);
 //   sequences and large objects;
-//   post-data: indexes and keys of different tables at once, then foreign keys
-//     (never two statements locking the same table at once), then the rest in order;
-//   finally `verify --mode exact` against the manifest.
+//   post-data: indexes and keys as soon as their table's rows are loaded, several of one table at
+//     once, foreign keys once both tables are ready, then the rest in order;
+//   each table read back (the proof read) as soon as its rows are committed;
+//   all of it one set of jobs on the N connections (RestoreScheduler), never two conflicting locks at once;
+//   finally the verification (`verify --mode exact` against the manifest), with the tables already read.
 #include <functional>
 #include <memory>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "ConnectionTarget.hpp"
 #include "Manifest.hpp"
 #include "PgConnection.hpp"
+#include "RestoreScheduler.hpp"
 #include "Verification.hpp"
 
 namespace pgproof {
@@ -24,6 +27,7 @@ struct RestoreOptions {
     ConnectionTarget target{""};
     int jobs = 2;
     bool verify = true;
+    bool analyze = false;                 // ANALYZE every restored table (planner statistics), scheduled like the rest
     std::optional<std::string> swapInto;  // rename the restored database to this name once proven
     bool noOwner = false;                 // pg_restore --no-owner: skip ALTER ... OWNER TO
     bool noPrivileges = false;            // pg_restore --no-privileges: skip GRANT/REVOKE (ACL entries)
@@ -34,13 +38,18 @@ struct RestoreOptions {
     std::function<ConnectionTarget(const std::string& encoding)> prepareTarget;
 };
 
+// One scheduler runs rows, post-data, the proof reads and ANALYZE at once (RestoreScheduler): each
+// step is a span from its first job's start to its last job's end, and the spans overlap.
 struct RestoreTimings {
-    double archiveCheck = 0;  // trailer, manifest, SQL frames
+    double archiveCheck = 0;  // trailer, manifest, SQL frames (stream form: the stream judged against its manifest)
     double preData = 0;
-    double data = 0;
+    double data = 0;          // rows, sequences, large objects
     double postData = 0;      // indexes, constraints, triggers
-    double verify = 0;
+    double verify = 0;        // the proof: first proof read to the end of the final verification
+    double analyze = 0;       // --analyze
     double total = 0;
+    // The same steps as spans, in seconds since the restore started (start < 0: it did not run).
+    WorkSpan schemaSpan, dataSpan, postDataSpan, verifySpan, analyzeSpan;
 };
 
 struct RestoreResult {

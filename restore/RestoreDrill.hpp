@@ -19,6 +19,7 @@ struct DrillOptions {
     int jobs = 2;          // connections
     int checkThreads = 2;  // threads of the archive check (no connections: the command passes one per core)
     bool keep = false;
+    bool analyze = false;  // as restore's --analyze
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;
     std::function<void(const std::string&)> log;

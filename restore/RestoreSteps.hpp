@@ -2,6 +2,7 @@
 // The steps a restore is made of, shared by the file form (ParallelRestore: frames by offset, tables
 // in parallel, largest first) and the stream form (StreamRestore: the script in order as it arrives).
 #include <atomic>
+#include <chrono>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -10,33 +11,15 @@
 #include <vector>
 
 #include "DumpScript.hpp"
+#include "FirstFailure.hpp"
 #include "Interrupt.hpp"
 #include "Manifest.hpp"
 #include "ParallelRestore.hpp"
+#include "ProofReads.hpp"
+#include "RestoreScheduler.hpp"
 #include "PgConnection.hpp"
 
 namespace pgproof {
-
-// Remembers the first failure of parallel workers and tells the others to stop.
-class FirstFailure {
-public:
-    void record(std::exception_ptr e) {
-        std::lock_guard lock(mutex_);
-        if (!error_) error_ = e;
-        stop_ = true;
-    }
-    bool stopped() const { return stop_.load() || interrupted(); }
-    void rethrow() {
-        throwIfInterrupted("restoring");
-        std::lock_guard lock(mutex_);
-        if (error_) std::rethrow_exception(error_);
-    }
-
-private:
-    std::mutex mutex_;
-    std::exception_ptr error_;
-    std::atomic<bool> stop_{false};
-};
 
 // Throws BadInputError naming the tables when the target holds any (nothing is changed).
 void requireEmptyTarget(const PgConnection& leader);
@@ -46,13 +29,17 @@ void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection
 void setUpRestoreConnection(const PgConnection& c, const std::string& preamble, const std::optional<std::string>& role);
 std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& target, int n, const std::string& preamble,
                                                        const std::optional<std::string>& role);
-// Runs entries on all workers at once, never two that lock the same table at the same time.
-void runInParallel(const std::vector<const ScriptEntry*>& entries, std::vector<std::unique_ptr<PgConnection>>& workers);
-// Post-data: indexes and keys in parallel, then foreign keys, then the rest in order on the leader.
-void runPostData(const std::vector<ScriptEntry>& entries, const PgConnection& leader,
-                 std::vector<std::unique_ptr<PgConnection>>& workers);
-// The final proof (verify --mode exact against the manifest) and, once proven, --swap-into.
-void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result);
+// Post-data, the proof reads (unless --no-verify) and --analyze as jobs, after each manifest table's
+// `rowsLoaded` milestone and `allRows` (every row, sequence and large object). Returns the proof reads.
+std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& scheduler, const RestoreOptions& o, const Manifest& m,
+                                                const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
+                                                size_t allRows, const PgConnection& leader);
+// The scheduler's spans into the timings.
+void recordSpans(const RestoreScheduler& scheduler, RestoreTimings& timings);
+// The final proof (verify --mode exact against the manifest, with the tables `reads` read already) and,
+// once proven, --swap-into. `t0`: when the restore started (for the verification's span).
+void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result, const ProofReads* reads,
+                  std::chrono::steady_clock::time_point t0);
 
 // `pgproof restore -`: see StreamRestore.cpp.
 RestoreResult runStreamRestore(const RestoreOptions& o);

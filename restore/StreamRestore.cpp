@@ -9,7 +9,8 @@
 //   - sequences and large objects run on the leader as they come;
 //   - post-data entries (indexes, keys, triggers) are held, SQL only, until the stream has ended:
 //     then every frame's size, checksum, rows and fingerprint is judged against the manifest exactly
-//     as `check` judges it, and only a matching archive gets its indexes and the final verification.
+//     as `check` judges it, and only a matching archive gets its indexes, its proof reads (every table
+//     read back while the indexes build, on the same scheduler as the file form) and the verification.
 // A stream cut short, a damaged frame or a mismatch stops the restore with exit 1 (or 3 for a lost
 // connection), naming the database as incomplete; it is never reported proven.
 #include <algorithm>
@@ -28,6 +29,7 @@
 #include "ScriptFollower.hpp"
 #include "SqlIdentifier.hpp"
 #include "TextEncoding.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -269,6 +271,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
             sawPreData = true;
             throwIfInterrupted("restoring the schema");
             runEntry(*leader, se);
+            WorkProgress::process().addDone();
         } else if (se.section == ScriptEntry::Section::Data) {
             if (se.type == "TABLE DATA") {
                 if (!sawPreData)
@@ -277,14 +280,20 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
                 return;
             }
             runEntry(*leader, se);
+            WorkProgress::process().addDone();
         } else {
             postData.push_back(std::move(se));
         }
     };
 
+    std::unique_ptr<ProofReads> reads;
     try {
+        // Schema entries and rows as they arrive; the totals are in the manifest, at the stream's end.
+        WorkProgress& progress = WorkProgress::process();
+        progress.startPhase("restoring from the stream", "entries");
         decodeArchiveStream(stream, std::max(2, static_cast<int>(std::thread::hardware_concurrency())), [&](StreamedFrame& f) {
             frames.record(f);
+            progress.addBytes(f.raw.size());
             bool rows = f.damage.empty() ? script.isRows(f.raw) : false;
             if (!f.damage.empty()) {
                 std::string what = "the frame at offset " + std::to_string(f.offset);
@@ -308,6 +317,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
                     loading->start(script.copyLine(), entry ? entry->id().display() : script.copyLine());
                 }
                 itemBytes += f.raw.size();
+                progress.addRows(f.rows.rows);
                 script.rowsFrame(f.raw.size());
                 loading->rows(std::move(f.raw));
             } else {
@@ -322,6 +332,8 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
         failure.rethrow();
         if (!tData) tData = Clock::now();
         result.timings.data = since(*tData);
+        result.timings.schemaSpan = {0, std::chrono::duration<double>(*tData - t0).count()};
+        result.timings.dataSpan = {std::chrono::duration<double>(*tData - t0).count(), since(t0)};
 
         // The manifest has arrived: nothing loaded so far counts until every frame matches it.
         auto tCheck = Clock::now();
@@ -349,11 +361,14 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
         }
         result.timings.archiveCheck = since(tCheck);
 
-        auto tPost = Clock::now();
-        log("the stream matched its manifest; building indexes and constraints (post-data)");
+        log(std::string("the stream matched its manifest; building indexes and constraints (post-data)") +
+            (o.verify ? " while reading every table back" : "") + (o.analyze ? ", with ANALYZE" : ""));
         workers.clear();
-        runPostData(postData, *leader, connections);
-        result.timings.postData = since(tPost);
+        RestoreScheduler scheduler(t0);
+        size_t allRows = scheduler.milestone("all rows, sequences and large objects", {});
+        reads = addPostDataAndProof(scheduler, o, m, postData, std::vector<size_t>(m.tables.size(), allRows), allRows, *leader);
+        scheduler.run(connections);
+        recordSpans(scheduler, result.timings);
         connections.clear();
     } catch (const PgproofError& e) {
         for (auto& w : workers) w->abort();
@@ -374,7 +389,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
     result.archiveBytes = stream.bytesRead();
     RestoreOptions proven = o;
     proven.target = target;  // a drill's scratch database, created once the preamble arrived
-    proveAndSwap(proven, *result.streamManifest, result);
+    proveAndSwap(proven, *result.streamManifest, result, reads.get(), t0);
     result.timings.total = since(t0);
     return result;
 }

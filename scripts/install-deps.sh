@@ -6,8 +6,9 @@ PACKAGES=(
   build-essential cmake pkg-config
   libpq-dev postgresql-15 postgresql-client-15 postgresql-contrib
   libzstd-dev zstd libxxhash-dev libtbb-dev libboost-program-options-dev
-  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev
+  libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev libpg-query-dev
   rclone bsdutils dpkg-dev man-db
+  groff-base bash-completion zsh
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
 missing=()

@@ -64,9 +64,20 @@ Baseline Baseline::load(const std::filesystem::path& path) {
         b.source = j.value("source", nlohmann::json::object());
         b.settings = j.value("settings", nlohmann::json::object());
         b.hasFingerprints = !j.value("counts_only", false);
+        size_t index = 0;
         for (const auto& t : j.at("tables")) {
-            if (t.value("covered", true)) b.tables.push_back(tableFromJson(t));
-            else b.notCovered.push_back(uncoveredFromJson(t));
+            if (t.value("covered", true)) {
+                b.tables.push_back(tableFromJson(t));
+                b.rowsIndex[b.tables.back().id()] = index;
+            } else {
+                b.notCovered.push_back(uncoveredFromJson(t));
+            }
+            ++index;
+        }
+        if (j.contains("rows_file")) {
+            std::filesystem::path name = j.at("rows_file").get<std::string>();
+            if (name.has_parent_path() || name.empty()) throw std::runtime_error("rows_file must be a file name beside the snapshot");
+            b.rowsFile = path.parent_path() / name;
         }
         b.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
         b.largeObjects = j.value("large_objects", uint64_t{0});

@@ -2,6 +2,7 @@
 // What a database held before: read from an archive's manifest or from a
 // snapshot file alike (`--baseline` takes either).
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ struct Baseline {
     std::optional<uint64_t> largeObjectsAtSnapshot;
     bool hasFingerprints = true;  // false for --counts-only snapshots
     nlohmann::json plan;          // filtered counts recorded for a plan
+    // A snapshot taken with --rows: its row digests (RowDigests.hpp), and each table's number in them.
+    std::filesystem::path rowsFile;
+    std::map<QualifiedName, size_t> rowsIndex;
 
     // Throws BadInputError if the file is neither (naming it), ProofFailedError for a damaged archive.
     static Baseline load(const std::filesystem::path& path);

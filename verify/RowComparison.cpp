@@ -62,6 +62,7 @@ std::string keyDisplay(const std::vector<std::string>& key, const RowLayout& lay
 
 std::vector<ColumnChange> changedColumns(const std::vector<std::string>& compared, const RowLayout& bl, std::string_view before,
                                          const RowLayout& al, std::string_view after) {
+    if (bl.digest || al.digest) return {};  // a digest says that the row changed, not where
     auto bf = copyFields(before), af = copyFields(after);
     std::vector<ColumnChange> out;
     for (size_t i = 0; i < compared.size(); ++i) {
@@ -78,8 +79,9 @@ struct PartitionResult {
 
 void comparePartition(const Side& before, const Side& after, unsigned p, const std::vector<std::string>& key,
                       const std::vector<std::string>& compared, size_t keep, PartitionResult& out) {
-    std::string barena, aarena;
-    std::vector<SpilledRow> brows, arows;
+    // Reused by each thread from one partition to the next: a partition is about 16 MiB.
+    thread_local std::string barena, aarena;
+    thread_local std::vector<SpilledRow> brows, arows;
     before.spill.readPartition(p, barena, brows);
     after.spill.readPartition(p, aarena, arows);
     const bool keyed = !key.empty();
@@ -111,7 +113,10 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             while (i < brows.size() && brows[i].compareHash == h) ++i;
             while (j < arows.size() && arows[j].compareHash == h) ++j;
             uint64_t b = i - bi, a = j - aj;
-            if (b > a) record({RowDifference::Kind::Lost, "", std::string(brows[bi].row), b - a, {}, {}}, b - a);
+            if (b > a) {
+                std::string row = before.layout.digest ? "row digest " + TableFingerprint::toHex(h) : std::string(brows[bi].row);
+                record({RowDifference::Kind::Lost, "", row, b - a, {}, {}}, b - a);
+            }
             else if (a > b) record({RowDifference::Kind::Added, "", std::string(arows[aj].row), a - b, {}, {}}, a - b);
         }
         return;
@@ -181,8 +186,9 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink) {
     if (before.partitions() != after.partitions()) throw std::logic_error("row comparison: the two sides are partitioned differently");
-    Side b{before, RowLayout::of(beforeColumns, key, compared)};
-    Side a{after, RowLayout::of(afterColumns, key, compared)};
+    // A side known by digests (snapshot --rows) carries its own layout: its rows are the key's fields.
+    Side b{before, before.layout().digest ? before.layout() : RowLayout::of(beforeColumns, key, compared)};
+    Side a{after, after.layout().digest ? after.layout() : RowLayout::of(afterColumns, key, compared)};
     std::vector<PartitionResult> parts(before.partitions());
     const size_t keep = sink ? SIZE_MAX : cap;
     std::mutex errorMutex;
@@ -203,6 +209,8 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     if (error) std::rethrow_exception(error);
     RowDiffSummary out;
     out.key = key;
+    auto inOrder = [](const RowDifference& a, const RowDifference& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); };
+    std::vector<RowDifference> all;  // with a sink: every difference, given to it in the report's order
     for (auto& p : parts) {
         out.lost += p.counts.lost;
         out.added += p.counts.added;
@@ -210,12 +218,18 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
         out.duplicated += p.counts.duplicated;
         out.differenceEntries += p.counts.differenceEntries;
         for (auto& d : p.diffs) {
-            if (sink) sink(d);
+            if (sink) all.push_back(std::move(d));
+            else if (out.rows.size() < cap) out.rows.push_back(std::move(d));
+        }
+    }
+    if (sink) {
+        std::stable_sort(all.begin(), all.end(), inOrder);
+        for (auto& d : all) {
+            sink(d);
             if (out.rows.size() < cap) out.rows.push_back(std::move(d));
         }
     }
-    std::stable_sort(out.rows.begin(), out.rows.end(),
-                     [](const RowDifference& a, const RowDifference& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); });
+    std::stable_sort(out.rows.begin(), out.rows.end(), inOrder);
     return out;
 }
 
@@ -235,15 +249,12 @@ nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t width) {
     return j;
 }
 
-namespace {
-// A COPY row for people: its fields in parentheses, each cut to `width`.
 std::string rowDisplay(const std::string& row, size_t width) {
     std::string out = "(";
     auto fields = copyFields(row);
     for (size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + readableValue(std::string(fields[i]), width);
     return out + ")";
 }
-}  // namespace
 
 std::string describeRowDifference(const RowDifference& d, size_t width) {
     std::string who = d.key.empty() ? "row " + rowDisplay(d.row, width) : "key " + d.key;
@@ -259,7 +270,7 @@ std::string describeRowDifference(const RowDifference& d, size_t width) {
         for (size_t i = 0; i < d.changes.size(); ++i)
             s += (i ? ", " : " ") + displayIdent(d.changes[i].column) + " " + readableValue(d.changes[i].before, width) + " -> " +
                  readableValue(d.changes[i].after, width);
-        if (d.changes.empty()) s += " (in columns not shown)";
+        if (d.changes.empty()) s += " (the baseline holds a digest of the row: which columns changed is not known)";
         return s;
     }
     }

@@ -53,6 +53,9 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink = {});
 
+// A COPY row for people: its fields in parentheses, each cut to `width`: "(5, x, \\N)".
+std::string rowDisplay(const std::string& row, size_t width = 60);
+
 nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t valueWidth = 200);
 // "key id=5: amount 10.00 -> 12.50" / "row '1\tx' x2": one line for people.
 std::string describeRowDifference(const RowDifference& d, size_t valueWidth = 60);

@@ -7,6 +7,7 @@
 
 #include "Errors.hpp"
 #include "ArchiveRows.hpp"
+#include "RowDigests.hpp"
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
@@ -15,6 +16,7 @@
 #include "DumpSplitter.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
+#include "WorkProgress.hpp"
 
 namespace pgproof {
 
@@ -76,10 +78,11 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
 // Leaves that pg_dump loaded via their partition root (hash partitioning on an enum) are routed
 // again on restore, and enum OIDs differ between databases: their rows may move to other leaves.
 // Such leaves are compared as one group per root; the sums of their fingerprints still add up.
-void compareViaRootGroups(const Baseline& baseline, VerifyReport& report, VerifyMode mode) {
+// `entryOf[i]` is the baseline entry of report.tables[i].
+void compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyReport& report, VerifyMode mode) {
     std::map<QualifiedName, std::vector<size_t>> groups;
-    for (size_t i = 0; i < baseline.tables.size() && i < report.tables.size(); ++i) {
-        const auto& bt = baseline.tables[i];
+    for (size_t i = 0; i < entryOf.size() && i < report.tables.size(); ++i) {
+        const auto& bt = *entryOf[i];
         if (bt.copyLine.empty()) continue;
         auto target = parseCopyLine(bt.copyLine);
         if (target && !(target->id == bt.id())) groups[target->id].push_back(i);
@@ -244,7 +247,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                                "timestamptz values fingerprint differently (back up with pgproof backup --db instead)");
     const auto& live = session.tables();
     // Row level needs the baseline's rows: an archive has them (a snapshot holds only fingerprints).
-    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && baseline.kind == "archive";
+    // A snapshot taken with --rows has a digest of every row instead (RowDigests.hpp).
+    const bool digestBaseline = baseline.kind == "snapshot";
+    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && (baseline.kind == "archive" || !baseline.rowsFile.empty());
     std::optional<SpillFolder> spillFolder;
     if (rowLevel) {
         std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;
@@ -268,6 +273,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     };
     std::vector<RequestTarget> targets;
     std::map<QualifiedName, bool> inBaseline;
+    std::vector<const TableEntry*> entryOf;  // the baseline entry of each report.tables[i] (--table leaves some out)
     for (const auto& u : baseline.notCovered) inBaseline[u.id()] = true;
     for (const auto& bt : baseline.tables) {
         if (!wanted(bt.id())) {
@@ -288,6 +294,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 v.verdict = Verdict::Failed;
                 v.reason = "table is missing (data loss: " + withThousands(bt.rows) + " rows in the baseline)";
             }
+            entryOf.push_back(&bt);
             report.tables.push_back(v);
             continue;
         }
@@ -300,7 +307,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
         }
         LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints, it->second->filter};
-        if (rowLevel && missing.empty() && !loadedViaRoot(bt)) {
+        // A row digest covers every column: with columns declared changed or dropped it cannot be compared.
+        const bool digestUsable = !digestBaseline || (declaredDropped.empty() && declaredChanged.empty());
+        if (rowLevel && missing.empty() && !loadedViaRoot(bt) && digestUsable) {
             RowPlan plan;
             for (const auto& c : bt.columns) {
                 bool dropped = std::find(declaredDropped.begin(), declaredDropped.end(), c) != declaredDropped.end();
@@ -344,6 +353,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             requests.push_back({v.id, {}, it->second->pages, true, ""});
         }
         targets.push_back({Purpose::Table, report.tables.size()});
+        entryOf.push_back(&bt);
         report.tables.push_back(v);
         requests.push_back(std::move(req));
     }
@@ -380,8 +390,28 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         report.newTables.push_back({t.id, 0});
     }
 
+    // Tables a restore has read already are not read again (VerifyOptions::alreadyRead).
+    std::vector<std::optional<LiveTableResult>> given(requests.size());
+    std::vector<LiveTableRequest> toRead;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        const LiveTableRequest& req = requests[i];
+        auto it = o.alreadyRead.find(req.id);
+        // A Table request that is neither count-only nor spilled reads exactly the baseline's columns.
+        if (targets[i].purpose == Purpose::Table && it != o.alreadyRead.end() && !req.countOnly && !req.spill && req.filter.empty() &&
+            it->second.fingerprinted == fingerprints)
+            given[i] = it->second;
+        else
+            toRead.push_back(req);
+    }
     // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
-    auto reading = std::async(std::launch::async, [&] { return fingerprintLiveTables(session, requests); });
+    WorkProgress::process().startPhase("verifying");
+    auto reading = std::async(std::launch::async, [&] {
+        auto read = fingerprintLiveTables(session, toRead);
+        std::vector<LiveTableResult> all;
+        size_t next = 0;
+        for (size_t i = 0; i < requests.size(); ++i) all.push_back(given[i] ? *given[i] : read[next++]);
+        return all;
+    });
     std::exception_ptr planError;
     if (o.plan) {
         report.plan = o.plan;
@@ -416,7 +446,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         v.seconds = r.seconds;
         if (target.purpose == Purpose::NotCovered) {
             judgeRows(v, o.mode, r.fingerprint.rows, false);
-            v.reason = "not covered (" + baseline.notCovered[target.index].reason + "): row count compared only" +
+            v.reason = "not covered (" + v.notCoveredBecause + "): row count compared only" +
                        (v.reason.empty() ? "" : "; " + v.reason);
             continue;
         }
@@ -433,7 +463,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // and loaded only the dumped rows must not pass.
     for (const auto& [idx, now] : wholeCounts) {
         TableVerdict& v = report.tables[idx];
-        uint64_t then = *baseline.tables[idx].rowsTotal;
+        uint64_t then = *entryOf[idx]->rowsTotal;
         bool lost = now < then, differs = now != then;
         if (v.verdict == Verdict::Error || (!lost && !(differs && o.mode == VerifyMode::Exact))) continue;
         v.verdict = Verdict::Failed;
@@ -447,20 +477,54 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // joined with the archive's rows; the others are equal already and their spill is dropped.
     if (!rowPlans.empty()) {
         std::optional<ArchiveReader> archive;
-        for (auto& [idx, plan] : rowPlans) {
-            TableVerdict& v = report.tables[idx];
-            const TableEntry& bt = baseline.tables[idx];
+        auto needsJoin = [&](size_t idx, const RowPlan& plan) {
+            const TableVerdict& v = report.tables[idx];
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
-            if (v.verdict == Verdict::Error || same || !v.rows) {
+            return !(v.verdict == Verdict::Error || same || !v.rows);
+        };
+        // A snapshot's digests are read once, for every table that needs them, before the joins.
+        std::map<size_t, std::unique_ptr<RowSpill>> digestSides;
+        if (digestBaseline) {
+            std::map<size_t, RowSpill*> byNumber;
+            for (auto& [idx, plan] : rowPlans) {
+                if (!needsJoin(idx, plan)) continue;
+                auto number = baseline.rowsIndex.find(report.tables[idx].id);
+                if (number == baseline.rowsIndex.end()) continue;
+                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::digestOf(plan.key.size()),
+                                                        plan.bytes);
+                byNumber[number->second] = spill.get();
+                digestSides[idx] = std::move(spill);
+            }
+            if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
+        }
+        WorkProgress& progress = WorkProgress::process();
+        uint64_t position = 0;
+        bool joining = false;  // the "comparing rows" phase starts at the first table joined
+        for (auto& [idx, plan] : rowPlans) {
+            if (joining) progress.addDone();  // the previous table, once the phase runs (it starts at the first join)
+            ++position;
+            TableVerdict& v = report.tables[idx];
+            const TableEntry& bt = *entryOf[idx];
+            if (!needsJoin(idx, plan) || (digestBaseline && !digestSides.count(idx))) {
                 plan.live.reset();
                 continue;
             }
             try {
-                if (!archive) archive.emplace(baseline.path);
-                RowSpill before(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::of(bt.columns, plan.key, plan.compared),
-                                plan.bytes);
-                readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
-                before.finish();
+                if (!joining) {
+                    joining = true;
+                    progress.startPhase("comparing rows");
+                    progress.setTotals(rowPlans.size(), 0);
+                    progress.addDone(position - 1);  // the equal tables before this one
+                }
+                std::unique_ptr<RowSpill> fromArchive;
+                if (!digestBaseline) {
+                    if (!archive) archive.emplace(baseline.path);
+                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base",
+                                                             RowLayout::of(bt.columns, plan.key, plan.compared), plan.bytes);
+                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { fromArchive->addRows(rows); });
+                    fromArchive->finish();
+                }
+                const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
                 std::function<void(const RowDifference&)> sink;
                 if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
                 RowDiffSummary summary =
@@ -481,9 +545,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             }
             plan.live.reset();
         }
+        if (joining) progress.addDone();
     }
 
-    compareViaRootGroups(baseline, report, o.mode);
+    compareViaRootGroups(entryOf, report, o.mode);
 
     // Only the baseline's sequences: one the role cannot read elsewhere is none of this proof's business.
     std::set<QualifiedName> baselineSeqs;

@@ -6,6 +6,7 @@
 //   sequences: not lower. A table that could not be read is an error, never a pass.
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Baseline.hpp"
+#include "LiveFingerprinter.hpp"
 #include "MigrationPlan.hpp"
 #include "RowComparison.hpp"
 #include "SqlIdentifier.hpp"
@@ -40,6 +42,10 @@ struct VerifyOptions {
     size_t rowCap = kRowDifferencesKept;
     std::filesystem::path tmpdir;         // for the spill files; empty: $TMPDIR, else /tmp
     std::vector<QualifiedName> onlyTables;  // compare just these (pgproof diff --table); empty: all
+    // Tables read from this very database already (a restore's proof reads: each table read back, with the
+    // baseline's columns and the pinned settings, once its rows were committed; nothing wrote to it since).
+    // Used instead of reading them again when the table is compared on exactly those columns, unfiltered.
+    std::map<QualifiedName, LiveTableResult> alreadyRead;
     // Every difference of every table, when set (pgproof diff); called one at a time.
     std::function<void(const QualifiedName&, const RowDifference&)> differenceSink;
 };

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "DumpScript.hpp"
+#include "PostDataStatement.hpp"
 
 using namespace pgproof;
 
@@ -40,12 +41,60 @@ TEST_CASE("dump script splits into entries and sections") {
     CHECK(s.entries[6].label() == "FK CONSTRAINT public.u u_t_fkey");
 }
 
-TEST_CASE("post-data statements name the tables they lock") {
+TEST_CASE("post-data statements name the tables they lock, in which mode (PostgreSQL's parser)") {
     DumpScript s = DumpScript::parse(kScript);
-    CHECK(lockedTables(s.entries[4]) == std::vector<std::string>{"public.t"});
-    CHECK(lockedTables(s.entries[5]) == std::vector<std::string>{"public.u"});
-    CHECK(lockedTables(s.entries[6]) == std::vector<std::string>{"public.u", "public.t"});
+    PostDataStatement key = describePostData(s.entries[4]);
+    REQUIRE(key.understood);
+    CHECK(*key.table == QualifiedName{"public", "t"});
+    REQUIRE(key.locks.size() == 1);
+    CHECK(key.locks[0].mode == LockMode::AccessExclusive);
+    PostDataStatement index = describePostData(s.entries[5]);
+    REQUIRE(index.understood);
+    CHECK(*index.table == QualifiedName{"public", "u"});
+    CHECK(index.locks[0].mode == LockMode::Share);
+    CHECK(!index.keyIndexSql);
+    PostDataStatement fk = describePostData(s.entries[6]);
+    REQUIRE(fk.understood);
+    CHECK(*fk.table == QualifiedName{"public", "u"});
+    CHECK(*fk.referenced == QualifiedName{"public", "t"});
+    REQUIRE(fk.locks.size() == 2);
+    CHECK(fk.locks[1].mode == LockMode::ShareRowExclusive);
     ScriptEntry quoted;
     quoted.sql = "CREATE INDEX \"Idx\" ON ONLY \"Sch\".\"My \"\"T\"\"\" USING btree (a);\n";
-    CHECK(lockedTables(quoted) == std::vector<std::string>{"\"Sch\".\"My \"\"T\"\"\""});
+    CHECK(*describePostData(quoted).table == QualifiedName{"Sch", "My \"T\""});
+    ScriptEntry unknown;
+    unknown.sql = "CREATE INDEX broken ON;";
+    CHECK(!describePostData(unknown).understood);
+}
+
+TEST_CASE("a primary key or unique constraint is built as a unique index, then attached USING INDEX") {
+    DumpScript s = DumpScript::parse(kScript);
+    PostDataStatement key = describePostData(s.entries[4]);
+    REQUIRE(key.keyIndexSql);
+    CHECK(*key.keyIndexSql == "CREATE UNIQUE INDEX \"t_pkey\" ON \"public\".\"t\" USING btree (\"id\");\n");
+    CHECK(*key.keyConstraintSql == "ALTER TABLE ONLY \"public\".\"t\" ADD CONSTRAINT \"t_pkey\" PRIMARY KEY USING INDEX \"t_pkey\";\n");
+    ScriptEntry unique;
+    unique.sql = "SET default_tablespace = fast;\n\n--\n-- Name: u u_k; Type: CONSTRAINT\n--\n\nALTER TABLE ONLY public.u\n"
+                 "    ADD CONSTRAINT u_k UNIQUE (id, \"T id\") INCLUDE (x) WITH (fillfactor='50');\n";
+    PostDataStatement u = describePostData(unique);
+    REQUIRE(u.keyIndexSql);
+    // The entry's SET lines come first in both statements: the index lands in the same tablespace.
+    CHECK(u.keyIndexSql->rfind("SET default_tablespace = fast;", 0) == 0);
+    CHECK(u.keyIndexSql->find("CREATE UNIQUE INDEX \"u_k\" ON \"public\".\"u\" USING btree (\"id\", \"T id\") INCLUDE (\"x\") "
+                              "WITH (fillfactor = '50');") != std::string::npos);
+    CHECK(u.keyConstraintSql->find("ADD CONSTRAINT \"u_k\" UNIQUE USING INDEX \"u_k\";") != std::string::npos);
+    // Not where the result would differ: deferrable, NULLS NOT DISTINCT, exclusion constraints.
+    for (const char* sql : {"ALTER TABLE ONLY public.u ADD CONSTRAINT d UNIQUE (id) DEFERRABLE;",
+                            "ALTER TABLE ONLY public.u ADD CONSTRAINT d UNIQUE (id) DEFERRABLE INITIALLY DEFERRED;",
+                            "ALTER TABLE ONLY public.u ADD CONSTRAINT d UNIQUE NULLS NOT DISTINCT (id);",
+                            "ALTER TABLE ONLY public.u ADD CONSTRAINT d UNIQUE (id) USING INDEX TABLESPACE fast;",
+                            "ALTER TABLE ONLY public.u ADD CONSTRAINT x EXCLUDE USING gist (r WITH &&);",
+                            "ALTER TABLE ONLY public.u ADD CONSTRAINT c CHECK (id > 0) NOT VALID;"}) {
+        ScriptEntry e;
+        e.sql = sql;
+        INFO(sql);
+        PostDataStatement d = describePostData(e);
+        CHECK(d.understood);
+        CHECK(!d.keyIndexSql);
+    }
 }

@@ -1,0 +1,177 @@
+#include "RowLoading.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+
+#include "DumpSplitter.hpp"
+#include "Errors.hpp"
+#include "TableFingerprint.hpp"
+#include "WorkProgress.hpp"
+
+namespace pgproof {
+
+namespace {
+
+// Rows of one table, or a stretch of a big table's frames, fed to one COPY.
+struct CopyItem {
+    size_t table;
+    size_t firstFrame, endFrame;
+    uint64_t rawBytes;
+};
+
+struct TableProgress {
+    std::mutex mutex;
+    TableFingerprint rows;
+};
+
+void copyItem(const PgConnection& conn, const ArchiveReader& archive, const TableEntry& table, const SegmentEntry& seg,
+              const CopyItem& item, TableProgress& progress, const RestoreScheduler& failure) {
+    std::string copy = table.copyLine;
+    if (copy.empty()) copy = "COPY " + table.id().sql() + " FROM stdin;";
+    // A big table loaded whole into itself (not via a partition root) is copied WITH FREEZE: its rows
+    // arrive frozen and all-visible, so the verification's read and the first VACUUM do not have to
+    // touch every page again. FREEZE needs the table truncated in the same transaction, and a restore
+    // never removes rows it did not load (CREATE EXTENSION fills its configuration tables): only a
+    // table that holds no row is truncated. Small tables skip the extra round trips.
+    constexpr uint64_t kFreezeBytes = 1u << 20;
+    bool frozen = false;
+    auto target = parseCopyLine(copy);
+    const std::string suffix = " FROM stdin;";
+    if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
+        target->id == table.id() && copy.size() > suffix.size() &&
+        copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
+        PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
+        bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;
+        PgResult truncate(empty ? PQexec(conn.get(), ("TRUNCATE ONLY " + table.id().sql()).c_str()) : nullptr);
+        if (empty && PQresultStatus(truncate.get()) == PGRES_COMMAND_OK) {
+            frozen = true;
+            copy = copy.substr(0, copy.size() - suffix.size()) + " FROM stdin WITH (FREEZE);";
+        } else {
+            PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
+        }
+    }
+    PgResult start(PQexec(conn.get(), copy.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) {
+        std::string why = firstLine(PQresultErrorMessage(start.get()));
+        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
+        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
+    }
+    std::string raw;
+    TableFingerprint local;
+    auto abortCopy = [&](const std::string& why) {
+        PQputCopyEnd(conn.get(), why.c_str());
+        while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
+        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
+    };
+    for (size_t f = item.firstFrame; f < item.endFrame; ++f) {
+        if (failure.stopped()) {
+            abortCopy("restore stopped");
+            return;
+        }
+        const FrameEntry& frame = seg.frames[f];
+        std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
+                           table.id().display();
+        try {
+            ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
+            if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
+        } catch (...) {
+            abortCopy("damaged archive frame");
+            throw;
+        }
+        TableFingerprint part = fingerprintRows(raw);
+        if (part.rows != frame.rows) {
+            abortCopy("damaged archive frame");
+            throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
+                                   std::to_string(frame.rows));
+        }
+        local.add(part);
+        WorkProgress::process().addRows(part.rows);
+        WorkProgress::process().addBytes(raw.size());
+        if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
+            throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    }
+    if (PQputCopyEnd(conn.get(), nullptr) != 1)
+        throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    PgResult end(PQgetResult(conn.get()));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
+        std::string why = firstLine(PQresultErrorMessage(end.get()));
+        while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
+        if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
+        throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
+    }
+    while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
+    if (frozen) {
+        PgResult commit(PQexec(conn.get(), "COMMIT"));
+        if (PQresultStatus(commit.get()) != PGRES_COMMAND_OK)
+            throw IncompleteError("committing rows of " + table.id().display() + " failed: " + firstLine(PQresultErrorMessage(commit.get())));
+    }
+    std::lock_guard lock(progress.mutex);
+    progress.rows.add(local);
+}
+
+}  // namespace
+
+struct RowLoading::Table {
+    TableProgress progress;
+    std::atomic<size_t> left{0};  // stretches not yet committed
+};
+
+RowLoading::RowLoading(const ArchiveReader& archive) : archive_(archive) {}
+RowLoading::~RowLoading() = default;
+
+std::vector<size_t> RowLoading::addJobs(RestoreScheduler& s, const std::vector<size_t>& after) {
+    const Manifest& m = archive_.manifest();
+    constexpr uint64_t kItemBytes = 64u << 20;  // big tables are split so all connections stay busy
+    tables_.clear();
+    for (size_t t = 0; t < m.tables.size(); ++t) tables_.push_back(std::make_unique<Table>());
+    std::vector<size_t> order(m.tables.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return m.tables[a].rawBytes > m.tables[b].rawBytes; });
+    std::vector<std::vector<size_t>> jobsOf(m.tables.size());
+    for (size_t t : order) {
+        const TableEntry& table = m.tables[t];
+        const auto& seg = m.segments[static_cast<size_t>(table.segment)];
+        std::vector<CopyItem> items;
+        size_t f = 0;
+        while (f < seg.frames.size()) {
+            CopyItem item{t, f, f, 0};
+            while (item.endFrame < seg.frames.size() && (item.rawBytes == 0 || item.rawBytes + seg.frames[item.endFrame].raw <= kItemBytes))
+                item.rawBytes += seg.frames[item.endFrame++].raw;
+            f = item.endFrame;
+            items.push_back(item);
+        }
+        tables_[t]->left = items.size();
+        for (const CopyItem& item : items) {
+            RestoreJob job;
+            job.label = "rows of " + table.id().display();
+            job.work = RestoreWork::Rows;
+            job.weight = item.rawBytes;
+            job.after = after;
+            job.locks = {{table.id(), LockMode::RowExclusive}};
+            job.run = [this, item, &s, &table, &seg](PgConnection& conn) {
+                Table& state = *tables_[item.table];
+                copyItem(conn, archive_, table, seg, item, state.progress, s);
+                if (s.stopped() || --state.left > 0) return;
+                const auto& got = state.progress.rows;
+                if (got.rows != table.rows || got.hex() != table.fingerprint)
+                    throw ProofFailedError("the archive's rows of table " + table.id().display() +
+                                           " do not match its manifest (rows " + std::to_string(got.rows) + " vs " +
+                                           std::to_string(table.rows) + "): the archive is damaged");
+            };
+            jobsOf[t].push_back(s.add(std::move(job)));
+        }
+    }
+    std::vector<size_t> loaded(m.tables.size());
+    for (size_t t = 0; t < m.tables.size(); ++t) {
+        // A table without frames holds no rows: its manifest must say so too.
+        if (jobsOf[t].empty() && (m.tables[t].rows != 0 || TableFingerprint{}.hex() != m.tables[t].fingerprint))
+            throw ProofFailedError("the archive's rows of table " + m.tables[t].id().display() + " do not match its manifest (rows 0 vs " +
+                                   std::to_string(m.tables[t].rows) + "): the archive is damaged");
+        std::vector<size_t> deps = jobsOf[t].empty() ? after : jobsOf[t];
+        loaded[t] = s.milestone("rows of " + m.tables[t].id().display() + " loaded", deps);
+    }
+    return loaded;
+}
+
+}  // namespace pgproof

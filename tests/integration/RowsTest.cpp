@@ -1,0 +1,282 @@
+// Row identity against a real PostgreSQL: pgproof diff (archive against the database, archive against
+// archive, text/csv/json), keys of every kind (composite text keys, a NOT NULL unique index, none,
+// a key that stopped being unique), partitions, plan-declared changed columns, snapshot --rows, and
+// the temporary row files (removed on every exit; a full temporary folder is exit 3).
+#include <sys/mount.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "TestSupport.hpp"
+
+using namespace pgproof::test;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path backupOf(const ScratchDatabase& db, const TempDir& dir, const std::string& name) {
+    fs::path archive = dir / name;
+    auto r = runPgproof("backup -q -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
+    INFO("pgproof backup: " << r.out << r.err);
+    REQUIRE(r.exitCode == 0);
+    return archive;
+}
+
+std::string dbArg(const ScratchDatabase& db) { return " --db " + shellQuote(db.conninfo()); }
+
+bool noRowFolders(const fs::path& dir) {
+    for (const auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().rfind("pgproof-rows.", 0) == 0) return false;
+    return true;
+}
+
+void createKeyedTables(const ScratchDatabase& db) {
+    db.exec(
+        "CREATE TABLE accounts (region text, code text, balance numeric, PRIMARY KEY (region, code));"
+        "INSERT INTO accounts SELECT 'eu', 'c' || g, g FROM generate_series(1, 500) g;"
+        "INSERT INTO accounts VALUES ('us', 'tab\there', 1), ('us', 'Zürich', 2);"
+        // No primary key: a NOT NULL unique index identifies the rows; the nullable unique column does not.
+        "CREATE TABLE users (id serial, email text NOT NULL, nick text UNIQUE, name text);"
+        "CREATE UNIQUE INDEX users_email ON users (email);"
+        "INSERT INTO users (email, nick, name) SELECT 'u' || g || '@x', NULL, 'n' || g FROM generate_series(1, 300) g;"
+        "CREATE TABLE events (at int, what text);"
+        "INSERT INTO events VALUES (1, 'a'), (1, 'a'), (1, 'a'), (2, 'b');");
+}
+
+}  // namespace
+
+TEST_CASE("diff against the database names every row by key: composite and text keys, a unique index, a multiset") {
+    ScratchDatabase db("rows_diff");
+    createKeyedTables(db);
+    db.exec("CREATE TABLE still (id int PRIMARY KEY); INSERT INTO still SELECT generate_series(1, 50);");
+    TempDir dir;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+
+    SECTION("no change: exit 0, every table equal") {
+        auto r = runPgproof("diff " + q(archive) + dbArg(db));
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 0);
+        CHECK(contains(r.out, "no difference"));
+    }
+    db.exec("DELETE FROM accounts WHERE region = 'us' AND code = 'tab\there';"
+            "UPDATE accounts SET balance = 0 WHERE region = 'eu' AND code = 'c7';"
+            "DELETE FROM users WHERE email = 'u5@x'; INSERT INTO users (email, name) VALUES ('new@x', 'new');"
+            "UPDATE users SET name = 'renamed' WHERE email = 'u9@x';"
+            "DELETE FROM events WHERE ctid = (SELECT min(ctid) FROM events WHERE at = 1);");
+
+    SECTION("text") {
+        auto r = runPgproof("diff " + q(archive) + dbArg(db));
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(contains(r.out, "lost key region=us, code=tab\\there"));
+        CHECK(contains(r.out, "changed key region=eu, code=c7: balance 7 -> 0"));
+        CHECK(contains(r.out, "lost key email=u5@x"));
+        CHECK(contains(r.out, "added key email=new@x"));
+        CHECK(contains(r.out, "changed key email=u9@x: name n9 -> renamed"));
+        CHECK(contains(r.out, "lost row (1, a)"));  // one of three equal rows: multiplicity counts
+        CHECK(contains(r.out, "compared by key (email)"));
+        CHECK(!contains(r.out, "public.still  "));  // equal tables are not listed
+        CHECK(contains(r.out, "4 table(s) compared: 1 equal, 3 differ"));
+    }
+    SECTION("csv: one line per changed column, the header first") {
+        auto r = runPgproof("diff " + q(archive) + dbArg(db) + " --format csv --table public.users");
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(r.out.rfind("table,kind,key,count,column,before,after,row,detail\n", 0) == 0);
+        CHECK(contains(r.out, "public.users,changed,email=u9@x,1,name,n9,renamed,"));
+        CHECK(contains(r.out, "public.users,lost,email=u5@x,1,"));
+        CHECK(!contains(r.out, "public.accounts"));
+    }
+    SECTION("json to a file: every difference and per-table totals") {
+        fs::path out = dir / "diff.json";
+        auto r = runPgproof("diff " + q(archive) + dbArg(db) + " --format json -o " + q(out));
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        json j = json::parse(readFile(out));
+        CHECK(j["report"] == "pgproof-diff");
+        CHECK(j["exit_code"] == 1);
+        CHECK(j["summary"]["differ"] == 3);
+        CHECK(j["differences"].size() == 6);
+        bool sawKeyValues = false;
+        for (const auto& d : j["differences"])
+            if (d["table"] == "public.accounts" && d["kind"] == "lost") sawKeyValues = d["key_values"] == json::array({"us", "tab\\there"});
+        CHECK(sawKeyValues);
+        for (const auto& t : j["tables"])
+            if (t["name"] == "users") {
+                CHECK(t["lost"] == 1);
+                CHECK(t["added"] == 1);
+                CHECK(t["changed"] == 1);
+                CHECK(t["key"] == json::array({"email"}));
+            }
+        // An existing file is not replaced without --force.
+        auto again = runPgproof("diff " + q(archive) + dbArg(db) + " --format json -o " + q(out));
+        CHECK(again.exitCode == 2);
+    }
+    SECTION("bad input") {
+        CHECK(runPgproof("diff " + q(archive) + dbArg(db) + " --table public.nosuch").exitCode == 2);
+        CHECK(runPgproof("diff " + q(archive) + dbArg(db) + " --format xml").exitCode == 2);
+        CHECK(runPgproof("diff " + q(archive) + " " + q(archive) + dbArg(db)).exitCode == 2);
+    }
+}
+
+TEST_CASE("diff of two archives: what changed between two backups, offline") {
+    ScratchDatabase db("rows_two");
+    createKeyedTables(db);
+    db.exec("CREATE TABLE gone (x int); INSERT INTO gone VALUES (1);");
+    TempDir dir;
+    fs::path before = backupOf(db, dir, "before.sql.zst");
+    db.exec("DELETE FROM accounts WHERE code = 'c1'; INSERT INTO accounts VALUES ('eu', 'c9999', 5);"
+            "DROP TABLE gone; CREATE TABLE fresh (y int); INSERT INTO fresh VALUES (1), (2);"
+            "ALTER TABLE users ADD COLUMN extra int;");
+    fs::path after = backupOf(db, dir, "after.sql.zst");
+    auto r = runPgproof("diff " + q(before) + " " + q(after));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "lost key region=eu, code=c1"));
+    CHECK(contains(r.out, "added key region=eu, code=c9999"));
+    CHECK(contains(r.out, "public.gone"));
+    CHECK(contains(r.out, "missing"));
+    CHECK(contains(r.out, "table added (2 rows"));
+    CHECK(contains(r.out, "column extra added"));
+    // An archive against itself: nothing differs.
+    auto same = runPgproof("diff " + q(after) + " " + q(after));
+    INFO(same.out << same.err);
+    CHECK(same.exitCode == 0);
+    // A damaged second archive is never "no difference".
+    fs::path broken = dir / "broken.sql.zst";
+    std::string bytes = readFile(after);
+    bytes.resize(bytes.size() - 100);
+    std::ofstream(broken, std::ios::binary) << bytes;
+    CHECK(runPgproof("diff " + q(before) + " " + q(broken)).exitCode != 0);
+}
+
+TEST_CASE("row-level verify: duplicated keys, partitions, declared changed columns") {
+    ScratchDatabase db("rows_verify");
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, name text, score int);"
+            "INSERT INTO t SELECT g, 'n' || g, g FROM generate_series(1, 100) g;"
+            "CREATE TABLE m (id int, at date NOT NULL, v text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);"
+            "CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');"
+            "CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');"
+            "INSERT INTO m SELECT g, DATE '2025-06-01' + (g % 400), 'v' FROM generate_series(1, 400) g;");
+    TempDir dir;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+    const std::string verify = "verify --baseline " + q(archive) + dbArg(db);
+
+    SECTION("a key that no longer identifies one row") {
+        db.exec("ALTER TABLE t DROP CONSTRAINT t_pkey; INSERT INTO t VALUES (3, 'n3', 3);");
+        auto r = runPgproof(verify + " --mode no-loss");
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(contains(r.out, "duplicated key id=3: present 2 times"));
+    }
+    SECTION("a partition's lost row is named under its leaf") {
+        db.exec("DELETE FROM m WHERE id = 10; INSERT INTO m VALUES (9999, '2026-03-01', 'v'), (9998, '2026-03-02', 'v');");
+        auto r = runPgproof(verify + " --mode no-loss");
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(contains(r.out, "public.m_2025"));
+        CHECK(contains(r.out, "lost key id=10, at=2025-06-11"));
+    }
+    SECTION("a plan's changed column is left out of the comparison, nothing else") {
+        fs::path plan = dir / "plan.yaml";
+        std::ofstream(plan) << "changes:\n  changed_columns: [t.name]\n";
+        db.exec("UPDATE t SET name = upper(name);");
+        auto declared = runPgproof(verify + " --plan " + q(plan));
+        INFO(declared.out << declared.err);
+        CHECK(declared.exitCode == 0);
+        CHECK(contains(declared.out, "except t.name"));
+        db.exec("UPDATE t SET score = -1 WHERE id = 42;");
+        auto undeclared = runPgproof(verify + " --plan " + q(plan));
+        INFO(undeclared.out << undeclared.err);
+        CHECK(undeclared.exitCode == 1);
+        CHECK(contains(undeclared.out, "changed key id=42: score 42 -> -1"));
+        CHECK(!contains(undeclared.out, "changed key id=41"));
+        // In no-loss mode the same change is reported, not a failure.
+        auto noLoss = runPgproof(verify + " --plan " + q(plan) + " --mode no-loss");
+        INFO(noLoss.out << noLoss.err);
+        CHECK(noLoss.exitCode == 0);
+        CHECK(contains(noLoss.out, "changed key id=42"));
+    }
+}
+
+TEST_CASE("snapshot --rows names lost and changed rows, and a plain snapshot says it proves counts and fingerprints only") {
+    ScratchDatabase db("rows_snap");
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 1000) g;"
+            "CREATE TABLE bag (v text); INSERT INTO bag VALUES ('a'), ('a'), ('b');");
+    TempDir dir;
+    fs::path withRows = dir / "s.json", plain = dir / "plain.json";
+    auto s = runPgproof("snapshot --rows -o " + q(withRows) + dbArg(db));
+    INFO(s.out << s.err);
+    REQUIRE(s.exitCode == 0);
+    CHECK(fs::exists(dir / "s.rows.zst"));
+    CHECK(contains(s.out, "bytes per row"));
+    // The digests are plain text once decompressed by stock zstd.
+    auto text = run("zstd -dc " + q(dir / "s.rows.zst") + " | grep -c '^[0-9a-f]\\{32\\}'");
+    CHECK(std::stoul(text.out) == 1003);
+    auto p = runPgproof("snapshot -o " + q(plain) + dbArg(db));
+    CHECK(p.exitCode == 0);
+    CHECK(contains(p.out, "counts and fingerprints only"));
+    CHECK(!fs::exists(dir / "plain.rows.zst"));
+
+    db.exec("DELETE FROM t WHERE id = 500; INSERT INTO t VALUES (5000, 'n'), (5001, 'n'); UPDATE t SET v = 'y' WHERE id = 7;"
+            "DELETE FROM bag WHERE ctid = (SELECT min(ctid) FROM bag WHERE v = 'a');");
+    auto r = runPgproof("verify --mode no-loss --baseline " + q(withRows) + dbArg(db));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "lost key id=500"));
+    CHECK(contains(r.out, "changed key id=7"));
+    CHECK(contains(r.out, "lost row (row digest "));
+    auto d = runPgproof("diff " + q(withRows) + dbArg(db) + " --format csv");
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 1);
+    CHECK(contains(d.out, "public.t,added,id=5001,1,"));
+    // The plain snapshot still proves the loss by count, without names.
+    auto c = runPgproof("verify --mode no-loss --baseline " + q(plain) + dbArg(db));
+    CHECK(c.exitCode == 1);
+    CHECK(!contains(c.out, "lost key id=500"));
+    // Digests that went missing are an input error naming the file, never a pass.
+    fs::remove(dir / "s.rows.zst");
+    auto gone = runPgproof("verify --mode no-loss --baseline " + q(withRows) + dbArg(db));
+    INFO(gone.out << gone.err);
+    CHECK(gone.exitCode == 2);
+    CHECK(contains(gone.err, "s.rows.zst"));
+    CHECK(runPgproof("snapshot --rows -o -" + dbArg(db)).exitCode == 2);
+}
+
+TEST_CASE("the row comparison's temporary files: removed on every exit, stale ones cleaned, a full folder is exit 3") {
+    ScratchDatabase db("rows_tmp");
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, pad text); INSERT INTO t SELECT g, repeat('p', 200) FROM generate_series(1, 20000) g;");
+    TempDir dir;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+    db.exec("DELETE FROM t WHERE id = 1;");
+    TempDir tmp;
+    // A folder a killed run left behind (its pid is not running) is removed by the next run.
+    fs::create_directory(tmp / "pgproof-rows.stale1");
+    std::ofstream(tmp / "pgproof-rows.stale1" / "pid") << "999999\n";
+    auto r = runPgproof("verify --baseline " + q(archive) + dbArg(db) + " --tmpdir " + q(tmp.path()));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "lost key id=1"));
+    CHECK(noRowFolders(tmp.path()));
+
+    // A temporary folder too small for the rows: the comparison could not be completed, exit 3, nothing left.
+    fs::path small = tmp / "small";
+    fs::create_directory(small);
+    if (::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=256k") != 0) {
+        WARN("cannot mount a small tmpfs here (not root?): the full-folder case was not run");
+        return;
+    }
+    struct Unmount {
+        fs::path p;
+        ~Unmount() { ::umount(p.c_str()); }
+    } unmount{small};
+    auto full = runPgproof("verify --baseline " + q(archive) + dbArg(db) + " --tmpdir " + q(small));
+    INFO(full.out << full.err);
+    CHECK(full.exitCode == 3);
+    CHECK(contains(full.out + full.err, "--tmpdir"));
+    CHECK(noRowFolders(small));
+    auto diff = runPgproof("diff " + q(archive) + dbArg(db) + " --tmpdir " + q(small));
+    CHECK(diff.exitCode == 3);
+    CHECK(noRowFolders(small));
+}

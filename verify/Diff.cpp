@@ -1,0 +1,245 @@
+#include "Diff.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+#include "ArchiveRows.hpp"
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+#include "ReportOutput.hpp"
+#include "RowSpill.hpp"
+#include "Verification.hpp"
+
+namespace pgproof {
+
+const char* statusName(TableDiff::Status s) {
+    switch (s) {
+    case TableDiff::Status::Equal: return "equal";
+    case TableDiff::Status::Differs: return "differs";
+    case TableDiff::Status::Missing: return "missing";
+    case TableDiff::Status::Added: return "added";
+    case TableDiff::Status::NotCovered: return "not covered";
+    case TableDiff::Status::Error: return "error";
+    }
+    return "?";
+}
+
+size_t DiffReport::count(TableDiff::Status s) const {
+    return static_cast<size_t>(std::count_if(tables.begin(), tables.end(), [&](const TableDiff& t) { return t.status == s; }));
+}
+
+int DiffReport::exitCode() const {
+    if (count(TableDiff::Status::Differs) || count(TableDiff::Status::Missing) || count(TableDiff::Status::Added))
+        return static_cast<int>(ExitCode::ProofFailed);
+    if (count(TableDiff::Status::Error)) return static_cast<int>(ExitCode::Incomplete);
+    return static_cast<int>(ExitCode::Proven);
+}
+
+namespace {
+
+std::string rowSummaryText(const RowDiffSummary& s) {
+    std::vector<std::string> parts;
+    if (s.lost) parts.push_back(withThousands(s.lost) + " lost");
+    if (s.duplicated) parts.push_back(withThousands(s.duplicated) + " more under a key that identified one row");
+    if (s.changed) parts.push_back(withThousands(s.changed) + " changed");
+    if (s.added) parts.push_back(withThousands(s.added) + " added");
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    if (out.empty()) out = "every row equal";
+    std::string how;
+    for (const auto& k : s.key) how += (how.empty() ? "" : ", ") + displayIdent(k);
+    return out + (s.key.empty() ? " (compared as a multiset of rows: the table has no key)" : " (by key " + how + ")");
+}
+
+// The verifier's verdicts, read as differences: exact mode, every table, no plan.
+DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
+    VerifyOptions vo;
+    vo.db = o.db;
+    vo.jobs = o.jobs;
+    vo.mode = VerifyMode::Exact;
+    vo.tmpdir = o.tmpdir;
+    vo.lockWaitTimeout = o.lockWaitTimeout;
+    vo.onlyTables = o.tables;
+    vo.rowCap = 0;  // every difference goes to the sink; the report keeps the totals
+    vo.differenceSink = sink;
+    VerifyReport vr = runVerification(baseline, vo);
+    DiffReport out;
+    std::string dbName = vr.database.value("database", std::string());
+    out.other = "database " + dbName;
+    for (const auto& v : vr.tables) {
+        TableDiff t;
+        t.id = v.id;
+        t.rowsBefore = v.baselineRows;
+        t.rowsAfter = v.rows;
+        t.reason = v.reason;
+        t.rows = v.rowDiff;
+        if (v.verdict == Verdict::Error) t.status = TableDiff::Status::Error;
+        else if (v.verdict == Verdict::Failed && !v.rows && !v.columnsMissing) t.status = TableDiff::Status::Missing;
+        else if (v.verdict == Verdict::Failed) t.status = TableDiff::Status::Differs;
+        else if (v.rowDiff && v.rowDiff->differences()) t.status = TableDiff::Status::Differs;
+        if (t.status == TableDiff::Status::Differs && !v.rowDiff && baseline.kind == "snapshot")
+            t.reason += " (a snapshot holds no rows to name: diff against an archive to list them)";
+        if (t.status == TableDiff::Status::Equal && t.reason.empty())
+            t.reason = baseline.hasFingerprints ? "rows and fingerprint equal" : "row count equal (a counts-only snapshot: content not compared)";
+        out.tables.push_back(std::move(t));
+    }
+    for (const auto& v : vr.notCovered) {
+        TableDiff t;
+        t.id = v.id;
+        if (v.baselineRows) t.rowsBefore = v.baselineRows;
+        t.rowsAfter = v.rows;
+        t.reason = v.reason;
+        t.status = v.verdict == Verdict::Failed ? TableDiff::Status::Differs
+                   : v.verdict == Verdict::Error ? TableDiff::Status::Error
+                                                 : TableDiff::Status::NotCovered;
+        out.tables.push_back(std::move(t));
+    }
+    for (const auto& n : vr.newTables) {
+        TableDiff t;
+        t.id = n.id;
+        t.status = TableDiff::Status::Added;
+        t.rowsAfter = n.rows;
+        t.reason = "table added (" + withThousands(n.rows) + " rows; not in the baseline)";
+        out.tables.push_back(std::move(t));
+    }
+    return out;
+}
+
+// Two archives: both sides are read from their frames (each checked against its manifest on the way).
+DiffReport diffArchives(const Baseline& a, const DiffOptions& o, const DifferenceSink& sink) {
+    Baseline b = Baseline::load(*o.other);
+    if (b.kind != "archive")
+        throw BadInputError(o.other->string() + " is a snapshot file: pgproof diff compares an archive with a live database (--db) or "
+                            "with another archive");
+    if (a.kind != "archive")
+        throw BadInputError(a.path.string() + " is a snapshot file: comparing two files needs two archives (pgproof backup)");
+    DiffReport out;
+    out.other = o.other->string();
+    std::set<QualifiedName> only(o.tables.begin(), o.tables.end());
+    auto wanted = [&](const QualifiedName& id) { return only.empty() || only.count(id) > 0; };
+    std::map<QualifiedName, const TableEntry*> inB;
+    for (const auto& t : b.tables) inB[t.id()] = &t;
+    std::set<QualifiedName> inA;
+    for (const auto& t : a.tables) inA.insert(t.id());
+    std::set<QualifiedName> uncoveredB;
+    for (const auto& u : b.notCovered) uncoveredB.insert(u.id());
+    std::optional<ArchiveReader> readerA, readerB;
+    std::optional<SpillFolder> folder;
+    int n = 0;
+    for (const auto& ta : a.tables) {
+        if (!wanted(ta.id())) continue;
+        throwIfInterrupted("comparing archives");
+        TableDiff t;
+        t.id = ta.id();
+        t.rowsBefore = ta.rows;
+        auto it = inB.find(ta.id());
+        if (it == inB.end()) {
+            t.status = uncoveredB.count(ta.id()) ? TableDiff::Status::NotCovered : TableDiff::Status::Missing;
+            t.reason = t.status == TableDiff::Status::Missing
+                           ? "table is missing from " + o.other->string() + " (" + withThousands(ta.rows) + " rows in " + a.path.string() + ")"
+                           : "not covered by " + o.other->string() + " (its rows are not in that archive)";
+            out.tables.push_back(std::move(t));
+            continue;
+        }
+        const TableEntry& tb = *it->second;
+        t.rowsAfter = tb.rows;
+        std::vector<std::string> common, gone, added;
+        for (const auto& c : ta.columns)
+            (std::find(tb.columns.begin(), tb.columns.end(), c) != tb.columns.end() ? common : gone).push_back(c);
+        for (const auto& c : tb.columns)
+            if (std::find(ta.columns.begin(), ta.columns.end(), c) == ta.columns.end()) added.push_back(c);
+        std::string columnsNote;
+        for (const auto& c : gone) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " missing");
+        for (const auto& c : added) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " added");
+        if (gone.empty() && added.empty() && ta.rows == tb.rows && ta.fingerprint == tb.fingerprint) {
+            t.reason = "rows and fingerprint equal";
+            out.tables.push_back(std::move(t));
+            continue;
+        }
+        std::vector<std::string> key = ta.key;
+        for (const auto& k : ta.key)
+            if (std::find(common.begin(), common.end(), k) == common.end()) key.clear();
+        try {
+            if (!folder) {
+                std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;
+                SpillFolder::removeStale(base);
+                folder.emplace(base);
+                readerA.emplace(a.path);
+                readerB.emplace(*o.other);
+            }
+            const uint64_t bytes = std::max(ta.rawBytes, tb.rawBytes);
+            RowSpill before(*folder, "t" + std::to_string(n) + ".a", RowLayout::of(ta.columns, key, common), bytes);
+            RowSpill after(*folder, "t" + std::to_string(n) + ".b", RowLayout::of(tb.columns, key, common), bytes);
+            ++n;
+            readArchiveRows(*readerA, ta, o.jobs, [&](std::string_view rows) { before.addRows(rows); });
+            before.finish();
+            readArchiveRows(*readerB, tb, o.jobs, [&](std::string_view rows) { after.addRows(rows); });
+            after.finish();
+            std::function<void(const RowDifference&)> rowSink;
+            if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
+            t.rows = compareRows(before, ta.columns, after, tb.columns, key, common, 0, o.jobs, rowSink);
+            t.reason = rowSummaryText(*t.rows);
+            if (!columnsNote.empty()) t.reason = columnsNote + "; " + t.reason + (gone.empty() ? "" : " on the columns both hold");
+            t.status = t.rows->differences() || !columnsNote.empty() ? TableDiff::Status::Differs : TableDiff::Status::Equal;
+        } catch (const InterruptedError&) {
+            throw;
+        } catch (const PgproofError& e) {
+            if (e.code() == ExitCode::BadInput) throw;
+            t.status = TableDiff::Status::Error;
+            t.reason = std::string("rows could not be compared: ") + e.what();
+        }
+        out.tables.push_back(std::move(t));
+    }
+    for (const auto& u : a.notCovered) {
+        if (!wanted(u.id()) || inB.count(u.id())) continue;
+        TableDiff t;
+        t.id = u.id();
+        t.status = TableDiff::Status::NotCovered;
+        t.reason = "not covered by " + a.path.string() + " (" + u.reason + ")";
+        out.tables.push_back(std::move(t));
+    }
+    for (const auto& tb : b.tables) {
+        if (!wanted(tb.id()) || inA.count(tb.id())) continue;
+        TableDiff t;
+        t.id = tb.id();
+        t.rowsAfter = tb.rows;
+        bool uncoveredInA = std::any_of(a.notCovered.begin(), a.notCovered.end(), [&](const UncoveredTable& u) { return u.id() == tb.id(); });
+        t.status = uncoveredInA ? TableDiff::Status::NotCovered : TableDiff::Status::Added;
+        t.reason = uncoveredInA ? "not covered by " + a.path.string() : "table added (" + withThousands(tb.rows) + " rows in " + o.other->string() + ")";
+        out.tables.push_back(std::move(t));
+    }
+    return out;
+}
+
+}  // namespace
+
+DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
+    auto start = std::chrono::steady_clock::now();
+    // A table asked for by name must exist somewhere: a typo must not read as "no difference".
+    if (!o.tables.empty() && o.other) {
+        Baseline b = Baseline::load(*o.other);
+        for (const auto& want : o.tables) {
+            auto has = [&](const Baseline& x) {
+                return std::any_of(x.tables.begin(), x.tables.end(), [&](const TableEntry& t) { return t.id() == want; }) ||
+                       std::any_of(x.notCovered.begin(), x.notCovered.end(), [&](const UncoveredTable& t) { return t.id() == want; });
+            };
+            if (!has(baseline) && !has(b))
+                throw BadInputError("--table " + want.display() + ": neither " + baseline.path.string() + " nor " + o.other->string() +
+                                    " holds that table (write it as schema.name)");
+        }
+    }
+    DiffReport out = o.other ? diffArchives(baseline, o, sink) : diffLive(baseline, o, sink);
+    if (!o.tables.empty() && !o.other) {
+        for (const auto& want : o.tables)
+            if (std::none_of(out.tables.begin(), out.tables.end(), [&](const TableDiff& t) { return t.id == want; }))
+                throw BadInputError("--table " + want.display() + ": neither " + baseline.path.string() +
+                                    " nor the database holds that table (write it as schema.name)");
+    }
+    out.baseline = baseline.path.string();
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+}
+
+}  // namespace pgproof
