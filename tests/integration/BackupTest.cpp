@@ -25,14 +25,7 @@ const char* kPassword = "secretvalue";
 // Runs a pipeline under bash with pipefail, so that a failure anywhere in it shows in the exit code.
 CommandResult runPipeline(const std::string& pipeline) { return run("bash -o pipefail -c " + shellQuote(pipeline)); }
 
-fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& name = "backup.sql.zst") {
-    fs::path archive = dir / name;
-    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
-    INFO("pgproof backup stderr: " << r.err);
-    REQUIRE(r.exitCode == 0);
-    REQUIRE(fs::is_regular_file(archive));
-    return archive;
-}
+fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& name = "backup.sql.zst") { return backupTo(db, dir / name); }
 
 std::string display(const json& table) {
     return pgproof::QualifiedName{table.at("schema").get<std::string>(), table.at("name").get<std::string>()}.display();

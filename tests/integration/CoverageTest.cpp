@@ -14,11 +14,7 @@ namespace {
 
 
 fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& dumpArgs = "", const std::string& name = "b.sql.zst") {
-    fs::path archive = dir / name;
-    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()) + (dumpArgs.empty() ? "" : " -- " + dumpArgs));
-    INFO("pgproof backup stdout: " << r.out << "\nstderr: " << r.err);
-    REQUIRE(r.exitCode == 0);
-    return archive;
+    return backupTo(db, dir / name, dumpArgs);
 }
 
 const json* tableIn(const json& manifest, const std::string& name) {

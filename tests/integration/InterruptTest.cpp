@@ -33,13 +33,7 @@ void takeSnapshot(const ScratchDatabase& db, const fs::path& file, bool countsOn
     REQUIRE(r.exitCode == 0);
 }
 
-fs::path backup(const ScratchDatabase& db, const TempDir& dir) {
-    fs::path archive = dir / "backup.sql.zst";
-    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
-    INFO(r.err);
-    REQUIRE(r.exitCode == 0);
-    return archive;
-}
+fs::path backup(const ScratchDatabase& db, const TempDir& dir) { return backupTo(db, dir / "backup.sql.zst"); }
 
 // Sends `sig` once `pattern` runs on `db`, then waits for pgproof to exit; returns the seconds it took.
 double interruptWhileRunning(BackgroundPgproof& p, const std::string& db, const std::string& pattern, int sig = SIGINT) {

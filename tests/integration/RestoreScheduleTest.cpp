@@ -13,13 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path backup(const ScratchDatabase& db, const TempDir& dir) {
-    fs::path archive = dir / "backup.sql.zst";
-    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
-    INFO("pgproof backup stderr: " << r.err);
-    REQUIRE(r.exitCode == 0);
-    return archive;
-}
+fs::path backup(const ScratchDatabase& db, const TempDir& dir) { return backupTo(db, dir / "backup.sql.zst"); }
 
 CommandResult restore(const fs::path& archive, const std::string& targetDb, const std::string& extra = "") {
     return runPgproof("restore " + q(archive) + " --db " + shellQuote("dbname=" + targetDb) + " " + extra);

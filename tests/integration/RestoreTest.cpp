@@ -27,13 +27,7 @@ namespace {
 
 
 
-fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& name = "backup.sql.zst") {
-    fs::path archive = dir / name;
-    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
-    INFO("pgproof backup stderr: " << r.err);
-    REQUIRE(r.exitCode == 0);
-    return archive;
-}
+fs::path backup(const ScratchDatabase& db, const TempDir& dir, const std::string& name = "backup.sql.zst") { return backupTo(db, dir / name); }
 
 CommandResult restore(const fs::path& archive, const std::string& targetDb, const std::string& extra = "") {
     return runPgproof("restore " + q(archive) + " --db " + shellQuote("dbname=" + targetDb) + " " + extra);

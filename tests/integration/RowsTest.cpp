@@ -15,13 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path backupOf(const ScratchDatabase& db, const TempDir& dir, const std::string& name) {
-    fs::path archive = dir / name;
-    auto r = runPgproof("backup -q -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
-    INFO("pgproof backup: " << r.out << r.err);
-    REQUIRE(r.exitCode == 0);
-    return archive;
-}
+fs::path backupOf(const ScratchDatabase& db, const TempDir& dir, const std::string& name) { return backupTo(db, dir / name); }
 
 std::string dbArg(const ScratchDatabase& db) { return " --db " + shellQuote(db.conninfo()); }
 

@@ -468,4 +468,12 @@ DropDatabaseAtEnd::~DropDatabaseAtEnd() {
     }
 }
 
+std::filesystem::path backupTo(const ScratchDatabase& db, const std::filesystem::path& archive, const std::string& dumpArgs) {
+    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()) + (dumpArgs.empty() ? "" : " -- " + dumpArgs));
+    INFO("pgproof backup stdout: " << r.out << "\nstderr: " << r.err);
+    REQUIRE(r.exitCode == 0);
+    REQUIRE(std::filesystem::is_regular_file(archive));
+    return archive;
+}
+
 }  // namespace pgproof::test

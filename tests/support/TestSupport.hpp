@@ -126,6 +126,10 @@ struct IndependentFingerprint {
 };
 IndependentFingerprint independentFingerprint(const ScratchDatabase& db, const std::string& schema, const std::string& table);
 
+// pgproof backup of `db` to `archive` (arguments after -- go to pg_dump); the test stops unless it exits 0
+// with the archive in place. Returns `archive`.
+std::filesystem::path backupTo(const ScratchDatabase& db, const std::filesystem::path& archive, const std::string& dumpArgs = "");
+
 // Whole file as bytes; throws if it cannot be read.
 std::string readFile(const std::filesystem::path& file);
 void writeFile(const std::filesystem::path& file, const std::string& bytes);
