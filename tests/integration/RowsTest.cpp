@@ -2,10 +2,12 @@
 // archive, text/csv/json), keys of every kind (composite text keys, a NOT NULL unique index, none,
 // a key that stopped being unique), partitions, plan-declared changed columns, snapshot --rows, and
 // the temporary row files (removed on every exit; a full temporary folder is exit 3).
+#include <signal.h>
 #include <sys/mount.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <thread>
 
 #include "TestSupport.hpp"
 
@@ -273,4 +275,27 @@ TEST_CASE("the row comparison's temporary files: removed on every exit, stale on
     auto diff = runPgproof("diff " + q(archive) + dbArg(db) + " --tmpdir " + q(small));
     CHECK(diff.exitCode == 3);
     CHECK(noRowFolders(small));
+}
+
+TEST_CASE("Ctrl-C during the row comparison leaves no temporary rows behind and never exits 0") {
+    ScratchDatabase db("rows_int");
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, pad text); INSERT INTO t SELECT g, repeat('p', 300) FROM generate_series(1, 400000) g;");
+    TempDir dir, tmp;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+    db.exec("DELETE FROM t WHERE id = 1;");
+    BackgroundPgproof p({"verify", "--baseline", archive.string(), "--db", db.conninfo(), "--tmpdir", tmp.path().string()});
+    // Wait until rows are being spilled (a partition file exists), then interrupt.
+    bool spilling = false;
+    for (int i = 0; i < 6000 && !spilling && p.running(); ++i) {
+        for (const auto& folder : fs::directory_iterator(tmp.path()))
+            for (const auto& f : fs::directory_iterator(folder.path()))
+                spilling = spilling || f.path().filename().string().rfind("t0.", 0) == 0;
+        if (!spilling) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(spilling);
+    p.signal(SIGINT);
+    REQUIRE(p.waitExit(std::chrono::seconds(30)));
+    INFO(p.out() << p.err());
+    CHECK(p.exitCode() == 3);
+    CHECK(noRowFolders(tmp.path()));
 }
