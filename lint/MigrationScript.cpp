@@ -2,6 +2,8 @@
 
 #include <pg_query.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -20,6 +22,27 @@ struct ParseResult {
     ParseResult(const ParseResult&) = delete;
     ParseResult& operator=(const ParseResult&) = delete;
 };
+
+// The offset of the first byte that is not part of a well-formed UTF-8 sequence, or npos. libpg_query hands
+// such bytes on into its JSON parse tree, which then does not parse.
+size_t firstInvalidUtf8(const std::string& s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return i;
+        uint32_t cp = n == 1 ? c : c & (0x7F >> n);
+        for (size_t k = 1; k < n; ++k) {
+            unsigned char d = static_cast<unsigned char>(s[i + k]);
+            if ((d & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        static const uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < least[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;  // overlong, too big, surrogate
+        i += n;
+    }
+    return std::string::npos;
+}
 
 // A comment found between two statements.
 struct Comment {
@@ -88,6 +111,12 @@ MigrationScript MigrationScript::parse(std::string name, std::string sql) {
     const std::string& text = script.source_.text();
     if (text.find('\0') != std::string::npos)
         throw BadInputError(script.source_.where(script.source_.atByte(text.find('\0'))) + ": error: a NUL byte: not an SQL file");
+    if (size_t bad = firstInvalidUtf8(text); bad != std::string::npos) {
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned char>(text[bad]));
+        throw BadInputError(script.source_.where(script.source_.atByte(bad)) + ": error: byte " + byte +
+                            " is not UTF-8: lint reads migration files as UTF-8");
+    }
     ParseResult parsed(text);
     if (parsed.r.error) {
         size_t cursor = parsed.r.error->cursorpos > 0 ? static_cast<size_t>(parsed.r.error->cursorpos - 1) : 0;

@@ -149,3 +149,18 @@ TEST_CASE("lint: locks and rewrites per statement") {
     CHECK(lockOf("ALTER TABLE t ADD COLUMN b float DEFAULT random()").rewrites);
     CHECK(lockOf("UPDATE t SET a = 1").level == LockLevel::RowExclusive);
 }
+
+// Found by fuzz/fuzz_lint (docs/RELIABILITY.md): a byte that is not UTF-8 went through libpg_query into its
+// JSON parse tree, and the JSON parser's exception escaped (exit 3, no file or position).
+TEST_CASE("lint: a byte that is not UTF-8 is bad input naming file, line and column") {
+    const std::string file = (std::filesystem::path(PGPROOF_SOURCE_DIR) / "tests/data/fuzz/lint-invalid-utf8.sql").string();
+    try {
+        MigrationScript::read(file);
+        FAIL("expected bad input");
+    } catch (const BadInputError& e) {
+        CHECK(std::string(e.what()) == file + ":1:50: error: byte 0xD3 is not UTF-8: lint reads migration files as UTF-8");
+    }
+    for (const char* bad : {"SELECT '\xC3';", "SELECT '\xC0\xAF';", "SELECT '\xED\xA0\x80';", "SELECT 1; -- \xFF"})
+        REQUIRE_THROWS_AS(MigrationScript::parse("b.sql", bad), BadInputError);
+    CHECK(MigrationScript::parse("ok.sql", "SELECT 'é€😀';").statements().size() == 1);
+}

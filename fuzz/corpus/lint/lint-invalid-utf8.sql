@@ -1,0 +1,16 @@
+ALTER TABLE clients ALTER COLUMN name TYPE varcha”(200);
+ALTER TABLE clients ADD COLUMN token uuid DEFAULT gen_random_uuid();
+ALTER TABLE clients ADD CONSTRAINT name_length CHECK (length(name) < 200);
+ALTER TABLE clients ADD CONSTRAINT clients_name_key UNIQUE (name);
+ALTER TABLE clients RENAME COLUMN name TO display_name;
+ALTER TABLE clients RENAME TO accounts;
+DELETE FROM customers;
+UPDATE customers SET email = lower(email);
+DROP INDEX customers_email_idx;
+ALTER TYPE address DROP ATTRIBUTE zip;
+BEGIN;
+CREATE INDEX CONCURRENTLY customers_ref_idx ON customers (client_ref);
+COMMIT;
+CREATE TABLE fresh (id integer PRIMARY KEY, owner text NOT NULL);
+CREATE INDEX fresh_owner_idx ON fresh (owner);
+ALTER TABLE fresh ADD COLUMN created timestamptz NOT NULL;
