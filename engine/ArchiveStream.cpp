@@ -119,7 +119,7 @@ bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
     std::string header;
     take(archive::kSkippableHeaderSize, header);
     std::string body;
-    body.reserve(length);
+    body.reserve(std::min<uint64_t>(length, uint64_t{1} << 20));  // a damaged length must not allocate 4 GiB up front
     while (body.size() < length) {
         need(1, "the manifest");
         take(std::min<size_t>(length - body.size(), end_ - pos_), body);

@@ -1,6 +1,25 @@
 #include "Manifest.hpp"
 
+#include <limits>
+#include <stdexcept>
+#include <type_traits>
+
 namespace pgproof {
+
+namespace {
+// An integer field of the manifest: a JSON number that is not an integer (1e54, 2.5) would be converted
+// with undefined behaviour by nlohmann's get<>(), so it is refused like any other malformed field.
+template <class T>
+T integerField(const nlohmann::json& v, const char* what) {
+    if (!v.is_number_integer()) throw std::runtime_error(std::string(what) + " is not an integer");
+    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max())
+                               : v.get<int64_t>() < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
+                                     (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
+        throw std::runtime_error(std::string(what) + " is out of range");
+    return v.get<T>();
+}
+}  // namespace
+
 
 using nlohmann::json;
 
@@ -50,7 +69,7 @@ json sequenceToJson(const SequenceEntry& s) {
 }
 
 SequenceEntry sequenceFromJson(const json& j) {
-    SequenceEntry s{j.at("schema").get<std::string>(), j.at("name").get<std::string>(), j.at("last_value").get<int64_t>(),
+    SequenceEntry s{j.at("schema").get<std::string>(), j.at("name").get<std::string>(), integerField<int64_t>(j.at("last_value"), "last_value"),
                     j.at("is_called").get<bool>(), std::nullopt};
     if (j.contains("owned_by"))
         s.ownedBy = QualifiedName{j["owned_by"].at("schema").get<std::string>(), j["owned_by"].at("name").get<std::string>()};
@@ -63,12 +82,12 @@ TableEntry tableFromJson(const json& j) {
     t.name = j.at("name").get<std::string>();
     t.columns = j.at("columns").get<std::vector<std::string>>();
     if (j.contains("types")) t.types = j.at("types").get<std::vector<std::string>>();
-    t.rows = j.at("rows").get<uint64_t>();
+    t.rows = integerField<uint64_t>(j.at("rows"), "rows");
     t.fingerprint = j.value("fingerprint", std::string());  // absent in --counts-only snapshots
     t.rawBytes = j.value("raw_bytes", uint64_t{0});
     t.segment = j.value("segment", -1);
     t.copyLine = j.value("copy", std::string());
-    if (j.contains("rows_total")) t.rowsTotal = j.at("rows_total").get<uint64_t>();
+    if (j.contains("rows_total")) t.rowsTotal = integerField<uint64_t>(j.at("rows_total"), "rows_total");
     t.filter = j.value("filter", std::string());
     if (j.contains("key")) t.key = j.at("key").get<std::vector<std::string>>();
     return t;
@@ -83,7 +102,7 @@ json uncoveredToJson(const UncoveredTable& t) {
 UncoveredTable uncoveredFromJson(const json& j) {
     UncoveredTable t{j.at("schema").get<std::string>(), j.at("name").get<std::string>(), std::nullopt,
                      j.value("reason", std::string("not covered"))};
-    if (j.contains("rows_total") && !j["rows_total"].is_null()) t.rows = j["rows_total"].get<uint64_t>();
+    if (j.contains("rows_total") && !j["rows_total"].is_null()) t.rows = integerField<uint64_t>(j["rows_total"], "rows_total");
     return t;
 }
 
@@ -148,7 +167,7 @@ json Manifest::toJson() const {
 Manifest Manifest::fromJson(const json& j) {
     if (j.at("format").get<std::string>() != "pgproof-archive") throw std::runtime_error("not a pgproof archive manifest");
     Manifest m;
-    m.formatVersion = j.at("format_version").get<uint32_t>();
+    m.formatVersion = integerField<uint32_t>(j.at("format_version"), "format_version");
     m.toolVersion = j.value("tool_version", std::string());
     m.created = j.value("created", std::string());
     m.source = j.value("source", json::object());
@@ -159,8 +178,8 @@ Manifest Manifest::fromJson(const json& j) {
         s.kind = sj.at("kind").get<std::string>() == "rows" ? SegmentEntry::Kind::Rows : SegmentEntry::Kind::Sql;
         s.table = sj.value("table", -1);
         for (const auto& fj : sj.at("frames"))
-            s.frames.push_back({fj.at("offset").get<uint64_t>(), fj.at("compressed").get<uint64_t>(),
-                                fj.at("raw").get<uint64_t>(), fj.value("rows", uint64_t{0})});
+            s.frames.push_back({integerField<uint64_t>(fj.at("offset"), "offset"), integerField<uint64_t>(fj.at("compressed"), "compressed"),
+                                integerField<uint64_t>(fj.at("raw"), "raw"), fj.contains("rows") ? integerField<uint64_t>(fj.at("rows"), "rows") : uint64_t{0}});
         m.segments.push_back(std::move(s));
     }
     for (const auto& tj : j.at("tables")) {
@@ -169,7 +188,7 @@ Manifest Manifest::fromJson(const json& j) {
     }
     if (j.contains("toc")) m.toc = tocFromJson(j.at("toc"));
     m.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
-    if (j.contains("large_objects_at_snapshot")) m.largeObjectsAtSnapshot = j.at("large_objects_at_snapshot").get<uint64_t>();
+    if (j.contains("large_objects_at_snapshot")) m.largeObjectsAtSnapshot = integerField<uint64_t>(j.at("large_objects_at_snapshot"), "large_objects_at_snapshot");
     for (const auto& sj : j.value("sequences", json::array())) m.sequences.push_back(sequenceFromJson(sj));
     m.largeObjects = j.value("large_objects", uint64_t{0});
     if (j.contains("plan")) m.plan = j.at("plan");

@@ -1,0 +1,51 @@
+// Inputs the fuzz targets of fuzz/ found (tests/data/fuzz, docs/RELIABILITY.md), fed to the fixed readers:
+// each is refused with the documented error, nothing else escapes.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ArchiveReader.hpp"
+#include "ArchiveStream.hpp"
+#include "Errors.hpp"
+#include "XxHash.hpp"
+
+using namespace pgproof;
+
+namespace {
+std::string fuzzFile(const std::string& name) { return (std::filesystem::path(PGPROOF_SOURCE_DIR) / "tests/data/fuzz" / name).string(); }
+std::string contents(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+}  // namespace
+
+TEST_CASE("fuzz: a manifest integer written as a huge float is a damaged manifest, not undefined behaviour") {
+    std::string body = contents(fuzzFile("manifest-float-integer.json"));
+    REQUIRE(!body.empty());
+    try {
+        ArchiveReader::decodeManifest(body, XXH3_64bits(body.data(), body.size()), "a.sql.zst");
+        FAIL("expected a damaged manifest");
+    } catch (const ProofFailedError& e) {
+        CHECK(std::string(e.what()).rfind("a.sql.zst: the manifest cannot be read (", 0) == 0);
+    }
+    std::string fractional = R"({"format":"pgproof-archive","format_version":1.5})";
+    REQUIRE_THROWS_AS(ArchiveReader::decodeManifest(fractional, XXH3_64bits(fractional.data(), fractional.size()), "b"),
+                      ProofFailedError);
+}
+
+TEST_CASE("fuzz: a stream whose manifest claims 4 GiB and is cut short is damaged, without allocating 4 GiB") {
+    int fd = open(fuzzFile("archive-huge-manifest-length.bin").c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    ArchiveStream stream(fd, "the archive on standard input");
+    std::string compressed;
+    uint64_t offset = 0;
+    REQUIRE_THROWS_AS([&] { while (stream.next(compressed, offset)) {} }(), ProofFailedError);
+    close(fd);
+}
