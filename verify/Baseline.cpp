@@ -49,9 +49,9 @@ Baseline Baseline::load(const std::filesystem::path& path) {
     } catch (const std::exception&) {
         throw BadInputError("baseline " + p + " is neither a pgproof archive nor a pgproof snapshot (JSON)");
     }
-    if (!j.is_object() || j.value("format", "") != "pgproof-snapshot")
+    if (!j.is_object() || j.value("format", nlohmann::json()) != "pgproof-snapshot")  // as JSON: any type compares
         throw BadInputError("baseline " + p + " is JSON but not a pgproof snapshot (\"format\": \"pgproof-snapshot\" missing)");
-    if (j.value("format_version", 0) != 1)
+    if (j.value("format_version", nlohmann::json()) != 1)
         throw BadInputError("baseline " + p + " is a snapshot of format version " + j.value("format_version", nlohmann::json()).dump() +
                             "; this pgproof reads version 1");
     try {

@@ -11,6 +11,7 @@
 
 #include "ArchiveReader.hpp"
 #include "ArchiveStream.hpp"
+#include "Baseline.hpp"
 #include "Errors.hpp"
 #include "XxHash.hpp"
 
@@ -48,4 +49,21 @@ TEST_CASE("fuzz: a stream whose manifest claims 4 GiB and is cut short is damage
     uint64_t offset = 0;
     REQUIRE_THROWS_AS([&] { while (stream.next(compressed, offset)) {} }(), ProofFailedError);
     close(fd);
+}
+
+TEST_CASE("fuzz: a snapshot whose format or format_version has the wrong type is bad input naming the file") {
+    const std::string file = fuzzFile("baseline-format-number.json");
+    try {
+        Baseline::load(file);
+        FAIL("expected bad input");
+    } catch (const BadInputError& e) {
+        CHECK(std::string(e.what()) == "baseline " + file + " is JSON but not a pgproof snapshot (\"format\": \"pgproof-snapshot\" missing)");
+    }
+    auto dir = std::filesystem::temp_directory_path() / ("pgproof-fuzz-regression-" + std::to_string(getpid()));
+    std::filesystem::create_directories(dir);
+    for (const char* text : {R"({"format":"pgproof-snapshot","format_version":"1"})", R"({"format":"pgproof-snapshot","format_version":1e300})"}) {
+        std::ofstream(dir / "s.json") << text;
+        REQUIRE_THROWS_AS(Baseline::load(dir / "s.json"), BadInputError);
+    }
+    std::filesystem::remove_all(dir);
 }
