@@ -172,11 +172,11 @@ Manifest Manifest::fromJson(const json& j) {
     m.created = j.value("created", std::string());
     m.source = j.value("source", json::object());
     m.settings = j.value("settings", json::object());
-    m.compressionLevel = j.at("compression").value("level", 3);
+    m.compressionLevel = j.at("compression").contains("level") ? integerField<int>(j.at("compression").at("level"), "level") : 3;
     for (const auto& sj : j.at("segments")) {
         SegmentEntry s;
         s.kind = sj.at("kind").get<std::string>() == "rows" ? SegmentEntry::Kind::Rows : SegmentEntry::Kind::Sql;
-        s.table = sj.value("table", -1);
+        s.table = sj.contains("table") ? integerField<int>(sj.at("table"), "table") : -1;
         for (const auto& fj : sj.at("frames"))
             s.frames.push_back({integerField<uint64_t>(fj.at("offset"), "offset"), integerField<uint64_t>(fj.at("compressed"), "compressed"),
                                 integerField<uint64_t>(fj.at("raw"), "raw"), fj.contains("rows") ? integerField<uint64_t>(fj.at("rows"), "rows") : uint64_t{0}});

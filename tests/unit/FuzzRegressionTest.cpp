@@ -36,6 +36,8 @@ TEST_CASE("fuzz: a manifest integer written as a huge float is a damaged manifes
     } catch (const ProofFailedError& e) {
         CHECK(std::string(e.what()).rfind("a.sql.zst: the manifest cannot be read (", 0) == 0);
     }
+    std::string intField = contents(fuzzFile("manifest-float-int.json"));  // an int field (3.33e21): the same UB
+    REQUIRE_THROWS_AS(ArchiveReader::decodeManifest(intField, XXH3_64bits(intField.data(), intField.size()), "c"), ProofFailedError);
     std::string fractional = R"({"format":"pgproof-archive","format_version":1.5})";
     REQUIRE_THROWS_AS(ArchiveReader::decodeManifest(fractional, XXH3_64bits(fractional.data(), fractional.size()), "b"),
                       ProofFailedError);
