@@ -108,8 +108,7 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
 }
 
 // Two archives: both sides are read from their frames (each checked against its manifest on the way).
-DiffReport diffArchives(const Baseline& a, const DiffOptions& o, const DifferenceSink& sink) {
-    Baseline b = Baseline::load(*o.other);
+DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions& o, const DifferenceSink& sink) {
     if (b.kind != "archive")
         throw BadInputError(o.other->string() + " is a snapshot file: pgproof diff compares an archive with a live database (--db) or "
                             "with another archive");
@@ -218,8 +217,10 @@ DiffReport diffArchives(const Baseline& a, const DiffOptions& o, const Differenc
 DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
     auto start = std::chrono::steady_clock::now();
     // A table asked for by name must exist somewhere: a typo must not read as "no difference".
-    if (!o.tables.empty() && o.other) {
-        Baseline b = Baseline::load(*o.other);
+    std::optional<Baseline> other;
+    if (o.other) other = Baseline::load(*o.other);  // read once: the --table check and the comparison
+    if (!o.tables.empty() && other) {
+        const Baseline& b = *other;
         for (const auto& want : o.tables) {
             auto has = [&](const Baseline& x) {
                 return std::any_of(x.tables.begin(), x.tables.end(), [&](const TableEntry& t) { return t.id() == want; }) ||
@@ -230,7 +231,7 @@ DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const Differe
                                     " holds that table (write it as schema.name)");
         }
     }
-    DiffReport out = o.other ? diffArchives(baseline, o, sink) : diffLive(baseline, o, sink);
+    DiffReport out = other ? diffArchives(baseline, *other, o, sink) : diffLive(baseline, o, sink);
     if (!o.tables.empty() && !o.other) {
         for (const auto& want : o.tables)
             if (std::none_of(out.tables.begin(), out.tables.end(), [&](const TableDiff& t) { return t.id == want; }))
