@@ -34,6 +34,23 @@ TEST_CASE("backup whose pg_dump connection is terminated mid-COPY: exit 3, no ar
     CHECK(fs::exists(archive));
 }
 
+TEST_CASE("backup whose pg_dump is SIGKILLed mid-COPY: exit 3, no archive") {
+    ScratchDatabase db("fault_kill");
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, repeat(md5(g::text), 20) FROM generate_series(1, 300000) g");
+    TempDir dir;
+    fs::path out = dir / "out";
+    fs::create_directory(out);
+    BackgroundPgproof p({"backup", "-o", (out / "b.sql.zst").string(), "--db", db.conninfo(), "--level", "19"});
+    REQUIRE(waitForActiveQuery(db.name(), "COPY public.big%", 120s, [&] { return p.running(); }));
+    auto kill = run("pkill -KILL -P " + std::to_string(p.pid()) + " -x pg_dump");
+    REQUIRE(kill.exitCode == 0);  // pg_dump was a child of pgproof and was killed
+    REQUIRE(p.waitExit(60s));
+    INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+    CHECK(p.exitCode() == 3);
+    CHECK_FALSE(contains(p.out() + p.err(), "PROVEN"));
+    CHECK(folderEntries(out).empty());
+}
+
 TEST_CASE("backup into a full file system (256k tmpfs): exit 3 naming the file, no partial file") {
     ScratchDatabase db("fault_full");
     db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, md5(g::text) FROM generate_series(1, 100000) g");
