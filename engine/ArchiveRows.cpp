@@ -1,5 +1,7 @@
 #include "ArchiveRows.hpp"
 
+#include <map>
+
 #include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
@@ -12,7 +14,7 @@
 namespace pgproof {
 
 TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
-                                 const std::function<void(std::string_view rows)>& sink) {
+                                 const std::function<void(std::string_view rows, uint32_t frame)>& sink) {
     const Manifest& m = archive.manifest();
     TableFingerprint total;
     if (table.segment < 0 || static_cast<size_t>(table.segment) >= m.segments.size()) {
@@ -34,7 +36,7 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
                     ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
                     if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
                     TableFingerprint part = fingerprintRows(raw);
-                    sink(raw);
+                    sink(raw, static_cast<uint32_t>(i));
                     std::lock_guard lock(mutex);
                     total.add(part);
                 } catch (const std::exception& e) {
@@ -50,6 +52,30 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
         throw ProofFailedError("the archive's rows of " + table.id().display() + " (" + std::to_string(total.rows) +
                                ") do not match its manifest (" + std::to_string(table.rows) + "): the archive is damaged");
     return total;
+}
+
+std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const TableEntry& table, const std::vector<uint64_t>& locations) {
+    std::vector<std::string> out(locations.size());
+    if (locations.empty()) return out;
+    const Manifest& m = archive.manifest();
+    if (table.segment < 0 || static_cast<size_t>(table.segment) >= m.segments.size())
+        throw ProofFailedError("the archive's manifest places no rows for " + table.id().display() + ": the archive is damaged");
+    const auto& frames = m.segments[static_cast<size_t>(table.segment)].frames;
+    std::map<uint32_t, std::vector<size_t>> byFrame;  // frame -> positions in `locations`
+    for (size_t i = 0; i < locations.size(); ++i) byFrame[static_cast<uint32_t>(locations[i] >> 32)].push_back(i);
+    std::string raw;
+    for (const auto& [frame, wanted] : byFrame) {
+        std::string what = "frame " + std::to_string(frame + 1) + " of the rows of " + table.id().display();
+        if (frame >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
+        ArchiveReader::decompressFrame(archive.readFrame(frames[frame]), frames[frame], what, raw);
+        for (size_t i : wanted) {
+            auto offset = static_cast<size_t>(locations[i] & 0xffffffffu);
+            if (offset >= raw.size()) throw ProofFailedError(what + " is shorter than when it was read: the archive changed");
+            size_t nl = raw.find('\n', offset);
+            out[i] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
+        }
+    }
+    return out;
 }
 
 }  // namespace pgproof

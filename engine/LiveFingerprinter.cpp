@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -22,6 +23,81 @@ std::string selectList(const std::vector<std::string>& columns) {
         out += quoteIdent(c);
     }
     return out;
+}
+
+std::string copyFieldValue(std::string_view field) {
+    std::string out;
+    out.reserve(field.size());
+    for (size_t i = 0; i < field.size(); ++i) {
+        char c = field[i];
+        if (c != '\\' || i + 1 == field.size()) {
+            out += c;
+            continue;
+        }
+        char e = field[++i];
+        switch (e) {
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'v': out += '\v'; break;
+        case 'x': {  // \xHH: one or two hex digits
+            int v = 0, n = 0;
+            while (n < 2 && i + 1 < field.size() && std::isxdigit(static_cast<unsigned char>(field[i + 1]))) {
+                char h = field[++i];
+                v = v * 16 + (h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
+                ++n;
+            }
+            if (n) out += static_cast<char>(v);
+            else out += 'x';
+            break;
+        }
+        default:
+            if (e >= '0' && e <= '7') {  // \NNN: one to three octal digits
+                int v = e - '0', n = 1;
+                while (n < 3 && i + 1 < field.size() && field[i + 1] >= '0' && field[i + 1] <= '7') v = v * 8 + (field[++i] - '0'), ++n;
+                out += static_cast<char>(v);
+            } else {
+                out += e;  // \\ and any other escaped character stand for themselves
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<std::string> fetchRowsByKey(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns,
+                                        const std::vector<std::string>& key, const std::string& filter,
+                                        const std::vector<std::vector<std::string>>& keys) {
+    std::vector<std::string> rows;
+    if (keys.empty() || key.empty()) return rows;
+    std::string target = key.size() == 1 ? quoteIdent(key[0]) : "(" + selectList(key) + ")";
+    constexpr size_t kKeysPerStatement = 500;
+    for (size_t from = 0; from < keys.size(); from += kKeysPerStatement) {
+        std::string list;
+        for (size_t i = from; i < std::min(keys.size(), from + kKeysPerStatement); ++i) {
+            std::string one;
+            for (size_t k = 0; k < keys[i].size(); ++k) one += (k ? ", " : "") + quoteLiteral(copyFieldValue(keys[i][k]));
+            list += (list.empty() ? "" : ", ") + (key.size() == 1 ? one : "(" + one + ")");
+        }
+        std::string sql = "COPY (SELECT " + selectList(columns) + " FROM ONLY " + table.sql() + " WHERE " + target + " IN (" + list + ")" +
+                          (filter.empty() ? "" : " AND (" + filter + ")") + ") TO STDOUT";
+        PgResult start(PQexec(conn.get(), sql.c_str()));
+        if (PQresultStatus(start.get()) != PGRES_COPY_OUT) throw IncompleteError("reading the differing rows of " + table.display() + ": " + statementError(conn.get(), start.get()));
+        char* buf = nullptr;
+        int n;
+        while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+            std::string_view line(buf, static_cast<size_t>(n));
+            if (!line.empty() && line.back() == '\n') line.remove_suffix(1);
+            rows.emplace_back(line);
+            PQfreemem(buf);
+        }
+        PgResult end(PQgetResult(conn.get()));
+        if (n == -2 || PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+            throw IncompleteError("reading the differing rows of " + table.display() + ": " + statementError(conn.get(), end.get()));
+        while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    }
+    return rows;
 }
 
 namespace {

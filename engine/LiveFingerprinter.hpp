@@ -48,6 +48,17 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
 TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, std::optional<uint64_t> fromPage,
                                        std::optional<uint64_t> toPage, bool lockNowait);
 
+// The rows of `table` (COPY text of `columns`, each without its newline) whose key columns `key` hold one
+// of `keys` (each the key's values as COPY text, in key order; NULL-free), read on `conn` inside the
+// caller's transaction, so at its snapshot: how a verify names the few rows that differ after a read
+// that kept only keys. `filter` as in LiveTableRequest. Throws IncompleteError when the read fails.
+std::vector<std::string> fetchRowsByKey(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns,
+                                        const std::vector<std::string>& key, const std::string& filter,
+                                        const std::vector<std::vector<std::string>>& keys);
+
+// A COPY text field's value: its backslash escapes decoded (\\N is NULL: not decoded here).
+std::string copyFieldValue(std::string_view field);
+
 // The SELECT list for COPY of exactly these columns ("" for none).
 std::string selectList(const std::vector<std::string>& columns);
 

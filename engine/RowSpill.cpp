@@ -20,6 +20,9 @@ namespace pgproof {
 
 namespace {
 constexpr uint64_t kPartitionBytes = 16u << 20;
+// A key-only or digest record is a fraction of its row: partitions of 2 MiB of table keep one partition's records
+// and their sort within a core's cache.
+constexpr uint64_t kKeyOnlyPartitionBytes = 2u << 20;
 constexpr unsigned kMaxPartitions = 512;
 constexpr size_t kFlushBytes = 128u << 10;
 constexpr size_t kHeader = 8 + 16 + 4;
@@ -60,6 +63,22 @@ RowLayout RowLayout::digestOf(size_t keyColumns) {
     l.wholeRow = false;
     l.digest = true;
     return l;
+}
+
+RowLayout RowLayout::keyOnlyStored(size_t keyColumns) {
+    RowLayout l;
+    for (size_t i = 0; i < keyColumns; ++i) l.keyFields.push_back(i);
+    l.wholeRow = false;
+    l.keyOnly = true;
+    return l;
+}
+
+char* SpillBuffer::prepare(size_t bytes) {
+    if (bytes > capacity_) {
+        capacity_ = std::max(bytes, capacity_ + capacity_ / 2);
+        data_.reset(new char[capacity_]);  // default-initialised: no page is touched before it is read into
+    }
+    return data_.get();
 }
 
 RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
@@ -126,7 +145,8 @@ int SpillFolder::removeStale(const std::filesystem::path& base) {
 
 RowSpill::RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes)
     : layout_(std::move(layout)) {
-    uint64_t n = std::clamp<uint64_t>((expectedBytes + kPartitionBytes - 1) / kPartitionBytes, 1, kMaxPartitions);
+    const uint64_t per = layout_.keyOnly || layout_.digest ? kKeyOnlyPartitionBytes : kPartitionBytes;
+    uint64_t n = std::clamp<uint64_t>((expectedBytes + per - 1) / per, 1, kMaxPartitions);
     for (uint64_t p = 0; p < n; ++p) {
         auto part = std::make_unique<Partition>();
         part->file = folder.path() / (name + "." + std::to_string(p));
@@ -153,16 +173,17 @@ void RowSpill::flush(Partition& part) {
 }
 
 void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local,
-                      std::vector<uint64_t>& counts) const {
+                      std::vector<uint64_t>& counts, const uint64_t* locator) const {
     auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * parts_.size()) >> 64);
     std::string& out = local[p];
-    auto len = static_cast<uint32_t>(row.size());
+    auto len = static_cast<uint32_t>(row.size() + (locator ? 8 : 0));
     char header[kHeader];
     std::memcpy(header, &key, 8);
     std::memcpy(header + 8, &compare, 16);
     std::memcpy(header + 24, &len, 4);
     out.append(header, kHeader);
     out.append(row);
+    if (locator) out.append(reinterpret_cast<const char*>(locator), 8);
     ++counts[p];
 }
 
@@ -178,12 +199,25 @@ void RowSpill::deliver(std::vector<std::string>& local, const std::vector<uint64
 }
 
 void RowSpill::addRows(std::string_view rows) {
+    if (layout_.located) throw std::logic_error("a located row spill takes rows with their frame (addRowsAt)");
+    add(rows, nullptr);
+}
+
+void RowSpill::addRowsAt(std::string_view rows, uint32_t frame) {
+    if (!layout_.located) {
+        add(rows, nullptr);
+        return;
+    }
+    add(rows, &frame);
+}
+
+void RowSpill::add(std::string_view rows, const uint32_t* frame) {
     const auto n = static_cast<unsigned>(parts_.size());
     std::vector<std::string> local(n);
     std::vector<uint64_t> counts(n, 0);
     std::string scratch;
     std::vector<std::string_view> fields;  // reused: no allocation per row
-    forEachLine(rows, [&](std::string_view row, size_t) {
+    forEachLine(rows, [&](std::string_view row, size_t offset) {
         uint128_t compare;
         uint64_t key;
         if (layout_.wholeRow && !layout_.keyed()) {
@@ -200,6 +234,11 @@ void RowSpill::addRows(std::string_view rows) {
             if (layout_.keyed()) {
                 joinFields(fields, layout_.keyFields, scratch);
                 key = XXH3_64bits(scratch.data(), scratch.size());
+                if (layout_.keyOnly) {
+                    uint64_t at = frame ? (static_cast<uint64_t>(*frame) << 32) | offset : 0;
+                    append(key, compare, scratch, local, counts, frame ? &at : nullptr);  // the key's fields, not the row
+                    return;
+                }
             } else {
                 key = static_cast<uint64_t>(compare);
             }
@@ -238,35 +277,43 @@ uint64_t RowSpill::rows() const {
     return n;
 }
 
-void RowSpill::readPartition(unsigned p, std::string& arena, std::vector<SpilledRow>& out) const {
+void RowSpill::readPartition(unsigned p, SpillBuffer& arena, std::vector<SpilledRow>& out) const {
     out.clear();
-    arena.clear();
     const Partition& part = *parts_.at(p);
+    size_t size = 0;
     if (part.written) {
         // One read of the whole file (a partition is about 16 MiB), plus anything not flushed.
         std::error_code ec;
-        const auto size = static_cast<size_t>(std::filesystem::file_size(part.file, ec));
-        std::ifstream in(part.file, std::ios::binary);
-        if (ec || !in) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
-        arena.resize(size + part.buffer.size());
-        in.read(arena.data(), static_cast<std::streamsize>(size));
-        if (static_cast<size_t>(in.gcount()) != size)
-            throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
-        std::memcpy(arena.data() + size, part.buffer.data(), part.buffer.size());
+        size = static_cast<size_t>(std::filesystem::file_size(part.file, ec));
+        FILE* f = ec ? nullptr : std::fopen(part.file.c_str(), "rb");
+        if (!f) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
+        char* to = arena.prepare(size + part.buffer.size());
+        size_t got = std::fread(to, 1, size, f);
+        std::fclose(f);
+        if (got != size) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
     } else {
-        arena = part.buffer;
+        arena.prepare(part.buffer.size());
     }
+    char* bytes = arena.prepare(0);
+    std::memcpy(bytes + size, part.buffer.data(), part.buffer.size());
+    const size_t total = size + part.buffer.size();
+    const std::string_view all(bytes, total);
     out.reserve(part.rows);
     size_t pos = 0;
-    while (pos + kHeader <= arena.size()) {
+    while (pos + kHeader <= total) {
         SpilledRow r;
         uint32_t len;
-        std::memcpy(&r.keyHash, arena.data() + pos, 8);
-        std::memcpy(&r.compareHash, arena.data() + pos + 8, 16);
-        std::memcpy(&len, arena.data() + pos + 24, 4);
+        std::memcpy(&r.keyHash, bytes + pos, 8);
+        std::memcpy(&r.compareHash, bytes + pos + 8, 16);
+        std::memcpy(&len, bytes + pos + 24, 4);
         pos += kHeader;
-        if (pos + len > arena.size()) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
-        r.row = std::string_view(arena).substr(pos, len);
+        if (pos + len > total) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
+        r.row = all.substr(pos, len);
+        if (layout_.located && layout_.keyOnly) {
+            if (len < 8) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is damaged");
+            r.row.remove_suffix(8);
+            std::memcpy(&r.locator, bytes + pos + len - 8, 8);
+        }
         pos += len;
         out.push_back(r);
     }

@@ -4,6 +4,7 @@
 // partition at a time in bounded memory (docs/REPORTS.md "Row-level differences").
 //
 // A record is [key hash: 8][compare hash: 16][length: 4][row: length] (host byte order: the files
+// never outlive the process); with a key-only layout the row is only the key's fields. The files
 // never outlive the process). The key hash covers the key fields (joined by a tab, as COPY writes
 // them); for a table without a key it is the compare hash, so equal rows meet in one partition. The
 // compare hash is XXH3-128 of the compared fields (the whole row unless columns are excluded).
@@ -36,8 +37,17 @@ struct RowLayout {
     // A side known only by digests (snapshot --rows): its "rows" are the key's fields (none without a
     // key) and its compare hashes were computed when the snapshot was taken; no column values.
     bool digest = false;
+    // The spill keeps only the key's fields of each row (with its hashes), not the row: a verify
+    // that needs only the first differences fetches their rows afterwards, by key, at the same
+    // snapshot (completeKeyOnlyRows). Written with the full layout and this flag; read back as
+    // keyOnlyStored(), where the "rows" are the key's fields.
+    bool keyOnly = false;
+    // With keyOnly: each record also holds where its row is in the archive (frame and offset: addRowsAt),
+    // so the first differences' baseline rows can be read again from those frames alone.
+    bool located = false;
     bool keyed() const { return !keyFields.empty(); }
     static RowLayout digestOf(size_t keyColumns);
+    static RowLayout keyOnlyStored(size_t keyColumns);
     // The layout of rows with `columns`, keyed by `key` and compared on `compared` (names of some of them).
     static RowLayout of(const std::vector<std::string>& columns, const std::vector<std::string>& key,
                         const std::vector<std::string>& compared);
@@ -50,10 +60,22 @@ std::vector<std::string_view> copyFields(std::string_view row);
 // The same into `out` (cleared first), for loops that should not allocate per row.
 void copyFields(std::string_view row, std::vector<std::string_view>& out);
 
+// The bytes of one partition read back: grown, never zero-filled, reused from partition to partition.
+class SpillBuffer {
+public:
+    char* prepare(size_t bytes);  // room for `bytes`, the old contents dropped
+    const char* data() const { return data_.get(); }
+
+private:
+    std::unique_ptr<char[]> data_;
+    size_t capacity_ = 0;
+};
+
 struct SpilledRow {
     uint64_t keyHash = 0;
     uint128_t compareHash = 0;
     std::string_view row;
+    uint64_t locator = UINT64_MAX;  // a located spill's (frame << 32) | offset of the row in that frame's rows
 };
 
 // A temporary folder of its own under `base` (pgproof-rows.XXXXXX), removed with everything in it when
@@ -86,6 +108,8 @@ public:
     // Thread-safe. `rows` holds whole rows, each ending in '\n'. Throws IncompleteError when the
     // temporary folder cannot take them (disk full), naming it.
     void addRows(std::string_view rows) override;
+    // The rows of one archive frame (its number among the table's frames), for a located layout.
+    void addRowsAt(std::string_view rows, uint32_t frame);
     // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows").
     // Throws BadInputError naming `source` for a malformed line.
     void addDigests(std::string_view lines, const std::string& source);
@@ -96,7 +120,7 @@ public:
     const RowLayout& layout() const { return layout_; }
     uint64_t rows() const;
     // Partition `p` back into `arena` (its row bytes) and `out` (views into the arena).
-    void readPartition(unsigned p, std::string& arena, std::vector<SpilledRow>& out) const;
+    void readPartition(unsigned p, SpillBuffer& arena, std::vector<SpilledRow>& out) const;
 
 private:
     struct Partition {
@@ -107,7 +131,9 @@ private:
         bool written = false;
     };
     void flush(Partition& part);  // caller holds part.mutex
-    void append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local, std::vector<uint64_t>& counts) const;
+    void append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local, std::vector<uint64_t>& counts,
+                const uint64_t* locator = nullptr) const;
+    void add(std::string_view rows, const uint32_t* frame);
     void deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts);
 
     RowLayout layout_;

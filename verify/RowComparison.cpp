@@ -4,6 +4,7 @@
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -62,7 +63,7 @@ std::string keyDisplay(const std::vector<std::string>& key, const RowLayout& lay
 
 std::vector<ColumnChange> changedColumns(const std::vector<std::string>& compared, const RowLayout& bl, std::string_view before,
                                          const RowLayout& al, std::string_view after) {
-    if (bl.digest || al.digest) return {};  // a digest says that the row changed, not where
+    if (bl.digest || al.digest || bl.keyOnly || al.keyOnly) return {};  // a digest says that the row changed, not where
     auto bf = copyFields(before), af = copyFields(after);
     std::vector<ColumnChange> out;
     for (size_t i = 0; i < compared.size(); ++i) {
@@ -70,6 +71,40 @@ std::vector<ColumnChange> changedColumns(const std::vector<std::string>& compare
         if (a != b) out.push_back({compared[i], std::string(b), std::string(a)});
     }
     return out;
+}
+
+// Orders one partition's rows by key hash in linear time. The rows of partition p of n share the high
+// 64 bits of keyHash * n, so the next bits of that product grow with the key hash and spread the rows
+// evenly over buckets of a few rows each, which insertion sort then orders.
+void sortByKeyHash(std::vector<SpilledRow>& rows, unsigned partitions) {
+    auto byKey = [](const SpilledRow& x, const SpilledRow& y) { return x.keyHash < y.keyHash; };
+    const size_t n = rows.size();
+    if (n < 256) {
+        std::sort(rows.begin(), rows.end(), byKey);
+        return;
+    }
+    const int bits = std::min(20, static_cast<int>(std::bit_width(n)) - 1);
+    auto bucket = [&](uint64_t k) {
+        auto within = static_cast<uint64_t>(static_cast<uint128_t>(k) * partitions);  // the low half: position in the partition
+        return static_cast<size_t>(within >> (64 - bits));
+    };
+    thread_local std::vector<SpilledRow> sorted;
+    thread_local std::vector<uint32_t> start;
+    start.assign((size_t{1} << bits) + 1, 0);
+    for (const auto& r : rows) ++start[bucket(r.keyHash) + 1];
+    for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+    sorted.resize(n);
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    for (const auto& r : rows) sorted[next[bucket(r.keyHash)]++] = r;
+    for (size_t b = 0; b + 1 < start.size(); ++b) {
+        for (size_t i = start[b] + 1; i < start[b + 1]; ++i) {
+            SpilledRow r = sorted[i];
+            size_t j = i;
+            for (; j > start[b] && sorted[j - 1].keyHash > r.keyHash; --j) sorted[j] = sorted[j - 1];
+            sorted[j] = r;
+        }
+    }
+    rows.swap(sorted);
 }
 
 struct PartitionResult {
@@ -80,7 +115,7 @@ struct PartitionResult {
 void comparePartition(const Side& before, const Side& after, unsigned p, const std::vector<std::string>& key,
                       const std::vector<std::string>& compared, size_t keep, PartitionResult& out) {
     // Reused by each thread from one partition to the next: a partition is about 16 MiB.
-    thread_local std::string barena, aarena;
+    thread_local SpillBuffer barena, aarena;
     thread_local std::vector<SpilledRow> brows, arows;
     before.spill.readPartition(p, barena, brows);
     after.spill.readPartition(p, aarena, arows);
@@ -121,9 +156,8 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
         }
         return;
     }
-    auto byKey = [](const SpilledRow& x, const SpilledRow& y) { return x.keyHash < y.keyHash; };
-    std::sort(brows.begin(), brows.end(), byKey);
-    std::sort(arows.begin(), arows.end(), byKey);
+    sortByKeyHash(brows, before.spill.partitions());
+    sortByKeyHash(arows, after.spill.partitions());
     size_t i = 0, j = 0;
     while (i < brows.size() || j < arows.size()) {
         uint64_t h = i < brows.size() && (j >= arows.size() || brows[i].keyHash <= arows[j].keyHash) ? brows[i].keyHash : arows[j].keyHash;
@@ -143,7 +177,7 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             auto& [bs, as] = g;
             if (as.empty()) {
                 for (const SpilledRow* r : bs)
-                    record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}, {}}, 1);
+                    record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}, {}, r->locator}, 1);
             } else if (bs.empty() && as.size() == 1) {
                 record({RowDifference::Kind::Added, keyDisplay(key, after.layout, as[0]->row), std::string(as[0]->row), 1, {}, {}}, 1);
             } else if (as.size() > std::max<size_t>(bs.size(), 1) || (bs.empty() && as.size() > 1)) {
@@ -153,7 +187,7 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
                        as.size() - bs.size());
             } else if (bs.size() == 1 && as.size() == 1) {
                 RowDifference d{RowDifference::Kind::Changed, keyDisplay(key, before.layout, bs[0]->row), std::string(bs[0]->row), 1,
-                                changedColumns(compared, before.layout, bs[0]->row, after.layout, as[0]->row), {}};
+                                changedColumns(compared, before.layout, bs[0]->row, after.layout, as[0]->row), {}, bs[0]->locator};
                 record(std::move(d), 1);
             } else {
                 // Several rows under one key already in the baseline: compare them as a multiset.
@@ -162,7 +196,7 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
                 for (const SpilledRow* r : bs) {
                     auto it = have.find(r->compareHash);
                     if (it != have.end()) have.erase(it);
-                    else record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}, {}}, 1);
+                    else record({RowDifference::Kind::Lost, keyDisplay(key, before.layout, r->row), std::string(r->row), 1, {}, {}, r->locator}, 1);
                 }
                 for (const SpilledRow* r : as)
                     if (have.count(r->compareHash)) {
@@ -187,8 +221,12 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::function<void(const RowDifference&)>& sink) {
     if (before.partitions() != after.partitions()) throw std::logic_error("row comparison: the two sides are partitioned differently");
     // A side known by digests (snapshot --rows) carries its own layout: its rows are the key's fields.
-    Side b{before, before.layout().digest ? before.layout() : RowLayout::of(beforeColumns, key, compared)};
-    Side a{after, after.layout().digest ? after.layout() : RowLayout::of(afterColumns, key, compared)};
+    auto readLayout = [&](const RowSpill& side, const std::vector<std::string>& columns) {
+        if (side.layout().keyOnly) return RowLayout::keyOnlyStored(key.size());
+        return side.layout().digest ? side.layout() : RowLayout::of(columns, key, compared);
+    };
+    Side b{before, readLayout(before, beforeColumns)};
+    Side a{after, readLayout(after, afterColumns)};
     std::vector<PartitionResult> parts(before.partitions());
     const size_t keep = sink ? SIZE_MAX : cap;
     std::mutex errorMutex;
@@ -231,6 +269,43 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     }
     std::stable_sort(out.rows.begin(), out.rows.end(), inOrder);
     return out;
+}
+
+void completeKeyOnlyRows(RowDiffSummary& s, const RowSpill& before, const std::vector<std::string>& beforeColumns, const RowSpill& after,
+                         const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
+                         const std::vector<std::string>& compared, const LocatedRowFetcher& fetchBaseline, const RowFetcher& fetchCurrent) {
+    bool baselineRows = !before.layout().keyOnly;  // d.row holds the baseline's whole row (lost, changed)
+    if (before.layout().keyOnly && before.layout().located && fetchBaseline) {
+        std::vector<uint64_t> at;
+        std::vector<RowDifference*> whose;
+        for (auto& d : s.rows)
+            if (d.baselineLocator != UINT64_MAX) at.push_back(d.baselineLocator), whose.push_back(&d);
+        auto rows = fetchBaseline(at);
+        for (size_t i = 0; i < whose.size() && i < rows.size(); ++i) whose[i]->row = std::move(rows[i]);
+        baselineRows = true;
+    }
+    if (!after.layout().keyOnly || !fetchCurrent) return;
+    auto needsRow = [](const RowDifference& d) { return d.kind != RowDifference::Kind::Lost && !d.keyValues.empty(); };
+    std::vector<std::vector<std::string>> keys;
+    for (const auto& d : s.rows)
+        if (needsRow(d)) keys.push_back(d.keyValues);
+    if (keys.empty()) return;
+    const RowLayout al = RowLayout::of(afterColumns, key, compared);
+    const RowLayout bl = before.layout().digest ? before.layout() : RowLayout::of(beforeColumns, key, compared);
+    std::map<std::string, std::string> byKey;
+    for (auto& row : fetchCurrent(keys)) {
+        std::string k = keyText(al, row);
+        byKey.try_emplace(std::move(k), std::move(row));
+    }
+    for (auto& d : s.rows) {
+        if (!needsRow(d)) continue;
+        std::string k;
+        for (size_t i = 0; i < d.keyValues.size(); ++i) k += (i ? "\t" : "") + d.keyValues[i];
+        auto it = byKey.find(k);
+        if (it == byKey.end()) continue;  // not found again at the same snapshot: the key is all there is to show
+        if (d.kind != RowDifference::Kind::Changed) d.row = it->second;
+        else if (baselineRows) d.changes = changedColumns(compared, bl, d.row, al, it->second);
+    }
 }
 
 nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t width) {

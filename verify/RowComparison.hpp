@@ -26,6 +26,7 @@ struct RowDifference {
     uint64_t count = 1;    // how many times (rows without a key; a key present more than once: how often now)
     std::vector<ColumnChange> changes;  // changed rows: the compared columns that differ
     std::vector<std::string> keyValues;  // the key's values (COPY text), in key column order
+    uint64_t baselineLocator = UINT64_MAX;  // internal: where a key-only baseline's row is in its archive
 };
 
 const char* kindName(RowDifference::Kind k);
@@ -52,6 +53,21 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink = {});
+
+// The current rows (COPY text of the after side's columns) holding any of `keys` (each its key's values as
+// COPY text, in key order).
+using RowFetcher = std::function<std::vector<std::string>(const std::vector<std::vector<std::string>>& keys)>;
+
+// The baseline rows at these locations (SpilledRow::locator), in the order given.
+using LocatedRowFetcher = std::function<std::vector<std::string>(const std::vector<uint64_t>& locations)>;
+
+// After compareRows with sides spilled key-only (RowLayout::keyOnly): fills in the kept differences'
+// rows and changed columns: the baseline's (lost and changed rows) from `fetchBaseline` when `before`
+// is a located key-only spill, the current ones (added, duplicated and changed) from `fetchCurrent`
+// when `after` is key-only. The totals are not touched: they came from the keys and hashes.
+void completeKeyOnlyRows(RowDiffSummary& summary, const RowSpill& before, const std::vector<std::string>& beforeColumns,
+                         const RowSpill& after, const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
+                         const std::vector<std::string>& compared, const LocatedRowFetcher& fetchBaseline, const RowFetcher& fetchCurrent);
 
 // A COPY row for people: its fields in parentheses, each cut to `width`: "(5, x, \\N)".
 std::string rowDisplay(const std::string& row, size_t width = 60);

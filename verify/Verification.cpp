@@ -175,7 +175,8 @@ struct RowPlan {
     std::vector<std::string> key;          // the baseline's key, unless one of its columns is not compared
     std::vector<std::string> excluded;
     uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
-    std::unique_ptr<RowSpill> live;
+    std::string filter;                    // the live read's extra condition, for fetching rows by key
+    std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
 };
 
 std::string joinNames(const QualifiedName& table, const std::vector<std::string>& columns) {
@@ -322,8 +323,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             for (const auto& k : bt.key)
                 if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
             plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
+            plan.filter = it->second->filter;
+            // Only the first differences are kept (no sink wants them all): the live side keeps its keys
+            // and hashes, and those few rows are read again by key at the same snapshot afterwards.
+            RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
+            liveLayout.keyOnly = liveLayout.keyed() && !o.differenceSink;
             plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
-                                                   RowLayout::of(plan.liveColumns, plan.key, plan.compared), plan.bytes);
+                                                   std::move(liveLayout), plan.bytes);
             req.columns = plan.liveColumns;
             req.spill = plan.live.get();
             if (!plan.excluded.empty())
@@ -513,9 +519,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 std::unique_ptr<RowSpill> fromArchive;
                 if (!digestBaseline) {
                     if (!archive) archive.emplace(baseline.path);
-                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base",
-                                                             RowLayout::of(bt.columns, plan.key, plan.compared), plan.bytes);
-                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows) { fromArchive->addRows(rows); });
+                    // Key-only like the live side: the first differences' rows are read again from their frames.
+                    RowLayout baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
+                    baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly;
+                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.bytes);
+                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
                 }
                 const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
@@ -524,6 +532,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 RowDiffSummary summary =
                     compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared, o.rowCap, o.jobs, sink);
                 summary.excluded = plan.excluded;
+                if (plan.live->layout().keyOnly)
+                    completeKeyOnlyRows(
+                        summary, before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
+                        [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at); },
+                        [&](const std::vector<std::vector<std::string>>& keys) {
+                            return fetchRowsByKey(session.leader(), v.id, plan.liveColumns, plan.key, plan.filter, keys);
+                        });
                 std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
                 judgeRowDiff(v, o.mode, std::move(summary));
                 if (!wholeTable.empty()) {

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "TestSupport.hpp"
@@ -194,6 +195,54 @@ TEST_CASE("row-level verify: duplicated keys, partitions, declared changed colum
         CHECK(noLoss.exitCode == 0);
         CHECK(contains(noLoss.out, "changed key id=42"));
     }
+}
+
+TEST_CASE("verify names rows it compared by key only: awkward text keys and rows from several archive frames") {
+    // verify keeps only keys and hashes of each side; the rows it names are read again afterwards, the
+    // baseline's from their archive frames, the current ones by key at the same snapshot.
+    ScratchDatabase db("rows_keyonly");
+    db.exec("CREATE TABLE k (name text PRIMARY KEY, v int);"
+            "INSERT INTO k VALUES (E'tab\\there', 1), (E'back\\\\slash', 2), ('it''s', 3), (E'new\\nline', 4), ('Zürich', 5), ('plain', 6);"
+            "CREATE TABLE big (id int PRIMARY KEY, body text);"
+            "INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) FROM generate_series(1, 300000) g;");
+    TempDir dir;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+    db.exec("UPDATE k SET v = v + 100 WHERE name IN (E'tab\\there', E'back\\\\slash', 'it''s', E'new\\nline', 'Zürich');"
+            "INSERT INTO k VALUES (E'added\\tkey''s \\\\ ü', 7);"
+            "DELETE FROM big WHERE id IN (1, 150000, 299999); UPDATE big SET body = 'changed' WHERE id = 200000;"
+            "INSERT INTO big VALUES (300001, 'added');");
+    fs::path report = dir / "v.json";
+    auto r = runPgproof("verify --mode exact --baseline " + q(archive) + dbArg(db) + " --json " + q(report));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    json j = json::parse(readFile(report));
+    std::map<std::string, json> byKey;
+    for (const auto& t : j["tables"])
+        if (t.contains("rows_diff") && t["rows_diff"].is_object())
+            for (const auto& d : t["rows_diff"].value("differences", json::array())) byKey[t["name"].get<std::string>() + " " + d["key"].get<std::string>()] = d;
+    auto changedTo = [&](const std::string& key) {
+        const json& d = byKey[key];
+        INFO(key << ": " << d.dump());
+        REQUIRE(d.value("kind", "") == "changed");
+        REQUIRE(d["changed_columns"].size() == 1);
+        return d["changed_columns"][0]["after"].get<std::string>();
+    };
+    CHECK(changedTo("k name=tab\\there") == "101");
+    CHECK(changedTo("k name=back\\\\slash") == "102");
+    CHECK(changedTo("k name=it's") == "103");
+    CHECK(changedTo("k name=new\\nline") == "104");
+    CHECK(changedTo("k name=Zürich") == "105");
+    CHECK(byKey["k name=added\\tkey's \\\\ ü"]["row"] == "added\\tkey's \\\\ ü\t7");
+    CHECK(changedTo("big id=200000") == "changed");
+    // Lost rows from the first, a middle and the last frames of the table, each its whole baseline row.
+    for (int id : {1, 150000, 299999}) {
+        const json& d = byKey["big id=" + std::to_string(id)];
+        INFO(id << ": " << d.dump());
+        CHECK(d.value("kind", "") == "lost");
+        CHECK(d.value("row", "").rfind(std::to_string(id) + "\t", 0) == 0);
+        CHECK(d.value("row", "").size() == std::to_string(id).size() + 1 + 64);
+    }
+    CHECK(byKey["big id=300001"]["row"] == "300001\tadded");
 }
 
 TEST_CASE("snapshot --rows names lost and changed rows, and a plain snapshot says it proves counts and fingerprints only") {
