@@ -14,7 +14,7 @@
 namespace pgproof {
 
 TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
-                                 const std::function<void(std::string_view rows, uint32_t frame)>& sink) {
+                                 const std::function<TableFingerprint(std::string_view rows, uint32_t frame)>& sink) {
     const Manifest& m = archive.manifest();
     TableFingerprint total;
     if (table.segment < 0 || static_cast<size_t>(table.segment) >= m.segments.size()) {
@@ -35,8 +35,7 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
                     std::string what = "frame " + std::to_string(i + 1) + " of the rows of " + table.id().display();
                     ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
                     if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-                    TableFingerprint part = fingerprintRows(raw);
-                    sink(raw, static_cast<uint32_t>(i));
+                    TableFingerprint part = sink(raw, static_cast<uint32_t>(i));
                     std::lock_guard lock(mutex);
                     total.add(part);
                 } catch (const std::exception& e) {

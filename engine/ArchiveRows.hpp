@@ -13,12 +13,13 @@
 namespace pgproof {
 
 // Calls `sink` (from several threads at once) with each frame's rows (whole lines, each ending in
-// '\n'), and returns their fingerprint. Throws ProofFailedError when a frame is damaged or the rows
+// '\n'); the sink returns their fingerprint (it hashes each row anyway: RowSpill::addRowsAt), and
+// readArchiveRows returns the table's. Throws ProofFailedError when a frame is damaged or the rows
 // do not match the manifest's count and fingerprint, naming the table: the archive cannot serve as
 // the baseline of a row comparison then.
 // `sink` also learns the frame's number among the table's frames (for archiveRowsAt).
 TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
-                                 const std::function<void(std::string_view rows, uint32_t frame)>& sink);
+                                 const std::function<TableFingerprint(std::string_view rows, uint32_t frame)>& sink);
 
 // The rows at `locations` ((frame << 32) | the row's offset in that frame's rows, as a key-only spill
 // records them), without their newline, in the order given; only the frames named are read.

@@ -179,8 +179,7 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
                 std::atomic<int>& n;
                 ~Done() { --n; }
             } done{inFlight};
-            if (spill) spill->addRows(b);
-            TableFingerprint part = fingerprintRows(b);
+            TableFingerprint part = spill ? spill->addRowsFingerprinted(b) : fingerprintRows(b);
             WorkProgress::process().addRows(part.rows);
             WorkProgress::process().addBytes(b.size());
             {

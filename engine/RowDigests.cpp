@@ -28,15 +28,21 @@ constexpr int kLevel = 3;
 class RowDigestSink : public RowSink {
 public:
     RowDigestSink(RowDigestFile& file, size_t index, RowLayout layout) : file_(file), header_("# " + std::to_string(index) + "\n"), layout_(std::move(layout)) {}
-    void addRows(std::string_view rows) override {
+    void addRows(std::string_view rows) override { addRowsFingerprinted(rows); }
+    TableFingerprint addRowsFingerprinted(std::string_view rows) override {
+        TableFingerprint fp;
         std::string text = header_;
         text.reserve(rows.size() / 2 + 64);
         std::string scratch;
         forEachLine(rows, [&](std::string_view row, size_t) {
             XXH128_hash_t h = XXH3_128bits(row.data(), row.size());
-            text += TableFingerprint::toHex((static_cast<uint128_t>(h.high64) << 64) | h.low64);
+            const uint128_t hash = (static_cast<uint128_t>(h.high64) << 64) | h.low64;
+            fp.sum += hash;  // the fingerprint's row hash is the digest
+            ++fp.rows;
+            text += TableFingerprint::toHex(hash);
             if (layout_.keyed()) {
-                auto fields = copyFields(row);
+                thread_local std::vector<std::string_view> fields;  // no allocation per row
+                copyFields(row, fields);
                 for (size_t k : layout_.keyFields) {
                     text += '\t';
                     text.append(fields.at(k));
@@ -45,6 +51,7 @@ public:
             text += '\n';
         });
         file_.writeFrame(text);
+        return fp;
     }
     void finish() override {}
 

@@ -1,10 +1,12 @@
 #include "RowSpill.hpp"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -25,6 +27,7 @@ constexpr uint64_t kPartitionBytes = 16u << 20;
 constexpr uint64_t kKeyOnlyPartitionBytes = 2u << 20;
 constexpr unsigned kMaxPartitions = 512;
 constexpr size_t kFlushBytes = 128u << 10;
+
 constexpr size_t kHeader = 8 + 16 + 4;
 
 uint128_t hash128(std::string_view bytes) {
@@ -86,10 +89,15 @@ RowLayout RowLayout::of(const std::vector<std::string>& columns, const std::vect
     return {positions(columns, key), positions(columns, compared), compared == columns};
 }
 
-void copyFields(std::string_view row, std::vector<std::string_view>& out) {
+void copyFields(std::string_view row, std::vector<std::string_view>& out, size_t limit) {
     out.clear();
     size_t from = 0;
     while (true) {
+        if (out.size() + 1 == limit) {  // the rest of the row is the last field wanted (or beyond it)
+            size_t tab = row.find('\t', from);
+            out.push_back(row.substr(from, tab == std::string_view::npos ? std::string_view::npos : tab - from));
+            return;
+        }
         size_t tab = row.find('\t', from);
         if (tab == std::string_view::npos) {
             out.push_back(row.substr(from));
@@ -122,7 +130,43 @@ SpillFolder::SpillFolder(const std::filesystem::path& base) {
     std::ofstream(path_ / "pid") << getpid() << "\n";
 }
 
+uint64_t SpillFolder::append(std::string_view bytes) {
+    if (fd_.load() < 0) {
+        std::lock_guard lock(openMutex_);
+        if (fd_.load() < 0) {
+            int fd = ::open(rowsFile().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            if (fd < 0) writeFailed(rowsFile(), errno);
+            fd_ = fd;
+        }
+    }
+    const uint64_t at = end_.fetch_add(bytes.size());
+    size_t done = 0;
+    while (done < bytes.size()) {
+        ssize_t n = ::pwrite(fd_.load(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(at + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) writeFailed(rowsFile(), n < 0 ? errno : ENOSPC);
+        done += static_cast<size_t>(n);
+    }
+    return at;
+}
+
+void SpillFolder::read(uint64_t offset, size_t size, char* to) const {
+    size_t done = 0;
+    while (done < size) {
+        ssize_t n = fd_.load() < 0 ? -1 : ::pread(fd_.load(), to + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) throw IncompleteError("cannot read the row comparison's temporary file " + rowsFile().string() + ": it is shorter than written");
+        done += static_cast<size_t>(n);
+    }
+}
+
+void SpillFolder::release(uint64_t offset, size_t size) {
+    if (fd_.load() >= 0 && size)
+        (void)::fallocate(fd_.load(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), static_cast<off_t>(size));
+}
+
 SpillFolder::~SpillFolder() {
+    if (fd_.load() >= 0) ::close(fd_.load());
     std::error_code ec;
     std::filesystem::remove_all(path_, ec);
 }
@@ -143,32 +187,22 @@ int SpillFolder::removeStale(const std::filesystem::path& base) {
 
 // ---- RowSpill ----
 
-RowSpill::RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes)
-    : layout_(std::move(layout)) {
+RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, uint64_t expectedBytes)
+    : folder_(folder), layout_(std::move(layout)) {
     const uint64_t per = layout_.keyOnly || layout_.digest ? kKeyOnlyPartitionBytes : kPartitionBytes;
     uint64_t n = std::clamp<uint64_t>((expectedBytes + per - 1) / per, 1, kMaxPartitions);
-    for (uint64_t p = 0; p < n; ++p) {
-        auto part = std::make_unique<Partition>();
-        part->file = folder.path() / (name + "." + std::to_string(p));
-        parts_.push_back(std::move(part));
-    }
+    for (uint64_t p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
 }
 
 RowSpill::~RowSpill() {
-    std::error_code ec;
     for (auto& p : parts_)
-        if (p->written) std::filesystem::remove(p->file, ec);
+        for (const auto& [offset, size] : p->blocks) folder_.release(offset, size);
 }
 
 void RowSpill::flush(Partition& part) {
     if (part.buffer.empty()) return;
-    FILE* f = std::fopen(part.file.c_str(), "ab");
-    if (!f) writeFailed(part.file, errno);
-    part.written = true;
-    size_t n = std::fwrite(part.buffer.data(), 1, part.buffer.size(), f);
-    int err = n == part.buffer.size() ? 0 : errno;
-    if (std::fclose(f) != 0 && !err) err = errno;
-    if (err) writeFailed(part.file, err ? err : EIO);
+    part.blocks.emplace_back(folder_.append(part.buffer), static_cast<uint32_t>(part.buffer.size()));
+    part.fileBytes += part.buffer.size();
     part.buffer.clear();
 }
 
@@ -203,31 +237,41 @@ void RowSpill::addRows(std::string_view rows) {
     add(rows, nullptr);
 }
 
-void RowSpill::addRowsAt(std::string_view rows, uint32_t frame) {
-    if (!layout_.located) {
-        add(rows, nullptr);
-        return;
-    }
-    add(rows, &frame);
+TableFingerprint RowSpill::addRowsFingerprinted(std::string_view rows) {
+    if (layout_.located) throw std::logic_error("a located row spill takes rows with their frame (addRowsAt)");
+    return add(rows, nullptr);
 }
 
-void RowSpill::add(std::string_view rows, const uint32_t* frame) {
+TableFingerprint RowSpill::addRowsAt(std::string_view rows, uint32_t frame) { return add(rows, layout_.located ? &frame : nullptr); }
+
+TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
     const auto n = static_cast<unsigned>(parts_.size());
-    std::vector<std::string> local(n);
-    std::vector<uint64_t> counts(n, 0);
-    std::string scratch;
-    std::vector<std::string_view> fields;  // reused: no allocation per row
+    // Reused from call to call on each thread: no allocation per batch once the buffers have grown.
+    thread_local std::vector<std::string> local;
+    thread_local std::vector<uint64_t> counts;
+    thread_local std::string scratch;
+    thread_local std::vector<std::string_view> fields;
+    local.resize(n);
+    for (auto& l : local) l.clear();
+    counts.assign(n, 0);
+    // Fields past the last one the key and the comparison use are not split off.
+    size_t needed = 0;
+    for (size_t f : layout_.keyFields) needed = std::max(needed, f + 1);
+    if (!layout_.wholeRow)
+        for (size_t f : layout_.compareFields) needed = std::max(needed, f + 1);
+    TableFingerprint fp;
     forEachLine(rows, [&](std::string_view row, size_t offset) {
-        uint128_t compare;
+        // The fingerprint's row hash; with the whole row compared it is the compare hash as well.
+        const uint128_t rowHash = hash128(row);
+        fp.sum += rowHash;
+        ++fp.rows;
+        uint128_t compare = rowHash;
         uint64_t key;
         if (layout_.wholeRow && !layout_.keyed()) {
-            compare = hash128(row);
             key = static_cast<uint64_t>(compare);
         } else {
-            copyFields(row, fields);
-            if (layout_.wholeRow) {
-                compare = hash128(row);
-            } else {
+            copyFields(row, fields, needed);
+            if (!layout_.wholeRow) {
                 joinFields(fields, layout_.compareFields, scratch);
                 compare = hash128(scratch);
             }
@@ -246,6 +290,7 @@ void RowSpill::add(std::string_view rows, const uint32_t* frame) {
         append(key, compare, row, local, counts);
     });
     deliver(local, counts);
+    return fp;
 }
 
 void RowSpill::addDigests(std::string_view lines, const std::string& source) {
@@ -280,22 +325,15 @@ uint64_t RowSpill::rows() const {
 void RowSpill::readPartition(unsigned p, SpillBuffer& arena, std::vector<SpilledRow>& out) const {
     out.clear();
     const Partition& part = *parts_.at(p);
-    size_t size = 0;
-    if (part.written) {
-        // One read of the whole file (a partition is about 16 MiB), plus anything not flushed.
-        std::error_code ec;
-        size = static_cast<size_t>(std::filesystem::file_size(part.file, ec));
-        FILE* f = ec ? nullptr : std::fopen(part.file.c_str(), "rb");
-        if (!f) throw IncompleteError("cannot read the row comparison's temporary file " + part.file.string());
-        char* to = arena.prepare(size + part.buffer.size());
-        size_t got = std::fread(to, 1, size, f);
-        std::fclose(f);
-        if (got != size) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
-    } else {
-        arena.prepare(part.buffer.size());
+    // The partition's blocks (a partition is a few MiB at most), then anything not flushed.
+    const size_t size = static_cast<size_t>(part.fileBytes);
+    char* bytes = arena.prepare(size + part.buffer.size());
+    size_t at = 0;
+    for (const auto& [offset, n] : part.blocks) {
+        folder_.read(offset, n, bytes + at);
+        at += n;
     }
-    char* bytes = arena.prepare(0);
-    std::memcpy(bytes + size, part.buffer.data(), part.buffer.size());
+    if (!part.buffer.empty()) std::memcpy(bytes + size, part.buffer.data(), part.buffer.size());
     const size_t total = size + part.buffer.size();
     const std::string_view all(bytes, total);
     out.reserve(part.rows);
@@ -307,10 +345,10 @@ void RowSpill::readPartition(unsigned p, SpillBuffer& arena, std::vector<Spilled
         std::memcpy(&r.compareHash, bytes + pos + 8, 16);
         std::memcpy(&len, bytes + pos + 24, 4);
         pos += kHeader;
-        if (pos + len > total) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is truncated");
+        if (pos + len > total) throw IncompleteError("the row comparison's temporary file " + folder_.rowsFile().string() + " is damaged");
         r.row = all.substr(pos, len);
         if (layout_.located && layout_.keyOnly) {
-            if (len < 8) throw IncompleteError("the row comparison's temporary file " + part.file.string() + " is damaged");
+            if (len < 8) throw IncompleteError("the row comparison's temporary file " + folder_.rowsFile().string() + " is damaged");
             r.row.remove_suffix(8);
             std::memcpy(&r.locator, bytes + pos + len - 8, 8);
         }

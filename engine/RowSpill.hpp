@@ -8,6 +8,7 @@
 // never outlive the process). The key hash covers the key fields (joined by a tab, as COPY writes
 // them); for a table without a key it is the compare hash, so equal rows meet in one partition. The
 // compare hash is XXH3-128 of the compared fields (the whole row unless columns are excluded).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -26,6 +27,11 @@ class RowSink {
 public:
     virtual ~RowSink() = default;
     virtual void addRows(std::string_view rows) = 0;
+    // The same, returning the rows' fingerprint (a sink that hashes every row anyway computes it once).
+    virtual TableFingerprint addRowsFingerprinted(std::string_view rows) {
+        addRows(rows);
+        return fingerprintRows(rows);
+    }
     virtual void finish() = 0;
 };
 
@@ -57,8 +63,9 @@ struct RowLayout {
 
 // The fields of one COPY text row (split at tabs; escapes untouched).
 std::vector<std::string_view> copyFields(std::string_view row);
-// The same into `out` (cleared first), for loops that should not allocate per row.
-void copyFields(std::string_view row, std::vector<std::string_view>& out);
+// The same into `out` (cleared first), for loops that should not allocate per row; with `limit`, only
+// the first `limit` fields.
+void copyFields(std::string_view row, std::vector<std::string_view>& out, size_t limit = SIZE_MAX);
 
 // The bytes of one partition read back: grown, never zero-filled, reused from partition to partition.
 class SpillBuffer {
@@ -81,10 +88,22 @@ struct SpilledRow {
 // A temporary folder of its own under `base` (pgproof-rows.XXXXXX), removed with everything in it when
 // the object goes, on every exit path that unwinds (errors, Ctrl-C). It holds the owner's pid, so a
 // later run removes folders left by a killed one (removeStale).
+//
+// The rows themselves go to one file in it, shared by every spill of the folder: each flush appends a
+// block at an offset reserved atomically (no open or close per flush), and a spill that goes punches
+// its blocks out of the file, so that its space is given back.
 class SpillFolder {
 public:
     explicit SpillFolder(const std::filesystem::path& base);
     ~SpillFolder();
+    // Appends `bytes` to the shared file; returns where they are. Thread-safe. Throws IncompleteError
+    // naming the file when it cannot be written (disk full: the message says so and names --tmpdir).
+    uint64_t append(std::string_view bytes);
+    // Reads `size` bytes at `offset` into `to`; throws IncompleteError when they are not all there.
+    void read(uint64_t offset, size_t size, char* to) const;
+    // Gives the space of a block back (best effort).
+    void release(uint64_t offset, size_t size);
+    std::filesystem::path rowsFile() const { return path_ / "rows"; }
     SpillFolder(const SpillFolder&) = delete;
     SpillFolder& operator=(const SpillFolder&) = delete;
     const std::filesystem::path& path() const { return path_; }
@@ -95,12 +114,15 @@ public:
 
 private:
     std::filesystem::path path_;
+    std::mutex openMutex_;
+    std::atomic<int> fd_{-1};
+    std::atomic<uint64_t> end_{0};
 };
 
 class RowSpill : public RowSink {
 public:
     // `expectedBytes` (the table's size) chooses the number of partitions (about 16 MiB each).
-    RowSpill(const SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes);
+    RowSpill(SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes);
     ~RowSpill();
     RowSpill(const RowSpill&) = delete;
     RowSpill& operator=(const RowSpill&) = delete;
@@ -108,8 +130,10 @@ public:
     // Thread-safe. `rows` holds whole rows, each ending in '\n'. Throws IncompleteError when the
     // temporary folder cannot take them (disk full), naming it.
     void addRows(std::string_view rows) override;
-    // The rows of one archive frame (its number among the table's frames), for a located layout.
-    void addRowsAt(std::string_view rows, uint32_t frame);
+    TableFingerprint addRowsFingerprinted(std::string_view rows) override;
+    // The rows of one archive frame (its number among the table's frames; kept with each record by a
+    // located layout), returning their fingerprint.
+    TableFingerprint addRowsAt(std::string_view rows, uint32_t frame);
     // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows").
     // Throws BadInputError naming `source` for a malformed line.
     void addDigests(std::string_view lines, const std::string& source);
@@ -125,17 +149,18 @@ public:
 private:
     struct Partition {
         std::mutex mutex;
-        std::filesystem::path file;
+        std::vector<std::pair<uint64_t, uint32_t>> blocks;  // in the folder's file: offset, size
+        uint64_t fileBytes = 0;
         std::string buffer;
         uint64_t rows = 0;
-        bool written = false;
     };
     void flush(Partition& part);  // caller holds part.mutex
     void append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local, std::vector<uint64_t>& counts,
                 const uint64_t* locator = nullptr) const;
-    void add(std::string_view rows, const uint32_t* frame);
+    TableFingerprint add(std::string_view rows, const uint32_t* frame);
     void deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts);
 
+    SpillFolder& folder_;
     RowLayout layout_;
     std::vector<std::unique_ptr<Partition>> parts_;
 };

@@ -172,9 +172,9 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
             RowSpill before(*folder, "t" + std::to_string(n) + ".a", RowLayout::of(ta.columns, key, common), bytes);
             RowSpill after(*folder, "t" + std::to_string(n) + ".b", RowLayout::of(tb.columns, key, common), bytes);
             ++n;
-            readArchiveRows(*readerA, ta, o.jobs, [&](std::string_view rows, uint32_t) { before.addRows(rows); });
+            readArchiveRows(*readerA, ta, o.jobs, [&](std::string_view rows, uint32_t frame) { return before.addRowsAt(rows, frame); });
             before.finish();
-            readArchiveRows(*readerB, tb, o.jobs, [&](std::string_view rows, uint32_t) { after.addRows(rows); });
+            readArchiveRows(*readerB, tb, o.jobs, [&](std::string_view rows, uint32_t frame) { return after.addRowsAt(rows, frame); });
             after.finish();
             std::function<void(const RowDifference&)> rowSink;
             if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };

@@ -523,7 +523,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     RowLayout baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
                     baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly;
                     fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.bytes);
-                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { fromArchive->addRowsAt(rows, frame); });
+                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
                 }
                 const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;

@@ -333,12 +333,12 @@ TEST_CASE("Ctrl-C during the row comparison leaves no temporary rows behind and 
     fs::path archive = backupOf(db, dir, "a.sql.zst");
     db.exec("DELETE FROM t WHERE id = 1;");
     BackgroundPgproof p({"verify", "--baseline", archive.string(), "--db", db.conninfo(), "--tmpdir", tmp.path().string()});
-    // Wait until rows are being spilled (a partition file exists), then interrupt.
+    // Wait until rows are being spilled (the folder's rows file exists), then interrupt.
     bool spilling = false;
     for (int i = 0; i < 6000 && !spilling && p.running(); ++i) {
         for (const auto& folder : fs::directory_iterator(tmp.path()))
             for (const auto& f : fs::directory_iterator(folder.path()))
-                spilling = spilling || f.path().filename().string().rfind("t0.", 0) == 0;
+                spilling = spilling || f.path().filename() == "rows";
         if (!spilling) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     REQUIRE(spilling);
