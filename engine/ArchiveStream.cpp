@@ -1,6 +1,9 @@
 #include "ArchiveStream.hpp"
 
 #include <oneapi/tbb/parallel_pipeline.h>
+
+#include <mutex>
+#include <vector>
 #include <oneapi/tbb/task_arena.h>
 #include <unistd.h>
 
@@ -143,8 +146,35 @@ bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
     return false;
 }
 
+namespace {
+// Frames in flight are recycled: their buffers keep their capacity (and the decoded text its size), so
+// that a stream of thousands of frames does not allocate, zero and fault in fresh memory for each.
+class FramePool {
+public:
+    std::shared_ptr<StreamedFrame> get() {
+        std::lock_guard lock(mutex_);
+        if (free_.empty()) return std::make_shared<StreamedFrame>();
+        auto f = std::move(free_.back());
+        free_.pop_back();
+        return f;
+    }
+    void put(std::shared_ptr<StreamedFrame> f) {
+        f->bytes.clear();
+        f->damage.clear();
+        f->rows = {};
+        std::lock_guard lock(mutex_);
+        free_.push_back(std::move(f));
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::shared_ptr<StreamedFrame>> free_;
+};
+}  // namespace
+
 void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function<void(StreamedFrame&)>& consume) {
     threads = std::max(1, threads);
+    FramePool pool;
     tbb::task_arena arena(threads);
     arena.execute([&] {
         tbb::parallel_pipeline(
@@ -156,7 +186,7 @@ void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function
                         fc.stop();
                         return nullptr;
                     }
-                    auto f = std::make_shared<StreamedFrame>();
+                    auto f = pool.get();
                     if (!stream.next(f->bytes, f->offset)) {
                         fc.stop();
                         return nullptr;
@@ -168,12 +198,14 @@ void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function
                     tbb::filter_mode::parallel,
                     [](std::shared_ptr<StreamedFrame> f) {
                         f->damage = FrameCodec::decode(f->bytes, std::nullopt, f->raw);
-                        std::string().swap(f->bytes);
                         if (f->damage.empty()) f->rows = fingerprintRows(f->raw);
                         return f;
                     }) &
                 tbb::make_filter<std::shared_ptr<StreamedFrame>, void>(
-                    tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StreamedFrame> f) { consume(*f); }));
+                    tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StreamedFrame> f) {
+                        consume(*f);
+                        pool.put(std::move(f));
+                    }));
     });
     throwIfInterrupted("reading " + stream.name());
 }

@@ -27,6 +27,9 @@ constexpr uint64_t kPartitionBytes = 16u << 20;
 constexpr uint64_t kKeyOnlyPartitionBytes = 2u << 20;
 constexpr unsigned kMaxPartitions = 512;
 constexpr size_t kFlushBytes = 128u << 10;
+// What one spill holds in its partitions' buffers at most, all partitions together: with many
+// partitions each flushes sooner (but never in pieces under 16 KiB).
+constexpr size_t kBufferedBytes = 16u << 20;
 
 constexpr size_t kHeader = 8 + 16 + 4;
 
@@ -192,6 +195,7 @@ RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, ui
     const uint64_t per = layout_.keyOnly || layout_.digest ? kKeyOnlyPartitionBytes : kPartitionBytes;
     uint64_t n = std::clamp<uint64_t>((expectedBytes + per - 1) / per, 1, kMaxPartitions);
     for (uint64_t p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
+    flushBytes_ = std::clamp<size_t>(kBufferedBytes / n, 16u << 10, kFlushBytes);
 }
 
 RowSpill::~RowSpill() {
@@ -228,7 +232,7 @@ void RowSpill::deliver(std::vector<std::string>& local, const std::vector<uint64
         std::lock_guard lock(part.mutex);
         part.buffer += local[p];
         part.rows += counts[p];
-        if (part.buffer.size() >= kFlushBytes) flush(part);
+        if (part.buffer.size() >= flushBytes_) flush(part);
     }
 }
 

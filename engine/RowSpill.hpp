@@ -161,6 +161,7 @@ private:
     void deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts);
 
     SpillFolder& folder_;
+    size_t flushBytes_ = 0;  // a partition's buffer is written out once it holds this much
     RowLayout layout_;
     std::vector<std::unique_ptr<Partition>> parts_;
 };

@@ -324,10 +324,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
             plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
             plan.filter = it->second->filter;
-            // Only the first differences are kept (no sink wants them all): the live side keeps its keys
-            // and hashes, and those few rows are read again by key at the same snapshot afterwards.
+            // With a key the live side keeps only keys and hashes; the rows named afterwards are read
+            // again by key at the same snapshot (and the baseline's from their archive frames).
             RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
-            liveLayout.keyOnly = liveLayout.keyed() && !o.differenceSink;
+            liveLayout.keyOnly = liveLayout.keyed();
             plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
                                                    std::move(liveLayout), plan.bytes);
             req.columns = plan.liveColumns;
@@ -529,16 +529,23 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
                 std::function<void(const RowDifference&)> sink;
                 if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
-                RowDiffSummary summary =
-                    compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared, o.rowCap, o.jobs, sink);
+                // Key-only sides name their rows after the join: a sink (diff, every difference) then
+                // gets them once they are complete, in the report's order.
+                const bool keyOnly = plan.live->layout().keyOnly;
+                RowDiffSummary summary = compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
+                                                     keyOnly && sink ? SIZE_MAX : o.rowCap, o.jobs, keyOnly ? nullptr : sink);
                 summary.excluded = plan.excluded;
-                if (plan.live->layout().keyOnly)
+                if (keyOnly) {
                     completeKeyOnlyRows(
                         summary, before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
                         [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at); },
                         [&](const std::vector<std::vector<std::string>>& keys) {
                             return fetchRowsByKey(session.leader(), v.id, plan.liveColumns, plan.key, plan.filter, keys);
                         });
+                    if (sink)
+                        for (const auto& d : summary.rows) sink(d);
+                    if (summary.rows.size() > o.rowCap) summary.rows.resize(o.rowCap);
+                }
                 std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
                 judgeRowDiff(v, o.mode, std::move(summary));
                 if (!wholeTable.empty()) {
