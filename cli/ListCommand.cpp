@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "ProgressLine.hpp"
 #include "ArchiveCatalog.hpp"
 #include "CommandLine.hpp"
 #include "RepositoryCommands.hpp"
@@ -42,7 +43,9 @@ int runList(const std::vector<std::string>& args) {
     if (!vm) return 0;
     setUpLogging(flags);
     auto policy = retentionPolicy(*vm, retention);
+    ProgressLine progress(progressWanted(flags));
     auto scan = repository::scanRepository(dir);
+    progress.finish();
     std::time_t now = std::time(nullptr);
 
     nlohmann::json dbs = nlohmann::json::array();

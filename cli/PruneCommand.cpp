@@ -11,6 +11,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "ProgressLine.hpp"
 #include "ArchiveLock.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
@@ -72,7 +73,9 @@ int runPrune(const std::vector<std::string>& args) {
     auto policy = retentionPolicy(*vm, retention);
     if (!policy) throw BadInputError("prune needs a policy: --keep-last N at least (see pgproof prune --help)");
     fs::path dir = repo;
+    ProgressLine progress(progressWanted(flags));
     auto scan = repository::scanRepository(dir);
+    progress.finish();
     std::time_t now = std::time(nullptr);
     const std::string verb = dryRun ? "would remove" : "removed";
     size_t removed = 0, kept = 0, failed = 0;

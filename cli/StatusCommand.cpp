@@ -4,6 +4,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "ProgressLine.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "PrometheusTextfile.hpp"
@@ -94,7 +95,9 @@ int runStatus(const std::vector<std::string>& args) {
 
     std::vector<repository::DatabaseArchives> scan;
     try {
+        ProgressLine progress(progressWanted(flags));
         scan = repository::scanRepository(dir);
+        progress.finish();
     } catch (const PgproofError& e) {
         if (!flags.metrics.empty()) writeUnreadableMetrics(flags.metrics);
         std::cout << "PGPROOF UNKNOWN - " << e.what() << "\n";

@@ -254,7 +254,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         ++itemsPerTable[it.table];
     }
     WorkProgress& progress = WorkProgress::process();
-    progress.setTotals(requests.size(), allPages);
+    progress.addTotals(requests.size(), allPages);
     TableCountdown tablesDone(itemsPerTable);
 
     std::vector<TableAccumulator> acc(requests.size());

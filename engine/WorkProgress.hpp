@@ -35,6 +35,11 @@ public:
     void startPhase(const std::string& phase, const std::string& unit = "tables", uint64_t total = 0, uint64_t workTotal = 0);
     // The totals of the current phase, once known.
     void setTotals(uint64_t total, uint64_t workTotal, const std::string& unit = "tables");
+    // Adds to the current phase's totals (several parts of one phase, each knowing its own).
+    void addTotals(uint64_t total, uint64_t workTotal) {
+        total_.fetch_add(total, std::memory_order_relaxed);
+        workTotal_.fetch_add(workTotal, std::memory_order_relaxed);
+    }
     void addRows(uint64_t n) { rows_.fetch_add(n, std::memory_order_relaxed); }
     void addBytes(uint64_t n) { bytes_.fetch_add(n, std::memory_order_relaxed); }
     void addWork(uint64_t n) { work_.fetch_add(n, std::memory_order_relaxed); }

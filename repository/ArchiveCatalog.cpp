@@ -1,5 +1,7 @@
 #include "ArchiveCatalog.hpp"
 
+#include "WorkProgress.hpp"
+
 #include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
@@ -84,9 +86,25 @@ ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database
 std::vector<DatabaseArchives> scanRepository(const fs::path& dir) {
     openRepository(dir);
     std::vector<DatabaseArchives> out;
+    // Reading every archive's manifest and history is the long part in a large repository: a phase of its own.
+    std::vector<std::pair<std::string, std::vector<fs::path>>> folders;
+    uint64_t total = 0;
     for (const auto& db : databaseFolders(dir)) {
+        folders.emplace_back(db, archivesIn(dir / db));
+        total += folders.back().second.size();
+    }
+    WorkProgress& progress = WorkProgress::process();
+    progress.startPhase("reading the repository", "archives", total);
+    for (const auto& [db, archives] : folders) {
         DatabaseArchives d{db, {}};
-        for (const auto& p : archivesIn(dir / db)) d.archives.push_back(readArchiveInfo(p, db));
+        for (const auto& p : archives) {
+            d.archives.push_back(readArchiveInfo(p, db));
+            std::error_code ec;
+            auto size = fs::file_size(p, ec);
+            progress.addBytes(ec ? 0 : size);
+            progress.addRows(d.archives.back().rows);
+            progress.addDone();
+        }
         std::sort(d.archives.begin(), d.archives.end(), [](const ArchiveInfo& x, const ArchiveInfo& y) {
             return x.created != y.created ? x.created > y.created : x.path.filename() > y.path.filename();
         });

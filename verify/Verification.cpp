@@ -411,6 +411,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     }
     // Plan items run on the leader, inside the same snapshot, while the workers read the tables.
     WorkProgress::process().startPhase("verifying");
+    // The tables read already count as done in this phase, with their rows.
+    for (const auto& g : given)
+        if (g) {
+            WorkProgress::process().addTotals(1, 0);
+            WorkProgress::process().addDone();
+            WorkProgress::process().addRows(g->fingerprint.rows);
+        }
     auto reading = std::async(std::launch::async, [&] {
         auto read = fingerprintLiveTables(session, toRead);
         std::vector<LiveTableResult> all;

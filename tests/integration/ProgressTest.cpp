@@ -183,3 +183,21 @@ TEST_CASE("on a terminal the progress line is redrawn in place and erased before
     CHECK(!contains(quiet.out, "loading rows"));
     CHECK(!contains(quiet.out, "\033[K"));
 }
+
+TEST_CASE("the repository commands (list, status, prune) show their scan of the archives as a phase") {
+    ProgressFixture f;
+    fs::path repo = f.dir / "repo";
+    for (int i = 0; i < 2; ++i) {
+        auto b = runPgproof("backup --check --repo " + q(repo) + " --name app --db " + shellQuote(f.db.conninfo()));
+        INFO(b.err);
+        REQUIRE(b.exitCode == 0);
+    }
+    for (const std::string cmd : {"list " + q(repo), "status " + q(repo) + " --max-drill-age off", "prune " + q(repo) + " --keep-last 5 --dry-run"}) {
+        auto r = runPgproof(cmd + " --progress");
+        INFO(cmd << "\n" << r.out << r.err);
+        CHECK(r.exitCode == 0);
+        CHECK(std::regex_search(r.err, std::regex("reading the repository: 2/2 archives, 3,000 rows")));
+        auto quiet = runPgproof(cmd);  // a pipe without --progress: no line
+        CHECK(!contains(quiet.err, "reading the repository"));
+    }
+}
