@@ -280,11 +280,17 @@ TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
                 compare = hash128(scratch);
             }
             if (layout_.keyed()) {
-                joinFields(fields, layout_.keyFields, scratch);
-                key = XXH3_64bits(scratch.data(), scratch.size());
+                std::string_view keyText;  // one key column: its field as it is, no copy
+                if (layout_.keyFields.size() == 1) {
+                    if (layout_.keyFields[0] < fields.size()) keyText = fields[layout_.keyFields[0]];
+                } else {
+                    joinFields(fields, layout_.keyFields, scratch);
+                    keyText = scratch;
+                }
+                key = XXH3_64bits(keyText.data(), keyText.size());
                 if (layout_.keyOnly) {
                     uint64_t at = frame ? (static_cast<uint64_t>(*frame) << 32) | offset : 0;
-                    append(key, compare, scratch, local, counts, frame ? &at : nullptr);  // the key's fields, not the row
+                    append(key, compare, keyText, local, counts, frame ? &at : nullptr);  // the key's fields, not the row
                     return;
                 }
             } else {
