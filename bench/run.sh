@@ -264,34 +264,13 @@ build_dataset() {
   "${PSQL[@]}" -d postgres -c "CREATE DATABASE $db"
   "$PGBIN/pgbench" -i -q -s "$scale" "$db" >"$WORK/logs/pgbench-$db.log" 2>&1 &
   local pids=($!)
-  "${PSQL[@]}" -d "$db" <<'SQL'
-CREATE TABLE bench_mixed (
-  id       bigint      NOT NULL,
-  label    text        NOT NULL,
-  doc      jsonb       NOT NULL,
-  amount   numeric(12,2) NOT NULL,
-  created  timestamptz NOT NULL,
-  payload  bytea       NOT NULL,
-  tags     integer[]   NOT NULL,
-  words    text[]
-);
-SQL
+  # The table and its rows: bench/mixed-table.sql (shared with bench/rows.sh), rows lo..hi per chunk.
+  "${PSQL[@]}" -d "$db" -v lo=1 -v hi=0 -f "$root/bench/mixed-table.sql" >/dev/null
   local chunks; chunks=$(nproc); [ "$chunks" -gt 4 ] && chunks=4
   local c lo hi
   for ((c = 0; c < chunks; c++)); do
     lo=$((rows * c / chunks + 1)); hi=$((rows * (c + 1) / chunks))
-    "${PSQL[@]}" -d "$db" >"$WORK/logs/mixed-$db-$c.log" 2>&1 <<SQL &
-INSERT INTO bench_mixed
-SELECT g,
-       substr(md5(g::text), 1, 8),
-       jsonb_build_object('k', hashint8(g) & 1023),
-       (hashint8(g * 7) & 1048575) / 100.0,
-       timestamptz '2020-01-01 00:00:00+00' + g * interval '7 seconds',
-       decode(substr(md5(g::text), 9, 8), 'hex'),
-       ARRAY[g % 100, hashint8(g * 3) & 65535],
-       CASE WHEN g % 4 = 0 THEN ARRAY['w' || (g % 97), 'x' || (g % 13)] END
-FROM generate_series($lo, $hi) AS g;
-SQL
+    "${PSQL[@]}" -d "$db" -v lo="$lo" -v hi="$hi" -f "$root/bench/mixed-table.sql" >"$WORK/logs/mixed-$db-$c.log" 2>&1 &
     pids+=($!)
   done
   local p

@@ -63,18 +63,24 @@ std::vector<size_t> RowLayout::positions(const std::vector<std::string>& columns
     return out;
 }
 
-RowLayout RowLayout::digestOf(size_t keyColumns) {
+namespace {
+// Rows that are only the key's fields (a digest side, a key-only side read back).
+RowLayout keyFieldsOnly(size_t keyColumns) {
     RowLayout l;
     for (size_t i = 0; i < keyColumns; ++i) l.keyFields.push_back(i);
     l.wholeRow = false;
+    return l;
+}
+}  // namespace
+
+RowLayout RowLayout::digestOf(size_t keyColumns) {
+    RowLayout l = keyFieldsOnly(keyColumns);
     l.digest = true;
     return l;
 }
 
 RowLayout RowLayout::keyOnlyStored(size_t keyColumns) {
-    RowLayout l;
-    for (size_t i = 0; i < keyColumns; ++i) l.keyFields.push_back(i);
-    l.wholeRow = false;
+    RowLayout l = keyFieldsOnly(keyColumns);
     l.keyOnly = true;
     return l;
 }
