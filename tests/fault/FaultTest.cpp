@@ -305,6 +305,32 @@ TEST_CASE("verify whose connection is terminated while it locks the tables: exit
     CHECK(folderEntries(spill).empty());
 }
 
+TEST_CASE("verify whose reading connection is terminated mid-COPY: exit 3, no spill files left, the rerun works") {
+    ScratchDatabase db("fault_vread");
+    // Big enough (some 50 MB of rows) that the read lasts long enough to be seen in pg_stat_activity.
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
+            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    TempDir dir;
+    fs::path archive = backupTo(db, dir / "b.sql.zst");
+    fs::path spill = dir / "spill";
+    fs::create_directory(spill);
+    {
+        BackgroundPgproof p({"verify", "--baseline", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
+        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
+        REQUIRE(reading);
+        terminateBackend(*reading);
+        REQUIRE(p.waitExit(60s));
+        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+        CHECK(p.exitCode() == 3);
+        CHECK_FALSE(contains(p.out() + p.err(), "PROVEN"));
+        CHECK(folderEntries(spill).empty());
+    }
+    auto r = runPgproof("verify --baseline " + q(archive) + " --db " + shellQuote(db.conninfo()) + " --tmpdir " + q(spill));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(folderEntries(spill).empty());
+}
+
 TEST_CASE("diff --db whose connection is terminated while it locks the table: exit 3, the rerun works") {
     ScratchDatabase db("fault_diff");
     db.exec("CREATE TABLE t (id int PRIMARY KEY, body text); INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
