@@ -215,6 +215,30 @@ TEST_CASE("backup whose pg_dump is SIGKILLed mid-COPY: exit 3, no archive") {
     CHECK(folderEntries(out).empty());
 }
 
+TEST_CASE("backup whose leader connection (the exported snapshot's) is terminated while pg_dump copies: exit 3, no archive") {
+    ScratchDatabase db("fault_lead");
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, repeat(md5(g::text), 10) FROM generate_series(1, 200000) g");
+    TempDir dir;
+    fs::path out = dir / "out";
+    fs::create_directory(out);
+    fs::path archive = out / "b.sql.zst";
+    {
+        BackgroundPgproof p({"backup", "-o", archive.string(), "--db", db.conninfo(), "--level", "19"});
+        REQUIRE(waitForActiveQuery(db.name(), "COPY public.big%", 120s, [&] { return p.running(); }));
+        auto r = admin().execParams("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 "
+                                    "AND application_name = 'pgproof backup'", {db.name()});
+        REQUIRE(r.value(0, 0) == "1");
+        REQUIRE(p.waitExit(120s));
+        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+        CHECK(p.exitCode() == 3);
+        CHECK_FALSE(contains(p.out() + p.err(), "PROVEN"));
+        CHECK(folderEntries(out).empty());
+    }
+    auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
+    INFO(r.err);
+    CHECK(r.exitCode == 0);
+}
+
 TEST_CASE("backup into a full file system (256k tmpfs): exit 3 naming the file, no partial file") {
     ScratchDatabase db("fault_full");
     // Big enough (64 MB of SQL) that pg_dump is still writing when the disk fills up.
