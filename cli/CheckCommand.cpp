@@ -40,9 +40,17 @@ int runCheck(const std::vector<std::string>& args) {
     std::ostream& human = flags.json == "-" ? std::cerr : std::cout;
     nlohmann::json json = {{"report", "pgproof-check"}, {"report_version", 1}, {"archive", file}};
     std::vector<JUnitCase> cases;
+    std::vector<std::string> unrecorded;
     auto finish = [&](bool ok, double secs) {
-        json["verdict"] = ok ? "proven" : "failed";
         sink.guardProof(ok ? 0 : 1);
+        // The history first (an archive of a repository): a proof its history will not show is not reported
+        // as one, it is incomplete (exit 3).
+        unrecorded = sink.recordOutcome(ok ? 0 : 1);
+        json["verdict"] = !ok ? "failed" : unrecorded.empty() ? "proven" : "incomplete";
+        if (ok && !unrecorded.empty()) {
+            json["error"] = "the archive is intact, but the check could not be recorded: " + unrecorded.front();
+            cases.push_back({"pgproof.check", "history record", false, true, unrecorded.front(), "", 0});
+        }
         sink.writeJson(json);
         sink.writeJUnit(renderJUnit("pgproof check " + file, cases, secs));
     };
@@ -107,7 +115,10 @@ int runCheck(const std::vector<std::string>& args) {
                 human << "not covered: " << u.id().display() << " (" << u.reason << "): its rows are not in the archive"
                       << (u.rows ? " (" + withThousands(*u.rows) + " at the backup)" : "") << "\n";
         for (const auto& p : report.problems) human << "DAMAGED: " << p << "\n";
-        if (report.ok())
+        if (report.ok() && !unrecorded.empty())
+            human << fmt::format("INCOMPLETE: {} is intact, but the check could not be recorded in its history ({}); "
+                                 "free space there and check again\n", file, unrecorded.front());
+        else if (report.ok())
             human << fmt::format("PROVEN: {} is intact: {}; {} rows{}, {} frames, {} checked in {:.2f} s\n", file,
                                  coverageSummary(m.tables.size(), m.notCovered), withThousands(m.totalRows()),
                                  report.largeObjects && report.largeObjects->rows
@@ -118,6 +129,7 @@ int runCheck(const std::vector<std::string>& args) {
             human << fmt::format("FAILED: {} is damaged: {} problem(s); do not rely on this archive\n", file,
                                  report.failures());
     }
+    if (report.ok() && !unrecorded.empty()) return static_cast<int>(ExitCode::Incomplete);
     return static_cast<int>(report.ok() ? ExitCode::Proven : ExitCode::ProofFailed);
 }
 

@@ -231,7 +231,11 @@ int runDiff(const std::vector<std::string>& args) {
         if (any) out.write("\n");
         out.write(report.baseline + " against " + report.other + "\n");
         if (!rows.empty()) out.write(renderTextTable({"TABLE", "STATUS", "BEFORE", "AFTER", "DETAILS"}, rows));
-        out.write(totals + (differing ? "" : ": no difference") + " (" + fmt::format("{:.1f}", report.seconds) + " s)\n");
+        // "no difference" only when every table was compared: one that could not be (a full --tmpdir, a
+        // lost connection) leaves the question open.
+        const char* verdict = differing ? "" : report.count(TableDiff::Status::Error) ? ": INCOMPLETE, not every table was compared"
+                                                                                      : ": no difference";
+        out.write(totals + verdict + " (" + fmt::format("{:.1f}", report.seconds) + " s)\n");
         break;
     }
     case Format::Csv:

@@ -67,9 +67,17 @@ void ReportSink::reportFailure(int exitCode, const std::string& error) {
     finishRun(exitCode, error);
 }
 
-void ReportSink::finishRun(int exitCode, const std::string& error) {
-    if (!openSink()) return;
-    for (const auto& problem : openSink()->recorder_.finish(exitCode, error)) spdlog::warn("{}", problem);
+std::vector<std::string> ReportSink::recordOutcome(int exitCode, const std::string& error) {
+    if (recorded_) return recordProblems_;
+    recorded_ = true;
+    recordProblems_ = recorder_.finish(exitCode, error);
+    for (const auto& problem : recordProblems_) spdlog::warn("{}", problem);
+    return recordProblems_;
+}
+
+std::vector<std::string> ReportSink::finishRun(int exitCode, const std::string& error) {
+    if (!openSink()) return {};
+    return openSink()->recordOutcome(exitCode, error);
 }
 
 void ReportSink::writeErrorReports(int exitCode, const std::string& error) {

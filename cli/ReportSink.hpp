@@ -28,9 +28,15 @@ public:
     static void reportFailure(int exitCode, const std::string& error);
     // From main() once the command returned (reportFailure does it on the error path): the run's outcome
     // goes into the archive's history when it lives in a repository, and into --metrics (RunRecorder).
-    static void finishRun(int exitCode, const std::string& error = "");
+    // Returns what could not be recorded (each also logged as a warning): main() turns an exit 0 whose
+    // outcome was not recorded into exit 3.
+    static std::vector<std::string> finishRun(int exitCode, const std::string& error = "");
     // The run's history and metrics recorder: commands give it their figures (tables, rows, recovery time).
     repository::RunRecorder& recorder() { return recorder_; }
+    // Records the outcome now rather than at exit (the history, --metrics), so that the command learns
+    // before it reports a proof whether the proof will be on record. Returns what could not be recorded
+    // (also logged); finishRun later returns the same and records nothing twice.
+    std::vector<std::string> recordOutcome(int exitCode, const std::string& error = "");
 
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
     // checked in an error report. junitClass is the classname its full JUnit case would have.
@@ -57,6 +63,8 @@ private:
     std::string command_, subject_;
     std::string json_, junit_, markdown_;  // targets; "" when not asked for
     bool jsonDone_ = false, junitDone_ = false, markdownDone_ = false;
+    bool recorded_ = false;
+    std::vector<std::string> recordProblems_;
     std::vector<Expected> expected_;
     nlohmann::json context_ = nlohmann::json::object();
     repository::RunRecorder recorder_;

@@ -124,7 +124,13 @@ int main(int argc, char** argv) {
         int code = it->second(args);
         // A run that was interrupted never exits 0, even if its last step finished anyway.
         if (code == 0) throwIfInterrupted("finishing");
-        cli::ReportSink::finishRun(code);
+        // A proof whose outcome cannot be recorded where it was asked for (the archive's history in a
+        // repository, --metrics: a full disk, say) leaves status and monitoring without it: not complete.
+        if (!cli::ReportSink::finishRun(code).empty() && code == 0) {
+            std::cerr << "pgproof " << cmd << ": could not complete: the outcome was not recorded (see the warning above); "
+                      << "exit 3: free space where the history or metrics file lives and run again\n";
+            return static_cast<int>(ExitCode::Incomplete);
+        }
         return code;
     } catch (const PgproofError& e) {
         cli::ReportSink::reportFailure(static_cast<int>(e.code()), e.what());

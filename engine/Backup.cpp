@@ -88,14 +88,17 @@ size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
     }
 }
 
-std::string pgDumpError(const ChildProcess& child) {
+std::string pgDumpError(const ChildProcess& child, int status) {
     std::string all = child.errorOutput();
     size_t p = all.find("error: ");
     if (p != std::string::npos) {
         size_t e = all.find('\n', p);
         return all.substr(p + 7, e == std::string::npos ? std::string::npos : e - p - 7);
     }
-    return child.lastErrorLine();
+    std::string last = child.lastErrorLine();
+    // Killed by a signal (SIGKILL, the OOM killer) it says nothing: name the signal.
+    if (last.empty() && status > 128) return "killed by signal " + std::to_string(status - 128) + " (" + strsignal(status - 128) + ")";
+    return last;
 }
 
 }  // namespace
@@ -173,14 +176,23 @@ BackupResult runBackup(const BackupOptions& o) {
         ChildProcess dump(argv, env);
         // A 1 MiB pipe instead of 64 KiB: pg_dump and the splitter switch ~16x less often.
         ::fcntl(dump.stdoutFd(), F_SETPIPE_SZ, 1 << 20);
+        bool dumpEnded = false;  // pg_dump's output reached its end: pg_dump is exiting of its own accord
         try {
-            r = runBackupPipeline([&](char* b, size_t n) { return readFd(dump.stdoutFd(), b, n, "pg_dump's output"); },
-                                  writer, po);
+            r = runBackupPipeline(
+                [&](char* b, size_t n) {
+                    size_t got = readFd(dump.stdoutFd(), b, n, "pg_dump's output");
+                    if (got == 0) dumpEnded = true;
+                    return got;
+                },
+                writer, po);
         } catch (const IncompleteError&) {
             dump.terminate();
             int st = dump.wait();
-            if (st != 0 && !interrupted())
-                throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
+            // Only when pg_dump stopped on its own is its failure the cause. When pgproof failed first (the
+            // archive's disk is full, say), the SIGTERM sent here makes pg_dump say "terminated by user":
+            // pgproof's own error is the one to report.
+            if (st != 0 && !interrupted() && dumpEnded)
+                throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st) +
                                       "; no archive was written");
             throw;
         } catch (...) {
@@ -190,7 +202,7 @@ BackupResult runBackup(const BackupOptions& o) {
         }
         int st = dump.wait();
         if (st != 0)
-            throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump) +
+            throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st) +
                                   "; no archive was written");
         live.coverage = accountForEveryTable(leader, live.tables, r.tables, r.toc);
         session.finish();

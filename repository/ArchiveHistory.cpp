@@ -91,19 +91,28 @@ void appendHistory(const std::filesystem::path& file, const HistoryRecord& recor
         char last = 0;
         if (::pread(fd.get(), &last, 1, st.st_size - 1) == 1 && last != '\n') line.insert(line.begin(), '\n');
     }
-    // One write: O_APPEND puts the whole record at the end, after every other writer's.
+    // One write: O_APPEND puts the whole record at the end, after every other writer's. A record that does
+    // not fit (a full disk takes what is left of the last page, then ENOSPC) is cut off again, under the
+    // lock: the history never shows a torn record that looks like a killed writer's, only the records
+    // that were written.
+    auto unwrite = [&](const std::string& what) {
+        int err = errno;
+        if (::ftruncate(fd.get(), st.st_size) == 0) ::fsync(fd.get());
+        errno = err;
+        fail(what);
+    };
     const char* p = line.data();
     size_t left = line.size();
     while (left > 0) {
         ssize_t n = ::write(fd.get(), p, left);
         if (n < 0) {
             if (errno == EINTR) continue;
-            fail("write");
+            unwrite("write");
         }
         p += n;
         left -= static_cast<size_t>(n);
     }
-    if (::fsync(fd.get()) != 0) fail("fsync");
+    if (::fsync(fd.get()) != 0) unwrite("fsync");
     if (created) {
         FileDescriptor dir(::open(file.parent_path().empty() ? "." : file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (dir) ::fsync(dir.get());
