@@ -51,6 +51,7 @@ int runDrill(const std::vector<std::string>& args) {
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    o.warn = [](const std::string& s) { spdlog::warn("{}", s); };
     ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);
     progress.finish();

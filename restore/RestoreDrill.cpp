@@ -1,5 +1,7 @@
 #include "RestoreDrill.hpp"
 
+#include <cctype>
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -21,6 +23,24 @@ namespace pgproof {
 namespace {
 
 std::string scratchName(const std::string& prefix) { return fmt::format("{}_{}_{}", prefix, utcNow("%Y%m%d_%H%M%S"), ::getpid()); }
+
+// Scratch databases of earlier drills that nobody is connected to: kept with --keep, or left by a drill
+// that was killed before it could drop its own. They are named, not dropped: a kept copy is someone's.
+void noteLeftoverScratch(const PgConnection& admin, const DrillOptions& o) {
+    if (!o.warn) return;
+    std::string pattern = "^";
+    for (char c : o.scratchPrefix) pattern += std::isalnum(static_cast<unsigned char>(c)) || c == '_' ? std::string(1, c) : std::string("\\") + c;
+    pattern += "_[0-9]{8}_[0-9]{6}_[0-9]+$";
+    auto res = admin.execParams(
+        "SELECT d.datname FROM pg_catalog.pg_database d WHERE d.datname ~ $1 AND NOT EXISTS "
+        "(SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datname = d.datname) ORDER BY 1",
+        {pattern}, "looking for scratch databases of earlier drills");
+    if (res.rows() == 0) return;
+    std::string names;
+    for (int i = 0; i < res.rows(); ++i) names += (i ? ", " : "") + res.value(i, 0);
+    o.warn(std::to_string(res.rows()) + " scratch database(s) of earlier drills are still on the server, unused: " + names +
+           " (kept with --keep, or left by a drill that was killed); drop them with DROP DATABASE once nobody needs them");
+}
 
 std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
 
@@ -52,6 +72,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
+    noteLeftoverScratch(admin, o);
     r.server = admin.describe();
     std::string name = scratchName(o.scratchPrefix);
     try {
@@ -136,6 +157,7 @@ DrillResult runDrill(const DrillOptions& o) {
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
+    noteLeftoverScratch(admin, o);
     r.server = admin.describe();
 
     auto t = std::chrono::steady_clock::now();

@@ -23,6 +23,8 @@ struct DrillOptions {
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;
     std::function<void(const std::string&)> log;
+    // Warnings shown at the default verbosity (scratch databases earlier drills left behind).
+    std::function<void(const std::string&)> warn;
     // Scratch database names start with this (then _<time>_<pid>).
     std::string scratchPrefix = "pgproof_drill";
     // The caller (rehearse) goes on working in the scratch database and drops it itself: the drill

@@ -201,3 +201,18 @@ TEST_CASE("a drill against an unreachable server exits 3") {
     CHECK(contains(r.err, "nonexistent-pgproof-socket-dir"));
     CHECK_FALSE(contains(r.out, "PASSED"));
 }
+
+TEST_CASE("a drill names the unused scratch databases earlier drills left behind, and leaves them alone") {
+    AwkwardArchive a;
+    // As a drill SIGKILLed mid-restore leaves it (named prefix_time_pid; nobody connected).
+    const std::string leftover = "pgproof_drill_20200101_000000_1";
+    admin().exec("DROP DATABASE IF EXISTS " + leftover);
+    admin().exec("CREATE DATABASE " + leftover);
+    DropDatabaseAtEnd cleanup{leftover};
+    auto d = drill(a.archive, a.dir);
+    INFO("drill stdout: " << d.result.out << "\nstderr: " << d.result.err);
+    CHECK(d.result.exitCode == 0);
+    CHECK(contains(d.result.err, "scratch database(s) of earlier drills are still on the server"));
+    CHECK(contains(d.result.err, leftover));
+    CHECK(databaseExists(leftover));  // named, not dropped: it may be someone's --keep copy
+}
