@@ -169,10 +169,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
             if (!reads->covers(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             if (!post.writesRows.empty()) after.push_back(post.done);
-            // The table's index and key builds start with its reads and each holds a connection.
-            auto keys = post.keysOf.find(m.tables[t].id());
-            const int building = keys == post.keysOf.end() ? 0 : static_cast<int>(keys->second.size());
-            reads->addJobs(s, t, after, std::max(1, o.jobs - building));
+            reads->addJobs(s, t, after);
         }
     }
     if (o.analyze) {

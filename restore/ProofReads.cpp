@@ -31,14 +31,14 @@ bool ProofReads::covers(size_t t) const {
     return target && target->id == table.id();
 }
 
-std::vector<size_t> ProofReads::addJobs(RestoreScheduler& scheduler, size_t t, const std::vector<size_t>& after, int connections) {
+std::vector<size_t> ProofReads::addJobs(RestoreScheduler& scheduler, size_t t, const std::vector<size_t>& after) {
     const TableEntry& table = manifest_.tables[t];
     readings_[t] = std::make_unique<Reading>();
     readings_[t]->result.id = table.id();
     readings_[t]->result.fingerprinted = true;
     const uint64_t pages = estimatedPages(table.rawBytes);
     std::vector<std::pair<std::optional<uint64_t>, std::optional<uint64_t>>> parts;
-    if (!ranges_ || connections <= 1 || pages <= kRangePages + kRangePages / 2) {
+    if (!ranges_ || pages <= kRangePages + kRangePages / 2) {
         parts.push_back({std::nullopt, std::nullopt});
     } else {
         for (uint64_t p = 0; p < pages; p += kRangePages) {

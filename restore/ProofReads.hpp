@@ -29,11 +29,8 @@ public:
     // server routes among siblings; filtered extension configuration tables) are left to the final
     // verification, which reads them itself.
     bool covers(size_t table) const;
-    // Adds the jobs that read table `table` once all of `after` are done; returns their ids. `connections`:
-    // how many connections the reads can expect to have (the restore's, less those its own index builds
-    // will hold): with one, the table is read whole, in one plain scan, which costs the server less than
-    // ctid ranges do; with more, in ranges of 64 MiB that run side by side.
-    std::vector<size_t> addJobs(RestoreScheduler& scheduler, size_t table, const std::vector<size_t>& after, int connections = 2);
+    // Adds the jobs that read table `table` once all of `after` are done; returns their ids.
+    std::vector<size_t> addJobs(RestoreScheduler& scheduler, size_t table, const std::vector<size_t>& after);
     // Every table read so far, by name (a read that failed carries its error: the verification reports it).
     std::map<QualifiedName, LiveTableResult> results() const;
 
