@@ -85,13 +85,20 @@ void createRepository(const fs::path& dir) {
     if (ec) throw IncompleteError("cannot create repository " + dir.string() + ": " + ec.message());
     fs::path marker = dir / kMarkerFile;
     if (fs::exists(marker, ec)) return;
-    if (!fs::is_empty(dir, ec) && !ec) {
-        // A folder with other things in it becomes a repository only if it already holds nothing but
-        // database folders; otherwise the user probably named the wrong folder.
-        for (const auto& e : fs::directory_iterator(dir))
-            if (!e.is_directory() || e.path().filename().string()[0] == '.')
-                throw BadInputError("--repo " + dir.string() + " is not a pgproof repository and holds other files (" +
-                                    e.path().filename().string() + "): name an empty or new folder");
+    // A folder with other things in it becomes a repository only if it already holds nothing but
+    // database folders; otherwise the user probably named the wrong folder. The marker's temporary of
+    // another first backup running at the same moment is not "other files".
+    const std::string markerTemporary = "." + std::string(kMarkerFile) + ".partial-";
+    fs::directory_iterator it(dir, ec);
+    if (ec) throw IncompleteError("cannot read " + dir.string() + ": " + ec.message());
+    for (const auto& e : it) {
+        std::string name = e.path().filename().string();
+        if (name.rfind(markerTemporary, 0) == 0) continue;
+        std::error_code typeError;
+        if (e.is_directory(typeError) && name[0] != '.') continue;
+        if (fs::exists(marker, typeError)) return;  // another backup made the folder a repository meanwhile
+        throw BadInputError("--repo " + dir.string() + " is not a pgproof repository and holds other files (" + name +
+                            "): name an empty or new folder");
     }
     nlohmann::json j = {{"repository", "pgproof"}, {"format_version", 1}, {"created", utcNow()},
                         {"layout", "<database>/<database>-<YYYYMMDDTHHMMSSZ>.sql.zst, beside it .history.jsonl and .pin.json"}};

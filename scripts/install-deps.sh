@@ -8,7 +8,7 @@ PACKAGES=(
   libzstd-dev zstd libxxhash-dev libtbb-dev libboost-program-options-dev
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev libpg-query-dev
   rclone bsdutils dpkg-dev man-db
-  groff-base bash-completion zsh
+  groff-base bash-completion zsh faketime
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
 missing=()

@@ -463,11 +463,13 @@ TEST_CASE("prune keeps an archive that a running pgproof command holds") {
 
 TEST_CASE("history survives concurrent writers and a torn last record, concurrent backups get distinct names") {
     Repo r;
-    // Four backups at once into one repository: four complete archives, four names.
+    // Four first backups at once into one new repository: each succeeds, four complete archives, four names.
     std::string cmd;
     for (int i = 0; i < 4; ++i)
-        cmd += std::string(PGPROOF_BIN) + " backup -q --repo " + q(r.root) + " --db " + shellQuote(r.db.conninfo()) + " --jobs 1 & ";
-    auto b = run(cmd + "wait");
+        cmd += std::string(PGPROOF_BIN) + " backup -q --repo " + q(r.root) + " --db " + shellQuote(r.db.conninfo()) +
+               " --jobs 1 & pids=\"$pids $!\"; ";
+    auto b = run("pids=; " + cmd + "for p in $pids; do wait $p || exit 1; done");
+    INFO(b.out << b.err);
     REQUIRE(b.exitCode == 0);
     auto archives = r.archives();
     REQUIRE(archives.size() == 4);
@@ -476,8 +478,8 @@ TEST_CASE("history survives concurrent writers and a torn last record, concurren
     // Eight checks of one archive at once: nine records, each one line, none lost.
     fs::path archive = archives.front();
     cmd.clear();
-    for (int i = 0; i < 8; ++i) cmd += std::string(PGPROOF_BIN) + " check -q --jobs 1 " + q(archive) + " & ";
-    REQUIRE(run(cmd + "wait").exitCode == 0);
+    for (int i = 0; i < 8; ++i) cmd += std::string(PGPROOF_BIN) + " check -q --jobs 1 " + q(archive) + " & pids=\"$pids $!\"; ";
+    REQUIRE(run("pids=; " + cmd + "for p in $pids; do wait $p || exit 1; done").exitCode == 0);
     auto records = historyRecords(archive);
     REQUIRE(records.size() == 9);
     std::set<int> pids;
