@@ -53,7 +53,8 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
     return total;
 }
 
-std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const TableEntry& table, const std::vector<uint64_t>& locations) {
+std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const TableEntry& table, const std::vector<uint64_t>& locations,
+                                       int jobs) {
     std::vector<std::string> out(locations.size());
     if (locations.empty()) return out;
     const Manifest& m = archive.manifest();
@@ -62,18 +63,38 @@ std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const Table
     const auto& frames = m.segments[static_cast<size_t>(table.segment)].frames;
     std::map<uint32_t, std::vector<size_t>> byFrame;  // frame -> positions in `locations`
     for (size_t i = 0; i < locations.size(); ++i) byFrame[static_cast<uint32_t>(locations[i] >> 32)].push_back(i);
-    std::string raw;
-    for (const auto& [frame, wanted] : byFrame) {
-        std::string what = "frame " + std::to_string(frame + 1) + " of the rows of " + table.id().display();
-        if (frame >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
-        ArchiveReader::decompressFrame(archive.readFrame(frames[frame]), frames[frame], what, raw);
-        for (size_t i : wanted) {
-            auto offset = static_cast<size_t>(locations[i] & 0xffffffffu);
-            if (offset >= raw.size()) throw ProofFailedError(what + " is shorter than when it was read: the archive changed");
-            size_t nl = raw.find('\n', offset);
-            out[i] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
-        }
-    }
+    std::vector<const std::pair<const uint32_t, std::vector<size_t>>*> work;
+    for (const auto& entry : byFrame) work.push_back(&entry);
+    // Rows spread over many frames (a few changed rows per frame) decompress those frames in parallel;
+    // each frame fills its own positions of `out`.
+    std::mutex mutex;
+    std::string error;
+    tbb::task_arena arena(std::max(1, jobs));
+    arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, work.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
+            thread_local std::string raw;
+            for (size_t w = range.begin(); w != range.end(); ++w) {
+                if (interrupted()) return;
+                const auto& [frame, wanted] = *work[w];
+                try {
+                    std::string what = "frame " + std::to_string(frame + 1) + " of the rows of " + table.id().display();
+                    if (frame >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
+                    ArchiveReader::decompressFrame(archive.readFrame(frames[frame]), frames[frame], what, raw);
+                    for (size_t i : wanted) {
+                        auto offset = static_cast<size_t>(locations[i] & 0xffffffffu);
+                        if (offset >= raw.size()) throw ProofFailedError(what + " is shorter than when it was read: the archive changed");
+                        size_t nl = raw.find('\n', offset);
+                        out[i] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
+                    }
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(mutex);
+                    if (error.empty()) error = e.what();
+                }
+            }
+        });
+    });
+    throwIfInterrupted("reading rows of " + table.id().display() + " from the archive");
+    if (!error.empty()) throw ProofFailedError(error);
     return out;
 }
 

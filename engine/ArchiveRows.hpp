@@ -23,6 +23,7 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
 
 // The rows at `locations` ((frame << 32) | the row's offset in that frame's rows, as a key-only spill
 // records them), without their newline, in the order given; only the frames named are read.
-std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const TableEntry& table, const std::vector<uint64_t>& locations);
+std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const TableEntry& table, const std::vector<uint64_t>& locations,
+                                       int jobs = 1);
 
 }  // namespace pgproof

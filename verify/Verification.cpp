@@ -545,7 +545,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 if (keyOnly) {
                     completeKeyOnlyRows(
                         summary, before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
-                        [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at); },
+                        [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at, o.jobs); },
                         [&](const std::vector<std::vector<std::string>>& keys) {
                             return fetchRowsByKey(session.leader(), v.id, plan.liveColumns, plan.key, plan.filter, keys);
                         });
