@@ -76,6 +76,29 @@ std::vector<ColumnChange> changedColumns(const std::vector<std::string>& compare
 // Orders one partition's rows by key hash in linear time. The rows of partition p of n share the high
 // 64 bits of keyHash * n, so the next bits of that product grow with the key hash and spread the rows
 // evenly over buckets of a few rows each, which insertion sort then orders.
+// Integer key values in COPY text ("-12", "1000001") compare as numbers, so that a report lists
+// id=2 before id=10 as a DBA reads them; other values compare as text.
+bool integerText(std::string_view v) {
+    size_t i = !v.empty() && v[0] == '-' ? 1 : 0;
+    return i < v.size() && v.size() - i < 19 && v.find_first_not_of("0123456789", i) == std::string_view::npos;
+}
+
+int compareKeyValue(std::string_view a, std::string_view b) {
+    if (integerText(a) && integerText(b)) {
+        long long x = std::stoll(std::string(a)), y = std::stoll(std::string(b));
+        return x < y ? -1 : x > y ? 1 : 0;
+    }
+    return a.compare(b) < 0 ? -1 : a.compare(b) > 0 ? 1 : 0;
+}
+
+bool listedBefore(const RowDifference& a, const RowDifference& b) {
+    if (a.kind != b.kind) return a.kind < b.kind;
+    if (a.keyValues.empty() || b.keyValues.empty()) return a.key != b.key ? a.key < b.key : a.row < b.row;
+    for (size_t i = 0; i < a.keyValues.size() && i < b.keyValues.size(); ++i)
+        if (int c = compareKeyValue(a.keyValues[i], b.keyValues[i])) return c < 0;
+    return a.keyValues.size() < b.keyValues.size();
+}
+
 void sortByKeyHash(std::vector<SpilledRow>& rows, unsigned partitions) {
     auto byKey = [](const SpilledRow& x, const SpilledRow& y) { return x.keyHash < y.keyHash; };
     const size_t n = rows.size();
@@ -120,8 +143,11 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
     before.spill.readPartition(p, barena, brows);
     after.spill.readPartition(p, aarena, arows);
     const bool keyed = !key.empty();
+    // With a cap, the partition keeps the first `keep` differences in the report's order (a max-heap
+    // once full), so that the merged list is the first ones of the whole table, not those found first.
+    const bool capped = keep != SIZE_MAX;
     auto record = [&](RowDifference&& d, uint64_t rows) {
-        if (keyed && out.diffs.size() < keep) {
+        if (keyed && keep > 0) {
             const RowLayout& l = d.kind == RowDifference::Kind::Added || d.kind == RowDifference::Kind::Duplicated ? after.layout : before.layout;
             auto fields = copyFields(d.row);
             for (size_t k : l.keyFields) d.keyValues.emplace_back(fields.at(k));
@@ -133,7 +159,14 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
         case RowDifference::Kind::Duplicated: out.counts.duplicated += rows; break;
         }
         ++out.counts.differenceEntries;
-        if (out.diffs.size() < keep) out.diffs.push_back(std::move(d));
+        if (out.diffs.size() < keep) {
+            out.diffs.push_back(std::move(d));
+            if (capped && out.diffs.size() == keep) std::make_heap(out.diffs.begin(), out.diffs.end(), listedBefore);
+        } else if (capped && keep > 0 && listedBefore(d, out.diffs.front())) {
+            std::pop_heap(out.diffs.begin(), out.diffs.end(), listedBefore);
+            out.diffs.back() = std::move(d);
+            std::push_heap(out.diffs.begin(), out.diffs.end(), listedBefore);
+        }
     };
     if (!keyed) {
         // Multisets: equal rows share a compare hash; the difference of the multiplicities is what was lost or added.
@@ -207,9 +240,7 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
         }
     }
     // People read keys in order; hash order is not one.
-    std::stable_sort(out.diffs.begin(), out.diffs.end(), [](const RowDifference& a, const RowDifference& b) {
-        return std::tie(a.kind, a.key) < std::tie(b.kind, b.key);
-    });
+    std::stable_sort(out.diffs.begin(), out.diffs.end(), listedBefore);
 }
 
 
@@ -247,7 +278,7 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     if (error) std::rethrow_exception(error);
     RowDiffSummary out;
     out.key = key;
-    auto inOrder = [](const RowDifference& a, const RowDifference& b) { return std::tie(a.kind, a.key) < std::tie(b.kind, b.key); };
+    auto inOrder = [](const RowDifference& a, const RowDifference& b) { return listedBefore(a, b); };
     std::vector<RowDifference> all;  // with a sink: every difference, given to it in the report's order
     for (auto& p : parts) {
         out.lost += p.counts.lost;
@@ -255,19 +286,15 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
         out.changed += p.counts.changed;
         out.duplicated += p.counts.duplicated;
         out.differenceEntries += p.counts.differenceEntries;
-        for (auto& d : p.diffs) {
-            if (sink) all.push_back(std::move(d));
-            else if (out.rows.size() < cap) out.rows.push_back(std::move(d));
-        }
+        for (auto& d : p.diffs) all.push_back(std::move(d));
     }
-    if (sink) {
-        std::stable_sort(all.begin(), all.end(), inOrder);
-        for (auto& d : all) {
-            sink(d);
-            if (out.rows.size() < cap) out.rows.push_back(std::move(d));
-        }
+    // Each partition kept its first differences; the first of all of them are the report's.
+    std::stable_sort(all.begin(), all.end(), inOrder);
+    for (auto& d : all) {
+        if (sink) sink(d);
+        if (out.rows.size() < cap) out.rows.push_back(std::move(d));
+        else if (!sink) break;
     }
-    std::stable_sort(out.rows.begin(), out.rows.end(), inOrder);
     return out;
 }
 

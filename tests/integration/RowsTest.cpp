@@ -348,3 +348,25 @@ TEST_CASE("Ctrl-C during the row comparison leaves no temporary rows behind and 
     CHECK(p.exitCode() == 3);
     CHECK(noRowFolders(tmp.path()));
 }
+
+TEST_CASE("the rows a report lists are the first by key, integer keys in numeric order, also past the JSON cap") {
+    ScratchDatabase db("rows_order");
+    db.exec("CREATE TABLE n (id int PRIMARY KEY, v text); INSERT INTO n SELECT g, 'v' || g FROM generate_series(1, 3000) g;");
+    TempDir dir;
+    fs::path archive = backupOf(db, dir, "a.sql.zst");
+    db.exec("DELETE FROM n WHERE id % 2 = 0;");  // 1,500 lost rows: more than the JSON's 1,000
+    fs::path report = dir / "v.json";
+    auto r = runPgproof("verify --show-rows 3 --baseline " + q(archive) + dbArg(db) + " --json " + q(report));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "  lost key id=2\n  lost key id=4\n  lost key id=6\n  ... 1,497 more"));
+    json j = json::parse(readFile(report));
+    json diffs;
+    for (const auto& t : j["tables"])
+        if (t["name"] == "n") diffs = t["rows_diff"]["differences"];
+    REQUIRE(diffs.size() == 1000);
+    for (size_t i = 0; i < diffs.size(); ++i) {
+        INFO(i);
+        REQUIRE(diffs[i]["key"] == "id=" + std::to_string(2 * (i + 1)));
+    }
+}
