@@ -1,0 +1,74 @@
+// The dump splitter: the input as pg_dump's plain output on `pgproof backup`'s stdin, split by DumpSplitter
+// into SQL and COPY-rows chunks, with the TOC, sequences and large objects it finds. It runs twice, with
+// the input in one read and a large chunk target, then in 7-byte reads with a 16-byte chunk target (every
+// line, row and terminator boundary falls on a read or chunk boundary). Besides the sanitizers' findings,
+// a finding is: the chunks of a split that succeeds do not put the input back together, a rows chunk
+// that does not end a line, or the two splits disagreeing (how pg_dump's output arrives must not change
+// what the backup proves).
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "DumpSplitter.hpp"
+#include "FuzzSupport.hpp"
+
+namespace {
+
+struct Split {
+    bool ok = false;
+    std::string joined;
+    std::string summary;  // tables, sequences, large objects and TOC, as text
+};
+
+void finding(const char* what) {
+    std::fprintf(stderr, "fuzz_splitter: %s\n", what);
+    std::abort();
+}
+
+Split split(std::string_view input, size_t target, size_t piece) {
+    Split out;
+    pgproof::fuzz::expectDocumentedFailures([&] {
+        size_t pos = 0;
+        pgproof::DumpSplitter splitter(
+            [&](char* buf, size_t cap) {
+                size_t n = std::min({cap, piece, input.size() - pos});
+                std::memcpy(buf, input.data() + pos, n);
+                pos += n;
+                return n;
+            },
+            target);
+        pgproof::DumpChunk chunk;
+        std::string summary;
+        while (splitter.next(chunk)) {
+            if (chunk.kind == pgproof::DumpChunk::Kind::Rows && !chunk.bytes.empty() && chunk.bytes.back() != '\n')
+                finding("a rows chunk does not end at a line end");
+            if (chunk.opensTable)
+                summary += "table " + std::to_string(chunk.table) + " " + chunk.opensTable->id.display() + " " +
+                           chunk.opensTable->copyLine + "\n";
+            out.joined += chunk.bytes;
+        }
+        for (const auto& s : splitter.sequences())
+            summary += "sequence " + s.id.display() + " " + std::to_string(s.lastValue) + (s.isCalled ? " t\n" : " f\n");
+        summary += "large objects " + std::to_string(splitter.largeObjects()) + " " + splitter.largeObjectsFingerprint().hex() + "\n";
+        summary += pgproof::tocToJson(splitter.takeToc()).dump();
+        out.summary = std::move(summary);
+        out.ok = true;
+    });
+    return out;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view input(reinterpret_cast<const char*>(data), size);
+    Split whole = split(input, 1u << 16, input.size() + 1);
+    Split pieces = split(input, 16, 7);
+    if (whole.ok && whole.joined != input) finding("the chunks do not reassemble the input (one read)");
+    if (pieces.ok && pieces.joined != input) finding("the chunks do not reassemble the input (7-byte reads)");
+    if (whole.ok != pieces.ok) finding("the input is accepted in one read and refused in 7-byte reads, or the reverse");
+    if (whole.summary != pieces.summary) finding("the two splits found different tables, sequences, large objects or TOC");
+    return 0;
+}
