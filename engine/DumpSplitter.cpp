@@ -223,6 +223,7 @@ bool DumpSplitter::nextSql(DumpChunk& out) {
         scanFrom = pos_;
         if (pendingTable_) {
             inRows_ = true;
+            currentTableName_ = pendingTable_->id.display();
             ++segment_;
             currentTable_ = static_cast<int>(tableCount_++);
             return true;
@@ -275,24 +276,19 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
         size_t take;
         if (term != std::string_view::npos && term < window.size()) {
             take = term + 1;
+        } else if (const void* last = memrchr(window.data(), '\n', window.size())) {
+            take = static_cast<size_t>(static_cast<const char*>(last) - window.data()) + 1;
         } else {
-            const void* last = memrchr(window.data(), '\n', window.size());
-            if (!last) {
-                if (eof_) throw IncompleteError("the dump stream ends inside the rows of " + (out.opensTable ? out.opensTable->id.display() : std::string("a table")) + ": it is truncated");
-                // A row longer than the window: grow until its end is in view.
+            // A row longer than the window: it ends at the first '\n' after the window, which may be buffered
+            // already (an earlier read-ahead may have reached the end of the input) or must be read now.
+            size_t scanned = window.size();
+            const void* nl = nullptr;
+            while (!(nl = std::memchr(buf_.get() + pos_ + scanned, '\n', available() - scanned)) && !eof_) {
+                scanned = available();
                 fill(available() + target_);
-                const void* nl = std::memchr(buf_.get() + pos_, '\n', available());
-                if (!nl) {
-                    if (!eof_) {
-                        pendingTable_ = std::move(out.opensTable);
-                        continue;
-                    }
-                    throw IncompleteError("the dump stream ends inside a row: it is truncated");
-                }
-                take = static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1;
-            } else {
-                take = static_cast<size_t>(static_cast<const char*>(last) - window.data()) + 1;
             }
+            if (!nl) throw IncompleteError("the dump stream ends inside the rows of " + currentTableName_ + ": it is truncated");
+            take = static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1;
         }
         out.bytes.assign(buf_.get() + pos_, take);
         pos_ += take;

@@ -82,6 +82,7 @@ private:
     bool complete_ = false;
     int segment_ = 0;
     int currentTable_ = -1;
+    std::string currentTableName_;  // of the rows being read, for messages
     size_t tableCount_ = 0;
     TocBuilder toc_;
     size_t entriesSeen_ = 0;

@@ -20,7 +20,7 @@ namespace {
 struct Split {
     bool ok = false;
     std::string joined;
-    std::string summary;  // tables, sequences, large objects and TOC, as text
+    nlohmann::json found;  // tables, sequences, large objects and TOC (compared as values: dump() wants UTF-8)
 };
 
 void finding(const char* what) {
@@ -41,20 +41,19 @@ Split split(std::string_view input, size_t target, size_t piece) {
             },
             target);
         pgproof::DumpChunk chunk;
-        std::string summary;
+        nlohmann::json found = {{"tables", nlohmann::json::array()}, {"sequences", nlohmann::json::array()}};
         while (splitter.next(chunk)) {
             if (chunk.kind == pgproof::DumpChunk::Kind::Rows && !chunk.bytes.empty() && chunk.bytes.back() != '\n')
                 finding("a rows chunk does not end at a line end");
             if (chunk.opensTable)
-                summary += "table " + std::to_string(chunk.table) + " " + chunk.opensTable->id.display() + " " +
-                           chunk.opensTable->copyLine + "\n";
+                found["tables"].push_back({chunk.table, chunk.segment, chunk.opensTable->id.schema, chunk.opensTable->id.name,
+                                           chunk.opensTable->columns, chunk.opensTable->copyLine});
             out.joined += chunk.bytes;
         }
-        for (const auto& s : splitter.sequences())
-            summary += "sequence " + s.id.display() + " " + std::to_string(s.lastValue) + (s.isCalled ? " t\n" : " f\n");
-        summary += "large objects " + std::to_string(splitter.largeObjects()) + " " + splitter.largeObjectsFingerprint().hex() + "\n";
-        summary += pgproof::tocToJson(splitter.takeToc()).dump();
-        out.summary = std::move(summary);
+        for (const auto& s : splitter.sequences()) found["sequences"].push_back({s.id.schema, s.id.name, s.lastValue, s.isCalled});
+        found["large_objects"] = {splitter.largeObjects(), splitter.largeObjectsFingerprint().hex()};
+        found["toc"] = pgproof::tocToJson(splitter.takeToc());
+        out.found = std::move(found);
         out.ok = true;
     });
     return out;
@@ -69,6 +68,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (whole.ok && whole.joined != input) finding("the chunks do not reassemble the input (one read)");
     if (pieces.ok && pieces.joined != input) finding("the chunks do not reassemble the input (7-byte reads)");
     if (whole.ok != pieces.ok) finding("the input is accepted in one read and refused in 7-byte reads, or the reverse");
-    if (whole.summary != pieces.summary) finding("the two splits found different tables, sequences, large objects or TOC");
+    if (whole.found != pieces.found) finding("the two splits found different tables, sequences, large objects or TOC");
     return 0;
 }
