@@ -133,10 +133,6 @@ void DumpSplitter::checkStart() {
 void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
     toc_.line(line, offset);
     const TocEntry* entry = toc_.current();
-    if (toc_.count() != entriesSeen_) {
-        entriesSeen_ = toc_.count();
-        awaitingStatement_ = true;  // a new entry: its first statement is its own
-    }
     if (line.empty()) return;
     if (line[0] == '-') {
         if (line == kDumpComplete) complete_ = true;
@@ -151,12 +147,8 @@ void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
     const std::string& entryType_ = entry->type;
     // Every line of a BLOBS entry is pg_dump's own (lo_open, lowrite, lo_close): the data of large objects.
     if (entryType_ == "BLOBS" || entryType_ == "LARGE OBJECTS") largeObjectData_.line(line);
-    // Only the first statement after a header is the entry's own: a line inside a function body
-    // that happens to start with COPY, INSERT or SELECT is never taken for data.
-    if (!awaitingStatement_ || startsWith(line, "SET ")) return;
-    // --disable-triggers wraps each table's data in ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL.
-    if (entryType_ == "TABLE DATA" && startsWith(line, "ALTER TABLE ")) return;
-    awaitingStatement_ = false;
+    // Only the first statement after a header is the entry's own (the TOC model says which line that is).
+    if (!toc_.firstStatement()) return;
     if (entryType_ == "TABLE DATA") {
         if (auto t = parseCopyLine(line)) {
             // Partitions loaded via the root name the root in COPY; the header names the leaf.
