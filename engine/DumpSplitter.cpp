@@ -236,7 +236,9 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
     while (true) {
         fill(target_);
         std::string_view window(buf_.get() + pos_, std::min(available(), target_));
-        if (window.size() < kTerminator.size() && !eof_) {
+        // The terminator needs 3 bytes in view to be told from a row; the window may be shorter (a frame
+        // target under 3 bytes looped here forever, asking for bytes it already had).
+        if (available() < kTerminator.size() && !eof_) {
             fill(kTerminator.size());
             continue;
         }

@@ -1,7 +1,7 @@
 // The dump splitter: the input as pg_dump's plain output on `pgproof backup`'s stdin, split by DumpSplitter
 // into SQL and COPY-rows chunks, with the TOC, sequences and large objects it finds. It runs twice, with
-// the input in one read and a large chunk target, then in 7-byte reads with a 16-byte chunk target (every
-// line, row and terminator boundary falls on a read or chunk boundary). Besides the sanitizers' findings,
+// the input in one read and a large chunk target, then in 7-byte reads with a chunk target of 1 to 16
+// bytes (from the input's size: every line, row and terminator boundary falls on a read or chunk boundary). Besides the sanitizers' findings,
 // a finding is: the chunks of a split that succeeds do not put the input back together, a rows chunk
 // that does not end a line, or the two splits disagreeing (how pg_dump's output arrives must not change
 // what the backup proves).
@@ -64,10 +64,10 @@ Split split(std::string_view input, size_t target, size_t piece) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view input(reinterpret_cast<const char*>(data), size);
     Split whole = split(input, 1u << 16, input.size() + 1);
-    Split pieces = split(input, 16, 7);
+    Split pieces = split(input, 1 + size % 16, 7);
     if (whole.ok && whole.joined != input) finding("the chunks do not reassemble the input (one read)");
     if (pieces.ok && pieces.joined != input) finding("the chunks do not reassemble the input (7-byte reads)");
-    if (whole.ok != pieces.ok) finding("the input is accepted in one read and refused in 7-byte reads, or the reverse");
+    if (whole.ok != pieces.ok) finding("the input is accepted in one read and refused in 7-byte reads with tiny chunks, or the reverse");
     if (whole.found != pieces.found) finding("the two splits found different tables, sequences, large objects or TOC");
     return 0;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the seed corpora of the splitter, toc, frames and history fuzz targets (fuzz/corpus/NAME) from
-# real pg_dump output and real archives, cut to a few KB each:
+# Regenerates the seed corpora of the splitter, toc, frames and history fuzz targets (fuzz/corpus/NAME), and
+# the archive seed of the archive and baseline targets, from real pg_dump output and real archives, cut to a
+# few KB each:
 #   fuzz/make-seeds.sh           from the repository alone: excerpts of tests/data/pagila (pg_dump 14 and 17
 #                                output), an archive of the data excerpt (pgproof backup --from-stdin) and its history
 #   fuzz/make-seeds.sh --server  also from a throwaway PostgreSQL (scripts/pg-cluster.sh): pg_dump 15 of
@@ -18,7 +19,7 @@ pgproof="${PGPROOF:-$root/build/cli/pgproof}"
 server=0
 [ "${1:-}" = "--server" ] && server=1
 corpus=fuzz/corpus
-mkdir -p "$corpus"/{splitter,toc,frames,history}
+mkdir -p "$corpus"/{splitter,toc,frames,history,archive,baseline}
 tmp=$(mktemp -d)
 cleanup() {
     [ -n "${PGPROOF_CLUSTER_DIR:-}" ] && scripts/pg-cluster.sh stop "$PGPROOF_CLUSTER_DIR"
@@ -88,6 +89,9 @@ cp "$corpus/splitter/pagila-data-excerpt.sql" "$corpus/splitter/pagila-schema-ex
 archive=$(ls "$tmp"/repo/pagila/*.sql.zst)
 "$pgproof" check "$archive" --jobs 1 >/dev/null
 frames "$archive" pagila-data
+# The whole archive, for the archive and baseline targets (named .pgproof: .gitignore leaves out *.sql.zst).
+cp "$archive" "$corpus/archive/pagila-data-excerpt.pgproof"
+cp "$archive" "$corpus/baseline/pagila-data-excerpt.pgproof"
 tocOf "$archive" >"$corpus/toc/pagila-data-toc.json"
 cp "${archive%.sql.zst}.history.jsonl" "$corpus/history/pagila-backup-check.jsonl"
 
