@@ -133,10 +133,6 @@ void DumpSplitter::checkStart() {
 void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
     toc_.line(line, offset);
     const TocEntry* entry = toc_.current();
-    if (toc_.count() != entriesSeen_) {
-        entriesSeen_ = toc_.count();
-        awaitingStatement_ = true;  // a new entry: its first statement is its own
-    }
     if (line.empty()) return;
     if (line[0] == '-') {
         if (line == kDumpComplete) complete_ = true;
@@ -151,12 +147,8 @@ void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
     const std::string& entryType_ = entry->type;
     // Every line of a BLOBS entry is pg_dump's own (lo_open, lowrite, lo_close): the data of large objects.
     if (entryType_ == "BLOBS" || entryType_ == "LARGE OBJECTS") largeObjectData_.line(line);
-    // Only the first statement after a header is the entry's own: a line inside a function body
-    // that happens to start with COPY, INSERT or SELECT is never taken for data.
-    if (!awaitingStatement_ || startsWith(line, "SET ")) return;
-    // --disable-triggers wraps each table's data in ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL.
-    if (entryType_ == "TABLE DATA" && startsWith(line, "ALTER TABLE ")) return;
-    awaitingStatement_ = false;
+    // Only the first statement after a header is the entry's own (the TOC model says which line that is).
+    if (!toc_.firstStatement()) return;
     if (entryType_ == "TABLE DATA") {
         if (auto t = parseCopyLine(line)) {
             // Partitions loaded via the root name the root in COPY; the header names the leaf.
@@ -223,6 +215,7 @@ bool DumpSplitter::nextSql(DumpChunk& out) {
         scanFrom = pos_;
         if (pendingTable_) {
             inRows_ = true;
+            currentTableName_ = pendingTable_->id.display();
             ++segment_;
             currentTable_ = static_cast<int>(tableCount_++);
             return true;
@@ -243,7 +236,9 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
     while (true) {
         fill(target_);
         std::string_view window(buf_.get() + pos_, std::min(available(), target_));
-        if (window.size() < kTerminator.size() && !eof_) {
+        // The terminator needs 3 bytes in view to be told from a row; the window may be shorter (a frame
+        // target under 3 bytes looped here forever, asking for bytes it already had).
+        if (available() < kTerminator.size() && !eof_) {
             fill(kTerminator.size());
             continue;
         }
@@ -275,24 +270,19 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
         size_t take;
         if (term != std::string_view::npos && term < window.size()) {
             take = term + 1;
+        } else if (const void* last = memrchr(window.data(), '\n', window.size())) {
+            take = static_cast<size_t>(static_cast<const char*>(last) - window.data()) + 1;
         } else {
-            const void* last = memrchr(window.data(), '\n', window.size());
-            if (!last) {
-                if (eof_) throw IncompleteError("the dump stream ends inside the rows of " + (out.opensTable ? out.opensTable->id.display() : std::string("a table")) + ": it is truncated");
-                // A row longer than the window: grow until its end is in view.
+            // A row longer than the window: it ends at the first '\n' after the window, which may be buffered
+            // already (an earlier read-ahead may have reached the end of the input) or must be read now.
+            size_t scanned = window.size();
+            const void* nl = nullptr;
+            while (!(nl = std::memchr(buf_.get() + pos_ + scanned, '\n', available() - scanned)) && !eof_) {
+                scanned = available();
                 fill(available() + target_);
-                const void* nl = std::memchr(buf_.get() + pos_, '\n', available());
-                if (!nl) {
-                    if (!eof_) {
-                        pendingTable_ = std::move(out.opensTable);
-                        continue;
-                    }
-                    throw IncompleteError("the dump stream ends inside a row: it is truncated");
-                }
-                take = static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1;
-            } else {
-                take = static_cast<size_t>(static_cast<const char*>(last) - window.data()) + 1;
             }
+            if (!nl) throw IncompleteError("the dump stream ends inside the rows of " + currentTableName_ + ": it is truncated");
+            take = static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1;
         }
         out.bytes.assign(buf_.get() + pos_, take);
         pos_ += take;

@@ -82,12 +82,11 @@ private:
     bool complete_ = false;
     int segment_ = 0;
     int currentTable_ = -1;
+    std::string currentTableName_;  // of the rows being read, for messages
     size_t tableCount_ = 0;
     TocBuilder toc_;
-    size_t entriesSeen_ = 0;
     LargeObjectDigest largeObjectData_;
     uint64_t scriptPos_ = 0;          // offset in the script of the next byte handed out
-    bool awaitingStatement_ = false;  // the entry's first statement has not been seen yet
     std::string restrictKey_;         // pg_dump's \restrict key, if any
     bool unrestricted_ = false;       // the matching \unrestrict line was seen
     std::optional<DumpTable> pendingTable_;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "JsonFields.hpp"
+
 namespace pgproof {
 
 namespace {
@@ -90,6 +92,7 @@ bool parseTocHeader(std::string_view line, TocEntry& e) {
 }
 
 void TocBuilder::line(std::string_view line, uint64_t offset) {
+    firstStatement_ = false;
     // A header block: "--", optional "-- TOC entry ..." / "-- Dependencies: ..." (--verbose), the
     // "-- Name: ..." line, then "--". The entry starts at the SET lines that prepare it, if any.
     if (line == "--") {
@@ -107,6 +110,7 @@ void TocBuilder::line(std::string_view line, uint64_t offset) {
             entries_.push_back(std::move(e));
             inComment_ = false;
             setRunStart_.reset();
+            awaitingStatement_ = true;
             return;
         }
         if (inComment_ && sawText_) {
@@ -134,6 +138,17 @@ void TocBuilder::line(std::string_view line, uint64_t offset) {
         return;
     }
     setRunStart_.reset();
+    if (line[0] == '-' || line[0] == '\\' || !awaitingStatement_) return;
+    // --disable-triggers wraps each table's data in ALTER TABLE ... DISABLE/ENABLE TRIGGER ALL.
+    if (entries_.back().type == "TABLE DATA" && startsWith(line, "ALTER TABLE ")) return;
+    awaitingStatement_ = false;
+    firstStatement_ = true;
+}
+
+bool TocBuilder::opensRows(std::string_view line) const {
+    constexpr std::string_view tail = " FROM stdin;";
+    return firstStatement_ && entries_.back().type == "TABLE DATA" && startsWith(line, "COPY ") && line.size() > tail.size() &&
+           line.substr(line.size() - tail.size()) == tail;
 }
 
 void TocBuilder::attachTable(int table, bool viaRoot) {
@@ -177,9 +192,9 @@ std::vector<TocEntry> tocFromJson(const nlohmann::json& j) {
         else if (s == "data") e.section = TocSection::Data;
         else if (s == "post-data") e.section = TocSection::PostData;
         else throw std::runtime_error("unknown TOC section '" + s + "'");
-        e.offset = ej.at("offset").get<uint64_t>();
-        e.length = ej.at("length").get<uint64_t>();
-        e.table = ej.value("table", -1);
+        e.offset = integerField<uint64_t>(ej.at("offset"), "offset");
+        e.length = integerField<uint64_t>(ej.at("length"), "length");
+        e.table = integerField<int>(ej, "table", -1);
         e.viaRoot = ej.value("via_root", false);
         if (ej.contains("default_tablespace")) e.defaultTablespace = ej["default_tablespace"].get<std::string>();
         if (ej.contains("access_method")) e.accessMethod = ej["access_method"].get<std::string>();

@@ -56,6 +56,14 @@ public:
     // The entry being read, if any.
     size_t count() const { return entries_.size(); }
     const TocEntry* current() const { return entries_.empty() ? nullptr : &entries_.back(); }
+    // Whether the line just given is the current entry's own first statement: SET lines, comments, psql
+    // meta-commands and, in TABLE DATA, --disable-triggers' ALTER TABLE come before it. Only that line
+    // says what the entry holds (the COPY ... FROM stdin of its rows, a setval, a lo_create); a line
+    // inside a function body that happens to start with COPY never does. The splitter and the stream
+    // readers (ScriptFollower) ask this, so that they agree on where rows are.
+    bool firstStatement() const { return firstStatement_; }
+    // The same, for the COPY ... FROM stdin line that opens a TABLE DATA entry's rows.
+    bool opensRows(std::string_view line) const;
     // Where the first entry starts (the preamble ends); the script size if there is none.
     std::vector<TocEntry> finish(uint64_t scriptSize);
 
@@ -68,6 +76,8 @@ private:
     std::optional<TocEntry> pendingHeader_;
     std::optional<std::string> tablespace_, accessMethod_;
     TocSection lastSection_ = TocSection::PreData;
+    bool awaitingStatement_ = false;  // the current entry's first statement has not been seen yet
+    bool firstStatement_ = false;     // the last line was it
 };
 
 }  // namespace pgproof

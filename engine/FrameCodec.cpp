@@ -14,15 +14,27 @@ struct DCtxDeleter {
 
 std::string FrameCodec::decode(std::string_view compressed, std::optional<uint64_t> expectedRaw, std::string& raw) {
     thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());
-    uint64_t size = 0;
-    if (expectedRaw) {
-        size = *expectedRaw;
-    } else {
-        unsigned long long claimed = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
-        if (claimed == ZSTD_CONTENTSIZE_ERROR || claimed == ZSTD_CONTENTSIZE_UNKNOWN || claimed > kMaxRawBytes)
-            return "its frame header is damaged";
-        size = claimed;
-    }
+    raw.clear();
+    // Every size is checked before anything is allocated: a damaged manifest or frame header can claim
+    // any size (2^63 bytes), and the buffer is allocated from it.
+    unsigned long long claimed = ZSTD_getFrameContentSize(compressed.data(), compressed.size());
+    if (claimed == ZSTD_CONTENTSIZE_ERROR || (!expectedRaw && claimed == ZSTD_CONTENTSIZE_UNKNOWN))
+        return "its frame header is damaged";
+    if (expectedRaw && claimed != ZSTD_CONTENTSIZE_UNKNOWN && claimed != *expectedRaw)
+        return "its header says it holds " + std::to_string(claimed) + " bytes, the manifest says " + std::to_string(*expectedRaw);
+    const uint64_t size = expectedRaw ? *expectedRaw : claimed;
+    const char* whoSays = expectedRaw ? "the manifest says" : "its header says";
+    if (size > kMaxRawBytes)
+        return std::string(whoSays) + " it holds " + std::to_string(size) + " bytes, more than a frame can (at most " +
+               std::to_string(kMaxRawBytes) + ")";
+    // Every block costs at least its 3-byte header and yields at most 128 KiB (an RLE block): a few bytes
+    // cannot hold a gigabyte. A frame whose blocks cannot even be walked is damaged: zstd names how.
+    size_t frameSize = ZSTD_findFrameCompressedSize(compressed.data(), compressed.size());
+    if (ZSTD_isError(frameSize)) return ZSTD_getErrorName(frameSize);
+    const uint64_t bound = uint64_t{frameSize / 3} * kMaxBlockBytes;
+    if (size > bound)
+        return std::string(whoSays) + " it holds " + std::to_string(size) + " bytes, more than its " + std::to_string(frameSize) +
+               " compressed bytes can";
     raw.resize(size);
     size_t n = ZSTD_decompressDCtx(dctx.get(), raw.data(), raw.size(), compressed.data(), compressed.size());
     if (ZSTD_isError(n)) {
@@ -31,7 +43,7 @@ std::string FrameCodec::decode(std::string_view compressed, std::optional<uint64
     }
     if (n != size) {
         raw.resize(n);
-        return "it holds " + std::to_string(n) + " bytes, the manifest says " + std::to_string(size);
+        return "it holds " + std::to_string(n) + " bytes, " + whoSays + " " + std::to_string(size);
     }
     if (!raw.empty() && raw.back() != '\n') return "it does not end at a line boundary";
     return "";

@@ -14,11 +14,15 @@ public:
     // Decompresses one zstd frame into `raw` (reused across calls). `expectedRaw` is the manifest's size
     // (file form); without it the frame header's content size is used (stream form: the manifest comes
     // last). Returns "" when the frame is intact, else why it is damaged ("Data corruption detected",
-    // "it holds 10 bytes, the manifest says 12", "it does not end at a line boundary").
+    // "it holds 10 bytes, the manifest says 12", "it does not end at a line boundary"). A claimed size
+    // is checked before it is allocated: against the frame header's, kMaxRawBytes and what the
+    // compressed bytes can hold.
     static std::string decode(std::string_view compressed, std::optional<uint64_t> expectedRaw, std::string& raw);
 
     // Largest raw size a frame header may claim before it is called damaged (frames hold about 1 MiB).
     static constexpr uint64_t kMaxRawBytes = 1ull << 30;
+    // What one zstd block decompresses to at most (ZSTD_BLOCKSIZE_MAX).
+    static constexpr uint64_t kMaxBlockBytes = 128u << 10;
 };
 
 }  // namespace pgproof

@@ -1,24 +1,11 @@
 #include "Manifest.hpp"
 
-#include <limits>
 #include <stdexcept>
-#include <type_traits>
+
+#include "JsonFields.hpp"
 
 namespace pgproof {
 
-namespace {
-// An integer field of the manifest: a JSON number that is not an integer (1e54, 2.5) would be converted
-// with undefined behaviour by nlohmann's get<>(), so it is refused like any other malformed field.
-template <class T>
-T integerField(const nlohmann::json& v, const char* what) {
-    if (!v.is_number_integer()) throw std::runtime_error(std::string(what) + " is not an integer");
-    if (v.is_number_unsigned() ? v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max())
-                               : v.get<int64_t>() < static_cast<int64_t>(std::numeric_limits<T>::min()) ||
-                                     (std::is_unsigned_v<T> && v.get<int64_t>() < 0))
-        throw std::runtime_error(std::string(what) + " is out of range");
-    return v.get<T>();
-}
-}  // namespace
 
 
 using nlohmann::json;
@@ -84,8 +71,8 @@ TableEntry tableFromJson(const json& j) {
     if (j.contains("types")) t.types = j.at("types").get<std::vector<std::string>>();
     t.rows = integerField<uint64_t>(j.at("rows"), "rows");
     t.fingerprint = j.value("fingerprint", std::string());  // absent in --counts-only snapshots
-    t.rawBytes = j.value("raw_bytes", uint64_t{0});
-    t.segment = j.value("segment", -1);
+    t.rawBytes = integerField<uint64_t>(j, "raw_bytes", 0);
+    t.segment = integerField<int>(j, "segment", -1);
     t.copyLine = j.value("copy", std::string());
     if (j.contains("rows_total")) t.rowsTotal = integerField<uint64_t>(j.at("rows_total"), "rows_total");
     t.filter = j.value("filter", std::string());
@@ -190,7 +177,7 @@ Manifest Manifest::fromJson(const json& j) {
     m.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
     if (j.contains("large_objects_at_snapshot")) m.largeObjectsAtSnapshot = integerField<uint64_t>(j.at("large_objects_at_snapshot"), "large_objects_at_snapshot");
     for (const auto& sj : j.value("sequences", json::array())) m.sequences.push_back(sequenceFromJson(sj));
-    m.largeObjects = j.value("large_objects", uint64_t{0});
+    m.largeObjects = integerField<uint64_t>(j, "large_objects", 0);
     if (j.contains("plan")) m.plan = j.at("plan");
     for (const auto& s : m.segments)
         if (s.kind == SegmentEntry::Kind::Rows && (s.table < 0 || static_cast<size_t>(s.table) >= m.tables.size()))

@@ -5,6 +5,7 @@
 #include <clocale>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 
 namespace pgproof {
 
@@ -76,7 +77,16 @@ std::string OutputEncoding::documentText(const nlohmann::json& document, int ind
     if (document.is_object() && document.contains("settings") && document["settings"].is_object() &&
         document["settings"].contains("client_encoding")) {
         TextEncoding encoding = TextEncoding::ofSettings(document["settings"]);
-        if (encoding.isUtf8()) return document.dump(indent);  // no copy of a large manifest
+        if (encoding.isUtf8()) {
+            try {
+                return document.dump(indent);  // no copy of a large manifest
+            } catch (const nlohmann::json::type_error& e) {
+                // A UTF8 server sends valid UTF-8, but a script given on stdin may not be what it declares:
+                // the strict check names the string and where it is.
+                encoding.checkDocument(document);
+                throw std::runtime_error(e.what());
+            }
+        }
         return encoding.documentToUtf8(document).dump(indent);
     }
     return data().documentToUtf8(document, TextEncoding::OnInvalid::Escape).dump(indent);

@@ -8,10 +8,6 @@ namespace pgproof {
 
 namespace {
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
-bool isCopyFromStdin(std::string_view line) {
-    constexpr std::string_view tail = " FROM stdin;";
-    return startsWith(line, "COPY ") && line.size() > tail.size() && line.substr(line.size() - tail.size()) == tail;
-}
 bool isLargeObjectEntry(const TocEntry* e) { return e && (e->type == "BLOBS" || e->type == "LARGE OBJECTS"); }
 }  // namespace
 
@@ -58,6 +54,7 @@ void ScriptFollower::entryBegan(const EntryDone& done) {
 void ScriptFollower::sqlFrame(std::string_view text, const EntryDone& done) {
     if (keepSql_) text_.append(text);
     std::string_view last;
+    bool lastOpensRows = false;
     forEachLine(text, [&](std::string_view line, size_t pos) {
         builder_.line(line, offset_ + pos);
         if (builder_.count() != entries_) {
@@ -66,9 +63,11 @@ void ScriptFollower::sqlFrame(std::string_view text, const EntryDone& done) {
         }
         if (isLargeObjectEntry(builder_.current())) digest_.line(line);
         last = line;
+        lastOpensRows = builder_.opensRows(line);
     });
     offset_ += text.size();
-    copyOpen_ = isCopyFromStdin(last);
+    // Rows follow when the frame ends with the COPY line of a TABLE DATA entry, as the splitter ended it.
+    copyOpen_ = lastOpensRows;
     if (copyOpen_) copyLine_ = std::string(last);
 }
 

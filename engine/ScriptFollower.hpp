@@ -1,8 +1,9 @@
 #pragma once
 // Follows the plain SQL script of an archive read as a stream, frame by frame in order, as psql
-// would read `zstd -dc | psql`: which frames are COPY rows (those after an SQL frame that ends with
-// `COPY ... FROM stdin;`, until the `\.` that opens the next SQL frame), pg_dump's TOC entries as they
-// complete (the same TocBuilder the backup ran), and the large objects' digest of the BLOBS entries.
+// would read `zstd -dc | psql`: which frames are COPY rows (those after an SQL frame that ends with the
+// `COPY ... FROM stdin;` of a TABLE DATA entry, until the `\.` that opens the next SQL frame: the
+// splitter's rule, TocBuilder::opensRows), pg_dump's TOC entries as they complete (the same TocBuilder
+// the backup ran), and the large objects' digest of the BLOBS entries.
 // What it finds is checked against the manifest once that has arrived, never trusted before.
 #include <cstdint>
 #include <functional>
@@ -25,8 +26,8 @@ public:
     // keepSql: hold the text of the entry being read (restore needs it; check does not).
     explicit ScriptFollower(bool keepSql = false) : keepSql_(keepSql) {}
 
-    // Whether the next frame holds COPY rows: the last SQL frame ended with a COPY ... FROM stdin line and
-    // `next` does not start with the `\.` that closes it.
+    // Whether the next frame holds COPY rows: the last SQL frame ended with the COPY ... FROM stdin line of
+    // a TABLE DATA entry (its first statement) and `next` does not start with the `\.` that closes it.
     bool isRows(std::string_view next) const;
     // The COPY line whose rows follow, and the TABLE DATA entry it belongs to.
     const std::string& copyLine() const { return copyLine_; }

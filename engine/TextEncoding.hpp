@@ -51,6 +51,9 @@ public:
     // Every string of a JSON tree, object keys included; errors name the string's JSON pointer.
     nlohmann::json documentToUtf8(const nlohmann::json& document, OnInvalid onInvalid = OnInvalid::Fail) const;
     nlohmann::json documentFromUtf8(const nlohmann::json& document, OnInvalid onInvalid = OnInvalid::Fail) const;
+    // Throws std::runtime_error naming the first string (and its JSON pointer) that is not valid in this
+    // encoding; for UTF8 too, where documentToUtf8 trusts the server and converts nothing.
+    void checkDocument(const nlohmann::json& document) const { (void)convertTree(document, true, OnInvalid::Fail, ""); }
 
 private:
     enum class Kind { Utf8, SqlAscii, Iconv };

@@ -12,6 +12,7 @@
 
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
+#include "JsonFields.hpp"
 
 namespace pgproof::repository {
 
@@ -30,10 +31,12 @@ HistoryRecord HistoryRecord::fromJson(const nlohmann::json& j) {
     r.at = j.at("at").get<std::string>();
     r.command = j.at("command").get<std::string>();
     r.verdict = j.at("verdict").get<std::string>();
-    r.exitCode = j.at("exit_code").get<int>();
+    // Integers are checked (JsonFields): a float converted by get<int>() is undefined behaviour, and an
+    // exit_code of 4294967296 would wrap to 0, a passed run.
+    r.exitCode = integerField<int>(j.at("exit_code"), "exit_code");
     r.seconds = j.value("seconds", 0.0);
-    if (j.contains("tables")) r.tables = j["tables"].get<uint64_t>();
-    if (j.contains("rows")) r.rows = j["rows"].get<uint64_t>();
+    if (j.contains("tables")) r.tables = integerField<uint64_t>(j["tables"], "tables");
+    if (j.contains("rows")) r.rows = integerField<uint64_t>(j["rows"], "rows");
     if (j.contains("recovery_seconds")) r.recoverySeconds = j["recovery_seconds"].get<double>();
     r.error = j.value("error", "");
     return r;
@@ -136,14 +139,17 @@ ArchiveHistory readHistory(const std::filesystem::path& file) {
         start = torn ? text.size() : end + 1;
         ++lineNo;
         if (line.empty()) continue;
+        std::string why;
         try {
             h.records.push_back(HistoryRecord::fromJson(nlohmann::json::parse(line)));
             continue;
-        } catch (const std::exception&) {
+        } catch (const std::exception& e) {
+            why = e.what();
+            if (why.rfind("[json.exception.", 0) == 0 && why.find("] ") != std::string::npos) why.erase(0, why.find("] ") + 2);
         }
         h.problems.push_back(file.string() + " line " + std::to_string(lineNo) +
                              (torn ? ": torn last record (a writer was killed while writing it), skipped"
-                                   : ": unreadable record, skipped"));
+                                   : ": unreadable record (" + why + "), skipped"));
     }
     return h;
 }

@@ -9,6 +9,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev catch2 nlohmann-json3-dev libyaml-cpp-dev libpg-query-dev
   rclone bsdutils dpkg-dev man-db
   groff-base bash-completion zsh faketime
+  clang libfuzzer-14-dev libclang-rt-14-dev
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
 missing=()

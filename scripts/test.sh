@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: install dependencies, build, start a
 # throwaway PostgreSQL, run ctest, and always stop and remove the cluster
-# (also on failure or Ctrl-C). Extra arguments go to ctest (e.g. -R verify).
+# (also on failure or Ctrl-C). Extra arguments go to ctest (e.g. -R verify). Then, unless
+# PGPROOF_SKIP_FUZZ=1, every fuzz target runs 10 s (scripts/fuzz.sh 10, clang build in ./build-fuzz);
+# a finding fails the run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -15,3 +17,7 @@ trap 'exit 130' INT TERM
 echo "PostgreSQL test cluster at $PGHOST port $PGPORT" >&2
 cd "$root/$dir"
 ctest --output-on-failure -j "$(nproc)" "$@"
+if [ "${PGPROOF_SKIP_FUZZ:-0}" != 1 ]; then
+  cleanup; trap - EXIT  # the fuzz targets need no server
+  "$root/scripts/fuzz.sh" 10
+fi

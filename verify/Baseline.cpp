@@ -6,6 +6,7 @@
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "JsonFields.hpp"
 #include "OutputEncoding.hpp"
 
 namespace pgproof {
@@ -80,8 +81,8 @@ Baseline Baseline::load(const std::filesystem::path& path) {
             b.rowsFile = path.parent_path() / name;
         }
         b.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
-        b.largeObjects = j.value("large_objects", uint64_t{0});
-        if (j.contains("large_objects_at_snapshot")) b.largeObjectsAtSnapshot = j.at("large_objects_at_snapshot").get<uint64_t>();
+        b.largeObjects = integerField<uint64_t>(j, "large_objects", 0);
+        if (j.contains("large_objects_at_snapshot")) b.largeObjectsAtSnapshot = integerField<uint64_t>(j.at("large_objects_at_snapshot"), "large_objects_at_snapshot");
         for (const auto& s : j.value("sequences", nlohmann::json::array())) b.sequences.push_back(sequenceFromJson(s));
         if (j.contains("plan")) b.plan = j.at("plan");
     } catch (const std::exception& e) {

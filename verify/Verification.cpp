@@ -546,7 +546,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     completeKeyOnlyRows(
                         summary, before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
                         [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at, o.jobs); },
-                        [&](const std::vector<std::vector<std::string>>& keys) {
+                        // plan is captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
+                        [&, &plan = plan](const std::vector<std::vector<std::string>>& keys) {
                             return fetchRowsByKey(session.leader(), v.id, plan.liveColumns, plan.key, plan.filter, keys);
                         });
                     if (sink)
