@@ -17,7 +17,9 @@ trap 'exit 130' INT TERM
 echo "PostgreSQL test cluster at $PGHOST port $PGPORT" >&2
 cd "$root/$dir"
 ctest --output-on-failure -j "$(nproc)" "$@"
-if [ "${PGPROOF_SKIP_FUZZ:-0}" != 1 ]; then
+# Then every fuzz target briefly (the whole suite only: not with ctest arguments such as -R).
+if [ "${PGPROOF_SKIP_FUZZ:-0}" != 1 ] && [ $# -eq 0 ]; then
   cleanup; trap - EXIT  # the fuzz targets need no server
-  "$root/scripts/fuzz.sh" 10
+  cd "$root"
+  FUZZ_JOBS="${FUZZ_JOBS:-$(nproc)}" "$root/scripts/fuzz.sh" 10
 fi
