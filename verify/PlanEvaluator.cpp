@@ -8,6 +8,7 @@
 
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "JsonFields.hpp"
 #include "ReportOutput.hpp"
 
 namespace pgproof {
@@ -280,9 +281,13 @@ void checkCount(ItemRunner& run, const CountRule& c, PlanItemResult& item, const
     std::string baselineError;
     if (baselinePlan.is_object() && baselinePlan.contains("counts"))
         for (const auto& b : baselinePlan["counts"])
-            if (b.value("key", "") == c.key()) {
-                if (b.contains("rows")) before = b["rows"].get<uint64_t>();
-                else baselineError = b.value("error", "no figure");
+            if (b.is_object() && b.value("key", nlohmann::json()) == c.key()) {
+                try {
+                    if (b.contains("rows")) before = integerField<uint64_t>(b["rows"], "rows");
+                    else baselineError = b.contains("error") && b["error"].is_string() ? b["error"].get<std::string>() : "no figure";
+                } catch (const std::runtime_error& e) {
+                    baselineError = std::string("the baseline's figure is damaged: ") + e.what();
+                }
             }
     uint64_t now = filteredCount(run, c);
     if (!before)

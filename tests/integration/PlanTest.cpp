@@ -600,6 +600,19 @@ TEST_CASE("counts without a baseline figure fail and tell the user to take the b
     CHECK(contains(m, "take the baseline with the same --plan"));
     CHECK(v.report.at("summary").at("failed") == 1);  // nothing else changed
 
+    SECTION("a snapshot whose recorded figure is not a count (edited by hand: a float) fails naming it, never compares") {
+        fs::path withPlan = s.dir / "with-plan.json";
+        auto taken = runPgproof("snapshot -o " + shellQuote(withPlan.string()) + " " + s.dbFlag() + " --plan " + shellQuote(plan.string()));
+        REQUIRE(taken.exitCode == 0);
+        json j = json::parse(readFile(withPlan));
+        REQUIRE(j.at("plan").at("counts").size() == 1);
+        j["plan"]["counts"][0]["rows"] = 1e300;
+        writeFile(withPlan, j.dump());
+        Verified d = s.verify(withPlan, plan, "exact");
+        CHECK(d.run.exitCode == 1);
+        CHECK(d.verdict("counts", name) == "failed");
+        CHECK(contains(d.message("counts", name), "the baseline's figure is damaged: rows is not an integer"));
+    }
     SECTION("a baseline taken with a different filter has no figure for this one either") {
         fs::path other = s.plan("other.yaml", "counts:\n  - {table: CustomerTask, where: '\"deletedAt\" IS NOT NULL'}\n");
         fs::path otherBase = s.baseline(other, /*archive=*/true);

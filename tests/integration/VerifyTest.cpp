@@ -98,9 +98,17 @@ Outcome verify(const ScratchDatabase& db, const fs::path& baseline, const std::s
     return o;
 }
 
+// The JSON run's tables that are not ok, with their reasons (what a failing check below needs to show).
+std::string notOk(const Outcome& o) {
+    std::string out;
+    for (const auto& t : o.report.at("tables"))
+        if (t.at("verdict") != "ok") out += t.at("schema").get<std::string>() + "." + t.at("name").get<std::string>() + ": " + t.value("verdict", "") + ": " + t.value("reason", "") + "\n";
+    return out + "json stderr: " + o.jsonRun.err;
+}
+
 // Every table is ok and the text says PROVEN.
 void requireProven(const Outcome& o) {
-    INFO("stdout: " << o.text.out << "\nstderr: " << o.text.err);
+    INFO("stdout: " << o.text.out << "\nstderr: " << o.text.err << "\nnot ok in the JSON run:\n" << notOk(o));
     REQUIRE(o.text.exitCode == 0);
     CHECK(contains(o.text.out, "PROVEN"));
     CHECK_FALSE(contains(o.text.out, "FAIL"));
@@ -111,7 +119,7 @@ void requireProven(const Outcome& o) {
 
 // Exit 1, and exactly `table` failed: named in the text and in the JSON report; every other table ok.
 void requireOnlyFailure(const Outcome& o, const TableKey& table, const std::string& shownAs) {
-    INFO("stdout: " << o.text.out << "\nstderr: " << o.text.err);
+    INFO("stdout: " << o.text.out << "\nstderr: " << o.text.err << "\nnot ok in the JSON run:\n" << notOk(o));
     REQUIRE(o.text.exitCode == 1);
     CHECK(contains(o.text.out, "FAILED"));
     CHECK_FALSE(contains(o.text.out, "PROVEN"));
