@@ -13,6 +13,41 @@
 
 namespace pgproof {
 
+namespace {
+
+std::string frameName(const TableEntry& table, uint32_t i) { return "frame " + std::to_string(i + 1) + " of the rows of " + table.id().display(); }
+
+// Decompresses frames[i] of `table` for each i in `which` on `jobs` threads and hands each to
+// `use(w, i, raw)` (w: the position in `which`); the first failure is a ProofFailedError once all have run (or Ctrl-C stopped them).
+void forEachFrame(const ArchiveReader& archive, const TableEntry& table, const std::vector<FrameEntry>& frames, size_t count, int jobs,
+                  const std::function<uint32_t(size_t)>& which, const std::function<void(size_t, uint32_t, const std::string&)>& use) {
+    std::mutex mutex;
+    std::string error;
+    tbb::task_arena arena(std::max(1, jobs));
+    arena.execute([&] {
+        tbb::parallel_for(tbb::blocked_range<size_t>(0, count, 1), [&](const tbb::blocked_range<size_t>& range) {
+            thread_local std::string raw;
+            for (size_t w = range.begin(); w != range.end(); ++w) {
+                if (interrupted()) return;
+                try {
+                    const uint32_t i = which(w);
+                    std::string what = frameName(table, i);
+                    if (i >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
+                    ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
+                    use(w, i, raw);
+                } catch (const std::exception& e) {
+                    std::lock_guard lock(mutex);
+                    if (error.empty()) error = e.what();
+                }
+            }
+        });
+    });
+    throwIfInterrupted("reading the rows of " + table.id().display() + " from the archive");
+    if (!error.empty()) throw ProofFailedError(error);
+}
+
+}  // namespace
+
 TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry& table, int jobs,
                                  const std::function<TableFingerprint(std::string_view rows, uint32_t frame)>& sink) {
     const Manifest& m = archive.manifest();
@@ -24,29 +59,13 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
     }
     const auto& frames = m.segments[static_cast<size_t>(table.segment)].frames;
     std::mutex mutex;
-    std::string error;
-    tbb::task_arena arena(std::max(1, jobs));
-    arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, frames.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
-            thread_local std::string raw;
-            for (size_t i = range.begin(); i != range.end(); ++i) {
-                if (interrupted()) return;
-                try {
-                    std::string what = "frame " + std::to_string(i + 1) + " of the rows of " + table.id().display();
-                    ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
-                    if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-                    TableFingerprint part = sink(raw, static_cast<uint32_t>(i));
-                    std::lock_guard lock(mutex);
-                    total.add(part);
-                } catch (const std::exception& e) {
-                    std::lock_guard lock(mutex);
-                    if (error.empty()) error = e.what();
-                }
-            }
-        });
-    });
-    throwIfInterrupted("reading the rows of " + table.id().display() + " from the archive");
-    if (!error.empty()) throw ProofFailedError(error);
+    forEachFrame(archive, table, frames, frames.size(), jobs, [](size_t w) { return static_cast<uint32_t>(w); },
+                 [&](size_t, uint32_t i, const std::string& raw) {
+                     if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(frameName(table, i) + " is damaged: it does not end at a line boundary");
+                     TableFingerprint part = sink(raw, i);
+                     std::lock_guard lock(mutex);
+                     total.add(part);
+                 });
     if (total.rows != table.rows || total.hex() != table.fingerprint)
         throw ProofFailedError("the archive's rows of " + table.id().display() + " (" + std::to_string(total.rows) +
                                ") do not match its manifest (" + std::to_string(table.rows) + "): the archive is damaged");
@@ -67,34 +86,15 @@ std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const Table
     for (const auto& entry : byFrame) work.push_back(&entry);
     // Rows spread over many frames (a few changed rows per frame) decompress those frames in parallel;
     // each frame fills its own positions of `out`.
-    std::mutex mutex;
-    std::string error;
-    tbb::task_arena arena(std::max(1, jobs));
-    arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, work.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
-            thread_local std::string raw;
-            for (size_t w = range.begin(); w != range.end(); ++w) {
-                if (interrupted()) return;
-                const auto& [frame, wanted] = *work[w];
-                try {
-                    std::string what = "frame " + std::to_string(frame + 1) + " of the rows of " + table.id().display();
-                    if (frame >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
-                    ArchiveReader::decompressFrame(archive.readFrame(frames[frame]), frames[frame], what, raw);
-                    for (size_t i : wanted) {
-                        auto offset = static_cast<size_t>(locations[i] & 0xffffffffu);
-                        if (offset >= raw.size()) throw ProofFailedError(what + " is shorter than when it was read: the archive changed");
-                        size_t nl = raw.find('\n', offset);
-                        out[i] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
-                    }
-                } catch (const std::exception& e) {
-                    std::lock_guard lock(mutex);
-                    if (error.empty()) error = e.what();
-                }
-            }
-        });
-    });
-    throwIfInterrupted("reading rows of " + table.id().display() + " from the archive");
-    if (!error.empty()) throw ProofFailedError(error);
+    forEachFrame(archive, table, frames, work.size(), jobs, [&](size_t w) { return work[w]->first; },
+                 [&](size_t w, uint32_t i, const std::string& raw) {
+                     for (size_t at : work[w]->second) {
+                         auto offset = static_cast<size_t>(locations[at] & 0xffffffffu);
+                         if (offset >= raw.size()) throw ProofFailedError(frameName(table, i) + " is shorter than when it was read: the archive changed");
+                         size_t nl = raw.find('\n', offset);
+                         out[at] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
+                     }
+                 });
     return out;
 }
 
