@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "Errors.hpp"
 #include "ArchiveRows.hpp"
 #include "RowDigests.hpp"
@@ -523,6 +525,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 continue;
             }
             try {
+                using Clock = std::chrono::steady_clock;
+                auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+                const auto joinStart = Clock::now();
                 std::unique_ptr<RowSpill> fromArchive;
                 if (!digestBaseline) {
                     if (!archive) archive.emplace(baseline.path);
@@ -533,6 +538,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
                 }
+                const double archiveSeconds = since(joinStart);
                 const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
                 std::function<void(const RowDifference&)> sink;
                 if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
@@ -542,6 +548,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 RowDiffSummary summary = compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
                                                      keyOnly && sink ? SIZE_MAX : o.rowCap, o.jobs, keyOnly ? nullptr : sink);
                 summary.excluded = plan.excluded;
+                const double compareSeconds = since(joinStart) - archiveSeconds;
                 if (keyOnly) {
                     completeKeyOnlyRows(
                         summary, before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
@@ -554,6 +561,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                         for (const auto& d : summary.rows) sink(d);
                     if (summary.rows.size() > o.rowCap) summary.rows.resize(o.rowCap);
                 }
+                spdlog::debug("{}: rows compared in {:.2f} s ({} {:.2f} s, join {:.2f} s, named rows read back {:.2f} s)", v.id.display(),
+                              since(joinStart), digestBaseline ? "snapshot digests" : "archive rows read", archiveSeconds, compareSeconds,
+                              since(joinStart) - archiveSeconds - compareSeconds);
                 std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
                 judgeRowDiff(v, o.mode, std::move(summary));
                 if (!wholeTable.empty()) {
