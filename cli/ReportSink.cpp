@@ -34,6 +34,20 @@ void ReportSink::guardProof(int exitCode) const {
 
 void ReportSink::writeJson(const nlohmann::json& report) {
     if (json_.empty()) return;
+    // A proven run's outcome is recorded before its report says so: a report never says "proven" for a
+    // run that then exits 3 because its history or --metrics record could not be written.
+    if (report.value("exit_code", -1) == 0 && report.value("verdict", "") == "proven") {
+        auto unrecorded = recordOutcome(0);
+        if (!unrecorded.empty()) {
+            nlohmann::json j = report;
+            j["verdict"] = "incomplete";
+            j["exit_code"] = static_cast<int>(ExitCode::Incomplete);
+            j["error"] = "proven, but the outcome could not be recorded: " + unrecorded.front();
+            writeReportDocument(json_, j);
+            jsonDone_ = true;
+            return;
+        }
+    }
     writeReportDocument(json_, report);
     jsonDone_ = true;
 }

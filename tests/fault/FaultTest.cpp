@@ -662,6 +662,19 @@ TEST_CASE("repository on a full disk: a check whose history record cannot be wri
     CHECK(readFile(history) == before);  // no torn record, nothing claimed
     CHECK(runPgproof("list " + q(repo)).exitCode == 0);
 
+    // A verify against that archive proves the database but cannot record it: exit 3, and its JSON
+    // report (written elsewhere) says incomplete, not proven.
+    fs::path report = dir / "verify.json";
+    auto v = runPgproof("verify --baseline " + q(archive) + " --db " + shellQuote(db.conninfo()) + " --json " + q(report));
+    INFO(v.out << v.err);
+    CHECK(v.exitCode == 3);
+    CHECK(contains(v.err, "not recorded"));
+    auto vj = nlohmann::json::parse(readFile(report));
+    CHECK(vj["verdict"] == "incomplete");
+    CHECK(vj["exit_code"] == 3);
+    CHECK(contains(vj.value("error", ""), "could not be recorded"));
+    CHECK(readFile(history) == before);
+
     // A backup into the full repository: exit 3, no archive, no temporary file.
     auto full = runPgproof("backup --repo " + q(repo) + " --db " + shellQuote(db.conninfo()));
     INFO(full.err);
