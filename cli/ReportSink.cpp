@@ -89,6 +89,21 @@ std::vector<std::string> ReportSink::recordOutcome(int exitCode, const std::stri
     return recordProblems_;
 }
 
+std::string ReportSink::verdictText(int exitCode, std::string text, const std::string& word) {
+    if (exitCode != 0 || recordOutcome(0).empty()) return text;
+    const std::string instead = "INCOMPLETE (" + word + ", but the outcome could not be recorded)";
+    for (size_t at = 0; at < text.size();) {
+        if (text.compare(at, word.size(), word) == 0) {
+            text.replace(at, word.size(), instead);
+            at += instead.size();
+        }
+        size_t nl = text.find('\n', at);
+        if (nl == std::string::npos) break;
+        at = nl + 1;
+    }
+    return text;
+}
+
 std::vector<std::string> ReportSink::finishRun(int exitCode, const std::string& error) {
     if (!openSink()) return {};
     return openSink()->recordOutcome(exitCode, error);

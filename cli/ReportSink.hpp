@@ -37,6 +37,10 @@ public:
     // before it reports a proof whether the proof will be on record. Returns what could not be recorded
     // (also logged); finishRun later returns the same and records nothing twice.
     std::vector<std::string> recordOutcome(int exitCode, const std::string& error = "");
+    // The human verdict of a run about to exit `exitCode`: a proven run's outcome is recorded first, and
+    // if that fails every line starting with `word` (PROVEN, PASSED) starts with INCOMPLETE instead (the
+    // run exits 3: main() says why).
+    std::string verdictText(int exitCode, std::string text, const std::string& word = "PROVEN");
 
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
     // checked in an error report. junitClass is the classname its full JUnit case would have.

@@ -79,7 +79,7 @@ int runRestore(const std::vector<std::string>& args) {
             sink.writeJson(j);
         }
         sink.writeJUnit(renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
-        if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << renderVerifyText(*r.verification, flags.verbose);
+        if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << sink.verdictText(r.exitCode(), renderVerifyText(*r.verification, flags.verbose));
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
     if (flags.json != "-" && !flags.quiet) {

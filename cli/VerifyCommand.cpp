@@ -71,7 +71,7 @@ int runVerify(const std::vector<std::string>& args) {
     sink.guardProof(report.exitCode());
     sink.writeJson(verifyJson(report));
     sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
-    if (!(flags.quiet && report.exitCode() == 0) && flags.json != "-") std::cout << renderVerifyText(report, flags.verbose, static_cast<size_t>(showRows));
+    if (!(flags.quiet && report.exitCode() == 0) && flags.json != "-") std::cout << sink.verdictText(report.exitCode(), renderVerifyText(report, flags.verbose, static_cast<size_t>(showRows)));
     return report.exitCode();
 }
 

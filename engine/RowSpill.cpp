@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -131,7 +132,9 @@ std::filesystem::path SpillFolder::defaultBase() {
 }
 
 SpillFolder::SpillFolder(const std::filesystem::path& base) {
-    std::string tmpl = (base / "pgproof-rows.XXXXXX").string();
+    // The owner's pid is in the name: a folder is never seen without its owner (a pid file written after
+    // mkdtemp left a moment in which another run took the new folder for a killed run's and removed it).
+    std::string tmpl = (base / ("pgproof-rows." + std::to_string(getpid()) + ".XXXXXX")).string();
     if (!mkdtemp(tmpl.data()))
         throw IncompleteError("cannot create a temporary folder in " + base.string() + " for the row comparison: " +
                               std::strerror(errno) + " (choose another with --tmpdir)");
@@ -184,9 +187,19 @@ int SpillFolder::removeStale(const std::filesystem::path& base) {
     int removed = 0;
     std::error_code ec;
     for (const auto& entry : std::filesystem::directory_iterator(base, ec)) {
-        if (entry.path().filename().string().rfind("pgproof-rows.", 0) != 0 || !entry.is_directory(ec)) continue;
+        const std::string name = entry.path().filename().string();
+        if (name.rfind("pgproof-rows.", 0) != 0 || !entry.is_directory(ec)) continue;
+        // pgproof-rows.PID.XXXXXX; an older run's pgproof-rows.XXXXXX names its owner in a pid file, and
+        // one without that file yet may be a run that is just starting: left alone for an hour.
         long pid = 0;
-        std::ifstream(entry.path() / "pid") >> pid;
+        const std::string rest = name.substr(std::strlen("pgproof-rows."));
+        const size_t dot = rest.find('.');
+        if (dot != std::string::npos && dot > 0 && dot < 10 && rest.find_first_not_of("0123456789") == dot) {
+            pid = std::stol(rest.substr(0, dot));
+        } else if (!(std::ifstream(entry.path() / "pid") >> pid)) {
+            auto age = std::filesystem::file_time_type::clock::now() - std::filesystem::last_write_time(entry.path(), ec);
+            if (ec || age < std::chrono::hours(1)) continue;
+        }
         // kill(pid, 0) fails with ESRCH once the owner is gone (EPERM: alive, someone else's).
         if (pid > 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) continue;
         if (std::filesystem::remove_all(entry.path(), ec) > 0) ++removed;

@@ -673,6 +673,11 @@ TEST_CASE("repository on a full disk: a check whose history record cannot be wri
     CHECK(vj["verdict"] == "incomplete");
     CHECK(vj["exit_code"] == 3);
     CHECK(contains(vj.value("error", ""), "could not be recorded"));
+    auto vt = runPgproof("verify --baseline " + q(archive) + " --db " + shellQuote(db.conninfo()));
+    INFO(vt.out << vt.err);
+    CHECK(vt.exitCode == 3);
+    CHECK(contains(vt.out, "INCOMPLETE (PROVEN, but the outcome could not be recorded)"));
+    CHECK_FALSE(contains(vt.out, "\nPROVEN"));
     CHECK(readFile(history) == before);
 
     // A backup into the full repository: exit 3, no archive, no temporary file.

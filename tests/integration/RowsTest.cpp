@@ -299,10 +299,22 @@ TEST_CASE("the row comparison's temporary files: removed on every exit, stale on
     // A folder a killed run left behind (its pid is not running) is removed by the next run.
     fs::create_directory(tmp / "pgproof-rows.stale1");
     std::ofstream(tmp / "pgproof-rows.stale1" / "pid") << "999999\n";
+    // Folders of runs that are alive are left alone: one named after its (running) owner, and one of
+    // the older form whose pid file is not written yet (a run starting at this very moment; concurrent
+    // verifies in one TMPDIR used to remove each other's new folders in that window).
+    fs::path running = tmp / ("pgproof-rows." + std::to_string(::getpid()) + ".AbC123");
+    fs::path starting = tmp / "pgproof-rows.Xy9876";
+    fs::create_directory(running);
+    fs::create_directory(starting);
     auto r = runPgproof("verify --baseline " + q(archive) + dbArg(db) + " --tmpdir " + q(tmp.path()));
     INFO(r.out << r.err);
     CHECK(r.exitCode == 1);
     CHECK(contains(r.out, "lost key id=1"));
+    CHECK_FALSE(fs::exists(tmp / "pgproof-rows.stale1"));
+    CHECK(fs::exists(running));
+    CHECK(fs::exists(starting));
+    fs::remove(running);
+    fs::remove(starting);
     CHECK(noRowFolders(tmp.path()));
 
     // A temporary folder too small for the rows: the comparison could not be completed, exit 3, nothing left.
