@@ -65,8 +65,7 @@ int runDrill(const std::vector<std::string>& args) {
     if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
         if (r.restore) {
             const auto& t = r.restore->timings;
-            std::string verdict = r.verdict == "proven" ? "PASSED" : "FAILED";
-            if (r.exitCode == 0 && !sink.recordOutcome(0).empty()) verdict = "INCOMPLETE (PASSED, but the outcome could not be recorded)";
+            std::string verdict = r.verdict == "proven" ? sink.verdictWord(r.exitCode, "PASSED") : "FAILED";
             std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, verdict,
                                      r.restore->tables, withThousands(r.restore->rows), r.checkSeconds, t.total);
             std::cout << renderRestoreSpans(t);

@@ -89,9 +89,14 @@ std::vector<std::string> ReportSink::recordOutcome(int exitCode, const std::stri
     return recordProblems_;
 }
 
+std::string ReportSink::verdictWord(int exitCode, const std::string& word) {
+    if (exitCode != 0 || recordOutcome(0).empty()) return word;
+    return "INCOMPLETE (" + word + ", but the outcome could not be recorded)";
+}
+
 std::string ReportSink::verdictText(int exitCode, std::string text, const std::string& word) {
-    if (exitCode != 0 || recordOutcome(0).empty()) return text;
-    const std::string instead = "INCOMPLETE (" + word + ", but the outcome could not be recorded)";
+    const std::string instead = verdictWord(exitCode, word);
+    if (instead == word) return text;
     for (size_t at = 0; at < text.size();) {
         if (text.compare(at, word.size(), word) == 0) {
             text.replace(at, word.size(), instead);

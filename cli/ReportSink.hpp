@@ -41,6 +41,8 @@ public:
     // if that fails every line starting with `word` (PROVEN, PASSED) starts with INCOMPLETE instead (the
     // run exits 3: main() says why).
     std::string verdictText(int exitCode, std::string text, const std::string& word = "PROVEN");
+    // The verdict word itself, the same way: `word`, or INCOMPLETE (word, but ...) once recording failed.
+    std::string verdictWord(int exitCode, const std::string& word);
 
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
     // checked in an error report. junitClass is the classname its full JUnit case would have.

@@ -139,6 +139,7 @@ SpillFolder::SpillFolder(const std::filesystem::path& base) {
         throw IncompleteError("cannot create a temporary folder in " + base.string() + " for the row comparison: " +
                               std::strerror(errno) + " (choose another with --tmpdir)");
     path_ = tmpl;
+    // Also in a pid file, for the cleanup of older pgproof versions that may share the folder.
     std::ofstream(path_ / "pid") << getpid() << "\n";
 }
 

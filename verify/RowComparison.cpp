@@ -88,7 +88,8 @@ int compareKeyValue(std::string_view a, std::string_view b) {
         long long x = std::stoll(std::string(a)), y = std::stoll(std::string(b));
         return x < y ? -1 : x > y ? 1 : 0;
     }
-    return a.compare(b) < 0 ? -1 : a.compare(b) > 0 ? 1 : 0;
+    const int c = a.compare(b);
+    return (c > 0) - (c < 0);
 }
 
 bool listedBefore(const RowDifference& a, const RowDifference& b) {
@@ -239,8 +240,6 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
             }
         }
     }
-    // People read keys in order; hash order is not one.
-    std::stable_sort(out.diffs.begin(), out.diffs.end(), listedBefore);
 }
 
 
@@ -278,7 +277,6 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     if (error) std::rethrow_exception(error);
     RowDiffSummary out;
     out.key = key;
-    auto inOrder = [](const RowDifference& a, const RowDifference& b) { return listedBefore(a, b); };
     std::vector<RowDifference> all;  // with a sink: every difference, given to it in the report's order
     for (auto& p : parts) {
         out.lost += p.counts.lost;
@@ -288,8 +286,9 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
         out.differenceEntries += p.counts.differenceEntries;
         for (auto& d : p.diffs) all.push_back(std::move(d));
     }
-    // Each partition kept its first differences; the first of all of them are the report's.
-    std::stable_sort(all.begin(), all.end(), inOrder);
+    // Each partition kept its first differences; the first of all of them are the report's. People read
+    // keys in order; hash order is not one.
+    std::stable_sort(all.begin(), all.end(), listedBefore);
     for (auto& d : all) {
         if (sink) sink(d);
         if (out.rows.size() < cap) out.rows.push_back(std::move(d));
