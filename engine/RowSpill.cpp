@@ -32,7 +32,7 @@ constexpr size_t kFlushBytes = 128u << 10;
 // partitions each flushes sooner (but never in pieces under 16 KiB).
 constexpr size_t kBufferedBytes = 16u << 20;
 
-constexpr size_t kHeader = 8 + 16 + 4;
+constexpr size_t kHeader = 16 + 4;  // compare hash, length
 
 uint128_t hash128(std::string_view bytes) {
     XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
@@ -46,6 +46,14 @@ void joinFields(const std::vector<std::string_view>& fields, const std::vector<s
         if (i) out += '\t';
         if (which[i] < fields.size()) out.append(fields[which[i]]);
     }
+}
+
+// The key's text of a row split into `fields`: one key column's field as it is (no copy), else the
+// key's fields joined in `scratch`.
+std::string_view keyTextOf(const std::vector<std::string_view>& fields, const std::vector<size_t>& keyFields, std::string& scratch) {
+    if (keyFields.size() == 1) return keyFields[0] < fields.size() ? fields[keyFields[0]] : std::string_view();
+    joinFields(fields, keyFields, scratch);
+    return scratch;
 }
 
 [[noreturn]] void writeFailed(const std::filesystem::path& file, int err) {
@@ -230,28 +238,42 @@ void RowSpill::flush(Partition& part) {
     part.buffer.clear();
 }
 
-void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local,
-                      std::vector<uint64_t>& counts, const uint64_t* locator) const {
+uint128_t RowSpill::entryDigest(uint64_t key, uint128_t compare) {
+    char pair[24];
+    std::memcpy(pair, &key, 8);
+    std::memcpy(pair + 8, &compare, 16);
+    return hash128(std::string_view(pair, sizeof pair));
+}
+
+void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator) const {
     auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * parts_.size()) >> 64);
-    std::string& out = local[p];
+    local.digests[p] += entryDigest(key, compare);
+    std::string& out = local.bytes[p];
     auto len = static_cast<uint32_t>(row.size() + (locator ? 8 : 0));
     char header[kHeader];
-    std::memcpy(header, &key, 8);
-    std::memcpy(header + 8, &compare, 16);
-    std::memcpy(header + 24, &len, 4);
+    std::memcpy(header, &compare, 16);
+    std::memcpy(header + 16, &len, 4);
     out.append(header, kHeader);
     out.append(row);
     if (locator) out.append(reinterpret_cast<const char*>(locator), 8);
-    ++counts[p];
+    ++local.counts[p];
 }
 
-void RowSpill::deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts) {
+void RowSpill::Local::reset(size_t partitions) {
+    bytes.resize(partitions);
+    for (auto& b : bytes) b.clear();
+    counts.assign(partitions, 0);
+    digests.assign(partitions, 0);
+}
+
+void RowSpill::deliver(Local& local) {
     for (unsigned p = 0; p < parts_.size(); ++p) {
-        if (local[p].empty()) continue;
+        if (local.bytes[p].empty()) continue;
         Partition& part = *parts_[p];
         std::lock_guard lock(part.mutex);
-        part.buffer += local[p];
-        part.rows += counts[p];
+        part.buffer += local.bytes[p];
+        part.rows += local.counts[p];
+        part.digest += local.digests[p];
         if (part.buffer.size() >= flushBytes_) flush(part);
     }
 }
@@ -271,13 +293,10 @@ TableFingerprint RowSpill::addRowsAt(std::string_view rows, uint32_t frame) { re
 TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
     const auto n = static_cast<unsigned>(parts_.size());
     // Reused from call to call on each thread: no allocation per batch once the buffers have grown.
-    thread_local std::vector<std::string> local;
-    thread_local std::vector<uint64_t> counts;
+    thread_local Local local;
     thread_local std::string scratch;
     thread_local std::vector<std::string_view> fields;
-    local.resize(n);
-    for (auto& l : local) l.clear();
-    counts.assign(n, 0);
+    local.reset(n);
     // Fields past the last one the key and the comparison use are not split off.
     size_t needed = 0;
     for (size_t f : layout_.keyFields) needed = std::max(needed, f + 1);
@@ -300,33 +319,26 @@ TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
                 compare = hash128(scratch);
             }
             if (layout_.keyed()) {
-                std::string_view keyText;  // one key column: its field as it is, no copy
-                if (layout_.keyFields.size() == 1) {
-                    if (layout_.keyFields[0] < fields.size()) keyText = fields[layout_.keyFields[0]];
-                } else {
-                    joinFields(fields, layout_.keyFields, scratch);
-                    keyText = scratch;
-                }
+                const std::string_view keyText = keyTextOf(fields, layout_.keyFields, scratch);
                 key = XXH3_64bits(keyText.data(), keyText.size());
                 if (layout_.keyOnly) {
                     uint64_t at = frame ? (static_cast<uint64_t>(*frame) << 32) | offset : 0;
-                    append(key, compare, keyText, local, counts, frame ? &at : nullptr);  // the key's fields, not the row
+                    append(key, compare, keyText, local, frame ? &at : nullptr);  // the key's fields, not the row
                     return;
                 }
             } else {
                 key = static_cast<uint64_t>(compare);
             }
         }
-        append(key, compare, row, local, counts);
+        append(key, compare, row, local);
     });
-    deliver(local, counts);
+    deliver(local);
     return fp;
 }
 
 void RowSpill::addDigests(std::string_view lines, const std::string& source) {
-    const auto n = static_cast<unsigned>(parts_.size());
-    std::vector<std::string> local(n);
-    std::vector<uint64_t> counts(n, 0);
+    Local local;
+    local.reset(parts_.size());
     forEachLine(lines, [&](std::string_view line, size_t) {
         auto hash = TableFingerprint::parseHex(line.substr(0, std::min<size_t>(32, line.size())));
         if (!hash || (line.size() > 32 && line[32] != '\t') || (layout_.keyed() != (line.size() > 32)))
@@ -334,9 +346,9 @@ void RowSpill::addDigests(std::string_view lines, const std::string& source) {
                                 "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
         std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
         uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
-        append(key, *hash, keyText, local, counts);
+        append(key, *hash, keyText, local);
     });
-    deliver(local, counts);
+    deliver(local);
 }
 
 void RowSpill::finish() {
@@ -344,6 +356,12 @@ void RowSpill::finish() {
         std::lock_guard lock(p->mutex);
         flush(*p);
     }
+}
+
+bool RowSpill::samePartition(const RowSpill& other, unsigned p) const {
+    const Partition& mine = *parts_.at(p);
+    const Partition& theirs = *other.parts_.at(p);
+    return mine.rows == theirs.rows && mine.digest == theirs.digest;
 }
 
 uint64_t RowSpill::rows() const {
@@ -367,13 +385,19 @@ void RowSpill::readPartition(unsigned p, SpillBuffer& arena, std::vector<Spilled
     const size_t total = size + part.buffer.size();
     const std::string_view all(bytes, total);
     out.reserve(part.rows);
+    // The key hash as add() computed it: the compare hash's low half without a key; the hash of the
+    // stored key fields (key-only and digest layouts); else of the key's fields of the stored row.
+    const bool storedIsKey = layout_.keyOnly || layout_.digest;
+    size_t needed = 0;
+    for (size_t f : layout_.keyFields) needed = std::max(needed, f + 1);
+    std::vector<std::string_view> fields;
+    std::string scratch;
     size_t pos = 0;
     while (pos + kHeader <= total) {
         SpilledRow r;
         uint32_t len;
-        std::memcpy(&r.keyHash, bytes + pos, 8);
-        std::memcpy(&r.compareHash, bytes + pos + 8, 16);
-        std::memcpy(&len, bytes + pos + 24, 4);
+        std::memcpy(&r.compareHash, bytes + pos, 16);
+        std::memcpy(&len, bytes + pos + 16, 4);
         pos += kHeader;
         if (pos + len > total) throw IncompleteError("the row comparison's temporary file " + folder_.rowsFile().string() + " is damaged");
         r.row = all.substr(pos, len);
@@ -381,6 +405,15 @@ void RowSpill::readPartition(unsigned p, SpillBuffer& arena, std::vector<Spilled
             if (len < 8) throw IncompleteError("the row comparison's temporary file " + folder_.rowsFile().string() + " is damaged");
             r.row.remove_suffix(8);
             std::memcpy(&r.locator, bytes + pos + len - 8, 8);
+        }
+        if (!layout_.keyed()) {
+            r.keyHash = static_cast<uint64_t>(r.compareHash);
+        } else if (storedIsKey) {
+            r.keyHash = XXH3_64bits(r.row.data(), r.row.size());
+        } else {
+            copyFields(r.row, fields, needed);
+            const std::string_view keyText = keyTextOf(fields, layout_.keyFields, scratch);
+            r.keyHash = XXH3_64bits(keyText.data(), keyText.size());
         }
         pos += len;
         out.push_back(r);

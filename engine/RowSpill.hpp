@@ -3,9 +3,10 @@
 // temporary files in partitions by the hash of each row's key, so that two sides can be joined one
 // partition at a time in bounded memory (docs/REPORTS.md "Row-level differences").
 //
-// A record is [key hash: 8][compare hash: 16][length: 4][row: length] (host byte order: the files
-// never outlive the process); with a key-only layout the row is only the key's fields. The files
-// never outlive the process). The key hash covers the key fields (joined by a tab, as COPY writes
+// A record is [compare hash: 16][length: 4][row: length] (host byte order: the files never outlive
+// the process); with a key-only layout the row is only the key's fields. The key hash, which chose the
+// record's partition, is not stored: it is computed again from the row when a partition is read back
+// (only partitions that differ are). The key hash covers the key fields (joined by a tab, as COPY writes
 // them); for a table without a key it is the compare hash, so equal rows meet in one partition. The
 // compare hash is XXH3-128 of the compared fields (the whole row unless columns are excluded).
 #include <atomic>
@@ -143,6 +144,10 @@ public:
     unsigned partitions() const { return static_cast<unsigned>(parts_.size()); }
     const RowLayout& layout() const { return layout_; }
     uint64_t rows() const;
+    // Whether partition `p` holds the same (key hash, compare hash) records here as in `other`
+    // (partitioned alike): the same number, and the same sum of each record's XXH3-128 digest, the
+    // fingerprint's own multiset test. Equal partitions need not be read back and joined.
+    bool samePartition(const RowSpill& other, unsigned p) const;
     // Partition `p` back into `arena` (its row bytes) and `out` (views into the arena).
     void readPartition(unsigned p, SpillBuffer& arena, std::vector<SpilledRow>& out) const;
 
@@ -153,12 +158,20 @@ private:
         uint64_t fileBytes = 0;
         std::string buffer;
         uint64_t rows = 0;
+        uint128_t digest = 0;  // sum of entryDigest over the partition's records
     };
+    // One batch's records per partition, before they are delivered under the partitions' locks.
+    struct Local {
+        std::vector<std::string> bytes;
+        std::vector<uint64_t> counts;
+        std::vector<uint128_t> digests;
+        void reset(size_t partitions);
+    };
+    static uint128_t entryDigest(uint64_t key, uint128_t compare);
     void flush(Partition& part);  // caller holds part.mutex
-    void append(uint64_t key, uint128_t compare, std::string_view row, std::vector<std::string>& local, std::vector<uint64_t>& counts,
-                const uint64_t* locator = nullptr) const;
+    void append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator = nullptr) const;
     TableFingerprint add(std::string_view rows, const uint32_t* frame);
-    void deliver(std::vector<std::string>& local, const std::vector<uint64_t>& counts);
+    void deliver(Local& local);
 
     SpillFolder& folder_;
     size_t flushBytes_ = 0;  // a partition's buffer is written out once it holds this much

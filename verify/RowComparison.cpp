@@ -139,6 +139,7 @@ struct PartitionResult {
 void comparePartition(const Side& before, const Side& after, unsigned p, const std::vector<std::string>& key,
                       const std::vector<std::string>& compared, size_t keep, PartitionResult& out) {
     // Reused by each thread from one partition to the next: a partition is about 16 MiB.
+    if (before.spill.samePartition(after.spill, p)) return;
     thread_local SpillBuffer barena, aarena;
     thread_local std::vector<SpilledRow> brows, arows;
     before.spill.readPartition(p, barena, brows);
