@@ -59,18 +59,18 @@ int runDrill(const std::vector<std::string>& args) {
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
     sink.guardProof(r.exitCode);
+    sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
     sink.writeMarkdown(renderDrillMarkdown(r));
     sink.writeJson(drillJson(r));
     sink.writeJUnit(renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
     if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
         if (r.restore) {
             const auto& t = r.restore->timings;
-            std::string verdict = r.verdict == "proven" ? sink.verdictWord(r.exitCode, "PASSED") : "FAILED";
-            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, verdict,
+            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(r),
                                      r.restore->tables, withThousands(r.restore->rows), r.checkSeconds, t.total);
             std::cout << renderRestoreSpans(t);
         } else {
-            std::cout << fmt::format("drill {}: FAILED\n", file);
+            std::cout << fmt::format("drill {}: {}\n", file, drillVerdictWord(r));
         }
         if (!r.problem.empty()) std::cout << "problem: " << r.problem << "\n";
         std::cout << "scratch database " << (r.scratchDatabase.empty() ? "-" : r.scratchDatabase) << ": "

@@ -65,6 +65,7 @@ int runRehearse(const std::vector<std::string>& args) {
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
     sink.guardProof(r.exitCode);
+    sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
     sink.writeMarkdown(renderRehearsalMarkdown(r));
     sink.writeJson(rehearsalJson(r));
     sink.writeJUnit(renderJUnit("pgproof rehearse " + file + " " + migration, rehearsalJUnitCases(r), r.migrationSeconds));

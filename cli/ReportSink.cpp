@@ -94,6 +94,15 @@ std::string ReportSink::verdictWord(int exitCode, const std::string& word) {
     return "INCOMPLETE (" + word + ", but the outcome could not be recorded)";
 }
 
+void ReportSink::demoteIfUnrecorded(int& exitCode, std::string& verdict, std::string& problem) {
+    if (exitCode != 0) return;
+    auto unrecorded = recordOutcome(0);
+    if (unrecorded.empty()) return;
+    exitCode = static_cast<int>(ExitCode::Incomplete);
+    verdict = "incomplete";
+    problem = "the " + command_ + " passed, but its outcome could not be recorded: " + unrecorded.front();
+}
+
 std::string ReportSink::verdictText(int exitCode, std::string text, const std::string& word) {
     const std::string instead = verdictWord(exitCode, word);
     if (instead == word) return text;

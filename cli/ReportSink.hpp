@@ -43,6 +43,10 @@ public:
     std::string verdictText(int exitCode, std::string text, const std::string& word = "PROVEN");
     // The verdict word itself, the same way: `word`, or INCOMPLETE (word, but ...) once recording failed.
     std::string verdictWord(int exitCode, const std::string& word);
+    // For a command whose result carries its own verdict (drill, rehearse): a proven run's outcome is
+    // recorded before any report is written; if that fails the result becomes incomplete (exit 3,
+    // verdict "incomplete", `problem` naming what could not be recorded), so that no report says PASSED.
+    void demoteIfUnrecorded(int& exitCode, std::string& verdict, std::string& problem);
 
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
     // checked in an error report. junitClass is the classname its full JUnit case would have.

@@ -207,8 +207,12 @@ std::string statementLine(const RehearsedStatement& s) {
 
 }  // namespace
 
+std::string rehearsalVerdictWord(const RehearsalResult& r) {
+    return r.exitCode == 0 ? "PASSED" : r.exitCode == 1 ? "FAILED" : "INCOMPLETE";
+}
+
 std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
-    std::string out = fmt::format("rehearse {} with {}: {}\n", r.archive, r.migration, r.exitCode == 0 ? "PASSED" : "FAILED");
+    std::string out = fmt::format("rehearse {} with {}: {}\n", r.archive, r.migration, rehearsalVerdictWord(r));
     if (r.restore.restore)
         out += fmt::format("restore (rollback estimate): {:.2f} s - {} tables, {} rows, proven {}\n", rollbackSeconds(r), r.restore.restore->tables,
                            withThousands(r.restore.restore->rows), r.restore.exitCode == 0 ? "identical to the archive" : "NOT identical");
@@ -233,7 +237,7 @@ std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
 }
 
 std::string renderRehearsalMarkdown(const RehearsalResult& r) {
-    std::string out = fmt::format("# Migration rehearsal: {}\n\n", r.exitCode == 0 ? "PASSED" : "FAILED");
+    std::string out = fmt::format("# Migration rehearsal: {}\n\n", rehearsalVerdictWord(r));
     out += fmt::format("- **Verdict:** {} (exit code {})\n", r.verdict, r.exitCode);
     if (!r.problem.empty()) out += fmt::format("- **Problem:** {}\n", r.problem);
     out += fmt::format("- **Archive:** `{}`\n- **Migration:** `{}` ({} statements{})\n", r.archive, r.migration, r.statementsInFile,

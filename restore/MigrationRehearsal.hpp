@@ -68,6 +68,8 @@ struct RehearsalResult {
 RehearsalResult rehearseMigration(const RehearsalOptions& options);
 
 std::string renderRehearsalText(const RehearsalResult& r, size_t slowest = 5);
+// PASSED, FAILED (exit 1) or INCOMPLETE (exit 3: nothing proven).
+std::string rehearsalVerdictWord(const RehearsalResult& r);
 std::string renderRehearsalMarkdown(const RehearsalResult& r);
 nlohmann::json rehearsalJson(const RehearsalResult& r);
 std::vector<JUnitCase> rehearsalJUnitCases(const RehearsalResult& r);

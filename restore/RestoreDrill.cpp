@@ -206,8 +206,12 @@ DrillResult runDrill(const DrillOptions& o) {
     return r;
 }
 
+std::string drillVerdictWord(const DrillResult& r) {
+    return r.verdict == "proven" ? "PASSED" : r.verdict == "failed" ? "FAILED" : "INCOMPLETE";
+}
+
 std::string renderDrillMarkdown(const DrillResult& r) {
-    std::string out = fmt::format("# Restore drill: {}\n\n", r.verdict == "proven" ? "PASSED" : "FAILED");
+    std::string out = fmt::format("# Restore drill: {}\n\n", drillVerdictWord(r));
     std::string when = utcNow("%Y-%m-%d %H:%M:%S UTC");
     out += fmt::format("- **Verdict:** {} (exit code {})\n", r.verdict, r.exitCode);
     if (!r.problem.empty()) out += fmt::format("- **Problem:** {}\n", r.problem);

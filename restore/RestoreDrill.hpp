@@ -56,6 +56,8 @@ struct DrillResult {
 // Throws BadInputError only for bad input found before anything was created.
 DrillResult runDrill(const DrillOptions& options);
 
+// PASSED, FAILED (a difference found: exit 1) or INCOMPLETE (nothing proven: exit 3).
+std::string drillVerdictWord(const DrillResult& r);
 std::string renderDrillMarkdown(const DrillResult& r);
 nlohmann::json drillJson(const DrillResult& r);
 std::vector<JUnitCase> drillJUnitCases(const DrillResult& r);

@@ -467,7 +467,8 @@ TEST_CASE("drill whose restore connection is terminated during COPY: exit 3, scr
         CHECK_FALSE(contains(p.out() + p.err(), "PROVEN"));
         CHECK(databasesLike(scratch).empty());
         std::string report = readFile(dir / "drill.md");
-        CHECK(contains(report, "FAILED"));
+        CHECK(contains(report, "# Restore drill: INCOMPLETE"));  // nothing proven; not a difference found
+        CHECK_FALSE(contains(report, "PASSED"));
         CHECK(contains(report, "dropped"));
     }
     src.copyGate.open();
@@ -678,6 +679,23 @@ TEST_CASE("repository on a full disk: a check whose history record cannot be wri
     CHECK(vt.exitCode == 3);
     CHECK(contains(vt.out, "INCOMPLETE (PROVEN, but the outcome could not be recorded)"));
     CHECK_FALSE(contains(vt.out, "\nPROVEN"));
+    CHECK(readFile(history) == before);
+
+    // A drill of it passes but cannot be recorded: exit 3, and neither its text, its Markdown report
+    // nor its JSON says PASSED or proven.
+    fs::path drillMd = dir / "drill.md", drillJson = dir / "drill.json";
+    auto d = runPgproof("drill " + q(archive) + " --report " + q(drillMd) + " --json " + q(drillJson));
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 3);
+    CHECK(contains(d.out, ": INCOMPLETE - "));
+    CHECK_FALSE(contains(d.out, "PASSED"));
+    std::string md = readFile(drillMd);
+    CHECK(contains(md, "# Restore drill: INCOMPLETE"));
+    CHECK(contains(md, "could not be recorded"));
+    CHECK_FALSE(contains(md, "PASSED"));
+    auto dj = nlohmann::json::parse(readFile(drillJson));
+    CHECK(dj["verdict"] == "incomplete");
+    CHECK(dj["exit_code"] == 3);
     CHECK(readFile(history) == before);
 
     // A backup into the full repository: exit 3, no archive, no temporary file.
