@@ -3,6 +3,7 @@
 #include <set>
 
 #include "PostDataStatement.hpp"
+#include "RestoreCost.hpp"
 #include "RestoreSteps.hpp"
 
 namespace pgproof {
@@ -30,7 +31,7 @@ PostDataJobs addPostDataJobs(RestoreScheduler& s, const std::vector<ScriptEntry>
                              const std::map<QualifiedName, size_t>& rowsLoaded, size_t allRows, const PgConnection& leader) {
     PostDataJobs out;
     std::map<QualifiedName, uint64_t> bytes;
-    for (const auto& t : m.tables) bytes[t.id()] += t.rawBytes;
+    for (const auto& t : m.tables) bytes[t.id()] += restoreWeight(t, t.rawBytes);
     auto weightOf = [&](const std::optional<QualifiedName>& t) { return t && bytes.count(*t) ? bytes[*t] : 0; };
     auto rowsOf = [&](const std::optional<QualifiedName>& t) {
         auto it = t ? rowsLoaded.find(*t) : rowsLoaded.end();
@@ -133,7 +134,7 @@ size_t addAnalyzeJob(RestoreScheduler& s, const TableEntry& table, std::vector<s
     RestoreJob job;
     job.label = "ANALYZE " + table.id().display();
     job.work = RestoreWork::Analyze;
-    job.weight = std::min<uint64_t>(table.rawBytes, 256u << 20) / 4;  // ANALYZE reads a sample
+    job.weight = restoreWeight(table, std::min<uint64_t>(table.rawBytes, 256u << 20)) / 4;  // ANALYZE reads a sample
     job.after = std::move(after);
     job.locks = {{table.id(), LockMode::ShareUpdateExclusive}};
     job.run = [id = table.id(), asConnectingUser](PgConnection& c) {

@@ -4,6 +4,7 @@
 
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
+#include "RestoreCost.hpp"
 #include "Interrupt.hpp"
 
 namespace pgproof {
@@ -51,7 +52,7 @@ std::vector<size_t> ProofReads::addJobs(RestoreScheduler& scheduler, size_t t, c
         RestoreJob job;
         job.label = "proof read of " + table.id().display();
         job.work = RestoreWork::Proof;
-        job.weight = table.rawBytes / parts.size();
+        job.weight = restoreWeight(table, table.rawBytes / parts.size());
         job.after = after;
         job.locks = {{table.id(), LockMode::AccessShare}};
         job.run = [this, t, from = from, to = to](PgConnection& conn) { read(conn, t, from, to); };

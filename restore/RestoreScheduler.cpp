@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "Errors.hpp"
@@ -100,12 +101,29 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
         }
         return true;
     };
-    // Under the mutex: the ready job on the longest path that fits the locks held now.
+    // The tables whose rows a running job is loading. Two connections loading one table queue for its
+    // extension lock (the cores idle meanwhile): another table's rows, or any other work, go first.
+    std::multiset<QualifiedName> loading;
+    auto loadsTable = [&](const RestoreJob& job) -> const QualifiedName* {
+        return job.work == RestoreWork::Rows && job.locks.size() == 1 ? &job.locks[0].table : nullptr;
+    };
+    auto contends = [&](const RestoreJob& job) {
+        const QualifiedName* t = loadsTable(job);
+        return t && loading.count(*t) > 0;
+    };
+    // Under the mutex: the ready job on the longest path that fits the locks held now, preferring one
+    // that does not load a table already being loaded.
     auto pick = [&]() -> std::optional<size_t> {
         std::optional<size_t> best;
+        bool bestContends = false;
         for (size_t k = 0; k < ready.size(); ++k) {
             size_t j = ready[k];
-            if ((!best || path[j] > path[ready[*best]]) && fits(jobs_[j])) best = k;
+            if (!fits(jobs_[j])) continue;
+            const bool c = contends(jobs_[j]);
+            if (!best || (bestContends && !c) || (bestContends == c && path[j] > path[ready[*best]])) {
+                best = k;
+                bestContends = c;
+            }
         }
         if (!best) return std::nullopt;
         size_t j = ready[*best];
@@ -139,6 +157,7 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                     j = *got;
                     ++running;
                     for (const auto& l : jobs_[j].locks) held.emplace(l.table, l.mode);
+                    if (const QualifiedName* t = loadsTable(jobs_[j])) loading.insert(*t);
                 }
                 double started = now();
                 spdlog::debug("started: {}", jobs_[j].label);
@@ -155,6 +174,7 @@ void RestoreScheduler::run(std::vector<std::unique_ptr<PgConnection>>& connectio
                 {
                     std::lock_guard lock(mutex);
                     --running;
+                    if (const QualifiedName* t = loadsTable(jobs_[j])) loading.erase(loading.find(*t));
                     for (const auto& l : jobs_[j].locks) {
                         auto [from, to] = held.equal_range(l.table);
                         for (auto it = from; it != to; ++it)

@@ -1,5 +1,7 @@
 #include "RowLoading.hpp"
 
+#include "RestoreCost.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <mutex>
@@ -152,7 +154,7 @@ std::vector<size_t> RowLoading::addJobs(RestoreScheduler& s, const std::vector<s
             RestoreJob job;
             job.label = "rows of " + table.id().display();
             job.work = RestoreWork::Rows;
-            job.weight = item.rawBytes;
+            job.weight = restoreWeight(table, item.rawBytes);
             job.after = after;
             job.locks = {{table.id(), LockMode::RowExclusive}};
             job.run = [this, item, &s, &table, &seg](PgConnection& conn) {
