@@ -384,6 +384,56 @@ TEST_CASE("diff --db whose connection is terminated while it locks the table: ex
     CHECK(contains(r.out, "changed key id=7"));
 }
 
+TEST_CASE("diff --db whose reading connection is terminated mid-COPY: exit 3, never 'no difference', no spill files left") {
+    ScratchDatabase db("fault_dread");
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
+            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    TempDir dir;
+    fs::path archive = backupTo(db, dir / "b.sql.zst");
+    db.exec("UPDATE big SET body = 'changed' WHERE id = 399999");
+    fs::path spill = dir / "spill";
+    fs::create_directory(spill);
+    {
+        BackgroundPgproof p({"diff", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
+        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
+        REQUIRE(reading);
+        terminateBackend(*reading);
+        REQUIRE(p.waitExit(60s));
+        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+        CHECK(p.exitCode() == 3);
+        CHECK_FALSE(contains(p.out(), "no difference"));
+        CHECK(folderEntries(spill).empty());
+    }
+    auto r = runPgproof("diff " + q(archive) + " --db " + shellQuote(db.conninfo()) + " --tmpdir " + q(spill));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "changed key id=399999"));
+    CHECK(folderEntries(spill).empty());
+}
+
+TEST_CASE("snapshot --rows whose reading connection is terminated mid-COPY: exit 3, neither snapshot file is left") {
+    ScratchDatabase db("fault_srows");
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
+            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    TempDir dir;
+    fs::path out = dir / "pre.json";
+    {
+        BackgroundPgproof p({"snapshot", "--rows", "-o", out.string(), "--db", db.conninfo()});
+        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
+        REQUIRE(reading);
+        terminateBackend(*reading);
+        REQUIRE(p.waitExit(60s));
+        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+        CHECK(p.exitCode() == 3);
+        CHECK(folderEntries(dir.path()).empty());  // no pre.json, no pre.rows.zst, no temporary file
+    }
+    auto r = runPgproof("snapshot --rows -o " + q(out) + " --db " + shellQuote(db.conninfo()));
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(fs::exists(out));
+    CHECK(fs::exists(dir / "pre.rows.zst"));
+}
+
 TEST_CASE("restore whose connection is terminated during COPY: exit 3, the target is incomplete, a restore into a fresh target works") {
     GatedDatabase src(20000);
     TempDir dir;
