@@ -180,6 +180,9 @@ TEST_CASE("restore --jobs 2 of Pagila equals the source: rows, fingerprints, sch
 TEST_CASE("a table of more than 64 MiB is split by frame ranges and restores equal with --jobs 2 and --jobs 3") {
     ScratchDatabase source("rt_wide");
     createWideTable(source, 230000, 300);  // about 70 MB of COPY text: 17+ frames of 4 MiB, two copy items
+    // A small table of a costly type: a connection loads it rather than queue behind the other on wide.
+    source.exec("CREATE TABLE doc (id int PRIMARY KEY, body jsonb); "
+                "INSERT INTO doc SELECT g, jsonb_build_object('n', g, 'tags', jsonb_build_array(g, g + 1)) FROM generate_series(1, 2000) g");
     TempDir dir;
     auto archive = backup(source, dir);
     auto manifest = inspectManifest(archive);
@@ -207,6 +210,12 @@ TEST_CASE("a table of more than 64 MiB is split by frame ranges and restores equ
         for (size_t p = r.err.find("started: rows of public.wide"); p != std::string::npos; p = r.err.find("started: rows of public.wide", p + 1))
             ++stretches;
         CHECK(stretches == 2);
+        // The second connection took the other table before it joined the first on wide.
+        size_t firstWide = r.err.find("started: rows of public.wide");
+        size_t secondWide = r.err.find("started: rows of public.wide", firstWide + 1);
+        size_t doc = r.err.find("started: rows of public.doc");
+        CHECK(doc < secondWide);
+        CHECK(target.scalar("SELECT count(*) FROM public.doc") == "2000");
         auto got = independentFingerprint(target, "public", "wide");
         CHECK(got.rows == want.rows);
         CHECK(got.hex == want.hex);
