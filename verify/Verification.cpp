@@ -561,9 +561,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                         for (const auto& d : summary.rows) sink(d);
                     if (summary.rows.size() > o.rowCap) summary.rows.resize(o.rowCap);
                 }
-                spdlog::debug("{}: rows compared in {:.2f} s ({} {:.2f} s, join {:.2f} s, named rows read back {:.2f} s)", v.id.display(),
-                              since(joinStart), digestBaseline ? "snapshot digests" : "archive rows read", archiveSeconds, compareSeconds,
-                              since(joinStart) - archiveSeconds - compareSeconds);
+                unsigned differing = 0;
+                for (unsigned p = 0; p < before.partitions(); ++p) differing += before.samePartition(*plan.live, p) ? 0 : 1;
+                spdlog::debug("{}: rows compared in {:.2f} s ({} {:.2f} s, join {:.2f} s: {} of {} partitions differ, named rows "
+                              "read back {:.2f} s)",
+                              v.id.display(), since(joinStart), digestBaseline ? "snapshot digests" : "archive rows read", archiveSeconds,
+                              compareSeconds, differing, before.partitions(), since(joinStart) - archiveSeconds - compareSeconds);
                 std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
                 judgeRowDiff(v, o.mode, std::move(summary));
                 if (!wholeTable.empty()) {
