@@ -173,6 +173,27 @@ uint64_t bytesRead(pid_t pid) {
     return 0;
 }
 
+// A table big enough (some 50 MB of rows) that reading it lasts long enough to be seen in pg_stat_activity.
+void createBigTable(ScratchDatabase& db) {
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
+            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+}
+
+struct Outcome {
+    int exitCode;
+    std::string out, err;
+};
+
+// Runs pgproof with `args`, terminates its connection once it reads rows (COPY (SELECT ...)), waits for it.
+Outcome terminatedMidCopy(const ScratchDatabase& db, const std::vector<std::string>& args) {
+    BackgroundPgproof p(args);
+    auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
+    REQUIRE(reading);
+    terminateBackend(*reading);
+    REQUIRE(p.waitExit(60s));
+    return {p.exitCode(), p.out(), p.err()};
+}
+
 }  // namespace
 
 TEST_CASE("backup whose pg_dump connection is terminated mid-COPY: exit 3, no archive, the rerun works") {
@@ -331,22 +352,16 @@ TEST_CASE("verify whose connection is terminated while it locks the tables: exit
 
 TEST_CASE("verify whose reading connection is terminated mid-COPY: exit 3, no spill files left, the rerun works") {
     ScratchDatabase db("fault_vread");
-    // Big enough (some 50 MB of rows) that the read lasts long enough to be seen in pg_stat_activity.
-    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
-            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    createBigTable(db);
     TempDir dir;
     fs::path archive = backupTo(db, dir / "b.sql.zst");
     fs::path spill = dir / "spill";
     fs::create_directory(spill);
     {
-        BackgroundPgproof p({"verify", "--baseline", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
-        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
-        REQUIRE(reading);
-        terminateBackend(*reading);
-        REQUIRE(p.waitExit(60s));
-        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
-        CHECK(p.exitCode() == 3);
-        CHECK_FALSE(contains(p.out() + p.err(), "PROVEN"));
+        auto p = terminatedMidCopy(db, {"verify", "--baseline", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
+        INFO("stdout: " << p.out << "\nstderr: " << p.err);
+        CHECK(p.exitCode == 3);
+        CHECK_FALSE(contains(p.out + p.err, "PROVEN"));
         CHECK(folderEntries(spill).empty());
     }
     auto r = runPgproof("verify --baseline " + q(archive) + " --db " + shellQuote(db.conninfo()) + " --tmpdir " + q(spill));
@@ -386,22 +401,17 @@ TEST_CASE("diff --db whose connection is terminated while it locks the table: ex
 
 TEST_CASE("diff --db whose reading connection is terminated mid-COPY: exit 3, never 'no difference', no spill files left") {
     ScratchDatabase db("fault_dread");
-    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
-            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    createBigTable(db);
     TempDir dir;
     fs::path archive = backupTo(db, dir / "b.sql.zst");
     db.exec("UPDATE big SET body = 'changed' WHERE id = 399999");
     fs::path spill = dir / "spill";
     fs::create_directory(spill);
     {
-        BackgroundPgproof p({"diff", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
-        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
-        REQUIRE(reading);
-        terminateBackend(*reading);
-        REQUIRE(p.waitExit(60s));
-        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
-        CHECK(p.exitCode() == 3);
-        CHECK_FALSE(contains(p.out(), "no difference"));
+        auto p = terminatedMidCopy(db, {"diff", archive.string(), "--db", db.conninfo(), "--tmpdir", spill.string()});
+        INFO("stdout: " << p.out << "\nstderr: " << p.err);
+        CHECK(p.exitCode == 3);
+        CHECK_FALSE(contains(p.out, "no difference"));
         CHECK(folderEntries(spill).empty());
     }
     auto r = runPgproof("diff " + q(archive) + " --db " + shellQuote(db.conninfo()) + " --tmpdir " + q(spill));
@@ -413,18 +423,13 @@ TEST_CASE("diff --db whose reading connection is terminated mid-COPY: exit 3, ne
 
 TEST_CASE("snapshot --rows whose reading connection is terminated mid-COPY: exit 3, neither snapshot file is left") {
     ScratchDatabase db("fault_srows");
-    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
-            "INSERT INTO big SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 400000) g");
+    createBigTable(db);
     TempDir dir;
     fs::path out = dir / "pre.json";
     {
-        BackgroundPgproof p({"snapshot", "--rows", "-o", out.string(), "--db", db.conninfo()});
-        auto reading = waitForBackend(db.name(), "COPY (SELECT %", false, [&] { return p.running(); });
-        REQUIRE(reading);
-        terminateBackend(*reading);
-        REQUIRE(p.waitExit(60s));
-        INFO("stdout: " << p.out() << "\nstderr: " << p.err());
-        CHECK(p.exitCode() == 3);
+        auto p = terminatedMidCopy(db, {"snapshot", "--rows", "-o", out.string(), "--db", db.conninfo()});
+        INFO("stdout: " << p.out << "\nstderr: " << p.err);
+        CHECK(p.exitCode == 3);
         CHECK(folderEntries(dir.path()).empty());  // no pre.json, no pre.rows.zst, no temporary file
     }
     auto r = runPgproof("snapshot --rows -o " + q(out) + " --db " + shellQuote(db.conninfo()));
