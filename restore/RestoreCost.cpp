@@ -12,7 +12,7 @@ uint64_t extraValueCost(const std::string& type) {
     if (type == "jsonb" || type == "json") return 120;
     if (type == "xml") return 120;
     if (type.rfind("numeric", 0) == 0) return 20;
-    if (type.rfind("timestamp", 0) == 0 || type.rfind("time", 0) == 0 || type == "date" || type == "interval") return 20;
+    if (type.rfind("time", 0) == 0 || type == "date" || type == "interval") return 20;  // time, timetz, timestamp[tz]
     if (type == "inet" || type == "cidr" || type == "uuid" || type == "tsvector" || type == "tsquery") return 20;
     return 0;
 }
