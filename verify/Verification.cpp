@@ -562,7 +562,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     if (summary.rows.size() > o.rowCap) summary.rows.resize(o.rowCap);
                 }
                 unsigned differing = 0;
-                for (unsigned p = 0; p < before.partitions(); ++p) differing += before.samePartition(*plan.live, p) ? 0 : 1;
+                if (spdlog::should_log(spdlog::level::debug))
+                    for (unsigned p = 0; p < before.partitions(); ++p) differing += before.samePartition(*plan.live, p) ? 0 : 1;
                 spdlog::debug("{}: rows compared in {:.2f} s ({} {:.2f} s, join {:.2f} s: {} of {} partitions differ, named rows "
                               "read back {:.2f} s)",
                               v.id.display(), since(joinStart), digestBaseline ? "snapshot digests" : "archive rows read", archiveSeconds,
