@@ -100,35 +100,43 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
-    sink.guardProof(0);
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
-    nlohmann::json tables = nlohmann::json::array();
-    std::vector<JUnitCase> cases;
-    for (const auto& t : m.tables) {
-        tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
-        cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
-    }
-    sink.writeJson({{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", "proven"}, {"exit_code", 0},
-                    {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                    {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}});
-    sink.writeJUnit(renderJUnit("pgproof backup " + output, cases, r.seconds));
+    ReportRenderers out;
+    out.json = [&](const SettledOutcome& s) {
+        nlohmann::json tables = nlohmann::json::array();
+        for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
+        nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
+                            {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
+                            {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
+        if (!s.error().empty()) j["error"] = s.error();
+        return j;
+    };
+    out.junit = [&](const SettledOutcome& s) {
+        std::vector<JUnitCase> cases;
+        appendOutcomeCase(cases, s, "pgproof.backup");
+        for (const auto& t : m.tables) cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
+        return renderJUnit("pgproof backup " + output, cases, r.seconds);
+    };
     // With -o - stdout carries the archive alone: the summary goes to stderr.
-    std::ostream& human = output == "-" ? std::cerr : std::cout;
-    if (!flags.quiet && flags.json != "-") {
-        human << "backup " << output << ": " << coverageSummary(m.tables.size(), m.notCovered) << ", " << withThousands(m.totalRows())
-                  << " rows, " << m.sequences.size() << " sequences, " << m.largeObjects << " large objects\n"
-                  << "  " << humanBytes(raw) << " of SQL -> " << humanBytes(r.archiveBytes) << " ("
-                  << fmt::format("{:.2f}", r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0)
-                  << "x) in " << fmt::format("{:.2f}", r.seconds) << " s, " << m.frameCount() << " frames\n";
+    out.textOnStderr = output == "-";
+    out.text = [&](const SettledOutcome& s) {
+        std::string text;
+        if (flags.quiet && s.outcome == Outcome::Proven) return text;
+        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
+        if (flags.quiet) return text;
+        text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
+                std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
+        text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
+                            r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
         if (flags.verbose) {
             std::vector<std::vector<std::string>> rows;
-            for (const auto& t : m.tables)
-                rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
-            human << renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
+            for (const auto& t : m.tables) rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
+            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
         }
-    }
-    return 0;
+        return text;
+    };
+    return sink.publish(Outcome::Proven, out);
 }
 
 }  // namespace pgproof::cli

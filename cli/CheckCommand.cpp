@@ -36,29 +36,11 @@ int runCheck(const std::vector<std::string>& args) {
     sink.context()["archive"] = file;
     checkJobs(jobs);
 
-    // With --json -, stdout carries the report alone; the human summary moves to stderr.
-    std::ostream& human = flags.json == "-" ? std::cerr : std::cout;
-    nlohmann::json json = {{"report", "pgproof-check"}, {"report_version", 1}, {"archive", file}};
-    std::vector<JUnitCase> cases;
-    std::vector<std::string> unrecorded;
-    auto finish = [&](bool ok, double secs) {
-        sink.guardProof(ok ? 0 : 1);
-        // The history first (an archive of a repository): a proof its history will not show is not reported
-        // as one, it is incomplete (exit 3).
-        unrecorded = sink.recordOutcome(ok ? 0 : 1);
-        json["verdict"] = !ok ? "failed" : unrecorded.empty() ? "proven" : "incomplete";
-        if (ok && !unrecorded.empty()) {
-            json["error"] = "the archive is intact, but the check could not be recorded: " + unrecorded.front();
-            cases.push_back({"pgproof.check", "history record", false, true, unrecorded.front(), "", 0});
-        }
-        sink.writeJson(json);
-        sink.writeJUnit(renderJUnit("pgproof check " + file, cases, secs));
-    };
-
     // A file is read by offset, frames in parallel; "-" is read once, in order, and judged when its manifest arrives.
     std::unique_ptr<ArchiveReader> reader;
     std::unique_ptr<ArchiveStream> stream;
     CheckReport report;
+    std::string unreadable;  // the archive could not be read as one (its layout is damaged): nothing else is known
     ProgressLine progress(progressWanted(flags));
     try {
         if (file == "-") {
@@ -70,67 +52,86 @@ int runCheck(const std::vector<std::string>& args) {
             report = checkArchive(*reader, jobs);
         }
     } catch (const ProofFailedError& e) {
-        progress.finish();
-        json["problems"] = {e.what()};
-        cases.push_back({"pgproof.check", "archive", true, false, e.what(), "", 0});
-        finish(false, 0);
-        human << "FAILED: " << e.what() << "\n";
-        return static_cast<int>(ExitCode::ProofFailed);
+        unreadable = e.what();
     }
     progress.finish();
-    const Manifest& m = reader ? reader->manifest() : stream->manifest();
-    sink.recorder().addFigures({.database = "", .tables = m.tables.size(), .rows = m.totalRows(), .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
+    const Manifest* m = unreadable.empty() ? (reader ? &reader->manifest() : &stream->manifest()) : nullptr;
+    if (m)
+        sink.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
+                                    .recoverySeconds = std::nullopt, .verdict = {}});
+    const bool ok = unreadable.empty() && report.ok();
 
-    std::vector<std::vector<std::string>> rows;
-    nlohmann::json tables = nlohmann::json::array();
-    for (int pass = 0; pass < 2; ++pass)  // failures first
-        for (const auto& tc : report.tables) {
-            if (tc.ok() != (pass == 1)) continue;
-            const TableEntry& t = *tc.table;
-            std::string status = tc.ok() ? "ok" : "DAMAGED: " + tc.problems.front();
-            rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint, status});
-            nlohmann::json tj = {{"schema", t.schema}, {"name", t.name},         {"rows", t.rows},
-                                 {"fingerprint", t.fingerprint}, {"actual_rows", tc.actual.rows},
-                                 {"actual_fingerprint", tc.actual.hex()}, {"ok", tc.ok()}, {"problems", tc.problems}};
-            tables.push_back(tj);
-            cases.push_back({"pgproof.check.tables", t.id().display(), !tc.ok(), false,
-                             tc.ok() ? "" : tc.problems.front(), "", 0});
+    ReportRenderers out;
+    out.json = [&](const SettledOutcome& s) {
+        nlohmann::json json = {{"report", "pgproof-check"}, {"report_version", 1}, {"archive", file}, {"verdict", outcomeName(s.outcome)},
+                               {"exit_code", s.exitCode()}};
+        if (!s.error().empty()) json["error"] = s.error();
+        if (!m) {
+            json["problems"] = {unreadable};
+            return json;
         }
-    for (const auto& p : report.problems) cases.push_back({"pgproof.check.frames", "layout/sql", true, false, p, "", 0});
-    json["tables"] = tables;
-    nlohmann::json uncovered = nlohmann::json::array();
-    for (const auto& u : m.notCovered) uncovered.push_back(uncoveredToJson(u));
-    json["not_covered"] = uncovered;
-    if (report.largeObjects) json["large_objects"] = {{"count", report.largeObjects->rows}, {"fingerprint", report.largeObjects->hex()}};
-    json["problems"] = report.problems;
-    json["frames"] = report.frames;
-    json["raw_bytes"] = report.rawBytes;
-    json["seconds"] = report.seconds;
-    finish(report.ok(), report.seconds);
-
-    if (!flags.quiet || !report.ok()) {
-        if (!flags.quiet) human << renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
-        if (!flags.quiet)
-            for (const auto& u : m.notCovered)
-                human << "not covered: " << u.id().display() << " (" << u.reason << "): its rows are not in the archive"
-                      << (u.rows ? " (" + withThousands(*u.rows) + " at the backup)" : "") << "\n";
-        for (const auto& p : report.problems) human << "DAMAGED: " << p << "\n";
-        if (report.ok() && !unrecorded.empty())
-            human << fmt::format("INCOMPLETE: {} is intact, but the check could not be recorded in its history ({}); "
-                                 "free space there and check again\n", file, unrecorded.front());
-        else if (report.ok())
-            human << fmt::format("PROVEN: {} is intact: {}; {} rows{}, {} frames, {} checked in {:.2f} s\n", file,
-                                 coverageSummary(m.tables.size(), m.notCovered), withThousands(m.totalRows()),
-                                 report.largeObjects && report.largeObjects->rows
-                                     ? fmt::format(", {} large objects", report.largeObjects->rows) : "",
-                                 report.frames,
-                                 humanBytes(report.rawBytes), report.seconds);
+        nlohmann::json tables = nlohmann::json::array();
+        for (int pass = 0; pass < 2; ++pass)  // failures first
+            for (const auto& tc : report.tables) {
+                if (tc.ok() != (pass == 1)) continue;
+                const TableEntry& t = *tc.table;
+                tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint},
+                                  {"actual_rows", tc.actual.rows}, {"actual_fingerprint", tc.actual.hex()}, {"ok", tc.ok()},
+                                  {"problems", tc.problems}});
+            }
+        json["tables"] = tables;
+        nlohmann::json uncovered = nlohmann::json::array();
+        for (const auto& u : m->notCovered) uncovered.push_back(uncoveredToJson(u));
+        json["not_covered"] = uncovered;
+        if (report.largeObjects) json["large_objects"] = {{"count", report.largeObjects->rows}, {"fingerprint", report.largeObjects->hex()}};
+        json["problems"] = report.problems;
+        json["frames"] = report.frames;
+        json["raw_bytes"] = report.rawBytes;
+        json["seconds"] = report.seconds;
+        return json;
+    };
+    out.junit = [&](const SettledOutcome& s) {
+        std::vector<JUnitCase> cases;
+        appendOutcomeCase(cases, s, "pgproof.check");
+        if (!m) cases.push_back({"pgproof.check", "archive", true, false, unreadable, "", 0});
+        for (int pass = 0; pass < 2 && m; ++pass)
+            for (const auto& tc : report.tables) {
+                if (tc.ok() != (pass == 1)) continue;
+                cases.push_back({"pgproof.check.tables", tc.table->id().display(), !tc.ok(), false, tc.ok() ? "" : tc.problems.front(), "", 0});
+            }
+        for (const auto& p : report.problems) cases.push_back({"pgproof.check.frames", "layout/sql", true, false, p, "", 0});
+        return renderJUnit("pgproof check " + file, cases, report.seconds);
+    };
+    out.text = [&](const SettledOutcome& s) {
+        if (!m) return s.headline() + ": " + unreadable + "\n";
+        std::string text;
+        if (!flags.quiet) {
+            std::vector<std::vector<std::string>> rows;
+            for (int pass = 0; pass < 2; ++pass)
+                for (const auto& tc : report.tables) {
+                    if (tc.ok() != (pass == 1)) continue;
+                    const TableEntry& t = *tc.table;
+                    rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint, tc.ok() ? "ok" : "DAMAGED: " + tc.problems.front()});
+                }
+            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
+            for (const auto& u : m->notCovered)
+                text += "not covered: " + u.id().display() + " (" + u.reason + "): its rows are not in the archive" +
+                        (u.rows ? " (" + withThousands(*u.rows) + " at the backup)" : "") + "\n";
+        }
+        if (flags.quiet && s.outcome == Outcome::Proven) return text;
+        for (const auto& p : report.problems) text += "DAMAGED: " + p + "\n";
+        if (ok && s.outcome != Outcome::Proven)
+            text += fmt::format("{}: {} is intact, but {} ({}); fix that and check again\n", outcomeHeadline(s.outcome), file, s.problem, s.detail);
+        else if (ok)
+            text += fmt::format("{}: {} is intact: {}; {} rows{}, {} frames, {} checked in {:.2f} s\n", s.headline(), file,
+                                coverageSummary(m->tables.size(), m->notCovered), withThousands(m->totalRows()),
+                                report.largeObjects && report.largeObjects->rows ? fmt::format(", {} large objects", report.largeObjects->rows) : "",
+                                report.frames, humanBytes(report.rawBytes), report.seconds);
         else
-            human << fmt::format("FAILED: {} is damaged: {} problem(s); do not rely on this archive\n", file,
-                                 report.failures());
-    }
-    if (report.ok() && !unrecorded.empty()) return static_cast<int>(ExitCode::Incomplete);
-    return static_cast<int>(report.ok() ? ExitCode::Proven : ExitCode::ProofFailed);
+            text += fmt::format("{}: {} is damaged: {} problem(s); do not rely on this archive\n", s.headline(), file, report.failures());
+        return text;
+    };
+    return sink.publish(ok ? Outcome::Proven : Outcome::Failed, out);
 }
 
 }  // namespace pgproof::cli

@@ -58,27 +58,45 @@ int runDrill(const std::vector<std::string>& args) {
     if (r.restore)
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
-    sink.guardProof(r.exitCode);
-    sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
-    sink.writeMarkdown(renderDrillMarkdown(r));
-    sink.writeJson(drillJson(r));
-    sink.writeJUnit(renderJUnit("pgproof drill " + file, drillJUnitCases(r), 0));
-    if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
-        if (r.restore) {
-            const auto& t = r.restore->timings;
-            std::cout << fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(r),
-                                     r.restore->tables, withThousands(r.restore->rows), r.checkSeconds, t.total);
-            std::cout << renderRestoreSpans(t);
+    // The drill's result as the run settles: a pass whose outcome cannot be recorded, or whose reports cannot
+    // all be written, is reported by every writer as what it became.
+    // The result as the run settles (it is not copied: renderers run one after another): a pass whose outcome
+    // cannot be recorded, or whose reports cannot all be written, is reported by every writer as what it became.
+    const std::string judgedProblem = r.problem;
+    auto settledResult = [&r, judgedProblem](const SettledOutcome& s) -> const DrillResult& {
+        r.exitCode = s.exitCode();
+        r.verdict = outcomeName(s.outcome);
+        r.problem = judgedProblem;
+        if (!s.problem.empty()) r.problem = r.problem.empty() ? s.error() : r.problem + "; " + s.error();
+        return r;
+    };
+    ReportRenderers out;
+    out.markdown = [&](const SettledOutcome& s) { return renderDrillMarkdown(settledResult(s)); };
+    out.json = [&](const SettledOutcome& s) { return drillJson(settledResult(s)); };
+    out.junit = [&](const SettledOutcome& s) {
+        auto cases = drillJUnitCases(settledResult(s));
+        appendOutcomeCase(cases, s, "pgproof.drill");
+        return renderJUnit("pgproof drill " + file, cases, 0);
+    };
+    out.text = [&](const SettledOutcome& s) {
+        if (flags.quiet && s.outcome == Outcome::Proven) return std::string();
+        const DrillResult& x = settledResult(s);
+        std::string text;
+        if (x.restore) {
+            const auto& t = x.restore->timings;
+            text += fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(x),
+                                x.restore->tables, withThousands(x.restore->rows), x.checkSeconds, t.total);
+            text += renderRestoreSpans(t);
         } else {
-            std::cout << fmt::format("drill {}: {}\n", file, drillVerdictWord(r));
+            text += fmt::format("drill {}: {}\n", file, drillVerdictWord(x));
         }
-        if (!r.problem.empty()) std::cout << "problem: " << r.problem << "\n";
-        std::cout << "scratch database " << (r.scratchDatabase.empty() ? "-" : r.scratchDatabase) << ": "
-                  << (r.kept ? "kept (--keep)" : r.dropped ? "dropped" : r.scratchDatabase.empty() ? "not created" : "NOT DROPPED")
-                  << "\n";
-        if (!report.empty()) std::cout << "report: " << report << "\n";
-    }
-    return r.exitCode;
+        if (!x.problem.empty()) text += "problem: " + x.problem + "\n";
+        text += "scratch database " + (x.scratchDatabase.empty() ? std::string("-") : x.scratchDatabase) + ": " +
+                (x.kept ? "kept (--keep)" : x.dropped ? "dropped" : x.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
+        if (!report.empty()) text += "report: " + report + "\n";
+        return text;
+    };
+    return sink.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

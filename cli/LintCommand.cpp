@@ -47,12 +47,24 @@ int runLint(const std::vector<std::string>& args) {
         o.database = &*conn;
     }
     lint::LintResult r = lint::lintMigrations(o);
-    sink.writeJson(lint::lintJson(r));
-    sink.writeJUnit(renderJUnit("pgproof lint", lint::lintJUnitCases(r), 0));
-    std::string text = lint::renderLintText(r);
-    if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) std::cout << text;
-    else if (flags.json == "-") std::cerr << text;
-    return r.exitCode;
+    // Lint's own report carries its verdict (findings at or above --fail-on); the run settles it like any other.
+    ReportRenderers out;
+    out.json = [&](const SettledOutcome& s) {
+        auto j = lint::lintJson(r);
+        j["verdict"] = outcomeName(s.outcome);
+        j["exit_code"] = s.exitCode();
+        if (!s.error().empty()) j["error"] = s.error();
+        return j;
+    };
+    out.junit = [&](const SettledOutcome& s) {
+        auto cases = lint::lintJUnitCases(r);
+        appendOutcomeCase(cases, s, "pgproof.lint");
+        return renderJUnit("pgproof lint", cases, 0);
+    };
+    out.text = [&](const SettledOutcome& s) {
+        return flags.quiet && s.outcome == Outcome::Proven && flags.json != "-" ? std::string() : lint::renderLintText(r);
+    };
+    return sink.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

@@ -64,16 +64,29 @@ int runRehearse(const std::vector<std::string>& args) {
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
-    sink.guardProof(r.exitCode);
-    sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
-    sink.writeMarkdown(renderRehearsalMarkdown(r));
-    sink.writeJson(rehearsalJson(r));
-    sink.writeJUnit(renderJUnit("pgproof rehearse " + file + " " + migration, rehearsalJUnitCases(r), r.migrationSeconds));
-    if (flags.json != "-" && !(flags.quiet && r.exitCode == 0)) {
-        std::cout << renderRehearsalText(r);
-        if (!report.empty()) std::cout << "report: " << report << "\n";
-    }
-    return r.exitCode;
+    // The result as the run settles (it is not copied: renderers run one after another): a pass whose outcome
+    // cannot be recorded, or whose reports cannot all be written, is reported by every writer as what it became.
+    const std::string judgedProblem = r.problem;
+    auto settledResult = [&r, judgedProblem](const SettledOutcome& s) -> const RehearsalResult& {
+        r.exitCode = s.exitCode();
+        r.verdict = outcomeName(s.outcome);
+        r.problem = judgedProblem;
+        if (!s.problem.empty()) r.problem = r.problem.empty() ? s.error() : r.problem + "; " + s.error();
+        return r;
+    };
+    ReportRenderers out;
+    out.markdown = [&](const SettledOutcome& s) { return renderRehearsalMarkdown(settledResult(s)); };
+    out.json = [&](const SettledOutcome& s) { return rehearsalJson(settledResult(s)); };
+    out.junit = [&](const SettledOutcome& s) {
+        auto cases = rehearsalJUnitCases(settledResult(s));
+        appendOutcomeCase(cases, s, "pgproof.rehearse");
+        return renderJUnit("pgproof rehearse " + file + " " + migration, cases, r.migrationSeconds);
+    };
+    out.text = [&](const SettledOutcome& s) {
+        if (flags.quiet && s.outcome == Outcome::Proven) return std::string();
+        return renderRehearsalText(settledResult(s)) + (report.empty() ? "" : "report: " + report + "\n");
+    };
+    return sink.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <iostream>
 
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
@@ -28,41 +29,7 @@ void ReportSink::expectArchiveTables(const std::string& archive, const std::stri
     }
 }
 
-void ReportSink::guardProof(int exitCode) const {
-    if (exitCode == 0) throwIfInterrupted("finishing the " + command_);
-}
-
-void ReportSink::writeJson(const nlohmann::json& report) {
-    if (json_.empty()) return;
-    // A proven run's outcome is recorded before its report says so: a report never says "proven" for a
-    // run that then exits 3 because its history or --metrics record could not be written.
-    if (report.value("exit_code", -1) == 0 && report.value("verdict", "") == "proven") {
-        auto unrecorded = recordOutcome(0);
-        if (!unrecorded.empty()) {
-            nlohmann::json j = report;
-            j["verdict"] = "incomplete";
-            j["exit_code"] = static_cast<int>(ExitCode::Incomplete);
-            j["error"] = "proven, but the outcome could not be recorded: " + unrecorded.front();
-            writeReportDocument(json_, j);
-            jsonDone_ = true;
-            return;
-        }
-    }
-    writeReportDocument(json_, report);
-    jsonDone_ = true;
-}
-
-void ReportSink::writeJUnit(const std::string& xml) {
-    if (junit_.empty()) return;
-    writeReportFile(junit_, xml);
-    junitDone_ = true;
-}
-
-void ReportSink::writeMarkdown(const std::string& markdown) {
-    if (markdown_.empty()) return;
-    writeReportFile(markdown_, markdown);
-    markdownDone_ = true;
-}
+std::ostream& ReportSink::human() const { return json_ == "-" ? std::cerr : std::cout; }
 
 namespace {
 std::unique_ptr<ReportSink>& openSink() {
@@ -76,97 +43,136 @@ ReportSink& ReportSink::open(std::string command, std::string subject, const Com
     return *openSink();
 }
 
-void ReportSink::reportFailure(int exitCode, const std::string& error) {
-    if (openSink()) openSink()->writeErrorReports(exitCode, error);
-    finishRun(exitCode, error);
-}
-
-std::vector<std::string> ReportSink::recordOutcome(int exitCode, const std::string& error) {
+std::vector<std::string> ReportSink::recordOutcome(const SettledOutcome& settled) {
     if (recorded_) return recordProblems_;
     recorded_ = true;
-    recordProblems_ = recorder_.finish(exitCode, error);
+    recordProblems_ = recorder_.finish(settled.exitCode(), settled.outcome == settled.judged ? "" : settled.error());
     for (const auto& problem : recordProblems_) spdlog::warn("{}", problem);
     return recordProblems_;
 }
 
-std::string ReportSink::verdictWord(int exitCode, const std::string& word) {
-    if (exitCode != 0 || recordOutcome(0).empty()) return word;
-    return "INCOMPLETE (" + word + ", but the outcome could not be recorded)";
-}
-
-void ReportSink::demoteIfUnrecorded(int& exitCode, std::string& verdict, std::string& problem) {
-    if (exitCode != 0) return;
-    auto unrecorded = recordOutcome(0);
-    if (unrecorded.empty()) return;
-    exitCode = static_cast<int>(ExitCode::Incomplete);
-    verdict = "incomplete";
-    problem = "the " + command_ + " passed, but its outcome could not be recorded: " + unrecorded.front();
-}
-
-std::string ReportSink::verdictText(int exitCode, std::string text, const std::string& word) {
-    const std::string instead = verdictWord(exitCode, word);
-    if (instead == word) return text;
-    for (size_t at = 0; at < text.size();) {
-        if (text.compare(at, word.size(), word) == 0) {
-            text.replace(at, word.size(), instead);
-            at += instead.size();
+int ReportSink::publish(Outcome judged, const ReportRenderers& renderers) {
+    // An interrupted run never reports a proof (a failure found before the signal still stands).
+    if (judged == Outcome::Proven) throwIfInterrupted("finishing the " + command_);
+    SettledOutcome settled = SettledOutcome::of(judged);
+    std::vector<StagedReport> staged;
+    // Each round renders every output from the outcome as it stands; a round that changes the outcome (an
+    // output that cannot be written, a proof that cannot be recorded) is followed by another, so that every
+    // file says the same. The outcome only ever gets worse, so this ends within a few rounds.
+    for (int round = 0; round < 4; ++round) {
+        const Outcome before = settled.outcome;
+        const std::string problemBefore = settled.problem;
+        staged.clear();
+        auto stage = [&](const std::string& target, const char* option, const std::function<StagedReport()>& make) {
+            if (target.empty()) return;
+            try {
+                staged.push_back(make());
+            } catch (const PgproofError& e) {
+                settled.demote(outcomeOfExitCode(static_cast<int>(e.code())), std::string(option) + " " + target + " could not be written", e.what());
+            }
+        };
+        if (renderers.json) stage(json_, "--json", [&] { return stageReportDocument(json_, renderers.json(settled)); });
+        if (renderers.junit) stage(junit_, "--junit", [&] { return stageReportFile(junit_, renderers.junit(settled)); });
+        if (renderers.markdown) stage(markdown_, "--report", [&] { return stageReportFile(markdown_, renderers.markdown(settled)); });
+        if (settled.outcome != before || settled.problem != problemBefore) continue;
+        if (!recorded_) {
+            auto unrecorded = recordOutcome(settled);
+            if (!unrecorded.empty() && settled.outcome == Outcome::Proven) {
+                settled.demote(Outcome::Incomplete, "the outcome could not be recorded", unrecorded.front());
+                continue;
+            }
         }
-        size_t nl = text.find('\n', at);
-        if (nl == std::string::npos) break;
-        at = nl + 1;
+        break;
     }
-    return text;
+    published_ = true;
+    bool commitFailed = false;
+    for (auto& file : staged) {
+        try {
+            file.commit();
+        } catch (const PgproofError& e) {
+            settled.demote(outcomeOfExitCode(static_cast<int>(e.code())), "report " + file.target() + " could not be written", e.what());
+            commitFailed = true;
+        }
+    }
+    if (commitFailed) {
+        // Rare (the temporary file was written, the rename failed): the files already in place are written
+        // again with the lowered outcome, best effort.
+        auto again = [](const std::function<void()>& write) {
+            try {
+                write();
+            } catch (const std::exception&) {
+            }
+        };
+        if (renderers.json && !json_.empty() && json_ != "-") again([&] { writeReportDocument(json_, renderers.json(settled)); });
+        if (renderers.junit && !junit_.empty()) again([&] { writeReportFile(junit_, renderers.junit(settled)); });
+        if (renderers.markdown && !markdown_.empty()) again([&] { writeReportFile(markdown_, renderers.markdown(settled)); });
+    }
+    if (renderers.text) (renderers.textOnStderr ? std::cerr : human()) << renderers.text(settled) << std::flush;
+    if (settled.outcome != settled.judged || commitFailed)
+        spdlog::error("could not complete: {} (the outcome was not recorded, or a report not written, as asked: exit {}; fix that and "
+                      "run again)", settled.error(), settled.exitCode());
+    return settled.exitCode();
 }
+
+void ReportSink::reportFailure(int exitCode, const std::string& error) {
+    auto& sink = openSink();
+    if (!sink) return;
+    if (!sink->published_) {
+        try {
+            sink->publish(outcomeOfExitCode(exitCode), sink->errorRenderers(error));
+        } catch (const std::exception&) {
+            // The report path may be the very problem; the original error is what the user must see.
+        }
+    }
+    SettledOutcome settled = SettledOutcome::of(outcomeOfExitCode(exitCode));
+    settled.problem = error;
+    sink->recordOutcome(settled);
+}
+
+bool ReportSink::published() { return openSink() && openSink()->published_; }
 
 std::vector<std::string> ReportSink::finishRun(int exitCode, const std::string& error) {
     if (!openSink()) return {};
-    return openSink()->recordOutcome(exitCode, error);
+    SettledOutcome settled = SettledOutcome::of(outcomeOfExitCode(exitCode));
+    settled.problem = error;
+    return openSink()->recordOutcome(settled);
 }
 
-void ReportSink::writeErrorReports(int exitCode, const std::string& error) {
-    const std::string verdict = exitCode == 1 ? "failed" : "incomplete";
-    // The report path may be the very problem: a report that cannot be written is skipped.
-    auto attempt = [](const std::function<void()>& write) {
-        try {
-            write();
-        } catch (const std::exception&) {
-        }
+ReportRenderers ReportSink::errorRenderers(const std::string& error) const {
+    ReportRenderers r;
+    r.json = [this, error](const SettledOutcome& s) {
+        nlohmann::json j = context_;
+        j["report"] = "pgproof-" + command_;
+        j["report_version"] = 1;
+        j["verdict"] = outcomeName(s.outcome);
+        j["exit_code"] = s.exitCode();
+        j["error"] = error;
+        nlohmann::json missed = nlohmann::json::array();
+        for (const auto& x : expected_) missed.push_back({{"kind", x.kind}, {"name", x.name}});
+        j["not_checked"] = missed;
+        j["summary"] = {{"checked", 0}, {"not_checked", expected_.size()}};
+        return j;
     };
-    if (!json_.empty() && !jsonDone_)
-        attempt([&] {
-            nlohmann::json j = context_;
-            j["report"] = "pgproof-" + command_;
-            j["report_version"] = 1;
-            j["verdict"] = verdict;
-            j["exit_code"] = exitCode;
-            j["error"] = error;
-            nlohmann::json missed = nlohmann::json::array();
-            for (const auto& x : expected_) missed.push_back({{"kind", x.kind}, {"name", x.name}});
-            j["not_checked"] = missed;
-            j["summary"] = {{"checked", 0}, {"not_checked", expected_.size()}};
-            writeReportDocument(json_, j);
-        });
-    if (!junit_.empty() && !junitDone_)
-        attempt([&] {
-            // The run itself is one case (a failure for exit 1, an error otherwise), then every item it
-            // did not get to: CI lists exactly what was not proven.
-            std::vector<JUnitCase> cases;
-            cases.push_back({"pgproof." + command_, command_ + " " + subject_, exitCode == 1, exitCode != 1, error, "", 0});
-            for (const auto& x : expected_)
-                cases.push_back({x.junitClass, x.name, false, true, "not checked: " + error, "", 0});
-            writeReportFile(junit_, renderJUnit("pgproof " + command_ + " " + subject_, cases, 0));
-        });
-    if (!markdown_.empty() && !markdownDone_)
-        attempt([&] {
-            std::string title = command_ == "drill" ? "Restore drill" : "pgproof " + command_;
-            std::string md = "# " + title + ": " + (exitCode == 1 ? "FAILED" : "INCOMPLETE") + "\n\n";
-            md += "- **Verdict:** " + verdict + " (exit code " + std::to_string(exitCode) + ")\n";
-            md += "- **Problem:** " + error + "\n";
-            md += "- **Subject:** `" + subject_ + "`\n\n";
-            md += expected_.empty() ? std::string("Nothing was checked.\n")
-                                    : "Nothing was proven; not checked: " + std::to_string(expected_.size()) + " item(s).\n";
-            writeReportFile(markdown_, md);
-        });
+    r.junit = [this, error](const SettledOutcome& s) {
+        // The run itself is one case (a failure for exit 1, an error otherwise), then every item it
+        // did not get to: CI lists exactly what was not proven.
+        const bool failed = s.outcome == Outcome::Failed;
+        std::vector<JUnitCase> cases;
+        cases.push_back({"pgproof." + command_, command_ + " " + subject_, failed, !failed, error, "", 0});
+        for (const auto& x : expected_) cases.push_back({x.junitClass, x.name, false, true, "not checked: " + error, "", 0});
+        return renderJUnit("pgproof " + command_ + " " + subject_, cases, 0);
+    };
+    r.markdown = [this, error](const SettledOutcome& s) {
+        std::string title = command_ == "drill" ? "Restore drill" : "pgproof " + command_;
+        std::string md = "# " + title + ": " + outcomeHeadline(s.outcome) + "\n\n";
+        md += "- **Verdict:** " + std::string(outcomeName(s.outcome)) + " (exit code " + std::to_string(s.exitCode()) + ")\n";
+        md += "- **Problem:** " + error + "\n";
+        md += "- **Subject:** `" + subject_ + "`\n\n";
+        md += expected_.empty() ? std::string("Nothing was checked.\n")
+                                : "Nothing was proven; not checked: " + std::to_string(expected_.size()) + " item(s).\n";
+        return md;
+    };
+    return r;
 }
 
 }  // namespace pgproof::cli

@@ -43,7 +43,7 @@ void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs)
     r.at = utcNow();
     r.command = "check";
     r.exitCode = report.ok() ? 0 : 1;
-    r.verdict = report.ok() ? "proven" : "failed";
+    r.verdict = outcomeName(outcomeOfExitCode(r.exitCode));
     r.seconds = report.seconds;
     r.tables = reader.manifest().tables.size();
     r.rows = reader.manifest().totalRows();

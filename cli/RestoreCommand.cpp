@@ -66,39 +66,43 @@ int runRestore(const std::vector<std::string>& args) {
     const auto& t = r.timings;
     sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
                                 .verdict = r.verification ? "" : "not verified"});
+    if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
+    ReportRenderers out;
     if (r.verification) {
-        sink.guardProof(r.exitCode());
-        if (!flags.json.empty()) {
-            auto j = verifyJson(*r.verification);
+        out.json = [&](const SettledOutcome& s) {
+            auto j = verifyJson(*r.verification, s);
             j["report"] = "pgproof-restore";
             j["restored_database"] = r.database;
             j["timings"] = restoreTimingsJson(t);
             j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
-            sink.writeJson(j);
-        }
-        sink.writeJUnit(renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification), t.total));
-        if (flags.json != "-" && !(flags.quiet && r.exitCode() == 0)) std::cout << sink.verdictText(r.exitCode(), renderVerifyText(*r.verification, flags.verbose));
+            return j;
+        };
+        out.junit = [&](const SettledOutcome& s) {
+            return renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification, s), t.total);
+        };
     }
-    if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
-    if (flags.json != "-" && !flags.quiet) {
-        std::cout << fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s\n", file, r.database, r.tables,
-                                 withThousands(r.rows), t.total);
-        std::cout << renderRestoreSpans(t);
+    out.text = [&](const SettledOutcome& s) {
+        std::string text;
+        if (r.verification && !(flags.quiet && s.outcome == Outcome::Proven)) text += renderVerifyText(*r.verification, s, flags.verbose);
+        if (flags.quiet) return text;
+        text += fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s\n", file, r.database, r.tables, withThousands(r.rows), t.total);
+        text += renderRestoreSpans(t);
         if (r.skippedOwnerChanges || r.skippedPrivileges)
-            std::cout << fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
-                                     "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
-        if (!r.verification) std::cout << "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
+            text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
+                                "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
+        if (!r.verification) text += "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
         if (o.swapInto && r.exitCode() == 0)
-            std::cout << "swapped: database " << *o.swapInto << " is now the restored one"
-                      << (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) << "\n";
+            text += "swapped: database " + *o.swapInto + " is now the restored one" +
+                    (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) + "\n";
         if (o.swapInto && !r.swapProblem.empty())
-            std::cout << "NOT swapped: " << r.database << " is restored and proven, but " << r.swapProblem << "\n";
+            text += "NOT swapped: " + r.database + " is restored and proven, but " + r.swapProblem + "\n";
         else if (o.swapInto && r.exitCode() != 0)
-            std::cout << "NOT swapped: the restored database did not prove equal to the backup\n";
-    }
-    return r.exitCode();
+            text += "NOT swapped: the restored database did not prove equal to the backup\n";
+        return text;
+    };
+    return sink.publish(outcomeOfExitCode(r.exitCode()), out);
 }
 
 }  // namespace pgproof::cli

@@ -9,6 +9,7 @@
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
 #include "ReportOutput.hpp"
+#include "Interrupt.hpp"
 #include "ReportSink.hpp"
 #include "TableLocking.hpp"
 
@@ -64,39 +65,52 @@ int runSnapshot(const std::vector<std::string>& args) {
     ProgressLine progress(progressWanted(flags));
     auto r = takeLiveSnapshot(o);
     progress.finish();
-    sink.guardProof(0);
+    throwIfInterrupted("finishing the snapshot");  // an interrupted snapshot leaves no file
     writeReportDocument(output, r.document);
     uint64_t totalRows = 0;
     for (const auto& t : r.tables) totalRows += t.fingerprint.rows;
-    nlohmann::json tables = nlohmann::json::array();
-    std::vector<JUnitCase> cases;
-    for (const auto& t : r.tables) {
-        nlohmann::json tj = {{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.fingerprint.rows}};
-        if (t.fingerprinted) tj["fingerprint"] = t.fingerprint.hex();
-        tables.push_back(tj);
-        cases.push_back({"pgproof.snapshot.tables", t.id.display(), false, false, "", "", t.seconds});
-    }
-    sink.writeJson({{"report", "pgproof-snapshot"}, {"report_version", 1}, {"verdict", "proven"}, {"exit_code", 0},
-                    {"output", output}, {"counts_only", o.countsOnly},
-                    {"rows_file", rows ? nlohmann::json(o.rowsFile.string()) : nlohmann::json(nullptr)}, {"tables", tables}, {"seconds", r.seconds}});
-    sink.writeJUnit(renderJUnit("pgproof snapshot " + output, cases, r.seconds));
-    if (!flags.quiet && output != "-" && flags.json != "-") {
+    ReportRenderers out;
+    out.json = [&](const SettledOutcome& s) {
+        nlohmann::json tables = nlohmann::json::array();
+        for (const auto& t : r.tables) {
+            nlohmann::json tj = {{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.fingerprint.rows}};
+            if (t.fingerprinted) tj["fingerprint"] = t.fingerprint.hex();
+            tables.push_back(tj);
+        }
+        nlohmann::json j = {{"report", "pgproof-snapshot"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
+                            {"output", output}, {"counts_only", o.countsOnly},
+                            {"rows_file", rows ? nlohmann::json(o.rowsFile.string()) : nlohmann::json(nullptr)}, {"tables", tables},
+                            {"seconds", r.seconds}};
+        if (!s.error().empty()) j["error"] = s.error();
+        return j;
+    };
+    out.junit = [&](const SettledOutcome& s) {
+        std::vector<JUnitCase> cases;
+        appendOutcomeCase(cases, s, "pgproof.snapshot");
+        for (const auto& t : r.tables) cases.push_back({"pgproof.snapshot.tables", t.id.display(), false, false, "", "", t.seconds});
+        return renderJUnit("pgproof snapshot " + output, cases, r.seconds);
+    };
+    out.text = [&](const SettledOutcome& s) {
+        std::string text;
+        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
+        if (flags.quiet || output == "-") return text;
         if (flags.verbose) {
             std::vector<std::vector<std::string>> table;
             for (const auto& t : r.tables)
                 table.push_back({t.id.display(), withThousands(t.fingerprint.rows), t.fingerprinted ? t.fingerprint.hex() : "-"});
-            std::cout << renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, table);
+            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, table);
         }
-        std::cout << fmt::format("snapshot {}: {} tables, {} rows{} in {:.2f} s on {} connections\n", output, r.tables.size(),
-                                 withThousands(totalRows), o.countsOnly ? " (counts only)" : ", fingerprinted", r.seconds, o.jobs);
+        text += fmt::format("snapshot {}: {} tables, {} rows{} in {:.2f} s on {} connections\n", output, r.tables.size(),
+                            withThousands(totalRows), o.countsOnly ? " (counts only)" : ", fingerprinted", r.seconds, o.jobs);
         if (rows)
-            std::cout << fmt::format("row digests {}: {} ({:.1f} bytes per row): verify and diff can name lost, added and changed rows\n",
-                                     o.rowsFile.string(), humanBytes(r.rowsFileBytes),
-                                     totalRows ? static_cast<double>(r.rowsFileBytes) / static_cast<double>(totalRows) : 0.0);
+            text += fmt::format("row digests {}: {} ({:.1f} bytes per row): verify and diff can name lost, added and changed rows\n",
+                                o.rowsFile.string(), humanBytes(r.rowsFileBytes),
+                                totalRows ? static_cast<double>(r.rowsFileBytes) / static_cast<double>(totalRows) : 0.0);
         else
-            std::cout << "counts and fingerprints only: verify proves them; to name rows that differ, use an archive or snapshot --rows\n";
-    }
-    return 0;
+            text += "counts and fingerprints only: verify proves them; to name rows that differ, use an archive or snapshot --rows\n";
+        return text;
+    };
+    return sink.publish(Outcome::Proven, out);
 }
 
 }  // namespace pgproof::cli

@@ -68,11 +68,16 @@ int runVerify(const std::vector<std::string>& args) {
     VerifyReport report = runVerification(baseline, o);
     progress.finish();
     sink.recorder().addFigures({.database = "", .tables = baseline.tables.size(), .rows = std::nullopt, .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
-    sink.guardProof(report.exitCode());
-    sink.writeJson(verifyJson(report));
-    sink.writeJUnit(renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report), report.seconds));
-    if (!(flags.quiet && report.exitCode() == 0) && flags.json != "-") std::cout << sink.verdictText(report.exitCode(), renderVerifyText(report, flags.verbose, static_cast<size_t>(showRows)));
-    return report.exitCode();
+    const size_t rowsShown = static_cast<size_t>(showRows);
+    return sink.publish(outcomeOfExitCode(report.exitCode()),
+                        {.json = [&](const SettledOutcome& s) { return verifyJson(report, s); },
+                         .junit = [&](const SettledOutcome& s) {
+                             return renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report, s), report.seconds);
+                         },
+                         .markdown = {},
+                         .text = [&](const SettledOutcome& s) {
+                             return flags.quiet && s.outcome == Outcome::Proven ? std::string() : renderVerifyText(report, s, flags.verbose, rowsShown);
+                         }});
 }
 
 }  // namespace pgproof::cli

@@ -122,8 +122,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 2, argv + argc);
     try {
         int code = it->second(args);
-        // A run that was interrupted never exits 0, even if its last step finished anyway.
-        if (code == 0) throwIfInterrupted("finishing");
+        // A run that was interrupted never exits 0, even if its last step finished anyway (a run that
+        // published its reports checked this before settling: its files already say how it ended).
+        if (code == 0 && !cli::ReportSink::published()) throwIfInterrupted("finishing");
         // A proof whose outcome cannot be recorded where it was asked for (the archive's history in a
         // repository, --metrics: a full disk, say) leaves status and monitoring without it: not complete.
         if (!cli::ReportSink::finishRun(code).empty() && code == 0) {

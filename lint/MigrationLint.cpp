@@ -1,5 +1,7 @@
 #include "MigrationLint.hpp"
 
+#include "Outcome.hpp"
+
 #include <algorithm>
 #include <map>
 
@@ -90,7 +92,7 @@ nlohmann::json lintJson(const LintResult& r) {
         if (!f.problem.empty()) jf["problem"] = f.problem;
         files.push_back(jf);
     }
-    std::string verdict = r.exitCode == 0 ? "passed" : r.exitCode == 1 ? "failed" : "bad-input";
+    std::string verdict = outcomeName(outcomeOfExitCode(r.exitCode));
     nlohmann::json j = {{"report", "pgproof-lint"},
                         {"report_version", 1},
                         {"tool_version", PGPROOF_VERSION},

@@ -1,5 +1,7 @@
 #include "RunRecorder.hpp"
 
+#include "Outcome.hpp"
+
 #include <ctime>
 
 #include "ArchiveHistory.hpp"
@@ -61,7 +63,7 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
     finished_ = true;
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (reservation_) reservation_->release();
-    std::string verdict = exitCode == 0 ? "proven" : exitCode == 1 ? "failed" : "incomplete";
+    std::string verdict = outcomeName(outcomeOfExitCode(exitCode));
     if (exitCode == 0 && !figures_.verdict.empty()) verdict = figures_.verdict;
     std::error_code ec;
     if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {

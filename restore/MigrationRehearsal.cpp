@@ -37,7 +37,7 @@ std::string collapsed(const std::string& sql) {
 
 std::string shortened(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
 
-std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : "incomplete"; }
+std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
 
 // psql -1 would wrap the file in one transaction; a file with its own BEGIN/COMMIT, or a statement that
 // cannot run in a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE), runs statement by statement.
@@ -208,7 +208,7 @@ std::string statementLine(const RehearsedStatement& s) {
 }  // namespace
 
 std::string rehearsalVerdictWord(const RehearsalResult& r) {
-    return r.exitCode == 0 ? "PASSED" : r.exitCode == 1 ? "FAILED" : "INCOMPLETE";
+    return outcomeHeadline(outcomeOfExitCode(r.exitCode), "PASSED");
 }
 
 std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
@@ -226,7 +226,7 @@ std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
         for (const auto* s : slowestOf(r, slowest)) out += statementLine(*s) + "\n";
     }
     if (r.verification) {
-        std::string text = renderVerifyText(*r.verification, false);
+        std::string text = renderVerifyText(*r.verification, SettledOutcome::of(outcomeOfExitCode(r.verification->exitCode())), false);
         out += "verify after the migration" + std::string(r.planPath.empty() ? "" : " with " + r.planPath) + ":\n" + text;
         if (!text.empty() && text.back() != '\n') out += "\n";
     }
@@ -260,7 +260,7 @@ std::string renderRehearsalMarkdown(const RehearsalResult& r) {
         }
         out += "\n";
     }
-    if (r.verification) out += "## Verification after the migration\n\n```\n" + renderVerifyText(*r.verification, true) + "```\n";
+    if (r.verification) out += "## Verification after the migration\n\n```\n" + renderVerifyText(*r.verification, SettledOutcome::of(outcomeOfExitCode(r.verification->exitCode())), true) + "```\n";
     return out;
 }
 
@@ -292,7 +292,7 @@ nlohmann::json rehearsalJson(const RehearsalResult& r) {
                         {"kept", r.kept},
                         {"dropped", r.dropped}};
     if (!r.planPath.empty()) j["plan"] = r.planPath;
-    if (r.verification) j["verification"] = verifyJson(*r.verification);
+    if (r.verification) j["verification"] = verifyJson(*r.verification, SettledOutcome::of(outcomeOfExitCode(r.verification->exitCode())));
     return j;
 }
 
@@ -309,7 +309,7 @@ std::vector<JUnitCase> rehearsalJUnitCases(const RehearsalResult& r) {
                          failedMessage, "", r.migrationSeconds});
     }
     if (r.verification)
-        for (auto c : verifyJUnitCases(*r.verification)) {
+        for (auto c : verifyJUnitCases(*r.verification, SettledOutcome::of(outcomeOfExitCode(r.verification->exitCode())))) {
             c.classname = "pgproof.rehearse." + c.classname.substr(c.classname.rfind('.') + 1);
             cases.push_back(c);
         }

@@ -42,7 +42,7 @@ void noteLeftoverScratch(const PgConnection& admin, const DrillOptions& o) {
            " (kept with --keep, or left by a drill that was killed); drop them with DROP DATABASE once nobody needs them");
 }
 
-std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : code == 2 ? "bad input" : "incomplete"; }
+std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
 
 // Drops the scratch database unless --keep, pass or fail; a failed drop makes a passed drill incomplete.
 void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
@@ -207,7 +207,7 @@ DrillResult runDrill(const DrillOptions& o) {
 }
 
 std::string drillVerdictWord(const DrillResult& r) {
-    return r.verdict == "proven" ? "PASSED" : r.verdict == "failed" ? "FAILED" : "INCOMPLETE";
+    return outcomeHeadline(outcomeOfName(r.verdict), "PASSED");
 }
 
 std::string renderDrillMarkdown(const DrillResult& r) {
@@ -245,7 +245,7 @@ std::string renderDrillMarkdown(const DrillResult& r) {
         out += fmt::format("Restored {} tables, {} rows, {} of SQL.\n\n", r.restore->tables, withThousands(r.restore->rows),
                            humanBytes(r.restore->rawBytes));
         if (r.restore->verification) {
-            out += "## Tables\n\n```\n" + renderVerifyText(*r.restore->verification, true) + "```\n";
+            out += "## Tables\n\n```\n" + renderVerifyText(*r.restore->verification, SettledOutcome::of(outcomeOfExitCode(r.restore->verification->exitCode())), true) + "```\n";
         }
     } else {
         out += "\n";
@@ -288,7 +288,7 @@ nlohmann::json drillJson(const DrillResult& r) {
         timings["drill_total"] = r.checkSeconds + t.total;
         j["tables_restored"] = r.restore->tables;
         j["rows_restored"] = r.restore->rows;
-        if (r.restore->verification) j["verification"] = verifyJson(*r.restore->verification);
+        if (r.restore->verification) j["verification"] = verifyJson(*r.restore->verification, SettledOutcome::of(outcomeOfExitCode(r.restore->verification->exitCode())));
     }
     j["timings"] = timings;
     return j;
@@ -299,7 +299,7 @@ std::vector<JUnitCase> drillJUnitCases(const DrillResult& r) {
     cases.push_back({"pgproof.drill", "archive check", !r.checkProblems.empty(), false,
                      r.checkProblems.empty() ? "" : r.checkProblems.front(), "", r.checkSeconds});
     if (r.restore && r.restore->verification) {
-        for (auto c : verifyJUnitCases(*r.restore->verification)) {
+        for (auto c : verifyJUnitCases(*r.restore->verification, SettledOutcome::of(outcomeOfExitCode(r.restore->verification->exitCode())))) {
             c.classname = "pgproof.drill.tables";
             cases.push_back(c);
         }

@@ -14,52 +14,77 @@
 
 namespace pgproof {
 
-namespace {
-// Writes UTF-8 text as it is. On stdout it bypasses std::cout, which converts text for the
-// terminal: a report or document on stdout is a UTF-8 file, not text for people.
-void writeUtf8(const std::string& target, const std::string& content) {
-    if (target == "-") {
+StagedReport::StagedReport(std::string target, const std::string& content) : target_(std::move(target)) {
+    content_ = content;
+    if (!content_.empty() && content_.back() != '\n') content_ += '\n';
+    if (target_ == "-") return;  // printed by commit()
+    std::filesystem::path p(target_);
+    temporary_ = p;
+    temporary_ += ".partial-" + std::to_string(::getpid());
+    std::ofstream out(temporary_, std::ios::binary | std::ios::trunc);
+    if (!out) {
+        temporary_.clear();
+        throw BadInputError("cannot write report " + target_ + ": check that its folder exists and is writable");
+    }
+    out << content_;
+    out.flush();
+    if (!out) {
+        out.close();
+        discard();
+        throw IncompleteError("writing report " + target_ + " failed (disk full?)");
+    }
+    content_.clear();
+}
+
+StagedReport::StagedReport(StagedReport&& other) noexcept
+    : target_(std::move(other.target_)), temporary_(std::move(other.temporary_)), content_(std::move(other.content_)) {
+    other.temporary_.clear();
+}
+
+StagedReport::~StagedReport() { discard(); }
+
+void StagedReport::discard() noexcept {
+    if (temporary_.empty()) return;
+    std::error_code ec;
+    std::filesystem::remove(temporary_, ec);
+    temporary_.clear();
+}
+
+void StagedReport::commit() {
+    if (target_ == "-") {
+        // UTF-8 as it is: a report on stdout is a UTF-8 file, not text for people (std::cout converts).
         std::cout.flush();
-        std::fwrite(content.data(), 1, content.size(), stdout);
-        if (!content.empty() && content.back() != '\n') std::fputc('\n', stdout);
+        std::fwrite(content_.data(), 1, content_.size(), stdout);
         std::fflush(stdout);
         return;
     }
-    std::filesystem::path p(target);
-    std::filesystem::path tmp = p;
-    tmp += ".partial-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out) throw BadInputError("cannot write report " + target + ": check that its folder exists and is writable");
-        out << content;
-        if (!content.empty() && content.back() != '\n') out << '\n';
-        out.flush();
-        if (!out) {
-            std::filesystem::remove(tmp);
-            throw IncompleteError("writing report " + target + " failed (disk full?)");
-        }
-    }
     std::error_code ec;
-    std::filesystem::rename(tmp, p, ec);
+    std::filesystem::rename(temporary_, target_, ec);
     if (ec) {
-        std::filesystem::remove(tmp);
-        throw BadInputError("cannot write report " + target + ": " + ec.message());
+        discard();
+        throw BadInputError("cannot write report " + target_ + ": " + ec.message());
     }
-}
-}  // namespace
-
-void writeReportFile(const std::string& target, const std::string& content) {
-    writeUtf8(target, OutputEncoding::forReport(content));
+    temporary_.clear();
 }
 
-void writeReportDocument(const std::string& target, const nlohmann::json& document) {
+StagedReport stageReportFile(const std::string& target, const std::string& content) {
+    return StagedReport(target, OutputEncoding::forReport(content));
+}
+
+StagedReport stageReportDocument(const std::string& target, const nlohmann::json& document) {
     std::string text;
     try {
         text = OutputEncoding::documentText(document, 2);
     } catch (const std::runtime_error& e) {
         throw IncompleteError("cannot write " + (target == "-" ? std::string("to stdout") : target) + ": " + e.what());
     }
-    writeUtf8(target, text);
+    return StagedReport(target, text);
+}
+
+void writeReportFile(const std::string& target, const std::string& content) { stageReportFile(target, content).commit(); }
+
+void writeReportDocument(const std::string& target, const nlohmann::json& document) {
+    stageReportDocument(target, document).commit();
 }
 
 namespace {
@@ -81,6 +106,11 @@ std::string xmlEscape(const std::string& s) {
 }
 }  // namespace
 
+void appendOutcomeCase(std::vector<JUnitCase>& cases, const SettledOutcome& settled, const std::string& classname) {
+    if (settled.problem.empty()) return;
+    cases.insert(cases.begin(), JUnitCase{classname, "outcome", false, true, settled.error(), "", 0, ""});
+}
+
 std::string renderJUnit(const std::string& suiteName, const std::vector<JUnitCase>& cases, double seconds) {
     size_t failures = 0, errors = 0;
     for (const auto& c : cases) {
@@ -96,7 +126,8 @@ std::string renderJUnit(const std::string& suiteName, const std::vector<JUnitCas
         out += fmt::format("    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3f}\"", xmlEscape(c.classname),
                            xmlEscape(c.name), c.seconds);
         if (!c.failed && !c.error) {
-            out += "/>\n";
+            if (c.output.empty()) out += "/>\n";
+            else out += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", xmlEscape(c.output));
             continue;
         }
         out += ">\n";

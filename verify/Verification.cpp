@@ -42,6 +42,21 @@ size_t VerifyReport::count(Verdict v) const {
     return n;
 }
 
+bool TableVerdict::rowsProven() const {
+    if (verdict != Verdict::Ok || checks.notRead || checks.notCovered) return false;
+    return contentProven() || checks.rows != TableChecks::Rows::None;
+}
+
+std::string TableVerdict::comparedBy() const {
+    if (checks.notCovered) return "not covered";
+    if (checks.notRead) return "not read";
+    if (checks.rows == TableChecks::Rows::ByKey) return "rows by key";
+    if (checks.rows == TableChecks::Rows::AsMultiset) return "rows as a multiset";
+    if (checks.fingerprinted) return "fingerprint";
+    if (checks.counted) return "count";
+    return "not read";
+}
+
 int VerifyReport::exitCode() const {
     if (count(Verdict::Failed)) return static_cast<int>(ExitCode::ProofFailed);
     if (count(Verdict::Error)) return static_cast<int>(ExitCode::Incomplete);
@@ -52,6 +67,8 @@ namespace {
 
 void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentKnown) {
     v.rows = current;
+    v.checks.counted = true;
+    v.checks.fingerprinted = v.checks.fingerprinted || contentKnown;
     int64_t delta = static_cast<int64_t>(current) - static_cast<int64_t>(v.baselineRows);
     if (delta < 0) {
         v.verdict = Verdict::Failed;
@@ -134,6 +151,7 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
         if (!covered) {
             v.baselineRows = *baseline.largeObjectsAtSnapshot;
             v.content = "not covered";
+            v.checks.notCovered = true;
             v.notCoveredBecause = "large objects excluded";
             if (o.afterRestore) {
                 v.reason = "large objects not covered (excluded from the dump): not restored";
@@ -156,6 +174,7 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
         v.reason = "large objects (oid and data)" + (v.reason.empty() ? "" : ": " + v.reason);
     } catch (const IncompleteError& e) {
         v.verdict = Verdict::Error;
+        v.checks.notRead = true;
         v.reason = std::string("large objects could not be read: ") + e.what();
     }
     v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -215,6 +234,7 @@ void judgeRowDiff(TableVerdict& v, VerifyMode mode, RowDiffSummary summary) {
     std::string what;
     for (const auto& p : parts) what += (what.empty() ? "" : "; ") + p;
     v.content = summary.differences() == 0 ? "equal" : "changed";
+    v.checks.rows = summary.key.empty() ? TableChecks::Rows::AsMultiset : TableChecks::Rows::ByKey;
     v.verdict = failed ? Verdict::Failed : Verdict::Ok;
     if (summary.differences() == 0) v.reason = "every row equal; " + how;
     else if (!failed) v.reason = "no baseline row lost; " + what + "; " + how;
@@ -371,6 +391,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         v.id = u.id();
         v.baselineRows = u.rows.value_or(0);
         v.content = "not covered";
+        v.checks.notCovered = true;
         v.notCoveredBecause = u.reason;
         auto it = liveById.find(v.id);
         if (o.afterRestore) {
@@ -448,6 +469,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
         TableVerdict& v = target.purpose == Purpose::NotCovered ? report.notCovered[target.index] : report.tables[target.index];
         if (!r.error.empty()) {
+            v.checks.notRead = true;
             if (v.verdict != Verdict::Failed) {
                 v.verdict = Verdict::Error;
                 v.reason = "could not be read: " + r.error;
@@ -479,6 +501,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     for (const auto& [idx, now] : wholeCounts) {
         TableVerdict& v = report.tables[idx];
         uint64_t then = *entryOf[idx]->rowsTotal;
+        v.checks.wholeTableCounted = true;
         bool lost = now < then, differs = now != then;
         if (v.verdict == Verdict::Error || (!lost && !(differs && o.mode == VerifyMode::Exact))) continue;
         v.verdict = Verdict::Failed;

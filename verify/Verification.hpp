@@ -52,6 +52,19 @@ struct VerifyOptions {
 
 enum class Verdict { Ok, Failed, Error };
 
+// The ledger of one table: which checks ran on it, recorded where each check is made. What a report
+// says was proven (the verdict line, rows_proven and content_proven, coverage, JUnit) is derived from
+// it (VerifyReportWriter), never from the mode.
+struct TableChecks {
+    enum class Rows { None, ByKey, AsMultiset };
+    bool counted = false;            // its rows were counted at the snapshot and compared with the baseline's
+    bool fingerprinted = false;      // its content fingerprint (or its partition group's) was compared
+    bool wholeTableCounted = false;  // the unfiltered count of a filtered extension table was compared too
+    Rows rows = Rows::None;          // its rows were compared one by one (by key, or as a multiset)
+    bool notCovered = false;         // the baseline holds none of its rows
+    bool notRead = false;            // it could not be read: nothing is known of it
+};
+
 struct TableVerdict {
     QualifiedName id;
     uint64_t baselineRows = 0;
@@ -65,6 +78,15 @@ struct TableVerdict {
     bool columnsMissing = false;    // a baseline column is gone (undeclared)
     std::string notCoveredBecause;  // for tables the baseline does not cover: "schema only", "excluded", "large objects"
     std::optional<RowDiffSummary> rowDiff;  // row-level comparison, when one was made
+    TableChecks checks;
+    // Every baseline row is proven still there: the fingerprints are equal (the same rows, as a multiset)
+    // or the rows were compared one by one and none was lost; and the table passed.
+    bool rowsProven() const;
+    // Its content is proven unchanged: the fingerprint was compared and equal.
+    bool contentProven() const { return checks.fingerprinted && content == "equal"; }
+    // The strongest comparison that ran, in the reports' words: "rows by key", "rows as a multiset",
+    // "fingerprint", "count", "not covered", "not read".
+    std::string comparedBy() const;
     bool isLargeObjects() const { return id == QualifiedName{"pg_catalog", "pg_largeobject"}; }
 };
 

@@ -7,11 +7,27 @@
 namespace pgproof {
 
 namespace {
+nlohmann::json checksJson(const TableChecks& c) {
+    nlohmann::json out = nlohmann::json::array();
+    if (c.counted) out.push_back("count");
+    if (c.fingerprinted) out.push_back("fingerprint");
+    if (c.wholeTableCounted) out.push_back("whole_table_count");
+    if (c.rows == TableChecks::Rows::ByKey) out.push_back("rows_by_key");
+    if (c.rows == TableChecks::Rows::AsMultiset) out.push_back("rows_as_multiset");
+    if (c.notCovered) out.push_back("not_covered");
+    if (c.notRead) out.push_back("not_read");
+    return out;
+}
 int rank(const TableVerdict& t) {
     if (t.verdict == Verdict::Failed) return 0;
     if (t.verdict == Verdict::Error) return 1;
     if (t.content == "changed") return 2;
     return 3;
+}
+// A table that passed on its count alone says so on its line (a counts-only run says it once, in the verdict).
+std::string countOnlyNote(const VerifyReport& r, const TableVerdict& t) {
+    if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven()) return "";
+    return std::string(t.reason.empty() ? ": " : "; ") + "count only: its rows were not compared one by one";
 }
 std::string shortFp(const std::string& fp) { return fp.empty() ? "-" : fp.substr(0, 12); }
 std::string contentLabel(const TableVerdict& t) {
@@ -68,7 +84,7 @@ nlohmann::json rowDiffJson(const RowDiffSummary& d) {
             {"truncated", d.truncated()}};
 }
 
-std::string renderVerifyText(const VerifyReport& r, bool verbose, size_t showRows) {
+std::string renderVerifyText(const VerifyReport& r, const SettledOutcome& settled, bool verbose, size_t showRows) {
     std::vector<const TableVerdict*> sorted;
     for (const auto& t : r.tables) sorted.push_back(&t);
     std::stable_sort(sorted.begin(), sorted.end(), [](auto a, auto b) { return rank(*a) < rank(*b); });
@@ -77,7 +93,7 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose, size_t showRow
         if (!verbose && t->verdict == Verdict::Ok && t->content != "changed" && sorted.size() > 40) continue;
         std::string delta = t->rows ? signedDelta(static_cast<int64_t>(*t->rows) - static_cast<int64_t>(t->baselineRows)) : "-";
         rows.push_back({t->id.display(), withThousands(t->baselineRows), t->rows ? withThousands(*t->rows) : "-", delta,
-                        r.countsOnly ? "-" : contentLabel(*t), verdictLabel(t->verdict) + (t->reason.empty() ? "" : ": " + t->reason)});
+                        r.countsOnly ? "-" : contentLabel(*t), verdictLabel(t->verdict) + (t->reason.empty() ? "" : ": " + t->reason) + countOnlyNote(r, *t)});
     }
     std::string out = renderTextTable({"TABLE", "BASELINE", "CURRENT", "DELTA", "CONTENT", "VERDICT"}, rows);
     size_t hidden = r.tables.size() - rows.size();
@@ -112,10 +128,13 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose, size_t showRow
         if (r.planItems.empty()) out += "  (the plan has no items)\n";
     }
     for (const auto& n : r.notes) out += "note: " + n + "\n";
+    if (settled.judged != Outcome::Proven && settled.problem.empty() == false)
+        out += "note: " + settled.error() + "\n";
+    const LedgerSummary ledger = summarizeLedger(r);
     size_t failed = r.count(Verdict::Failed), errors = r.count(Verdict::Error);
     uint64_t rowsNow = 0;
     for (const auto& t : r.tables) rowsNow += t.rows.value_or(0);
-    std::string what = r.countsOnly ? "row counts" : "row counts and fingerprints";
+    const std::string plans = r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "";
     if (failed) {
         std::vector<std::string> names;
         for (const auto* t : sorted)
@@ -126,37 +145,92 @@ std::string renderVerifyText(const VerifyReport& r, bool verbose, size_t showRow
             if (s.verdict == Verdict::Failed && names.size() < 5) names.push_back("sequence " + s.id.display());
         std::string list;
         for (size_t i = 0; i < names.size(); ++i) list += (i ? ", " : "") + names[i];
-        out += fmt::format("FAILED ({}): {} check(s) failed{}: {}; do not proceed\n", modeName(r.mode), failed,
-                           errors ? fmt::format(", {} could not be completed", errors) : "", list);
-    } else if (errors) {
-        out += fmt::format("INCOMPLETE ({}): {} check(s) could not be completed; nothing is proven\n", modeName(r.mode), errors);
-    } else if (r.mode == VerifyMode::NoLoss && r.rowLevel) {
+        // A failure outranks what could not be read, but the reader is told that part of the proof is missing.
+        std::string missing;
+        if (errors)
+            missing = fmt::format(", {} could not be completed{}", errors,
+                                  ledger.notRead ? fmt::format(" ({} table(s) could not be read)", ledger.notRead) : "");
+        out += fmt::format("{} ({}): {} check(s) failed{}: {}; do not proceed\n", settled.headline(), modeName(r.mode), failed, missing, list);
+        return out;
+    }
+    if (errors) {
+        out += fmt::format("{} ({}): {} check(s) could not be completed{}; nothing is proven\n", settled.headline(), modeName(r.mode),
+                           errors, ledger.notRead ? fmt::format(" ({} table(s) could not be read)", ledger.notRead) : "");
+        return out;
+    }
+    // Proven: what is claimed is what the ledgers show, table by table.
+    auto countOnlyList = [&] {
+        std::string list;
+        for (size_t i = 0; i < ledger.countOnlyNames.size() && i < 5; ++i) list += (i ? ", " : "") + ledger.countOnlyNames[i];
+        if (ledger.countOnlyNames.size() > 5) list += fmt::format(" and {} more", ledger.countOnlyNames.size() - 5);
+        return list;
+    };
+    std::string claim;
+    if (r.countsOnly) {
+        claim = fmt::format("{}, {} sequences match the baseline (row counts only: no row or content was compared)", coverage(r),
+                            r.sequences.size());
+    } else if (r.mode == VerifyMode::Exact && ledger.allContentProven()) {
+        claim = fmt::format("{}, {} sequences match the baseline (row counts and fingerprints)", coverage(r), r.sequences.size());
+    } else if (r.mode == VerifyMode::Exact) {
+        claim = fmt::format("{}, {} sequences match the baseline (row counts and fingerprints; count only for {} table(s): {})",
+                            coverage(r), r.sequences.size(), ledger.countOnly, countOnlyList());
+    } else if (ledger.allRowsProven()) {
         uint64_t changedRows = 0, addedRows = 0;
-        for (const auto& t : r.tables)
+        size_t changedTables = 0;
+        for (const auto& t : r.tables) {
+            changedTables += t.content == "changed";
             if (t.rowDiff) {
                 changedRows += t.rowDiff->changed;
                 addedRows += t.rowDiff->added;
             }
-        out += fmt::format("PROVEN (no-loss): {}, {} sequences: every baseline row is still present (by key, or by content where a "
-                           "table has no key){}; {} row(s) changed, {} added (reported); {} rows now, checked in {:.2f} s\n",
-                           coverage(r), r.sequences.size(), r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "",
-                           withThousands(changedRows), withThousands(addedRows), withThousands(rowsNow), r.seconds);
-    } else if (r.mode == VerifyMode::NoLoss) {
+        }
+        claim = fmt::format("{}, {} sequences: every baseline row is still present (by key, or by content where a table has no key)",
+                            coverage(r), r.sequences.size());
+        if (changedTables)
+            claim += ledger.byKey + ledger.asMultiset
+                         ? fmt::format("{}; {} row(s) changed, {} added (reported)", plans, withThousands(changedRows), withThousands(addedRows))
+                         : fmt::format("{}; {} table(s) changed content (reported)", plans, changedTables);
+        else
+            claim += plans + "; content unchanged";
+        out += fmt::format("{} (no-loss): {}; {} rows now, checked in {:.2f} s\n", settled.headline(), claim, withThousands(rowsNow), r.seconds);
+        return out;
+    } else {
         size_t changed = 0;
         for (const auto& t : r.tables) changed += t.content == "changed";
-        out += fmt::format("PROVEN (no-loss): {}, {} sequences: no table lost rows{}; content was NOT proven (no-loss compares row "
-                           "counts; {} table(s) changed content); {} rows now, checked in {:.2f} s\n",
-                           coverage(r), r.sequences.size(), r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "",
-                           changed, withThousands(rowsNow), r.seconds);
-    } else {
-        out += fmt::format("PROVEN ({}): {}, {} sequences match the baseline ({}){}; {} rows now, checked in {:.2f} s\n",
-                           modeName(r.mode), coverage(r), r.sequences.size(), what,
-                           r.plan ? fmt::format(", {} plan items hold", r.planItems.size()) : "", withThousands(rowsNow), r.seconds);
+        claim = fmt::format("{}, {} sequences: no table lost rows by count; every baseline row proven present in {} of {} table(s), "
+                            "count only for {}: {}",
+                            coverage(r), r.sequences.size(), ledger.rowsProven, ledger.tables, ledger.countOnly, countOnlyList());
+        if (changed) claim += fmt::format("; {} table(s) changed content (content NOT proven)", changed);
     }
+    out += fmt::format("{} ({}): {}{}; {} rows now, checked in {:.2f} s\n", settled.headline(), modeName(r.mode), claim, plans,
+                       withThousands(rowsNow), r.seconds);
     return out;
 }
 
-nlohmann::json verifyJson(const VerifyReport& r) {
+LedgerSummary summarizeLedger(const VerifyReport& r) {
+    LedgerSummary s;
+    for (const auto& t : r.tables) {
+        ++s.tables;
+        s.rowsProven += t.rowsProven();
+        s.contentProven += t.contentProven();
+        if (t.checks.notRead || t.verdict == Verdict::Error) {
+            ++s.notRead;
+        } else if (t.checks.rows == TableChecks::Rows::ByKey) {
+            ++s.byKey;
+        } else if (t.checks.rows == TableChecks::Rows::AsMultiset) {
+            ++s.asMultiset;
+        } else if (t.contentProven()) {
+            ++s.byFingerprint;
+        } else {
+            ++s.countOnly;
+            if (t.verdict == Verdict::Ok) s.countOnlyNames.push_back(t.isLargeObjects() ? "large objects" : t.id.display());
+        }
+    }
+    s.notCovered = r.notCovered.size();
+    return s;
+}
+
+nlohmann::json verifyJson(const VerifyReport& r, const SettledOutcome& settled) {
     nlohmann::json tables = nlohmann::json::array();
     nlohmann::json largeObjects;  // null when there were none and are none
     for (const auto& t : r.tables) {
@@ -171,6 +245,10 @@ nlohmann::json verifyJson(const VerifyReport& r) {
                             {"baseline_fingerprint", t.baselineFingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.baselineFingerprint)},
                             {"fingerprint", t.fingerprint.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.fingerprint)},
                             {"reason", t.reason},
+                            {"compared_by", t.comparedBy()},
+                            {"rows_proven", t.rowsProven()},
+                            {"content_proven", t.contentProven()},
+                            {"checks", checksJson(t.checks)},
                             {"seconds", t.seconds}};
         if (t.rowDiff) j["rows_diff"] = rowDiffJson(*t.rowDiff);
         if (t.isLargeObjects()) {
@@ -193,21 +271,25 @@ nlohmann::json verifyJson(const VerifyReport& r) {
                              {"reason", t.reason}});
     nlohmann::json added = nlohmann::json::array();
     for (const auto& t : r.newTables) added.push_back({{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.rows}});
-    int code = r.exitCode();
+    const LedgerSummary ledger = summarizeLedger(r);
     nlohmann::json j = {
         {"report", "pgproof-verify"},
         {"report_version", 1},
-        {"verdict", code == 0 ? "proven" : code == 1 ? "failed" : "incomplete"},
-        {"exit_code", code},
+        {"verdict", outcomeName(settled.outcome)},
+        {"exit_code", settled.exitCode()},
         {"mode", modeName(r.mode)},
         {"counts_only", r.countsOnly},
         {"baseline", {{"path", r.baseline->path.string()}, {"kind", r.baseline->kind}, {"created", r.baseline->created},
                       {"source", r.baseline->source}}},
         {"database", r.database},
         {"summary", {{"tables", r.tables.size()}, {"failed", r.count(Verdict::Failed)}, {"errors", r.count(Verdict::Error)},
+                     {"not_read", ledger.notRead},
                      {"new_tables", r.newTables.size()}, {"not_covered", r.notCovered.size()}, {"sequences", r.sequences.size()},
-                     {"content_proven", !r.countsOnly && r.mode == VerifyMode::Exact},
-                     {"rows_proven", !r.countsOnly && (r.mode == VerifyMode::Exact || r.rowLevel)}}},
+                     {"content_proven", ledger.allContentProven()},
+                     {"rows_proven", ledger.allRowsProven()},
+                     {"coverage", {{"rows_by_key", ledger.byKey}, {"rows_as_multiset", ledger.asMultiset},
+                                   {"fingerprint", ledger.byFingerprint}, {"count_only", ledger.countOnly},
+                                   {"not_read", ledger.notRead}, {"not_covered", ledger.notCovered}}}}},
         {"tables", tables},
         {"sequences", seqs},
         {"new_tables", added},
@@ -224,11 +306,13 @@ nlohmann::json verifyJson(const VerifyReport& r) {
         j["plan"] = {{"path", r.plan->path.string()}, {"items", items}};
         j["summary"]["plan_items"] = r.planItems.size();
     }
+    if (!settled.error().empty()) j["error"] = settled.error();
     return j;
 }
 
-std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
+std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r, const SettledOutcome& settled) {
     std::vector<JUnitCase> cases;
+    appendOutcomeCase(cases, settled, "pgproof.verify");
     for (const auto& t : r.tables) {
         JUnitCase c{t.isLargeObjects() ? "pgproof.verify.large_objects" : "pgproof.verify.tables", t.id.display(), t.verdict == Verdict::Failed, t.verdict == Verdict::Error,
                     t.reason, "", t.seconds};
@@ -237,6 +321,7 @@ std::vector<JUnitCase> verifyJUnitCases(const VerifyReport& r) {
                                     t.baselineRows, t.rows ? std::to_string(*t.rows) : "-", shortFp(t.baselineFingerprint),
                                     shortFp(t.fingerprint), t.reason);
         if (t.rowDiff && t.rowDiff->differenceEntries) c.details.append("\n").append(renderRowDiffText(t.id, *t.rowDiff, 5));
+        if (!c.failed && !c.error) c.output = "compared by " + t.comparedBy() + (t.rowsProven() ? "" : " (count only: rows not proven present)");
         cases.push_back(c);
     }
     for (const auto& t : r.notCovered)

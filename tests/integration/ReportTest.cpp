@@ -107,7 +107,7 @@ TEST_CASE("verify with a baseline that is not a baseline (exit 2) still writes t
     INFO(r.out << r.err);
     CHECK(r.exitCode == 2);
     json j = readJson(report);
-    CHECK(j["verdict"] == "incomplete");
+    CHECK(j["verdict"] == "bad_input");
     CHECK(j["exit_code"] == 2);
     CHECK(j["not_checked"].empty());
     CHECK(junitCases(junit).size() == 1);
