@@ -10,6 +10,7 @@
 #include "Errors.hpp"
 #include "MigrationScript.hpp"
 #include "PgConnection.hpp"
+#include "ServerWideEffect.hpp"
 #include "SqlIdentifier.hpp"
 #include "StatementLocks.hpp"
 #include "VerifyReportWriter.hpp"
@@ -40,15 +41,40 @@ std::string shortened(const std::string& s, size_t n) { return s.size() <= n ? s
 std::string verdictFor(int code) { return code == 0 ? "proven" : code == 1 ? "failed" : "incomplete"; }
 
 // psql -1 would wrap the file in one transaction; a file with its own BEGIN/COMMIT, or a statement that
-// cannot run in a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE), runs statement by statement.
+// cannot run in a transaction block (CONCURRENTLY, VACUUM), runs statement by statement. (CREATE DATABASE,
+// ALTER SYSTEM and the like cannot either, but a rehearsal refuses them before this is asked.)
 std::string whyNotOneTransaction(const lint::MigrationScript& script) {
     for (const auto& st : script.statements()) {
         if (st.kind == "TransactionStmt") return fmt::format("the file manages its own transactions (line {})", st.at.line);
         if (st.node.value("concurrent", false)) return fmt::format("line {} uses CONCURRENTLY, which cannot run in a transaction", st.at.line);
-        if (st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "DropdbStmt" || st.kind == "AlterSystemStmt")
+        if (st.kind == "VacuumStmt")
             return fmt::format("line {} cannot run in a transaction", st.at.line);
     }
     return "";
+}
+
+// A rehearsal runs only in its scratch database, on a server that often holds production too: a
+// statement that acts beyond the database (another database, a role, the server's configuration, a
+// tablespace, a subscription, the server's files) would act on that server for real. Refused, with
+// nothing run, naming the first one and the lines of any others.
+void refuseServerWide(const lint::MigrationScript& script) {
+    const lint::MigrationStatement* first = nullptr;
+    std::string effect, others;
+    for (const auto& st : script.statements()) {
+        auto e = lint::serverWideEffect(st);
+        if (!e) continue;
+        if (!first) {
+            first = &st;
+            effect = *e;
+        } else {
+            others += (others.empty() ? "" : ", ") + std::to_string(st.at.line);
+        }
+    }
+    if (!first) return;
+    throw BadInputError(fmt::format("{}: error: rehearse refuses {}: it {}, beyond the scratch database a rehearsal is confined to; "
+                                    "nothing was run{} (run such changes separately, not in the rehearsed migration)",
+                                    script.where(*first), shortened(collapsed(first->text), 100), effect,
+                                    others.empty() ? "" : "; refused too: line" + std::string(others.find(',') != std::string::npos ? "s " : " ") + others));
 }
 
 // Runs the migration on `conn`; fills r.statements, r.migrationSeconds, r.migrationFailed.
@@ -97,6 +123,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
         throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
     // Everything that can be refused is refused before a database is created.
     lint::MigrationScript script = lint::MigrationScript::read(o.migration);
+    refuseServerWide(script);
     RehearsalResult r;
     r.archive = o.archive;
     r.migration = o.migration;
