@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
@@ -77,6 +78,34 @@ void refuseServerWide(const lint::MigrationScript& script) {
                                     others.empty() ? "" : "; refused too: line" + std::string(others.find(',') != std::string::npos ? "s " : " ") + others));
 }
 
+// The restored copy keeps the archive's foreign tables with their servers and user mappings: a row written
+// to one (INSERT, UPDATE, DELETE, MERGE, COPY FROM, TRUNCATE) goes to the server it points at. Such a
+// statement is refused like the server-wide ones. An unqualified name is taken as the foreign table of any
+// schema (the search_path at that point is not known), so the refusal errs on the side of running nothing.
+void refuseForeignWrites(const lint::MigrationScript& script, const Manifest& archive) {
+    std::set<std::string> foreign, foreignNames;
+    for (const auto& e : archive.toc)
+        if (e.type == "FOREIGN TABLE") {
+            foreign.insert(e.schema + "." + e.name);
+            foreignNames.insert(e.name);
+        }
+    if (foreign.empty()) return;
+    for (const auto& st : script.statements()) {
+        lint::StatementLock lock = lint::statementLock(st.kind, st.node);
+        if (lock.level != lint::LockLevel::RowExclusive && st.kind != "TruncateStmt") continue;
+        for (const auto& t : lock.tables) {
+            std::string name = t.value("relname", "");
+            bool hit = t.contains("schemaname") ? foreign.count(t.value("schemaname", "") + "." + name) > 0 : foreignNames.count(name) > 0;
+            if (!hit) continue;
+            throw BadInputError(fmt::format("{}: error: rehearse refuses {}: it writes to foreign table {}, which the restored copy keeps "
+                                            "pointing at its server (the archive's foreign server and user mapping); nothing was run "
+                                            "(rehearse a migration that leaves foreign tables alone, or drop the foreign server from the "
+                                            "archive's source first)",
+                                            script.where(st), shortened(collapsed(st.text), 100), lint::relationName(t)));
+        }
+    }
+}
+
 // Runs the migration on `conn`; fills r.statements, r.migrationSeconds, r.migrationFailed.
 void runMigration(const lint::MigrationScript& script, const PgConnection& conn, RehearsalResult& r,
                   const std::function<void(const std::string&)>& log) {
@@ -132,6 +161,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     r.transactionNote = whyNotOneTransaction(script);
     r.singleTransaction = r.transactionNote.empty();
     r.baseline = std::make_unique<Baseline>(Baseline::load(o.archive));
+    refuseForeignWrites(script, ArchiveReader(o.archive).manifest());
 
     DrillOptions d;
     d.archive = o.archive;

@@ -64,7 +64,8 @@ struct RehearsalResult {
 };
 
 // Throws BadInputError (nothing created) for an unreadable or unparsable migration, one holding a
-// statement that acts beyond the scratch database (lint::serverWideEffect), or an archive that
+// statement that acts beyond the scratch database (lint::serverWideEffect, or a write to one of the
+// archive's foreign tables), or an archive that
 // is not one; every later failure is in the result, whose reports are always written.
 RehearsalResult rehearseMigration(const RehearsalOptions& options);
 

@@ -261,3 +261,38 @@ TEST_CASE("rehearse: SET ROLE and ALTER DEFAULT PRIVILEGES FOR ROLE stay inside 
     CHECK(r.report.at("dropped") == true);
     CHECK_FALSE(databaseExists(r.report.at("scratch_database").get<std::string>()));
 }
+
+TEST_CASE("rehearse: a write to one of the archive's foreign tables is refused: the restored copy would write to the real server") {
+    // A foreign table (postgres_fdw) of the source database points at a table of another database.
+    ScratchDatabase remote("rh_remote");
+    remote.exec("CREATE TABLE target (id int)");
+    ScratchDatabase src("rh_fdw");
+    src.exec("CREATE TABLE local_t (id int PRIMARY KEY); INSERT INTO local_t VALUES (1);"
+             "CREATE EXTENSION postgres_fdw;"
+             "CREATE SERVER loop FOREIGN DATA WRAPPER postgres_fdw OPTIONS (dbname '" + remote.name() + "', host '" +
+             std::getenv("PGHOST") + "', port '" + std::getenv("PGPORT") + "');"
+             "CREATE USER MAPPING FOR CURRENT_USER SERVER loop;"
+             "CREATE SCHEMA remote;"
+             "CREATE FOREIGN TABLE remote.target (id int) SERVER loop OPTIONS (schema_name 'public', table_name 'target');");
+    src.exec("INSERT INTO remote.target VALUES (0)");  // the link works: a write really reaches the other database
+    REQUIRE(remote.scalar("SELECT count(*) FROM target") == "1");
+    TempDir dir;
+    fs::path archive = backupTo(src, dir / "fdw.sql.zst");
+    for (const std::string& write : {"INSERT INTO remote.target VALUES (42)", "DELETE FROM target WHERE id = 0", "UPDATE remote.target SET id = 7"}) {
+        INFO(write);
+        fs::path migration = dir / "m.sql";
+        writeFile(migration, "ALTER TABLE local_t ADD COLUMN note text;\n" + write + ";\n");
+        auto r = runPgproof("rehearse " + q(archive) + " --migration " + q(migration));
+        INFO("stderr: " << r.err);
+        CHECK(r.exitCode == 2);
+        CHECK(contains(r.err, migration.string() + ":2:1: error: rehearse refuses " + write + ": it writes to foreign table"));
+    }
+    CHECK(remote.scalar("SELECT string_agg(id::text, ',') FROM target") == "0");
+    // Reading a foreign table and writing local ones is fine.
+    fs::path reading = dir / "read.sql";
+    writeFile(reading, "INSERT INTO local_t SELECT id + 100 FROM remote.target;\n");
+    auto ok = runPgproof("rehearse " + q(archive) + " --migration " + q(reading) + " -q");
+    INFO("stdout: " << ok.out << "\nstderr: " << ok.err);
+    CHECK(ok.exitCode == 0);
+    CHECK(remote.scalar("SELECT string_agg(id::text, ',') FROM target") == "0");
+}
