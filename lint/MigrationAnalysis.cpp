@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "ServerWideEffect.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof::lint {
@@ -106,6 +107,10 @@ private:
         bool onExisting = false;
         for (const auto& t : lock.tables) onExisting = onExisting || existing(TableName::of(t));
 
+        if (auto effect = serverWideEffect(st))
+            add(st, Severity::Error, "outside-database",
+                "acts on the server beyond this database: it " + *effect +
+                    "; verify cannot prove it and rehearse refuses to run it: make it a separate, reviewed change");
         if (st.kind == "TransactionStmt") {
             std::string k = n.value("kind", "");
             if (k == "TRANS_STMT_BEGIN" || k == "TRANS_STMT_START") inTransaction_ = true;

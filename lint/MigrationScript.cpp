@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "Errors.hpp"
+#include "ServerWideEffect.hpp"
 
 namespace pgproof::lint {
 
@@ -42,6 +43,14 @@ size_t firstInvalidUtf8(const std::string& s) {
         i += n;
     }
     return std::string::npos;
+}
+
+// The byte offset of the `chars`-th character of valid UTF-8 text.
+size_t byteOfCharacter(const std::string& s, size_t chars) {
+    size_t i = 0;
+    for (; i < s.size(); ++i)
+        if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && chars-- == 0) return i;
+    return i;
 }
 
 // A comment found between two statements.
@@ -120,7 +129,15 @@ MigrationScript MigrationScript::parse(std::string name, std::string sql) {
     ParseResult parsed(text);
     if (parsed.r.error) {
         size_t cursor = parsed.r.error->cursorpos > 0 ? static_cast<size_t>(parsed.r.error->cursorpos - 1) : 0;
-        throw BadInputError(script.source_.where(script.source_.atCharacter(cursor)) + ": error: " + parsed.r.error->message);
+        std::string where = script.source_.where(script.source_.atCharacter(cursor));
+        // A backslash outside quotes is never SQL: it is a psql meta-command (\connect, \set, \i ...).
+        if (size_t byte = byteOfCharacter(text, cursor); byte < text.size() && text[byte] == '\\') {
+            std::string line = text.substr(byte, text.find('\n', byte) - byte);
+            while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.pop_back();
+            throw BadInputError(where + ": error: psql meta-command " + line + " " + psqlMetaCommandEffect(line) +
+                                ": pgproof runs migrations as SQL through libpq, not psql; take it out of the file");
+        }
+        throw BadInputError(where + ": error: " + parsed.r.error->message);
     }
     auto tree = nlohmann::json::parse(parsed.r.parse_tree);
     std::vector<std::pair<size_t, std::set<std::string>>> trailing;  // comments after a statement's end, same line

@@ -59,6 +59,7 @@ DumpScript assemble(std::vector<TocEntry> toc, const std::vector<ScriptSlice>& s
     uint64_t first = toc.empty() ? UINT64_MAX : toc.front().offset;
     if (!slices.empty()) script.preamble = runnableSql(std::string_view(slices.front().text).substr(0, std::min<uint64_t>(first, slices.front().text.size())));
     for (auto& e : toc) {
+        if (isDatabaseEntry(e)) continue;
         std::string_view sql = e.type == "TABLE DATA" ? std::string_view() : sliceOf(slices, e.offset, e.length);
         script.entries.push_back(makeScriptEntry(std::move(e), sql));
     }
@@ -100,6 +101,11 @@ ScriptEntry makeScriptEntry(TocEntry e, std::string_view sql) {
 }
 
 std::string runnablePreamble(std::string_view text) { return runnableSql(text); }
+
+bool isDatabaseEntry(const TocEntry& e) {
+    if (e.type == "DATABASE" || e.type == "DATABASE PROPERTIES") return true;
+    return (e.type == "COMMENT" || e.type == "SECURITY LABEL" || e.type == "ACL") && startsWith(e.name, "DATABASE ");
+}
 
 bool isPrivilegeEntry(const ScriptEntry& e) { return e.type == "ACL" || e.type == "DEFAULT ACL"; }
 

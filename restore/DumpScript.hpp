@@ -29,7 +29,7 @@ struct ScriptEntry {
 
 struct DumpScript {
     std::string preamble;  // session settings before the first entry: run on every connection
-    std::vector<ScriptEntry> entries;
+    std::vector<ScriptEntry> entries;  // without the database's own entries (isDatabaseEntry)
 
     // Reads and decompresses every SQL segment of the archive and slices it by the manifest's TOC.
     static DumpScript fromArchive(const ArchiveReader& archive);
@@ -49,6 +49,11 @@ struct DumpScript {
 ScriptEntry makeScriptEntry(TocEntry toc, std::string_view sql);
 // The session settings before the first entry, as run on every connection.
 std::string runnablePreamble(std::string_view text);
+// Entries about the database itself, which pg_dump -C writes (CREATE DATABASE, ALTER DATABASE ... SET,
+// comments, labels and grants on the database, each followed by a \connect to it): they act on the
+// database of the dump's name on the server, not on the target. Never restored, as pg_restore without
+// --create skips them; the scratch database of a drill or a rehearsal is never left by them.
+bool isDatabaseEntry(const TocEntry& e);
 // pg_restore's --no-privileges drops these entries.
 bool isPrivilegeEntry(const ScriptEntry& e);
 // pg_restore's --no-owner: drops the entry's closing ALTER ... OWNER TO; whether it had one.

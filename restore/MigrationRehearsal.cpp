@@ -5,11 +5,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
 #include "MigrationScript.hpp"
 #include "PgConnection.hpp"
+#include "ServerWideEffect.hpp"
 #include "SqlIdentifier.hpp"
 #include "StatementLocks.hpp"
 #include "VerifyReportWriter.hpp"
@@ -40,15 +42,68 @@ std::string shortened(const std::string& s, size_t n) { return s.size() <= n ? s
 std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
 
 // psql -1 would wrap the file in one transaction; a file with its own BEGIN/COMMIT, or a statement that
-// cannot run in a transaction block (CONCURRENTLY, VACUUM, CREATE DATABASE), runs statement by statement.
+// cannot run in a transaction block (CONCURRENTLY, VACUUM), runs statement by statement. (CREATE DATABASE,
+// ALTER SYSTEM and the like cannot either, but a rehearsal refuses them before this is asked.)
 std::string whyNotOneTransaction(const lint::MigrationScript& script) {
     for (const auto& st : script.statements()) {
         if (st.kind == "TransactionStmt") return fmt::format("the file manages its own transactions (line {})", st.at.line);
         if (st.node.value("concurrent", false)) return fmt::format("line {} uses CONCURRENTLY, which cannot run in a transaction", st.at.line);
-        if (st.kind == "VacuumStmt" || st.kind == "CreatedbStmt" || st.kind == "DropdbStmt" || st.kind == "AlterSystemStmt")
+        if (st.kind == "VacuumStmt")
             return fmt::format("line {} cannot run in a transaction", st.at.line);
     }
     return "";
+}
+
+// A rehearsal runs only in its scratch database, on a server that often holds production too: a
+// statement that acts beyond the database (another database, a role, the server's configuration, a
+// tablespace, a subscription, the server's files) would act on that server for real. Refused, with
+// nothing run, naming the first one and the lines of any others.
+void refuseServerWide(const lint::MigrationScript& script) {
+    const lint::MigrationStatement* first = nullptr;
+    std::string effect, others;
+    for (const auto& st : script.statements()) {
+        auto e = lint::serverWideEffect(st);
+        if (!e) continue;
+        if (!first) {
+            first = &st;
+            effect = *e;
+        } else {
+            others += (others.empty() ? "" : ", ") + std::to_string(st.at.line);
+        }
+    }
+    if (!first) return;
+    throw BadInputError(fmt::format("{}: error: rehearse refuses {}: it {}, beyond the scratch database a rehearsal is confined to; "
+                                    "nothing was run{} (run such changes separately, not in the rehearsed migration)",
+                                    script.where(*first), shortened(collapsed(first->text), 100), effect,
+                                    others.empty() ? "" : "; refused too: line" + std::string(others.find(',') != std::string::npos ? "s " : " ") + others));
+}
+
+// The restored copy keeps the archive's foreign tables with their servers and user mappings: a row written
+// to one (INSERT, UPDATE, DELETE, MERGE, COPY FROM, TRUNCATE) goes to the server it points at. Such a
+// statement is refused like the server-wide ones. An unqualified name is taken as the foreign table of any
+// schema (the search_path at that point is not known), so the refusal errs on the side of running nothing.
+void refuseForeignWrites(const lint::MigrationScript& script, const Manifest& archive) {
+    std::set<std::string> foreign, foreignNames;
+    for (const auto& e : archive.toc)
+        if (e.type == "FOREIGN TABLE") {
+            foreign.insert(e.schema + "." + e.name);
+            foreignNames.insert(e.name);
+        }
+    if (foreign.empty()) return;
+    for (const auto& st : script.statements()) {
+        lint::StatementLock lock = lint::statementLock(st.kind, st.node);
+        if (lock.level != lint::LockLevel::RowExclusive && st.kind != "TruncateStmt") continue;
+        for (const auto& t : lock.tables) {
+            std::string name = t.value("relname", "");
+            bool hit = t.contains("schemaname") ? foreign.count(t.value("schemaname", "") + "." + name) > 0 : foreignNames.count(name) > 0;
+            if (!hit) continue;
+            throw BadInputError(fmt::format("{}: error: rehearse refuses {}: it writes to foreign table {}, which the restored copy keeps "
+                                            "pointing at its server (the archive's foreign server and user mapping); nothing was run "
+                                            "(rehearse a migration that leaves foreign tables alone, or drop the foreign server from the "
+                                            "archive's source first)",
+                                            script.where(st), shortened(collapsed(st.text), 100), lint::relationName(t)));
+        }
+    }
 }
 
 // Runs the migration on `conn`; fills r.statements, r.migrationSeconds, r.migrationFailed.
@@ -97,6 +152,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
         throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
     // Everything that can be refused is refused before a database is created.
     lint::MigrationScript script = lint::MigrationScript::read(o.migration);
+    refuseServerWide(script);
     RehearsalResult r;
     r.archive = o.archive;
     r.migration = o.migration;
@@ -105,6 +161,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     r.transactionNote = whyNotOneTransaction(script);
     r.singleTransaction = r.transactionNote.empty();
     r.baseline = std::make_unique<Baseline>(Baseline::load(o.archive));
+    refuseForeignWrites(script, ArchiveReader(o.archive).manifest());
 
     DrillOptions d;
     d.archive = o.archive;

@@ -63,7 +63,9 @@ struct RehearsalResult {
     std::string problem;
 };
 
-// Throws BadInputError (nothing created) for an unreadable or unparsable migration, or an archive that
+// Throws BadInputError (nothing created) for an unreadable or unparsable migration, one holding a
+// statement that acts beyond the scratch database (lint::serverWideEffect, or a write to one of the
+// archive's foreign tables), or an archive that
 // is not one; every later failure is in the result, whose reports are always written.
 RehearsalResult rehearseMigration(const RehearsalOptions& options);
 

@@ -256,6 +256,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
     auto onEntry = [&](const TocEntry& e, std::string_view sql) {
         start();
         failure.rethrow();
+        if (isDatabaseEntry(e)) return;  // pg_dump -C's CREATE DATABASE, \connect, ALTER DATABASE: not the target's
         ScriptEntry se = makeScriptEntry(e, sql);
         if (o.noPrivileges && isPrivilegeEntry(se)) {
             ++result.skippedPrivileges;

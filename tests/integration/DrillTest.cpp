@@ -216,3 +216,35 @@ TEST_CASE("a drill names the unused scratch databases earlier drills left behind
     CHECK(contains(d.result.err, leftover));
     CHECK(databaseExists(leftover));  // named, not dropped: it may be someone's --keep copy
 }
+
+TEST_CASE("a drill of a pg_dump -C archive stays in its scratch database: the dump's CREATE DATABASE, connect and ALTER DATABASE never run") {
+    ScratchDatabase src("dr_create");
+    std::string db = pgproof::quoteIdent(src.name());
+    src.exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b');");
+    admin().exec("COMMENT ON DATABASE " + db + " IS 'at backup'");
+    admin().exec("ALTER DATABASE " + db + " SET work_mem = '3MB'");
+    TempDir dir;
+    fs::path archive = backupTo(src, dir / "created.sql.zst", "-C");
+    std::string sql = run("zstd -dcq " + q(archive)).out;
+    REQUIRE(contains(sql, "CREATE DATABASE " + src.name()));
+    REQUIRE(contains(sql, "\\connect " + src.name()));
+    REQUIRE(contains(sql, "ALTER DATABASE " + src.name() + " SET work_mem"));
+    // The source database moves on: a drill that ran the dump's database entries would put them back.
+    admin().exec("COMMENT ON DATABASE " + db + " IS 'now'");
+    admin().exec("ALTER DATABASE " + db + " SET work_mem = '5MB'");
+    for (const std::string& how : {"drill " + q(archive), "drill - < " + q(archive)}) {
+        INFO(how);
+        auto r = runPgproof(how + " --json -");
+        INFO("stderr: " << r.err);
+        CHECK(r.exitCode == 0);
+        json report = json::parse(r.out);
+        CHECK(report.at("verdict") == "proven");
+        CHECK(report.at("tables_restored") == 1);
+        CHECK(report.at("dropped") == true);
+        CHECK_FALSE(databaseExists(report.at("scratch_database").get<std::string>()));
+    }
+    auto oid = admin().execParams("SELECT oid FROM pg_database WHERE datname = $1", {src.name()}).value(0, 0);
+    CHECK(admin().exec("SELECT shobj_description(" + oid + ", 'pg_database')").value(0, 0) == "now");
+    CHECK(admin().exec("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = " + oid).value(0, 0) ==
+          "work_mem=5MB");
+}

@@ -98,3 +98,22 @@ TEST_CASE("a primary key or unique constraint is built as a unique index, then a
         CHECK(!d.keyIndexSql);
     }
 }
+
+TEST_CASE("a pg_dump -C script's own database entries (CREATE DATABASE, its connect meta-command, ALTER DATABASE) are never part of a restore") {
+    const std::string created =
+        "--\n-- PostgreSQL database dump\n--\n\nSET client_encoding = 'UTF8';\n\n"
+        "--\n-- Name: shop; Type: DATABASE; Schema: -; Owner: shop_owner\n--\n\n"
+        "CREATE DATABASE shop WITH TEMPLATE = template0 ENCODING = 'UTF8';\n\n\nALTER DATABASE shop OWNER TO shop_owner;\n\n"
+        "\\connect shop\n\nSET client_encoding = 'UTF8';\n\n"
+        "--\n-- Name: DATABASE shop; Type: COMMENT; Schema: -; Owner: me\n--\n\nCOMMENT ON DATABASE shop IS 'x';\n\n"
+        "--\n-- Name: shop; Type: DATABASE PROPERTIES; Schema: -; Owner: me\n--\n\n"
+        "ALTER DATABASE shop SET work_mem TO '3MB';\n\n\\connect shop\n\nSET client_encoding = 'UTF8';\n\n"
+        "--\n-- Name: t; Type: TABLE; Schema: public; Owner: me\n--\n\nCREATE TABLE public.t (id int);\n\n\nALTER TABLE public.t OWNER TO me;\n\n";
+    DumpScript s = DumpScript::parse(created);
+    REQUIRE(s.entries.size() == 1);
+    CHECK(s.entries[0].label() == "TABLE public.t");
+    CHECK(s.owners() == std::vector<std::string>{"me"});  // the database's owner is not asked for
+    // A \connect anywhere else is still refused.
+    CHECK_THROWS_WITH(DumpScript::parse("--\n-- Name: t; Type: TABLE; Schema: public; Owner: me\n--\n\nCREATE TABLE t (id int);\n\\connect other\n"),
+                      Catch::Contains("psql meta-command pgproof cannot run: \\connect other"));
+}
