@@ -65,13 +65,25 @@ struct TableVerdict {
     bool columnsMissing = false;    // a baseline column is gone (undeclared)
     std::string notCoveredBecause;  // for tables the baseline does not cover: "schema only", "excluded", "large objects"
     std::optional<RowDiffSummary> rowDiff;  // row-level comparison, when one was made
+    // Which comparison decided what is known of the baseline's rows: "rows by key", "rows as multiset"
+    // (every baseline row looked for), "fingerprint" (count and fingerprint compared: equal proves every
+    // row; in exact mode a difference fails), "count only" (the count alone: rows may have been replaced),
+    // "" (nothing compared: missing, dropped as declared, not covered, not read).
+    std::string comparedBy;
     bool isLargeObjects() const { return id == QualifiedName{"pg_catalog", "pg_largeobject"}; }
 };
+
+// Where a sequence is now, against the baseline, in the direction it counts (a descending sequence
+// moves on by going down; a value handed out is one step past the same value not yet handed out).
+enum class SequenceMove { Equal, Ahead, Behind };
+SequenceMove sequenceMove(int64_t before, bool beforeCalled, int64_t now, bool nowCalled, bool descending);
+const char* sequenceMoveName(SequenceMove m);  // "equal", "higher", "lower" (as a DBA reads an ascending one)
 
 struct SequenceVerdict {
     QualifiedName id;
     int64_t baselineValue = 0;
     std::optional<int64_t> value;
+    std::optional<SequenceMove> move;  // when the sequence is still there
     Verdict verdict = Verdict::Ok;
     std::string reason;
 };
