@@ -135,7 +135,7 @@ int runDiff(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("baseline", po::value(&baselinePath)->value_name("BASELINE")->required(),
                        "an archive (pgproof backup), or a snapshot file (counts and fingerprints only)")(
-        "other", po::value(&otherPath)->value_name("OTHER"), "a second archive to compare with, instead of a database")(
+        "other", po::value(&otherPath)->value_name("OTHER"), "a second archive (or snapshot file) to compare with, instead of a database")(
         "db", po::value(&db)->value_name("URL"),
         "the live database: connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "table,t", po::value(&tables)->value_name("SCHEMA.NAME")->composing(), "only this table (repeatable; NAME alone means public.NAME)")(

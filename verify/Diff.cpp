@@ -271,12 +271,11 @@ void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOption
 }
 
 // Two archives: both sides are read from their frames (each checked against its manifest on the way).
+// A snapshot file on either side holds no rows: its tables are compared by count and fingerprint
+// (count alone when either is counts-only), and a difference is named, not its rows.
 DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions& o, const DifferenceSink& sink) {
-    if (b.kind != "archive")
-        throw BadInputError(o.other->string() + " is a snapshot file: pgproof diff compares an archive with a live database (--db) or "
-                            "with another archive");
-    if (a.kind != "archive")
-        throw BadInputError(a.path.string() + " is a snapshot file: comparing two files needs two archives (pgproof backup)");
+    const bool rowsBoth = a.kind == "archive" && b.kind == "archive";
+    const bool fingerprintsBoth = a.hasFingerprints && b.hasFingerprints;
     DiffReport out;
     out.other = o.other->string();
     std::set<QualifiedName> only(o.tables.begin(), o.tables.end());
@@ -315,8 +314,16 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
         std::string columnsNote;
         for (const auto& c : gone) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " missing");
         for (const auto& c : added) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " added");
-        if (gone.empty() && added.empty() && ta.rows == tb.rows && ta.fingerprint == tb.fingerprint) {
-            t.reason = "rows and fingerprint equal";
+        if (gone.empty() && added.empty() && ta.rows == tb.rows && (!fingerprintsBoth || ta.fingerprint == tb.fingerprint)) {
+            t.reason = fingerprintsBoth ? "rows and fingerprint equal" : "row count equal (a counts-only snapshot: content not compared)";
+            out.tables.push_back(std::move(t));
+            continue;
+        }
+        if (!rowsBoth) {
+            t.status = TableDiff::Status::Differs;
+            t.reason = (columnsNote.empty() ? "" : columnsNote + "; ") + withThousands(ta.rows) + " rows before, " + withThousands(tb.rows) +
+                       " after" + (fingerprintsBoth && gone.empty() && added.empty() && ta.fingerprint != tb.fingerprint ? ", fingerprint changed" : "") +
+                       " (a snapshot holds no rows to name: diff two archives, or an archive against the database, to list them)";
             out.tables.push_back(std::move(t));
             continue;
         }

@@ -1,6 +1,7 @@
 #pragma once
 // `pgproof diff`: every row that differs between a baseline archive and a live database (the same read
-// as verify's, on one exported snapshot), or between two archives, offline; and what else verify
+// as verify's, on one exported snapshot), or between two files, offline (rows named where both are
+// archives; a snapshot file gives counts and fingerprints); and what else verify
 // checks: every sequence's value, and the large objects. Differences stream to a sink as they are
 // found, so the full list never has to fit in memory.
 #include <filesystem>
@@ -17,7 +18,7 @@ namespace pgproof {
 
 struct DiffOptions {
     std::optional<std::string> db;               // the live database (when `other` is not given)
-    std::optional<std::filesystem::path> other;  // a second archive
+    std::optional<std::filesystem::path> other;  // a second archive or snapshot file
     std::vector<QualifiedName> tables;           // only these (empty: all)
     int jobs = 2;
     std::filesystem::path tmpdir;

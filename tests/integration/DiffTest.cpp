@@ -155,3 +155,25 @@ TEST_CASE("diff: a sequence that moved on is a difference too, listed as higher"
     CHECK(sequenceOf(j, "public.standalone")["status"] == "equal");
     CHECK(tableOf(j, "pg_catalog.pg_largeobject")["status"] == "equal");
 }
+
+TEST_CASE("diff of two snapshot files: tables by count and fingerprint, sequences, large objects") {
+    ScratchDatabase db("diff_two_snaps");
+    createSequencesAndLargeObjects(db);
+    TempDir dir;
+    fs::path before = dir / "before.json", after = dir / "after.json";
+    REQUIRE(runPgproof("snapshot -o " + q(before) + dbArg(db)).exitCode == 0);
+    CHECK(runPgproof("diff " + q(before) + " " + q(before)).exitCode == 0);
+    lowerSequenceAndChangeLargeObjects(db);
+    db.exec("DELETE FROM t WHERE id = 3;");
+    REQUIRE(runPgproof("snapshot -o " + q(after) + dbArg(db)).exitCode == 0);
+    auto r = runPgproof("diff " + q(before) + " " + q(after) + " --format json");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    json j = json::parse(r.out);
+    CHECK(sequenceOf(j, "public.standalone")["status"] == "lower");
+    CHECK(tableOf(j, "pg_catalog.pg_largeobject")["status"] == "differs");
+    json t = tableOf(j, "public.t");
+    CHECK(t["status"] == "differs");
+    CHECK(t["rows_before"] == 10);
+    CHECK(t["rows_after"] == 9);
+}
