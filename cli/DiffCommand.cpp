@@ -1,4 +1,5 @@
-// pgproof diff: the full list of row differences between an archive and a live database, or two archives.
+// pgproof diff: the full list of row differences between an archive and a live database, or two archives,
+// with the sequences and large objects that differ.
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -116,6 +117,14 @@ nlohmann::json tableJson(const TableDiff& t) {
     return j;
 }
 
+nlohmann::json sequenceJson(const SequenceDiff& q) {
+    nlohmann::json j = {{"sequence", q.id.display()}, {"schema", q.id.schema}, {"name", q.id.name}, {"status", statusName(q.status)},
+                        {"reason", q.reason}};
+    j["before"] = q.before ? nlohmann::json(*q.before) : nlohmann::json(nullptr);
+    j["after"] = q.after ? nlohmann::json(*q.after) : nlohmann::json(nullptr);
+    return j;
+}
+
 }  // namespace
 
 int runDiff(const std::vector<std::string>& args) {
@@ -126,7 +135,7 @@ int runDiff(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("baseline", po::value(&baselinePath)->value_name("BASELINE")->required(),
                        "an archive (pgproof backup), or a snapshot file (counts and fingerprints only)")(
-        "other", po::value(&otherPath)->value_name("OTHER"), "a second archive to compare with, instead of a database")(
+        "other", po::value(&otherPath)->value_name("OTHER"), "a second archive (or snapshot file) to compare with, instead of a database")(
         "db", po::value(&db)->value_name("URL"),
         "the live database: connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "table,t", po::value(&tables)->value_name("SCHEMA.NAME")->composing(), "only this table (repeatable; NAME alone means public.NAME)")(
@@ -147,7 +156,8 @@ int runDiff(const std::vector<std::string>& args) {
         "reads it), or between two archives (offline: \"what changed between last night's backup and tonight's\").\n"
         "Rows are matched by each table's key (primary key, else a NOT NULL unique index): lost, added, changed\n"
         "(with the columns and their old and new values) and duplicated keys; a table without a key is compared as\n"
-        "a multiset of rows. Only tables whose count or fingerprint differ are read row by row.\n"
+        "a multiset of rows. Only tables whose count or fingerprint differ are read row by row. Sequences (lower,\n"
+        "higher) and large objects (by OID where both sides hold them) are listed too.\n"
         "Exit 0 no difference, 1 differences, 2 bad input, 3 could not complete.",
         desc, pos, args);
     if (!vm) return 0;
@@ -214,13 +224,16 @@ int runDiff(const std::vector<std::string>& args) {
     report.other = o.other ? o.other->string() : report.other;
 
     const size_t differing = report.count(TableDiff::Status::Differs) + report.count(TableDiff::Status::Missing) +
-                             report.count(TableDiff::Status::Added);
+                             report.count(TableDiff::Status::Added) + report.sequencesDiffering();
     std::string totals = std::to_string(report.tables.size()) + " table(s) compared: " + std::to_string(report.count(TableDiff::Status::Equal)) +
                          " equal, " + std::to_string(report.count(TableDiff::Status::Differs)) + " differ, " +
                          std::to_string(report.count(TableDiff::Status::Missing)) + " missing, " +
                          std::to_string(report.count(TableDiff::Status::Added)) + " added";
     if (report.count(TableDiff::Status::NotCovered)) totals += ", " + std::to_string(report.count(TableDiff::Status::NotCovered)) + " not covered";
     if (report.count(TableDiff::Status::Error)) totals += ", " + std::to_string(report.count(TableDiff::Status::Error)) + " could not be compared";
+    if (!report.sequences.empty())
+        totals += "; " + std::to_string(report.sequences.size()) + " sequence(s): " + std::to_string(report.count(SequenceDiff::Status::Equal)) +
+                  " equal, " + std::to_string(report.sequencesDiffering()) + " differ";
     switch (fmt) {
     case Format::Text: {
         std::vector<std::vector<std::string>> rows;
@@ -231,6 +244,12 @@ int runDiff(const std::vector<std::string>& args) {
         if (any) out.write("\n");
         out.write(report.baseline + " against " + report.other + "\n");
         if (!rows.empty()) out.write(renderTextTable({"TABLE", "STATUS", "BEFORE", "AFTER", "DETAILS"}, rows));
+        std::vector<std::vector<std::string>> sequences;
+        auto value = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("-"); };
+        for (const auto& q : report.sequences)
+            if (q.status != SequenceDiff::Status::Equal || flags.verbose)
+                sequences.push_back({q.id.display(), statusName(q.status), value(q.before), value(q.after), q.reason});
+        if (!sequences.empty()) out.write(renderTextTable({"SEQUENCE", "STATUS", "BEFORE", "AFTER", "DETAILS"}, sequences));
         // "no difference" only when every table was compared: one that could not be (a full --tmpdir, a
         // lost connection) leaves the question open.
         const char* verdict = differing ? "" : report.count(TableDiff::Status::Error) ? ": INCOMPLETE, not every table was compared"
@@ -242,11 +261,17 @@ int runDiff(const std::vector<std::string>& args) {
         for (const auto& t : report.tables)
             if (t.status != TableDiff::Status::Equal && !(t.status == TableDiff::Status::Differs && t.rows && t.rows->differences()))
                 out.write(csvLine({t.id.display(), std::string("table ") + statusName(t.status), "", "", "", "", "", "", t.reason}));
+        for (const auto& q : report.sequences)
+            if (q.status != SequenceDiff::Status::Equal)
+                out.write(csvLine({q.id.display(), std::string("sequence ") + statusName(q.status), "", "", "",
+                                   q.before ? std::to_string(*q.before) : "", q.after ? std::to_string(*q.after) : "", "", q.reason}));
         break;
     case Format::Json: {
         nlohmann::json tablesJson = nlohmann::json::array();
         for (const auto& t : report.tables) tablesJson.push_back(tableJson(t));
-        nlohmann::json tail = {{"baseline", report.baseline}, {"other", report.other}, {"tables", tablesJson},
+        nlohmann::json sequencesJson = nlohmann::json::array();
+        for (const auto& q : report.sequences) sequencesJson.push_back(sequenceJson(q));
+        nlohmann::json tail = {{"baseline", report.baseline}, {"other", report.other}, {"tables", tablesJson}, {"sequences", sequencesJson},
                                {"summary",
                                 {{"tables", report.tables.size()},
                                  {"equal", report.count(TableDiff::Status::Equal)},
@@ -255,6 +280,8 @@ int runDiff(const std::vector<std::string>& args) {
                                  {"added", report.count(TableDiff::Status::Added)},
                                  {"not_covered", report.count(TableDiff::Status::NotCovered)},
                                  {"errors", report.count(TableDiff::Status::Error)},
+                                 {"sequences", report.sequences.size()},
+                                 {"sequences_differ", report.sequencesDiffering()},
                                  {"differences_listed", listed},
                                  {"seconds", report.seconds}}},
                                {"exit_code", report.exitCode()}};

@@ -84,30 +84,8 @@ void judgeLargeObjects(const Manifest& m, CheckReport& report);
 void checkLargeObjects(const ArchiveReader& archive, CheckReport& report) {
     const Manifest& m = archive.manifest();
     if (m.largeObjectsFingerprint.empty() || m.toc.empty()) return;
-    // Only the BLOBS entries matter (one, or a few): pick them once, not for every frame.
-    std::vector<const TocEntry*> blobs;
-    for (const auto& e : m.toc)
-        if (e.type == "BLOBS" || e.type == "LARGE OBJECTS") blobs.push_back(&e);
-    LargeObjectDigest digest;
-    std::string raw;
     try {
-        uint64_t frameStart = 0;
-        for (const auto& seg : m.segments) {
-            for (const auto& f : seg.frames) {
-                uint64_t frameEnd = frameStart + f.raw;
-                for (const TocEntry* blob : blobs) {
-                    const TocEntry& e = *blob;
-                    if (e.offset >= frameEnd || e.offset + e.length <= frameStart) continue;
-                    ArchiveReader::decompressFrame(archive.readFrame(f), f, "a frame of the large objects' data", raw);
-                    uint64_t from = std::max(e.offset, frameStart) - frameStart;
-                    uint64_t to = std::min(e.offset + e.length, frameEnd) - frameStart;
-                    std::string_view part = std::string_view(raw).substr(from, to - from);
-                    forEachLine(part, [&](std::string_view line, size_t) { digest.line(line); });
-                }
-                frameStart = frameEnd;
-            }
-        }
-        report.largeObjects = digest.fingerprint();
+        report.largeObjects = fingerprintArchiveLargeObjects(archive);
     } catch (const std::exception& e) {
         report.problems.push_back(std::string("large objects: ") + e.what());
         return;

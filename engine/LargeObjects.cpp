@@ -1,8 +1,26 @@
 #include "LargeObjects.hpp"
 
+#include <algorithm>
+
 #include "Errors.hpp"
+#include "TextLines.hpp"
 
 namespace pgproof {
+
+std::string largeObjectSummary(std::string_view row) {
+    const size_t tab = row.find('\t');
+    std::string_view oid = row.substr(0, tab);
+    std::string_view data = tab == std::string_view::npos ? std::string_view() : row.substr(tab + 1);
+    const size_t prefix = data.rfind("\\\\x", 0) == 0 ? 3 : 0;  // bytea's hex output, escaped by COPY: \\x
+    TableFingerprint one;  // the row hash of the fingerprint, alone
+    one.addRow(row);
+    return std::string(oid) + "\t" + std::to_string((data.size() - prefix) / 2) + "\t" + one.hex();
+}
+
+const std::vector<std::string>& largeObjectSummaryColumns() {
+    static const std::vector<std::string> columns = {"oid", "bytes", "digest"};
+    return columns;
+}
 
 namespace {
 bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
@@ -26,6 +44,7 @@ void LargeObjectDigest::line(std::string_view line) {
         row_.append(lit.substr(start + 1, end - start - 1));
     } else if (open_ && startsWith(line, "SELECT pg_catalog.lo_close(0);")) {
         fp_.addRow(row_);
+        if (onRow_) onRow_(row_);
         open_ = false;
     }
 }
@@ -35,7 +54,7 @@ const TableFingerprint& LargeObjectDigest::fingerprint() const {
     return fp_;
 }
 
-TableFingerprint fingerprintLiveLargeObjects(const PgConnection& conn) {
+TableFingerprint fingerprintLiveLargeObjects(const PgConnection& conn, const LargeObjectRowSink& onRow) {
     PgResult start(PQexec(conn.get(), "COPY (SELECT oid, pg_catalog.lo_get(oid) FROM pg_catalog.pg_largeobject_metadata) TO STDOUT"));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
         throw IncompleteError("reading large objects failed: " + firstLine(PQresultErrorMessage(start.get())));
@@ -46,6 +65,7 @@ TableFingerprint fingerprintLiveLargeObjects(const PgConnection& conn) {
         std::string_view row(buf, static_cast<size_t>(n));
         if (!row.empty() && row.back() == '\n') row.remove_suffix(1);
         fp.addRow(row);
+        if (onRow) onRow(row);
         PQfreemem(buf);
     }
     if (n == -2) throw IncompleteError("reading large objects failed: " + firstLine(PQerrorMessage(conn.get())));
@@ -58,6 +78,37 @@ TableFingerprint fingerprintLiveLargeObjects(const PgConnection& conn) {
 
 uint64_t countLiveLargeObjects(const PgConnection& conn) {
     return std::stoull(conn.exec("SELECT pg_catalog.count(*) FROM pg_catalog.pg_largeobject_metadata", "counting large objects").value(0, 0));
+}
+
+}  // namespace pgproof
+
+namespace pgproof {
+
+TableFingerprint fingerprintArchiveLargeObjects(const ArchiveReader& archive, const LargeObjectRowSink& onRow) {
+    const Manifest& m = archive.manifest();
+    // Only the BLOBS entries matter (one, or a few): pick them once, not for every frame.
+    std::vector<const TocEntry*> blobs;
+    for (const auto& e : m.toc)
+        if (e.type == "BLOBS" || e.type == "LARGE OBJECTS") blobs.push_back(&e);
+    LargeObjectDigest digest(onRow);
+    std::string raw;
+    uint64_t frameStart = 0;
+    for (const auto& seg : m.segments) {
+        for (const auto& f : seg.frames) {
+            uint64_t frameEnd = frameStart + f.raw;
+            for (const TocEntry* blob : blobs) {
+                const TocEntry& e = *blob;
+                if (e.offset >= frameEnd || e.offset + e.length <= frameStart) continue;
+                ArchiveReader::decompressFrame(archive.readFrame(f), f, "a frame of the large objects' data", raw);
+                uint64_t from = std::max(e.offset, frameStart) - frameStart;
+                uint64_t to = std::min(e.offset + e.length, frameEnd) - frameStart;
+                std::string_view part = std::string_view(raw).substr(from, to - from);
+                forEachLine(part, [&](std::string_view line, size_t) { digest.line(line); });
+            }
+            frameStart = frameEnd;
+        }
+    }
+    return digest.fingerprint();
 }
 
 }  // namespace pgproof

@@ -337,6 +337,7 @@ TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
 }
 
 void RowSpill::addDigests(std::string_view lines, const std::string& source) {
+    static const uint128_t noFields = hash128(std::string_view());
     Local local;
     local.reset(parts_.size());
     forEachLine(lines, [&](std::string_view line, size_t) {
@@ -346,7 +347,7 @@ void RowSpill::addDigests(std::string_view lines, const std::string& source) {
                                 "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
         std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
         uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
-        append(key, *hash, keyText, local);
+        append(key, layout_.contentIgnored ? noFields : *hash, keyText, local);
     });
     deliver(local);
 }

@@ -44,6 +44,10 @@ struct RowLayout {
     // A side known only by digests (snapshot --rows): its "rows" are the key's fields (none without a
     // key) and its compare hashes were computed when the snapshot was taken; no column values.
     bool digest = false;
+    // With digest: the rows are compared by key alone, not content (a plan declares columns changed,
+    // and a digest covers every column): each record's compare hash is that of no fields at all, as
+    // a side compared on no columns computes it.
+    bool contentIgnored = false;
     // The spill keeps only the key's fields of each row (with its hashes), not the row: a verify
     // that needs only the first differences fetches their rows afterwards, by key, at the same
     // snapshot (completeKeyOnlyRows). Written with the full layout and this flag; read back as

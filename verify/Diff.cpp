@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ArchiveRows.hpp"
+#include "LargeObjectComparison.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
 #include "ReportOutput.hpp"
@@ -30,8 +31,23 @@ size_t DiffReport::count(TableDiff::Status s) const {
     return static_cast<size_t>(std::count_if(tables.begin(), tables.end(), [&](const TableDiff& t) { return t.status == s; }));
 }
 
+const char* statusName(SequenceDiff::Status s) {
+    switch (s) {
+    case SequenceDiff::Status::Equal: return "equal";
+    case SequenceDiff::Status::Lower: return "lower";
+    case SequenceDiff::Status::Higher: return "higher";
+    case SequenceDiff::Status::Missing: return "missing";
+    case SequenceDiff::Status::Added: return "added";
+    }
+    return "?";
+}
+
+size_t DiffReport::count(SequenceDiff::Status s) const {
+    return static_cast<size_t>(std::count_if(sequences.begin(), sequences.end(), [&](const SequenceDiff& q) { return q.status == s; }));
+}
+
 int DiffReport::exitCode() const {
-    if (count(TableDiff::Status::Differs) || count(TableDiff::Status::Missing) || count(TableDiff::Status::Added))
+    if (count(TableDiff::Status::Differs) || count(TableDiff::Status::Missing) || count(TableDiff::Status::Added) || sequencesDiffering())
         return static_cast<int>(ExitCode::ProofFailed);
     if (count(TableDiff::Status::Error)) return static_cast<int>(ExitCode::Incomplete);
     return static_cast<int>(ExitCode::Proven);
@@ -53,6 +69,35 @@ std::string rowSummaryText(const RowDiffSummary& s) {
     return out + (s.key.empty() ? " (compared as a multiset of rows: the table has no key)" : " (by key " + how + ")");
 }
 
+// A sequence on both sides, in the words verify uses for the same move.
+SequenceDiff sequenceDiff(const QualifiedName& id, int64_t before, int64_t after, SequenceMove move) {
+    SequenceDiff d;
+    d.id = id;
+    d.before = before;
+    d.after = after;
+    switch (move) {
+    case SequenceMove::Equal: break;
+    case SequenceMove::Behind:
+        d.status = SequenceDiff::Status::Lower;
+        d.reason = before != after ? "sequence went back from " + std::to_string(before) + " to " + std::to_string(after) +
+                                         " (new rows could reuse old ids)"
+                                   : "sequence was reset to hand out " + std::to_string(after) + " again (setval with is_called false)";
+        break;
+    case SequenceMove::Ahead:
+        d.status = SequenceDiff::Status::Higher;
+        d.reason = before != after ? "sequence moved on from " + std::to_string(before) + " to " + std::to_string(after)
+                                   : "sequence handed out " + std::to_string(after) + " since";
+        break;
+    }
+    return d;
+}
+
+// With --table, only the tables named (the large objects too, as pg_catalog.pg_largeobject); sequences
+// only without it.
+bool wantedTable(const DiffOptions& o, const QualifiedName& id) {
+    return o.tables.empty() || std::find(o.tables.begin(), o.tables.end(), id) != o.tables.end();
+}
+
 // The verifier's verdicts, read as differences: exact mode, every table, no plan.
 DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
     VerifyOptions vo;
@@ -69,6 +114,7 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
     std::string dbName = vr.database.value("database", std::string());
     out.other = "database " + dbName;
     for (const auto& v : vr.tables) {
+        if (v.isLargeObjects() && !wantedTable(o, v.id)) continue;
         TableDiff t;
         t.id = v.id;
         t.rowsBefore = v.baselineRows;
@@ -80,7 +126,8 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
         else if (v.verdict == Verdict::Failed) t.status = TableDiff::Status::Differs;
         else if (v.rowDiff && v.rowDiff->differences()) t.status = TableDiff::Status::Differs;
         if (t.status == TableDiff::Status::Differs && !v.rowDiff && baseline.kind == "snapshot")
-            t.reason += " (a snapshot holds no rows to name: diff against an archive to list them)";
+            t.reason += v.isLargeObjects() ? " (a snapshot holds no large objects to name: diff against an archive to list their OIDs)"
+                                           : " (a snapshot holds no rows to name: diff against an archive to list them)";
         if (t.status == TableDiff::Status::Equal && t.reason.empty())
             t.reason = baseline.hasFingerprints ? "rows and fingerprint equal" : "row count equal (a counts-only snapshot: content not compared)";
         out.tables.push_back(std::move(t));
@@ -104,16 +151,131 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
         t.reason = "table added (" + withThousands(n.rows) + " rows; not in the baseline)";
         out.tables.push_back(std::move(t));
     }
+    if (o.tables.empty())
+        for (const auto& sv : vr.sequences) {
+            if (!sv.value || !sv.move) {
+                SequenceDiff d;
+                d.id = sv.id;
+                d.before = sv.baselineValue;
+                d.status = SequenceDiff::Status::Missing;
+                d.reason = sv.reason.empty() ? "sequence is missing" : sv.reason;
+                out.sequences.push_back(std::move(d));
+                continue;
+            }
+            out.sequences.push_back(sequenceDiff(sv.id, sv.baselineValue, *sv.value, *sv.move));
+        }
     return out;
 }
 
+// The sequences of two files. Neither records a sequence's direction: values are compared as
+// ascending sequences count (a descending one that moved on reads as lower).
+void diffFileSequences(const Baseline& a, const Baseline& b, const DiffOptions& o, DiffReport& out) {
+    if (!o.tables.empty()) return;
+    std::map<QualifiedName, const SequenceEntry*> inB;
+    for (const auto& s : b.sequences) inB[s.id()] = &s;
+    std::set<QualifiedName> inA;
+    for (const auto& sa : a.sequences) {
+        inA.insert(sa.id());
+        auto it = inB.find(sa.id());
+        if (it == inB.end()) {
+            SequenceDiff d;
+            d.id = sa.id();
+            d.before = sa.lastValue;
+            d.status = SequenceDiff::Status::Missing;
+            d.reason = "sequence is missing from " + o.other->string();
+            out.sequences.push_back(std::move(d));
+            continue;
+        }
+        const SequenceEntry& sb = *it->second;
+        out.sequences.push_back(sequenceDiff(sa.id(), sa.lastValue, sb.lastValue, sequenceMove(sa.lastValue, sa.isCalled, sb.lastValue, sb.isCalled, false)));
+    }
+    for (const auto& sb : b.sequences) {
+        if (inA.count(sb.id())) continue;
+        SequenceDiff d;
+        d.id = sb.id();
+        d.after = sb.lastValue;
+        d.status = SequenceDiff::Status::Added;
+        d.reason = "sequence added (not in " + a.path.string() + ")";
+        out.sequences.push_back(std::move(d));
+    }
+}
+
+// The large objects of two files: count and fingerprint from their manifests; where they differ and
+// both are archives, the objects themselves, read from their BLOBS entries and joined by OID.
+void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOptions& o, std::optional<SpillFolder>& folder,
+                          const DifferenceSink& sink, DiffReport& out) {
+    TableDiff t;
+    t.id = {"pg_catalog", "pg_largeobject"};
+    if (!wantedTable(o, t.id)) return;
+    const bool coveredA = !a.largeObjectsFingerprint.empty(), coveredB = !b.largeObjectsFingerprint.empty();
+    const uint64_t knownA = coveredA ? a.largeObjects : a.largeObjectsAtSnapshot.value_or(0);
+    const uint64_t knownB = coveredB ? b.largeObjects : b.largeObjectsAtSnapshot.value_or(0);
+    if (knownA == 0 && knownB == 0) return;  // none on either side: nothing to say
+    if (coveredA || a.largeObjectsAtSnapshot) t.rowsBefore = knownA;
+    if (coveredB || b.largeObjectsAtSnapshot) t.rowsAfter = knownB;
+    if (!coveredA || !coveredB) {
+        t.status = TableDiff::Status::NotCovered;
+        t.reason = "large objects not covered by " + (coveredA ? o.other->string() : a.path.string()) + " (excluded from its dump)";
+        if (knownA != knownB && t.rowsBefore && t.rowsAfter) {
+            t.status = TableDiff::Status::Differs;
+            t.reason += ": " + withThousands(knownA) + " large objects before, " + withThousands(knownB) + " after (counts only)";
+        }
+        out.tables.push_back(std::move(t));
+        return;
+    }
+    if (a.largeObjects == b.largeObjects && a.largeObjectsFingerprint == b.largeObjectsFingerprint) {
+        t.reason = "large objects equal (count and fingerprint)";
+        out.tables.push_back(std::move(t));
+        return;
+    }
+    t.status = TableDiff::Status::Differs;
+    if (a.kind != "archive" || b.kind != "archive" || !a.hasFingerprints || !b.hasFingerprints) {
+        t.reason = "large objects differ: " + withThousands(a.largeObjects) + " before, " + withThousands(b.largeObjects) +
+                   " after, fingerprint " + (a.largeObjectsFingerprint == b.largeObjectsFingerprint ? "equal" : "changed") +
+                   " (a snapshot holds no large objects to name: diff archives to list their OIDs)";
+        out.tables.push_back(std::move(t));
+        return;
+    }
+    try {
+        if (!folder) {
+            std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;
+            SpillFolder::removeStale(base);
+            folder.emplace(base);
+        }
+        const uint64_t expected = std::max(a.largeObjects, b.largeObjects);
+        auto before = largeObjectSpill(*folder, "lo.a", expected);
+        auto after = largeObjectSpill(*folder, "lo.b", expected);
+        // Each side is re-fingerprinted as it is read: objects that are not the manifest's prove nothing.
+        auto read = [](const Baseline& x, RowSpill& spill) {
+            TableFingerprint fp = fingerprintArchiveLargeObjects(ArchiveReader(x.path), largeObjectsInto(spill));
+            spill.finish();
+            if (fp.rows != x.largeObjects || fp.hex() != x.largeObjectsFingerprint)
+                throw ProofFailedError(x.path.string() + ": its large objects are not the ones its manifest records (" +
+                                       withThousands(fp.rows) + " read, " + withThousands(x.largeObjects) + " recorded)");
+        };
+        read(a, *before);
+        read(b, *after);
+        std::function<void(const RowDifference&)> rowSink;
+        if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
+        t.rows = compareLargeObjects(*before, *after, 0, o.jobs, rowSink);
+        t.reason = "large objects: " + rowSummaryText(*t.rows);
+        if (!t.rows->differences()) t.status = TableDiff::Status::Equal;
+    } catch (const InterruptedError&) {
+        throw;
+    } catch (const PgproofError& e) {
+        if (e.code() == ExitCode::BadInput) throw;
+        t.status = TableDiff::Status::Error;
+        t.reason = std::string("large objects could not be compared: ") + e.what();
+    }
+    out.tables.push_back(std::move(t));
+}
+
 // Two archives: both sides are read from their frames (each checked against its manifest on the way).
+// A snapshot file on either side holds no rows: its tables are compared by count and fingerprint
+// (count alone when either is counts-only), and a difference is named, not its rows.
 DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions& o, const DifferenceSink& sink) {
-    if (b.kind != "archive")
-        throw BadInputError(o.other->string() + " is a snapshot file: pgproof diff compares an archive with a live database (--db) or "
-                            "with another archive");
-    if (a.kind != "archive")
-        throw BadInputError(a.path.string() + " is a snapshot file: comparing two files needs two archives (pgproof backup)");
+    const bool rowsBoth = a.kind == "archive" && b.kind == "archive";
+    const bool fingerprintsBoth = a.hasFingerprints && b.hasFingerprints;
     DiffReport out;
     out.other = o.other->string();
     std::set<QualifiedName> only(o.tables.begin(), o.tables.end());
@@ -152,8 +314,16 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
         std::string columnsNote;
         for (const auto& c : gone) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " missing");
         for (const auto& c : added) columnsNote += (columnsNote.empty() ? "" : ", ") + ("column " + displayIdent(c) + " added");
-        if (gone.empty() && added.empty() && ta.rows == tb.rows && ta.fingerprint == tb.fingerprint) {
-            t.reason = "rows and fingerprint equal";
+        if (gone.empty() && added.empty() && ta.rows == tb.rows && (!fingerprintsBoth || ta.fingerprint == tb.fingerprint)) {
+            t.reason = fingerprintsBoth ? "rows and fingerprint equal" : "row count equal (a counts-only snapshot: content not compared)";
+            out.tables.push_back(std::move(t));
+            continue;
+        }
+        if (!rowsBoth) {
+            t.status = TableDiff::Status::Differs;
+            t.reason = (columnsNote.empty() ? "" : columnsNote + "; ") + withThousands(ta.rows) + " rows before, " + withThousands(tb.rows) +
+                       " after" + (fingerprintsBoth && gone.empty() && added.empty() && ta.fingerprint != tb.fingerprint ? ", fingerprint changed" : "") +
+                       " (a snapshot holds no rows to name: diff two archives, or an archive against the database, to list them)";
             out.tables.push_back(std::move(t));
             continue;
         }
@@ -209,6 +379,8 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
         t.reason = uncoveredInA ? "not covered by " + a.path.string() : "table added (" + withThousands(tb.rows) + " rows in " + o.other->string() + ")";
         out.tables.push_back(std::move(t));
     }
+    diffFileLargeObjects(a, b, o, folder, sink, out);
+    diffFileSequences(a, b, o, out);
     return out;
 }
 

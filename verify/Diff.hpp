@@ -1,7 +1,9 @@
 #pragma once
 // `pgproof diff`: every row that differs between a baseline archive and a live database (the same read
-// as verify's, on one exported snapshot), or between two archives, offline. Differences stream to a
-// sink as they are found, so the full list never has to fit in memory.
+// as verify's, on one exported snapshot), or between two files, offline (rows named where both are
+// archives; a snapshot file gives counts and fingerprints); and what else verify
+// checks: every sequence's value, and the large objects. Differences stream to a sink as they are
+// found, so the full list never has to fit in memory.
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -16,7 +18,7 @@ namespace pgproof {
 
 struct DiffOptions {
     std::optional<std::string> db;               // the live database (when `other` is not given)
-    std::optional<std::filesystem::path> other;  // a second archive
+    std::optional<std::filesystem::path> other;  // a second archive or snapshot file
     std::vector<QualifiedName> tables;           // only these (empty: all)
     int jobs = 2;
     std::filesystem::path tmpdir;
@@ -34,12 +36,30 @@ struct TableDiff {
 
 const char* statusName(TableDiff::Status s);
 
+// A sequence's value on the other side, judged as verify judges it (direction and is_called): lower
+// (went back: new rows could reuse old ids), higher (moved on), equal; or missing / added.
+struct SequenceDiff {
+    enum class Status { Equal, Lower, Higher, Missing, Added };
+    QualifiedName id;
+    Status status = Status::Equal;
+    std::optional<int64_t> before, after;  // last_value on each side
+    std::string reason;                    // one line for people ("" when equal)
+};
+
+const char* statusName(SequenceDiff::Status s);
+
 struct DiffReport {
     std::string baseline, other;  // what was compared, for people ("db:NAME" for a live database)
+    // Tables, and the large objects as one more (pg_catalog.pg_largeobject: count and fingerprint, and
+    // where both sides hold the objects, the OIDs lost, added and changed as its rows).
     std::vector<TableDiff> tables;
+    std::vector<SequenceDiff> sequences;
     double seconds = 0;
     size_t count(TableDiff::Status s) const;
-    // 0 no difference, 1 differences, 3 a table could not be compared (and none differs).
+    size_t count(SequenceDiff::Status s) const;
+    size_t sequencesDiffering() const { return sequences.size() - count(SequenceDiff::Status::Equal); }
+    // 0 no difference, 1 differences (tables, large objects or sequences), 3 a table could not be
+    // compared (and nothing differs).
     int exitCode() const;
 };
 

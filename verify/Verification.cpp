@@ -10,6 +10,7 @@
 #include "Errors.hpp"
 #include "ArchiveRows.hpp"
 #include "RowDigests.hpp"
+#include "LargeObjectComparison.hpp"
 #include "LargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
@@ -33,6 +34,21 @@ const char* verdictName(Verdict v) {
 
 const char* modeName(VerifyMode m) { return m == VerifyMode::Exact ? "exact" : "no-loss"; }
 
+SequenceMove sequenceMove(int64_t before, bool beforeCalled, int64_t now, bool nowCalled, bool descending) {
+    if (now != before) return (descending ? now < before : now > before) ? SequenceMove::Ahead : SequenceMove::Behind;
+    if (beforeCalled == nowCalled) return SequenceMove::Equal;
+    return nowCalled ? SequenceMove::Ahead : SequenceMove::Behind;
+}
+
+const char* sequenceMoveName(SequenceMove m) {
+    switch (m) {
+    case SequenceMove::Equal: return "equal";
+    case SequenceMove::Ahead: return "higher";
+    case SequenceMove::Behind: return "lower";
+    }
+    return "?";
+}
+
 size_t VerifyReport::count(Verdict v) const {
     size_t n = 0;
     for (const auto& t : tables) n += t.verdict == v;
@@ -52,9 +68,11 @@ std::string TableVerdict::comparedBy() const {
     if (checks.notRead) return "not read";
     if (checks.rows == TableChecks::Rows::ByKey) return "rows by key";
     if (checks.rows == TableChecks::Rows::AsMultiset) return "rows as a multiset";
-    if (checks.fingerprinted) return "fingerprint";
-    if (checks.counted) return "count";
-    return "not read";
+    // An equal fingerprint proves every row; a different one decided a failure. A different fingerprint
+    // that passed (no-loss) leaves only the count as proof of the rows.
+    if (checks.fingerprinted && (content == "equal" || verdict == Verdict::Failed)) return "fingerprint";
+    if (checks.counted) return "count only";
+    return "";
 }
 
 int VerifyReport::exitCode() const {
@@ -81,25 +99,36 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
     if (v.fingerprint == v.baselineFingerprint) {
         v.content = "equal";
     } else {
+        // A different fingerprint fails exact mode; in no-loss it leaves only the count as proof of the rows.
         v.content = "changed";
         if (v.verdict == Verdict::Ok) {
             if (mode == VerifyMode::Exact) {
                 v.verdict = Verdict::Failed;
                 v.reason = "content changed: same row count, different fingerprint (rows altered, or replaced)";
             } else {
-                v.reason = delta > 0 ? "rows added; content changed (reported, allowed in no-loss mode; content not proven)"
-                                     : "content changed (reported, allowed in no-loss mode; content not proven)";
+                v.reason = delta > 0 ? "rows added; content changed (reported, allowed in no-loss mode; count only: content not proven)"
+                                     : "content changed (reported, allowed in no-loss mode; count only: content not proven)";
             }
         }
     }
 }
 
+// A table whose rows only a count could prove says so in its reason (no-loss mode's readers must not
+// take "ok" for "every row is still there").
+void sayCountOnly(TableVerdict& v, const std::string& why) {
+    if (v.comparedBy() != "count only" || v.reason.find("count only") != std::string::npos) return;
+    v.reason += (v.reason.empty() ? "" : "; ") + std::string("count only") + (why.empty() ? "" : " (" + why + ")");
+}
+
 // Leaves that pg_dump loaded via their partition root (hash partitioning on an enum) are routed
 // again on restore, and enum OIDs differ between databases: their rows may move to other leaves.
 // Such leaves are compared as one group per root; the sums of their fingerprints still add up.
-// `entryOf[i]` is the baseline entry of report.tables[i].
-void compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyReport& report, VerifyMode mode) {
+// `entryOf[i]` is the baseline entry of report.tables[i]. Returns, for each root whose leaves were
+// all counted, whether its rows remain to be compared one by one (the group's count and fingerprint
+// did not prove them equal); a row comparison (compareRowSet) then decides the leaves' verdicts again.
+std::map<QualifiedName, bool> compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyReport& report, VerifyMode mode) {
     std::map<QualifiedName, std::vector<size_t>> groups;
+    std::map<QualifiedName, bool> judged;
     for (size_t i = 0; i < entryOf.size() && i < report.tables.size(); ++i) {
         const auto& bt = *entryOf[i];
         if (bt.copyLine.empty()) continue;
@@ -117,7 +146,8 @@ void compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyR
             now.rows += v.rows.value_or(0);
             auto b = TableFingerprint::parseHex(v.baselineFingerprint);
             auto c = TableFingerprint::parseHex(v.fingerprint);
-            if (!b || !c) fingerprinted = false;
+            // A leaf whose content was not compared (counts only, columns left out) leaves the group's unknown.
+            if (!b || !c || v.content == "not checked") fingerprinted = false;
             else {
                 before.sum += *b;
                 now.sum += *c;
@@ -128,20 +158,99 @@ void compareViaRootGroups(const std::vector<const TableEntry*>& entryOf, VerifyR
         group.baselineFingerprint = fingerprinted ? before.hex() : "";
         group.fingerprint = fingerprinted ? now.hex() : "";
         judgeRows(group, mode, now.rows, fingerprinted);
+        judged[root] = !group.contentProven();
         for (size_t i : members) {
             TableVerdict& v = report.tables[i];
             v.verdict = group.verdict;
             v.content = fingerprinted ? group.content : v.content;
+            v.checks.fingerprinted = group.checks.fingerprinted;
             v.reason = "compared with the other partitions of " + root.display() + " (loaded via the partition root, rows may move " +
                        "between them): " + withThousands(before.rows) + " rows before, " + withThousands(now.rows) + " now" +
                        (group.reason.empty() ? "" : "; " + group.reason);
+            sayCountOnly(v, "");
         }
     }
+    return judged;
+}
+
+// The root a leaf was loaded via (pg_dump's COPY names the root), if it was: its rows may have moved
+// to another leaf, which leaf by leaf would look like loss; its leaves are compared as one row set.
+std::optional<QualifiedName> loadedViaRoot(const TableEntry& bt) {
+    if (bt.copyLine.empty()) return std::nullopt;
+    auto target = parseCopyLine(bt.copyLine);
+    if (!target || target->id == bt.id()) return std::nullopt;
+    return target->id;
+}
+
+// How one row set is compared row by row: a table, or every leaf of one root loaded via the root (the
+// leaves' rows go to one spill on each side, so a row that moved between leaves is still found). Which
+// live columns are read, which are compared, the key.
+struct RowPlan {
+    QualifiedName id;                      // the table, or the root of the leaves
+    std::vector<size_t> members;           // indices into report.tables: the table, or the leaves
+    std::vector<const TableEntry*> entries;  // their baseline entries, alike
+    bool usable = true;                    // a group: every leaf reads the same columns, key and comparison
+    std::vector<std::string> liveColumns;  // the baseline's columns that still exist, in its order
+    std::vector<std::string> compared;     // the baseline's columns minus those the plan declares changed or dropped
+    std::vector<std::string> key;          // the baseline's key, unless one of its columns is not compared
+    std::vector<std::string> excluded;
+    // A snapshot's row digests cover every column: with columns excluded only the keys can be compared.
+    bool keysOnly = false;
+    uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
+    std::string filter;                    // the live read's extra condition, for fetching rows by key
+    std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
+    bool grouped() const { return !(id == entries.front()->id()); }
+};
+
+std::string joinNames(const QualifiedName& table, const std::vector<std::string>& columns) {
+    std::string out;
+    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + table.name + "." + c;
+    return out;
+}
+
+// The verdict of a table compared row by row. No-loss: every baseline row (by key, or as a multiset)
+// must still be there; changed rows are reported, added rows counted. Exact: any difference fails.
+void judgeRowDiff(TableVerdict& v, VerifyMode mode, RowDiffSummary summary, bool keysOnly) {
+    const bool exact = mode == VerifyMode::Exact;
+    std::vector<std::string> parts;
+    auto some = [&](const RowDifference::Kind kind) {
+        for (const auto& d : summary.rows)
+            if (d.kind == kind) return " (" + describeRowDifference(d) + (summary.differenceEntries > 1 ? ", ..." : "") + ")";
+        return std::string();
+    };
+    if (summary.lost) parts.push_back(withThousands(summary.lost) + " row(s) lost" + some(RowDifference::Kind::Lost));
+    if (summary.duplicated)
+        parts.push_back(withThousands(summary.duplicated) + " row(s) more under keys that identified one row at the baseline" +
+                        some(RowDifference::Kind::Duplicated));
+    if (summary.changed)
+        parts.push_back(withThousands(summary.changed) + " row(s) changed" + (exact ? "" : " (reported, allowed in no-loss mode)"));
+    if (summary.added) parts.push_back(withThousands(summary.added) + " row(s) added" + (exact ? "" : " (allowed in no-loss mode)"));
+    const bool failed = summary.lost || summary.duplicated || (exact && (summary.changed || summary.added));
+    std::string how = summary.key.empty() ? "compared row by row as a multiset (the table has no key)"
+                                          : "compared by key (" + [&] {
+                                                std::string k;
+                                                for (const auto& c : summary.key) k += (k.empty() ? "" : ", ") + displayIdent(c);
+                                                return k;
+                                            }() + ")";
+    if (!summary.excluded.empty()) how += ", except " + joinNames(v.id, summary.excluded) + " as the plan declares";
+    if (keysOnly) how += " (keys only: the snapshot's row digests cover the columns the plan declares, so content is not compared)";
+    std::string what;
+    for (const auto& p : parts) what += (what.empty() ? "" : "; ") + p;
+    v.content = summary.differences() == 0 ? "equal" : "changed";
+    v.verdict = failed ? Verdict::Failed : Verdict::Ok;
+    if (summary.differences() == 0) v.reason = "every row equal; " + how;
+    else if (!failed) v.reason = "no baseline row lost; " + what + "; " + how;
+    else v.reason = what + "; " + how;
+    v.checks.rows = summary.key.empty() ? TableChecks::Rows::AsMultiset : TableChecks::Rows::ByKey;
+    v.rowDiff = std::move(summary);
 }
 
 // Large objects (oids and data) are compared as one more table, pg_catalog.pg_largeobject, read on the
 // leader at the snapshot. Excluded from the dump but present at the backup: not covered, counted.
-void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const PgConnection& leader, VerifyReport& report) {
+// Against an archive (`spillFolder` set: row level), objects whose count or fingerprint differ are
+// compared one by one, by OID, with the archive's BLOBS entries, and named like a table's rows.
+void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const PgConnection& leader, VerifyReport& report,
+                        SpillFolder* spillFolder) {
     const bool covered = !baseline.largeObjectsFingerprint.empty();
     if (!covered && baseline.largeObjectsAtSnapshot.value_or(0) == 0) return;
     TableVerdict v;
@@ -168,10 +277,32 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
         v.baselineFingerprint = baseline.largeObjectsFingerprint;
         v.content = "not checked";
         const bool content = baseline.hasFingerprints && !o.countsOnly;
-        TableFingerprint now = content ? fingerprintLiveLargeObjects(leader) : TableFingerprint{countLiveLargeObjects(leader), 0};
+        const bool byOid = content && spillFolder && baseline.kind == "archive";
+        std::unique_ptr<RowSpill> live = byOid ? largeObjectSpill(*spillFolder, "lo.live", baseline.largeObjects) : nullptr;
+        TableFingerprint now = content ? fingerprintLiveLargeObjects(leader, live ? largeObjectsInto(*live) : LargeObjectRowSink())
+                                       : TableFingerprint{countLiveLargeObjects(leader), 0};
         if (content) v.fingerprint = now.hex();
         judgeRows(v, o.mode, now.rows, content);
+        if (live && (now.rows != v.baselineRows || v.fingerprint != v.baselineFingerprint)) {
+            live->finish();
+            ArchiveReader archive(baseline.path);
+            auto before = largeObjectSpill(*spillFolder, "lo.base", baseline.largeObjects);
+            TableFingerprint then = fingerprintArchiveLargeObjects(archive, largeObjectsInto(*before));
+            before->finish();
+            // The objects read back must be the ones the manifest recorded, or nothing they say is tied to it.
+            if (then.rows != baseline.largeObjects || then.hex() != baseline.largeObjectsFingerprint)
+                throw ProofFailedError("the archive's large objects (" + withThousands(then.rows) + ", fingerprint " + then.hex() +
+                                       ") are not the ones its manifest records (" + withThousands(baseline.largeObjects) + ", " +
+                                       baseline.largeObjectsFingerprint + ")");
+            std::function<void(const RowDifference&)> sink;
+            if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
+            judgeRowDiff(v, o.mode, compareLargeObjects(*before, *live, o.rowCap, o.jobs, sink), false);
+        }
+        sayCountOnly(v, content ? "" : "the baseline holds counts only");
         v.reason = "large objects (oid and data)" + (v.reason.empty() ? "" : ": " + v.reason);
+    } catch (const ProofFailedError& e) {
+        v.verdict = Verdict::Failed;
+        v.reason = std::string("large objects: ") + e.what();
     } catch (const IncompleteError& e) {
         v.verdict = Verdict::Error;
         v.checks.notRead = true;
@@ -179,67 +310,6 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
     }
     v.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     report.tables.push_back(v);
-}
-
-// A leaf loaded via its partition root is compared with its siblings (compareViaRootGroups): its rows
-// may have moved to another leaf, which row by row would look like loss.
-bool loadedViaRoot(const TableEntry& bt) {
-    if (bt.copyLine.empty()) return false;
-    auto target = parseCopyLine(bt.copyLine);
-    return target && !(target->id == bt.id());
-}
-
-// How one table is compared row by row: which live columns are read, which are compared, the key.
-struct RowPlan {
-    std::vector<std::string> liveColumns;  // the baseline's columns that still exist, in its order
-    std::vector<std::string> compared;     // the baseline's columns minus those the plan declares changed or dropped
-    std::vector<std::string> key;          // the baseline's key, unless one of its columns is not compared
-    std::vector<std::string> excluded;
-    uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
-    std::string filter;                    // the live read's extra condition, for fetching rows by key
-    std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
-};
-
-std::string joinNames(const QualifiedName& table, const std::vector<std::string>& columns) {
-    std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + table.name + "." + c;
-    return out;
-}
-
-// The verdict of a table compared row by row. No-loss: every baseline row (by key, or as a multiset)
-// must still be there; changed rows are reported, added rows counted. Exact: any difference fails.
-void judgeRowDiff(TableVerdict& v, VerifyMode mode, RowDiffSummary summary) {
-    const bool exact = mode == VerifyMode::Exact;
-    std::vector<std::string> parts;
-    auto some = [&](const RowDifference::Kind kind) {
-        for (const auto& d : summary.rows)
-            if (d.kind == kind) return " (" + describeRowDifference(d) + (summary.differenceEntries > 1 ? ", ..." : "") + ")";
-        return std::string();
-    };
-    if (summary.lost) parts.push_back(withThousands(summary.lost) + " row(s) lost" + some(RowDifference::Kind::Lost));
-    if (summary.duplicated)
-        parts.push_back(withThousands(summary.duplicated) + " row(s) more under keys that identified one row at the baseline" +
-                        some(RowDifference::Kind::Duplicated));
-    if (summary.changed)
-        parts.push_back(withThousands(summary.changed) + " row(s) changed" + (exact ? "" : " (reported, allowed in no-loss mode)"));
-    if (summary.added) parts.push_back(withThousands(summary.added) + " row(s) added" + (exact ? "" : " (allowed in no-loss mode)"));
-    const bool failed = summary.lost || summary.duplicated || (exact && (summary.changed || summary.added));
-    std::string how = summary.key.empty() ? "compared row by row as a multiset (the table has no key)"
-                                          : "compared by key (" + [&] {
-                                                std::string k;
-                                                for (const auto& c : summary.key) k += (k.empty() ? "" : ", ") + displayIdent(c);
-                                                return k;
-                                            }() + ")";
-    if (!summary.excluded.empty()) how += ", except " + joinNames(v.id, summary.excluded) + " as the plan declares";
-    std::string what;
-    for (const auto& p : parts) what += (what.empty() ? "" : "; ") + p;
-    v.content = summary.differences() == 0 ? "equal" : "changed";
-    v.checks.rows = summary.key.empty() ? TableChecks::Rows::AsMultiset : TableChecks::Rows::ByKey;
-    v.verdict = failed ? Verdict::Failed : Verdict::Ok;
-    if (summary.differences() == 0) v.reason = "every row equal; " + how;
-    else if (!failed) v.reason = "no baseline row lost; " + what + "; " + how;
-    else v.reason = what + "; " + how;
-    v.rowDiff = std::move(summary);
 }
 
 }  // namespace
@@ -280,7 +350,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         spillFolder.emplace(base);
     }
     report.rowLevel = rowLevel;
-    std::map<size_t, RowPlan> rowPlans;  // by index into report.tables
+    std::map<size_t, RowPlan> rowPlans;  // by index into report.tables (of a group: its first leaf)
+    std::set<size_t> columnsLeftOut;     // report.tables indices read without some baseline columns
     std::set<QualifiedName> only(o.onlyTables.begin(), o.onlyTables.end());
     auto wanted = [&](const QualifiedName& id) { return only.empty() || only.count(id) > 0; };
     std::map<QualifiedName, const LiveTable*> liveById;
@@ -298,6 +369,17 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     std::map<QualifiedName, bool> inBaseline;
     std::vector<const TableEntry*> entryOf;  // the baseline entry of each report.tables[i] (--table leaves some out)
     for (const auto& u : baseline.notCovered) inBaseline[u.id()] = true;
+    // Leaves loaded via their root are compared as one row set: sized by all of them, complete only
+    // when every leaf the baseline holds is read into it.
+    std::map<QualifiedName, uint64_t> groupBytes;
+    std::map<QualifiedName, size_t> groupLeaves;
+    std::map<QualifiedName, size_t> groupPlans;  // root -> its plan's key in rowPlans
+    for (const auto& bt : baseline.tables)
+        if (auto root = loadedViaRoot(bt)) {
+            auto it = liveById.find(bt.id());
+            groupBytes[*root] += std::max<uint64_t>(it == liveById.end() ? 0 : it->second->pages * 8192, bt.rawBytes);
+            ++groupLeaves[*root];
+        }
     for (const auto& bt : baseline.tables) {
         if (!wanted(bt.id())) {
             inBaseline[bt.id()] = true;
@@ -321,49 +403,91 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             report.tables.push_back(v);
             continue;
         }
+        const std::optional<QualifiedName> root = loadedViaRoot(bt);
         std::vector<std::string> missing, declaredDropped, declaredChanged;
+        // A leaf's columns are declared under its own name or its root's (the table the migration names).
+        auto declaresDropped = [&](const std::string& c) {
+            return o.plan && (o.plan->declaresDroppedColumn(v.id, c) || (root && o.plan->declaresDroppedColumn(*root, c)));
+        };
+        auto declaresChanged = [&](const std::string& c) {
+            return o.plan && (o.plan->declaresChangedColumn(v.id, c) || (root && o.plan->declaresChangedColumn(*root, c)));
+        };
         for (const auto& c : bt.columns) {
             bool found = false;
             for (const auto& lc : it->second->columns) found = found || lc.name == c;
-            if (!found && o.plan && o.plan->declaresDroppedColumn(v.id, c)) declaredDropped.push_back(c);
+            if (!found && declaresDropped(c)) declaredDropped.push_back(c);
             else if (!found) missing.push_back(c);
-            else if (o.plan && o.plan->declaresChangedColumn(v.id, c)) declaredChanged.push_back(c);
+            else if (declaresChanged(c)) declaredChanged.push_back(c);
         }
         LiveTableRequest req{v.id, bt.columns, it->second->pages, !fingerprints, it->second->filter};
-        // A row digest covers every column: with columns declared changed or dropped it cannot be compared.
-        const bool digestUsable = !digestBaseline || (declaredDropped.empty() && declaredChanged.empty());
-        if (rowLevel && missing.empty() && !loadedViaRoot(bt) && digestUsable) {
+        // A row digest covers every column: with columns declared changed or dropped only the keys can be
+        // compared (present or not), and a table without a key (or whose key changes) only by its count.
+        const bool declared = !declaredDropped.empty() || !declaredChanged.empty();
+        bool keyIntact = !bt.key.empty();
+        for (const auto& k : bt.key)
+            keyIntact = keyIntact && std::find(declaredDropped.begin(), declaredDropped.end(), k) == declaredDropped.end() &&
+                        std::find(declaredChanged.begin(), declaredChanged.end(), k) == declaredChanged.end();
+        const bool digestUsable = !digestBaseline || !declared || keyIntact;
+        if (rowLevel && missing.empty() && digestUsable) {
             RowPlan plan;
+            plan.id = root ? *root : v.id;
+            plan.members = {report.tables.size()};
+            plan.entries = {&bt};
             for (const auto& c : bt.columns) {
                 bool dropped = std::find(declaredDropped.begin(), declaredDropped.end(), c) != declaredDropped.end();
                 bool changed = std::find(declaredChanged.begin(), declaredChanged.end(), c) != declaredChanged.end();
                 if (!dropped) plan.liveColumns.push_back(c);
                 if (dropped || changed) plan.excluded.push_back(c);
-                else plan.compared.push_back(c);
+                else if (!(digestBaseline && declared)) plan.compared.push_back(c);
             }
+            plan.keysOnly = digestBaseline && declared;
+            if (!plan.excluded.empty()) columnsLeftOut.insert(report.tables.size());
             plan.key = bt.key;
             for (const auto& k : bt.key)
-                if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
-            plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
+                if (std::find(plan.excluded.begin(), plan.excluded.end(), k) != plan.excluded.end()) plan.key.clear();
+            plan.bytes = root ? groupBytes[*root] : std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
             plan.filter = it->second->filter;
-            // With a key the live side keeps only keys and hashes; the rows named afterwards are read
-            // again by key at the same snapshot (and the baseline's from their archive frames).
-            RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
-            liveLayout.keyOnly = liveLayout.keyed();
-            plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
-                                                   std::move(liveLayout), plan.bytes);
-            req.columns = plan.liveColumns;
-            req.spill = plan.live.get();
-            if (!plan.excluded.empty())
+            if (plan.keysOnly)
+                v.reason = "compared by key only: " + joinNames(v.id, plan.excluded) +
+                           " declared changed or dropped by the plan (the snapshot's row digests cover every column)";
+            else if (!plan.excluded.empty())
                 v.reason = "content compared except " + joinNames(v.id, plan.excluded) + " (declared changed or dropped by the plan)";
-            rowPlans.emplace(report.tables.size(), std::move(plan));
+            auto group = root ? groupPlans.find(*root) : groupPlans.end();
+            if (group != groupPlans.end()) {
+                // Another leaf of a root already planned: its rows go to the same spill, if read alike.
+                RowPlan& first = rowPlans.at(group->second);
+                if (bt.columns == first.entries.front()->columns && plan.liveColumns == first.liveColumns &&
+                    plan.compared == first.compared && plan.key == first.key && plan.keysOnly == first.keysOnly) {
+                    first.members.push_back(report.tables.size());
+                    first.entries.push_back(&bt);
+                    req.columns = first.liveColumns;
+                    req.spill = first.live.get();
+                } else {
+                    first.usable = false;
+                    req.columns = plan.liveColumns;
+                }
+            } else {
+                // With a key the live side keeps only keys and hashes; the rows named afterwards are read
+                // again by key at the same snapshot (and the baseline's from their archive frames).
+                RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
+                liveLayout.keyOnly = liveLayout.keyed();
+                plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
+                                                       std::move(liveLayout), plan.bytes);
+                req.columns = plan.liveColumns;
+                req.spill = plan.live.get();
+                if (root) groupPlans[*root] = report.tables.size();
+                rowPlans.emplace(report.tables.size(), std::move(plan));
+            }
         } else if (!declaredDropped.empty() || !declaredChanged.empty()) {
             // The baseline fingerprint covers these columns: content cannot be compared, rows still are.
             req.countOnly = true;
             std::string cols;
             for (const auto& c : declaredDropped) cols += (cols.empty() ? "" : ", ") + c + " dropped";
             for (const auto& c : declaredChanged) cols += (cols.empty() ? "" : ", ") + c + " changed";
-            v.reason = "content not compared: " + cols + " as the plan declares";
+            v.reason = "content not compared: " + cols + " as the plan declares; count only (" +
+                       (!rowLevel ? std::string("the baseline holds no rows to compare")
+                                  : "the snapshot's row digests cover these columns and the table has no key that they leave alone") +
+                       ")";
         }
         if (!missing.empty()) {
             v.verdict = Verdict::Failed;
@@ -418,6 +542,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         requests.push_back({t.id, {}, t.pages, true, t.filter});
         report.newTables.push_back({t.id, 0});
     }
+
+    std::set<size_t> planned;  // report.tables indices that a row plan holds
+    for (const auto& [idx, plan] : rowPlans) planned.insert(plan.members.begin(), plan.members.end());
 
     // Tables a restore has read already are not read again (VerifyOptions::alreadyRead).
     std::vector<std::optional<LiveTableResult>> given(requests.size());
@@ -489,12 +616,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
         if (r.fingerprinted) v.fingerprint = r.fingerprint.hex();
         std::string earlier = v.reason;
-        auto plan = rowPlans.find(target.index);
         // With columns left out, the live fingerprint covers other columns than the baseline's.
-        const bool fingerprintComparable = r.fingerprinted && (plan == rowPlans.end() || plan->second.excluded.empty());
+        const bool fingerprintComparable = r.fingerprinted && !columnsLeftOut.count(target.index);
         judgeRows(v, o.mode, r.fingerprint.rows, fingerprintComparable);
         if (!earlier.empty() && v.reason != earlier)
             v.reason = earlier + (v.reason.empty() ? "" : "; " + v.reason);
+        // Tables compared row by row are judged again below; the others keep what the count could say.
+        if (!planned.count(target.index)) sayCountOnly(v, fingerprints ? "" : "the baseline holds counts only");
     }
     // A filtered extension configuration table is compared whole as well: a restore that emptied it
     // and loaded only the dumped rows must not pass.
@@ -511,11 +639,19 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         v.reason = v.reason.empty() ? what : v.reason + "; " + what;
     }
 
+    // Leaves loaded via their root: judged by their group's count and fingerprint first; the groups those
+    // do not prove equal are compared row by row below, as one row set each.
+    const std::map<QualifiedName, bool> groupsToJoin = compareViaRootGroups(entryOf, report, o.mode);
+
     // Row level: tables whose rows or fingerprint differ (or whose comparison leaves columns out) are
     // joined with the archive's rows; the others are equal already and their spill is dropped.
     if (!rowPlans.empty()) {
         std::optional<ArchiveReader> archive;
         auto needsJoin = [&](size_t idx, const RowPlan& plan) {
+            if (plan.grouped()) {
+                auto judged = groupsToJoin.find(plan.id);
+                return plan.usable && plan.members.size() == groupLeaves[plan.id] && judged != groupsToJoin.end() && judged->second;
+            }
             const TableVerdict& v = report.tables[idx];
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
             return !(v.verdict == Verdict::Error || same || !v.rows);
@@ -526,11 +662,16 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             std::map<size_t, RowSpill*> byNumber;
             for (auto& [idx, plan] : rowPlans) {
                 if (!needsJoin(idx, plan)) continue;
-                auto number = baseline.rowsIndex.find(report.tables[idx].id);
-                if (number == baseline.rowsIndex.end()) continue;
-                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::digestOf(plan.key.size()),
-                                                        plan.bytes);
-                byNumber[number->second] = spill.get();
+                std::vector<size_t> numbers;
+                for (const TableEntry* e : plan.entries) {
+                    auto number = baseline.rowsIndex.find(e->id());
+                    if (number != baseline.rowsIndex.end()) numbers.push_back(number->second);
+                }
+                if (numbers.size() != plan.entries.size()) continue;
+                RowLayout layout = RowLayout::digestOf(plan.key.size());
+                layout.contentIgnored = plan.keysOnly;
+                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(layout), plan.bytes);
+                for (size_t number : numbers) byNumber[number] = spill.get();
                 digestSides[idx] = std::move(spill);
             }
             if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
@@ -541,12 +682,22 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         for (auto& [idx, plan] : rowPlans) joins += needsJoin(idx, plan) && (!digestBaseline || digestSides.count(idx));
         if (joins) progress.startPhase("comparing rows", "tables", joins);
         for (auto& [idx, plan] : rowPlans) {
-            TableVerdict& v = report.tables[idx];
-            const TableEntry& bt = *entryOf[idx];
             if (!needsJoin(idx, plan) || (digestBaseline && !digestSides.count(idx))) {
                 plan.live.reset();
                 continue;
             }
+            const TableEntry& bt = *plan.entries.front();
+            // A group is judged as one table (its counts summed), then its verdict goes to every leaf.
+            TableVerdict groupVerdict;
+            if (plan.grouped()) {
+                groupVerdict.id = plan.id;
+                groupVerdict.rows = 0;
+                for (size_t m : plan.members) {
+                    groupVerdict.baselineRows += report.tables[m].baselineRows;
+                    *groupVerdict.rows += report.tables[m].rows.value_or(0);
+                }
+            }
+            TableVerdict& v = plan.grouped() ? groupVerdict : report.tables[idx];
             try {
                 using Clock = std::chrono::steady_clock;
                 auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
@@ -555,10 +706,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 if (!digestBaseline) {
                     if (!archive) archive.emplace(baseline.path);
                     // Key-only like the live side: the first differences' rows are read again from their frames.
+                    // A group's frames are numbered per leaf: its baseline side keeps whole rows instead.
                     RowLayout baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
-                    baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly;
+                    baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly && !plan.grouped();
                     fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.bytes);
-                    readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
+                    for (const TableEntry* e : plan.entries)
+                        readArchiveRows(*archive, *e, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
                 }
                 const double archiveSeconds = since(joinStart);
@@ -578,7 +731,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                         [&](const std::vector<uint64_t>& at) { return archiveRowsAt(*archive, bt, at, o.jobs); },
                         // plan is captured by name: clang 14 (the fuzz build) cannot capture a structured binding.
                         [&, &plan = plan](const std::vector<std::vector<std::string>>& keys) {
-                            return fetchRowsByKey(session.leader(), v.id, plan.liveColumns, plan.key, plan.filter, keys);
+                            std::vector<std::string> rows;
+                            for (const TableEntry* e : plan.entries)  // a group's rows are in its leaves (ONLY the root holds none)
+                                for (auto& row : fetchRowsByKey(session.leader(), e->id(), plan.liveColumns, plan.key, plan.filter, keys))
+                                    rows.push_back(std::move(row));
+                            return rows;
                         });
                     if (sink)
                         for (const auto& d : summary.rows) sink(d);
@@ -592,7 +749,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                               v.id.display(), since(joinStart), digestBaseline ? "snapshot digests" : "archive rows read", archiveSeconds,
                               compareSeconds, differing, before.partitions(), since(joinStart) - archiveSeconds - compareSeconds);
                 std::string wholeTable = v.verdict == Verdict::Failed && v.reason.find("whole table") != std::string::npos ? v.reason : "";
-                judgeRowDiff(v, o.mode, std::move(summary));
+                judgeRowDiff(v, o.mode, std::move(summary), plan.keysOnly);
+                if (plan.compared.empty() && plan.key.empty()) {  // every row alike: the multiset is the count
+                    v.checks.rows = TableChecks::Rows::None;  // every column declared changed, no key: nothing compared
+                    sayCountOnly(v, "every column is declared changed and the table has no key");
+                }
                 if (!wholeTable.empty()) {
                     v.verdict = Verdict::Failed;
                     v.reason = wholeTable + "; " + v.reason;
@@ -604,12 +765,23 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 v.verdict = Verdict::Error;
                 v.reason = std::string("rows could not be compared: ") + e.what();
             }
+            if (plan.grouped()) {
+                for (size_t k = 0; k < plan.members.size(); ++k) {
+                    TableVerdict& leaf = report.tables[plan.members[k]];
+                    leaf.verdict = v.verdict;
+                    leaf.content = v.content;
+                    leaf.checks.rows = v.checks.rows;
+                    leaf.reason = "compared with the other partitions of " + plan.id.display() +
+                                  " as one row set (loaded via the partition root, rows may move between them): " +
+                                  withThousands(v.baselineRows) + " rows before, " + withThousands(v.rows.value_or(0)) + " now; " + v.reason;
+                    // The group's differences once, under its first leaf: a row that moved is in no leaf of its own.
+                    if (k == 0) leaf.rowDiff = v.rowDiff;
+                }
+            }
             plan.live.reset();
             progress.addDone();
         }
     }
-
-    compareViaRootGroups(entryOf, report, o.mode);
 
     // Only the baseline's sequences: one the role cannot read elsewhere is none of this proof's business.
     std::set<QualifiedName> baselineSeqs;
@@ -641,9 +813,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             const LiveSequence& ls = *it->second;
             sv.value = ls.lastValue;
             const bool down = descending.count(sv.id) && descending[sv.id];
-            // A value handed out (is_called) is one step further on than the same value not yet handed out.
-            const bool behind = ls.lastValue != bs.lastValue ? (down ? ls.lastValue > bs.lastValue : ls.lastValue < bs.lastValue)
-                                                             : bs.isCalled && !ls.isCalled;
+            sv.move = sequenceMove(bs.lastValue, bs.isCalled, ls.lastValue, ls.isCalled, down);
+            const bool behind = *sv.move == SequenceMove::Behind;
             if (behind && ls.lastValue != bs.lastValue) {
                 sv.verdict = Verdict::Failed;
                 sv.reason = "sequence went back from " + std::to_string(bs.lastValue) + " to " + std::to_string(ls.lastValue) +
@@ -656,7 +827,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         }
         report.sequences.push_back(sv);
     }
-    verifyLargeObjects(baseline, o, session.leader(), report);
+    verifyLargeObjects(baseline, o, session.leader(), report, spillFolder ? &*spillFolder : nullptr);
     session.finish();
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return report;

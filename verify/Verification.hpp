@@ -84,16 +84,25 @@ struct TableVerdict {
     bool rowsProven() const;
     // Its content is proven unchanged: the fingerprint was compared and equal.
     bool contentProven() const { return checks.fingerprinted && content == "equal"; }
-    // The strongest comparison that ran, in the reports' words: "rows by key", "rows as a multiset",
-    // "fingerprint", "count", "not covered", "not read".
+    // The strongest comparison that ran, in the reports' words: "rows by key", "rows as a multiset"
+    // (every baseline row looked for), "fingerprint" (equal proves every row; a difference failed exact
+    // mode), "count only" (rows may have been replaced), "not covered", "not read", "" (nothing compared:
+    // missing, dropped as the plan declares).
     std::string comparedBy() const;
     bool isLargeObjects() const { return id == QualifiedName{"pg_catalog", "pg_largeobject"}; }
 };
+
+// Where a sequence is now, against the baseline, in the direction it counts (a descending sequence
+// moves on by going down; a value handed out is one step past the same value not yet handed out).
+enum class SequenceMove { Equal, Ahead, Behind };
+SequenceMove sequenceMove(int64_t before, bool beforeCalled, int64_t now, bool nowCalled, bool descending);
+const char* sequenceMoveName(SequenceMove m);  // "equal", "higher", "lower" (as a DBA reads an ascending one)
 
 struct SequenceVerdict {
     QualifiedName id;
     int64_t baselineValue = 0;
     std::optional<int64_t> value;
+    std::optional<SequenceMove> move;  // when the sequence is still there
     Verdict verdict = Verdict::Ok;
     std::string reason;
 };

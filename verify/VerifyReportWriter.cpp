@@ -26,7 +26,7 @@ int rank(const TableVerdict& t) {
 }
 // A table that passed on its count alone says so on its line (a counts-only run says it once, in the verdict).
 std::string countOnlyNote(const VerifyReport& r, const TableVerdict& t) {
-    if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven()) return "";
+    if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven() || t.reason.find("count only") != std::string::npos) return "";
     return std::string(t.reason.empty() ? ": " : "; ") + "count only: its rows were not compared one by one";
 }
 std::string shortFp(const std::string& fp) { return fp.empty() ? "-" : fp.substr(0, 12); }
