@@ -58,6 +58,9 @@ int runDrill(const std::vector<std::string>& args) {
     if (r.restore)
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
+    if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
+    if (r.targetFailed) sink.recorder().markTargetFailed();
+    if (r.exitCode != 0) sink.recordOutcome(r.exitCode, r.problem);  // the history says why, not only that
     sink.guardProof(r.exitCode);
     sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
     sink.writeMarkdown(renderDrillMarkdown(r));

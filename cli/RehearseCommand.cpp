@@ -64,6 +64,10 @@ int runRehearse(const std::vector<std::string>& args) {
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
+    // Its restore is a drill: only that drill's archive check can find the archive damaged.
+    if (!r.restore.checkProblems.empty()) sink.recorder().markArchiveDamaged();
+    if (r.restore.targetFailed) sink.recorder().markTargetFailed();
+    if (r.exitCode != 0) sink.recordOutcome(r.exitCode, r.problem);  // the history says why, not only that
     sink.guardProof(r.exitCode);
     sink.demoteIfUnrecorded(r.exitCode, r.verdict, r.problem);
     sink.writeMarkdown(renderRehearsalMarkdown(r));

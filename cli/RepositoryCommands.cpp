@@ -5,6 +5,7 @@
 #include "ArchiveChecker.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::cli {
@@ -51,6 +52,8 @@ void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs)
     for (const auto& t : report.tables)
         if (first.empty() && !t.ok()) first = t.table->id().display() + ": " + t.problems.front();
     if (!report.ok()) r.error = first;
+    r.damaged = !report.ok();
+    r.manifestChecksum = reader.manifestChecksumText();
     for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
     if (!report.ok())
         throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
@@ -70,11 +73,17 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"file", a.path.filename().string()},
                         {"database", a.database},
                         {"created", a.createdText},
-                        {"age_seconds", std::difftime(now, a.created)},
+                        {"seen", repository::formatUtc(a.seen)},
+                        {"age_seconds", std::difftime(now, a.dated)},
+                        {"clock_note", a.clockNote},
                         {"size", a.size},
                         {"complete", a.complete},
                         {"damaged", a.damaged()},
+                        {"partial", a.isPartial()},
+                        {"not_covered", a.partial},
+                        {"full", a.isFull()},
                         {"proven", a.proof() != nullptr},
+                        {"manifest_checksum", a.manifestChecksum},
                         {"state", a.state()},
                         {"problem", a.problem},
                         {"tables", a.tables},
@@ -83,6 +92,7 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"last_drill", recordJson(a.history.last("drill"))},
                         {"last_proof", recordJson(a.history.lastProof())},
                         {"history_records", a.history.records.size()},
+                        {"history_ignored", a.history.ignored},
                         {"history_problems", a.history.problems}};
     j["pinned"] = a.pin ? nlohmann::json{{"at", a.pin->at}, {"reason", a.pin->reason}, {"by", a.pin->by}} : nlohmann::json(nullptr);
     j["retention"] = d ? nlohmann::json{{"action", d->remove ? "remove" : "keep"}, {"reasons", d->reasons}} : nlohmann::json(nullptr);
