@@ -334,7 +334,7 @@ TEST_CASE("archives that leave out table data are partial: status, list and prun
     auto s = r.status("--max-drill-age off --max-age 90m");
     INFO(s.out << s.err);
     CHECK(s.exitCode == 1);
-    CHECK(contains(s.out, db + ": newest proven backup is 2.0 h old (max 1.5 h)"));
+    CHECK(contains(s.out, db + ": newest proven backup is 2.0 h old (max 90 min)"));
     CHECK(contains(s.out, db + ": note: " + p1.filename().string() + ": proven, partial (1 of 2 tables; 1 not covered: public.items (schema only)): not a full backup, not counted"));
     CHECK(contains(s.out, db + ": note: " + p2.filename().string() + ": proven, partial (0 of 2 tables;"));
     CHECK(contains(s.out, db + ": note: " + p3.filename().string() + ": proven, partial (1 of 2 tables; 1 not covered: public.notes (excluded))"));
