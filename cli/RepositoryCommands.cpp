@@ -11,12 +11,14 @@
 namespace pgproof::cli {
 
 void addRetentionFlags(po::options_description& options, RetentionFlags& f) {
-    options.add_options()("keep-last", po::value(&f.keepLast)->value_name("N"), "keep the N newest backups of each database")(
+    options.add_options()("keep-last", po::value(&f.keepLast)->value_name("N"),
+        "keep the N newest full backups of each database (partial ones only in addition: docs/REPOSITORY.md)")(
         "keep-days", po::value(&f.keepDays)->value_name("D"), "keep every backup younger than D days")(
         "keep-daily", po::value(&f.keepDaily)->value_name("D"), "keep the newest backup of each of the D newest days that have one (UTC)")(
         "keep-weekly", po::value(&f.keepWeekly)->value_name("W"), "keep the newest backup of each of the W newest ISO weeks that have one")(
         "keep-monthly", po::value(&f.keepMonthly)->value_name("M"), "keep the newest backup of each of the M newest months that have one")(
-        "remove-damaged", po::bool_switch(&f.removeDamaged), "also remove damaged or partial archives (kept and listed otherwise)");
+        "remove-damaged", po::bool_switch(&f.removeDamaged),
+        "also remove damaged archives: incomplete, or found damaged by a check (kept and listed otherwise)");
 }
 
 std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_map& vm, const RetentionFlags& f) {
