@@ -70,21 +70,18 @@ int runRestore(const std::vector<std::string>& args) {
         // found by the checks it makes while reading it.
         sink.recorder().markArchiveDamaged();
         throw;
-    } catch (const BadInputError&) {
-        sink.recorder().markTargetFailed();  // a target refused before anything changed (no record: exit 2)
-        throw;
     }
     progress.finish();
     const bool targetDiffers = r.verification && r.verification->exitCode() == 1;
     // The archive's frames were checked while loading: what differs is the target's, and the record says what.
     const std::string targetProblem = targetDiffers ? targetDifference(r, "restore") : "";
+    const auto& t = r.timings;
+    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
+                                .verdict = r.verification ? "" : "not verified"});
     if (targetDiffers) {
         sink.recorder().markTargetFailed();
         sink.recordOutcome(1, targetProblem);
     }
-    const auto& t = r.timings;
-    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
-                                .verdict = r.verification ? "" : "not verified"});
     if (r.verification) {
         sink.guardProof(r.exitCode());
         if (!flags.json.empty()) {

@@ -58,7 +58,7 @@ std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
     if (!repository_ || !fs::exists(subject_, ec)) return {};
     if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
-    if (checksum_.empty()) checksum_ = checksumOfSubject();  // backup: the archive it just wrote
+    if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
     try {
         HistoryRecord r = record;
         if (r.manifestChecksum.empty()) r.manifestChecksum = checksum_;
@@ -82,7 +82,7 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
     if (exitCode != 0 && !damaged && targetFailed_) verdict = "target_failed";
     std::error_code ec;
     if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {
-        if (checksum_.empty()) checksum_ = checksumOfSubject();  // backup: the archive it just wrote
+        if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
         HistoryRecord r;
         r.manifestChecksum = checksum_;
         r.damaged = damaged;
