@@ -58,8 +58,10 @@ int runDrill(const std::vector<std::string>& args) {
     if (r.restore)
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
-    // The drill's result as the run settles: a pass whose outcome cannot be recorded, or whose reports cannot
-    // all be written, is reported by every writer as what it became.
+    // Only the drill's own archive check marks the archive damaged; a target that refused it is recorded as that.
+    if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
+    if (r.targetFailed) sink.recorder().markTargetFailed();
+    sink.explain(r.problem);  // the history says why, not only that
     // The result as the run settles (it is not copied: renderers run one after another): a pass whose outcome
     // cannot be recorded, or whose reports cannot all be written, is reported by every writer as what it became.
     const std::string judgedProblem = r.problem;

@@ -18,7 +18,11 @@ namespace {
 std::string recordCell(const repository::HistoryRecord* r, std::time_t now) {
     if (!r) return "-";
     auto t = repository::parseUtc(r->at);
-    std::string verdict = r->passed() ? "PASSED" : r->verdict == "failed" ? "FAILED" : r->verdict;
+    std::string verdict = r->passed()                    ? "PASSED"
+                          : r->damaged                   ? "DAMAGED"
+                          : r->verdict == "target_failed" ? "TARGET FAILED"
+                          : r->verdict == "failed"        ? "FAILED"
+                                                          : r->verdict;
     return verdict + " " + (t ? describeAge(std::difftime(now, *t)) + " ago" : r->at);
 }
 }  // namespace
@@ -36,7 +40,7 @@ int runList(const std::vector<std::string>& args) {
     pos.add("repo", 1);
     auto vm = parseOptions("list", "pgproof list DIR [--json FILE|-] [--keep-last N [--keep-days D] [--keep-daily D] [--keep-weekly W] [--keep-monthly M]]",
                            "Lists every archive of the repository DIR, newest first per database: created and age, size,\n"
-                           "tables, rows, state (proven, unproven, DAMAGED), last check and last drill (verdict, when,\n"
+                           "tables, rows, state (proven, unproven, partial, DAMAGED), last check and last drill (verdict, when,\n"
                            "recovery time), pin; with retention flags, what prune would do with each and why.\n"
                            "Exit 0; 2 not a repository; 3 the repository cannot be read.",
                            desc, pos, args);
@@ -60,7 +64,7 @@ int runList(const std::vector<std::string>& args) {
             const auto* d = policy ? &decisions[i] : nullptr;
             archives.push_back(archiveJson(a, now, d));
             const auto* drill = a.history.last("drill");
-            std::vector<std::string> row = {a.path.filename().string(), a.createdText, describeAge(std::difftime(now, a.created)),
+            std::vector<std::string> row = {a.path.filename().string(), a.createdText, describeAge(std::difftime(now, a.dated)),
                                             humanBytes(a.size), a.complete ? std::to_string(a.tables) : "-",
                                             a.complete ? withThousands(a.rows) : "-", a.state(), recordCell(a.history.last("check"), now),
                                             recordCell(drill, now),
@@ -73,11 +77,15 @@ int runList(const std::vector<std::string>& args) {
         dbs.push_back({{"database", db.database}, {"archives", archives}});
         std::vector<std::string> header = {"ARCHIVE", "CREATED", "AGE", "SIZE", "TABLES", "ROWS", "STATE", "LAST CHECK", "LAST DRILL", "RTO", "PIN"};
         if (policy) header.push_back("RETENTION");
-        text += db.database + ": " + std::to_string(db.backups()) + " backup(s), " + std::to_string(db.archives.size() - db.backups()) +
-                " damaged\n";
+        text += db.database + ": " + std::to_string(db.backups()) + " full backup(s), " + std::to_string(db.partials()) + " partial, " +
+                std::to_string(db.damagedCount()) + " damaged\n";
         if (!rows.empty()) text += renderTextTable(header, rows);
-        for (const auto& a : db.archives)
+        for (const auto& a : db.archives) {
+            if (a.isPartial() && !a.damaged())
+                text += "note: " + a.path.filename().string() + " is partial (" + a.partial + "): never counted as a full backup\n";
+            if (!a.clockNote.empty()) text += "note: " + a.path.filename().string() + ": " + a.clockNote + "\n";
             for (const auto& p : a.history.problems) text += "note: " + p + "\n";
+        }
     }
     if (scan.empty()) text += "no database folder in " + dir + ": no backups yet\n";
     if (!flags.json.empty())

@@ -64,8 +64,10 @@ int runPrune(const std::vector<std::string>& args) {
     auto vm = parseOptions("prune", "pgproof prune DIR --keep-last N [--keep-days D] [--keep-daily D] [--keep-weekly W] [--keep-monthly M] [--remove-damaged] [--dry-run] [--database NAME]...",
                            "Removes the archives (and their history) that the retention policy does not keep, printing each\n"
                            "archive and why it is kept or removed. Never removed: a pinned archive (pgproof pin), the newest\n"
-                           "proven backup and the archive of the newest passed drill of each database, an archive a running\n"
-                           "pgproof command holds. Damaged archives are listed and removed only with --remove-damaged.\n"
+                           "proven full backup and the archive of the newest passed drill of each database, an archive a\n"
+                           "running pgproof command holds. The rules count full backups; partial archives (table data left\n"
+                           "out) are kept only in addition, when newer than the newest full one. Damaged archives are listed\n"
+                           "and removed only with --remove-damaged.\n"
                            "Exit 0 done; 2 bad usage; 3 an archive could not be removed or the repository cannot be read.",
                            desc, pos, args);
     if (!vm) return 0;

@@ -64,6 +64,10 @@ int runRehearse(const std::vector<std::string>& args) {
     if (vm->count("role")) o.role = role;
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
+    // Its restore is a drill: only that drill's archive check can find the archive damaged.
+    if (!r.restore.checkProblems.empty()) sink.recorder().markArchiveDamaged();
+    if (r.restore.targetFailed) sink.recorder().markTargetFailed();
+    sink.explain(r.problem);  // the history says why, not only that
     // The result as the run settles (it is not copied: renderers run one after another): a pass whose outcome
     // cannot be recorded, or whose reports cannot all be written, is reported by every writer as what it became.
     const std::string judgedProblem = r.problem;

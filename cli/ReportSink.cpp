@@ -46,7 +46,9 @@ ReportSink& ReportSink::open(std::string command, std::string subject, const Com
 std::vector<std::string> ReportSink::recordOutcome(const SettledOutcome& settled) {
     if (recorded_) return recordProblems_;
     recorded_ = true;
-    recordProblems_ = recorder_.finish(settled.exitCode(), settled.outcome == settled.judged ? "" : settled.error());
+    std::string why = problem_;
+    if (!settled.error().empty()) why = why.empty() ? settled.error() : why + "; " + settled.error();
+    recordProblems_ = recorder_.finish(settled.exitCode(), settled.outcome == Outcome::Proven ? "" : why);
     for (const auto& problem : recordProblems_) spdlog::warn("{}", problem);
     return recordProblems_;
 }
@@ -117,6 +119,7 @@ int ReportSink::publish(Outcome judged, const ReportRenderers& renderers) {
 void ReportSink::reportFailure(int exitCode, const std::string& error) {
     auto& sink = openSink();
     if (!sink) return;
+    if (sink->problem_.empty()) sink->problem_ = error;
     if (!sink->published_) {
         try {
             sink->publish(outcomeOfExitCode(exitCode), sink->errorRenderers(error));
@@ -124,18 +127,15 @@ void ReportSink::reportFailure(int exitCode, const std::string& error) {
             // The report path may be the very problem; the original error is what the user must see.
         }
     }
-    SettledOutcome settled = SettledOutcome::of(outcomeOfExitCode(exitCode));
-    settled.problem = error;
-    sink->recordOutcome(settled);
+    sink->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
 }
 
 bool ReportSink::published() { return openSink() && openSink()->published_; }
 
 std::vector<std::string> ReportSink::finishRun(int exitCode, const std::string& error) {
     if (!openSink()) return {};
-    SettledOutcome settled = SettledOutcome::of(outcomeOfExitCode(exitCode));
-    settled.problem = error;
-    return openSink()->recordOutcome(settled);
+    if (openSink()->problem_.empty()) openSink()->problem_ = error;
+    return openSink()->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
 }
 
 ReportRenderers ReportSink::errorRenderers(const std::string& error) const {

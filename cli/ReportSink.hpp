@@ -53,6 +53,9 @@ public:
     // signal arrived and the judged outcome is proven (a failure found before the signal still stands).
     int publish(Outcome judged, const ReportRenderers& renderers);
 
+    // Why the run did not prove its subject, in a line (the first failure, a target that refused the
+    // restore): recorded in the history with the outcome, so the history says why, not only that.
+    void explain(std::string problem) { problem_ = std::move(problem); }
     // The run's history and metrics recorder: commands give it their figures (tables, rows, recovery time).
     repository::RunRecorder& recorder() { return recorder_; }
     // One item the proof covers (kind "table", "sequence", ...; name in display form), listed as not
@@ -76,6 +79,7 @@ private:
     std::string command_, subject_;
     std::string json_, junit_, markdown_;  // targets; "" when not asked for
     bool published_ = false;
+    std::string problem_;
     bool recorded_ = false;
     std::vector<std::string> recordProblems_;
     std::vector<Expected> expected_;

@@ -5,17 +5,20 @@
 #include "ArchiveChecker.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::cli {
 
 void addRetentionFlags(po::options_description& options, RetentionFlags& f) {
-    options.add_options()("keep-last", po::value(&f.keepLast)->value_name("N"), "keep the N newest backups of each database")(
+    options.add_options()("keep-last", po::value(&f.keepLast)->value_name("N"),
+        "keep the N newest full backups of each database (partial ones only in addition: docs/REPOSITORY.md)")(
         "keep-days", po::value(&f.keepDays)->value_name("D"), "keep every backup younger than D days")(
         "keep-daily", po::value(&f.keepDaily)->value_name("D"), "keep the newest backup of each of the D newest days that have one (UTC)")(
         "keep-weekly", po::value(&f.keepWeekly)->value_name("W"), "keep the newest backup of each of the W newest ISO weeks that have one")(
         "keep-monthly", po::value(&f.keepMonthly)->value_name("M"), "keep the newest backup of each of the M newest months that have one")(
-        "remove-damaged", po::bool_switch(&f.removeDamaged), "also remove damaged or partial archives (kept and listed otherwise)");
+        "remove-damaged", po::bool_switch(&f.removeDamaged),
+        "also remove damaged archives: incomplete, or found damaged by a check (kept and listed otherwise)");
 }
 
 std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_map& vm, const RetentionFlags& f) {
@@ -51,6 +54,8 @@ void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs)
     for (const auto& t : report.tables)
         if (first.empty() && !t.ok()) first = t.table->id().display() + ": " + t.problems.front();
     if (!report.ok()) r.error = first;
+    r.damaged = !report.ok();
+    r.manifestChecksum = reader.manifestChecksumText();
     for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
     if (!report.ok())
         throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
@@ -70,11 +75,17 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"file", a.path.filename().string()},
                         {"database", a.database},
                         {"created", a.createdText},
-                        {"age_seconds", std::difftime(now, a.created)},
+                        {"seen", repository::formatUtc(a.seen)},
+                        {"age_seconds", std::difftime(now, a.dated)},
+                        {"clock_note", a.clockNote},
                         {"size", a.size},
                         {"complete", a.complete},
                         {"damaged", a.damaged()},
+                        {"partial", a.isPartial()},
+                        {"not_covered", a.partial},
+                        {"full", a.isFull()},
                         {"proven", a.proof() != nullptr},
+                        {"manifest_checksum", a.manifestChecksum},
                         {"state", a.state()},
                         {"problem", a.problem},
                         {"tables", a.tables},
@@ -83,6 +94,7 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"last_drill", recordJson(a.history.last("drill"))},
                         {"last_proof", recordJson(a.history.lastProof())},
                         {"history_records", a.history.records.size()},
+                        {"history_ignored", a.history.ignored},
                         {"history_problems", a.history.problems}};
     j["pinned"] = a.pin ? nlohmann::json{{"at", a.pin->at}, {"reason", a.pin->reason}, {"by", a.pin->by}} : nlohmann::json(nullptr);
     j["retention"] = d ? nlohmann::json{{"action", d->remove ? "remove" : "keep"}, {"reasons", d->reasons}} : nlohmann::json(nullptr);

@@ -7,6 +7,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
+#include "RestoreDrill.hpp"
 #include "RestoreTimingsReport.hpp"
 #include "ProgressLine.hpp"
 #include "ReportSink.hpp"
@@ -61,11 +62,26 @@ int runRestore(const std::vector<std::string>& args) {
     }
     o.log = [](const std::string& s) { spdlog::info("{}", s); };
     ProgressLine progress(progressWanted(flags));
-    RestoreResult r = runRestore(o);
+    RestoreResult r;
+    try {
+        r = runRestore(o);
+    } catch (const ProofFailedError&) {
+        // runRestore's contract: a ProofFailedError is the archive's own damage (a frame or the manifest),
+        // found by the checks it makes while reading it.
+        sink.recorder().markArchiveDamaged();
+        throw;
+    }
     progress.finish();
+    const bool targetDiffers = r.verification && r.verification->exitCode() == 1;
+    // The archive's frames were checked while loading: what differs is the target's, and the record says what.
+    const std::string targetProblem = targetDiffers ? targetDifference(r, "restore") : "";
     const auto& t = r.timings;
     sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
                                 .verdict = r.verification ? "" : "not verified"});
+    if (targetDiffers) {
+        sink.recorder().markTargetFailed();
+        sink.explain(targetProblem);
+    }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
     ReportRenderers out;
     if (r.verification) {
@@ -93,6 +109,7 @@ int runRestore(const std::vector<std::string>& args) {
             text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
                                 "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
         if (!r.verification) text += "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
+        if (targetDiffers) text += targetProblem + "\n";
         if (o.swapInto && r.exitCode() == 0)
             text += "swapped: database " + *o.swapInto + " is now the restored one" +
                     (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) + "\n";

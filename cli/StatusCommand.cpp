@@ -27,17 +27,21 @@ void writeStatusMetrics(const std::string& file, const repository::RepositorySta
     for (const auto& d : s.databases) {
         Labels l = {{"database", d.database}};
         m.gauge("pgproof_repository_database_ok", "1 if the database's newest proven backup and drill are fresh enough", l, d.ok() ? 1 : 0);
-        m.gauge("pgproof_repository_backups", "complete backups in the repository (damaged ones not counted)", l, static_cast<double>(d.backups));
-        m.gauge("pgproof_repository_damaged_archives", "damaged or partial archives in the repository", l, static_cast<double>(d.damaged));
+        m.gauge("pgproof_repository_backups", "full backups in the repository (partial and damaged archives not counted)", l,
+                static_cast<double>(d.backups));
+        m.gauge("pgproof_repository_partial_archives", "archives that leave out table data (not damaged, never counted as backups)", l,
+                static_cast<double>(d.partial));
+        m.gauge("pgproof_repository_damaged_archives", "damaged archives in the repository (incomplete, or found damaged by a check)", l,
+                static_cast<double>(d.damaged));
         if (d.newestBackup) {
-            m.gauge("pgproof_repository_backup_last_success_timestamp_seconds", "creation time of the newest complete backup (Unix time)", l,
-                    static_cast<double>(d.newestBackup->created));
-            m.gauge("pgproof_repository_backup_size_bytes", "size of the newest complete backup", l, static_cast<double>(d.newestBackup->size));
+            m.gauge("pgproof_repository_backup_last_success_timestamp_seconds", "time of the newest full backup (Unix time; the earlier of its creation and when the repository saw it)", l,
+                    static_cast<double>(d.newestBackup->dated));
+            m.gauge("pgproof_repository_backup_size_bytes", "size of the newest full backup", l, static_cast<double>(d.newestBackup->size));
         }
         if (d.newestProven)
             m.gauge("pgproof_repository_backup_last_proven_timestamp_seconds",
-                    "creation time of the newest backup proven intact by a check, restore or drill (Unix time)", l,
-                    static_cast<double>(d.newestProven->created));
+                    "time of the newest full backup proven intact by a check, restore or drill (Unix time)", l,
+                    static_cast<double>(d.newestProven->dated));
         if (d.drillAgeSeconds)
             m.gauge("pgproof_repository_drill_last_success_timestamp_seconds", "when the newest passed drill ran (Unix time)", l,
                     static_cast<double>(s.at) - *d.drillAgeSeconds);
@@ -67,7 +71,7 @@ int runStatus(const std::vector<std::string>& args) {
         "max-age", po::value(&maxAge)->value_name("DURATION"), "the newest proven backup must be younger (default 24h; s, m, h, d, w)")(
         "max-drill-age", po::value(&maxDrillAge)->value_name("DURATION|off"),
         "the newest passed drill must be younger (default 92d; off: drills not required)")(
-        "min-backups", po::value(&minBackups)->value_name("N"), "at least N complete backups per database (default 1)")(
+        "min-backups", po::value(&minBackups)->value_name("N"), "at least N full backups per database (default 1)")(
         "database", po::value(&databases)->value_name("NAME")->composing(),
         "a database that must be in the repository (repeatable; default: every database folder found)")(
         "json", po::value(&flags.json)->value_name("FILE|-"), "write the status as JSON (docs/REPOSITORY.md) to FILE, or - for stdout")(
@@ -76,9 +80,10 @@ int runStatus(const std::vector<std::string>& args) {
     po::positional_options_description pos;
     pos.add("repo", 1);
     auto vm = parseOptions("status", "pgproof status DIR [--max-age 24h] [--max-drill-age 92d|off] [--min-backups N] [--database NAME]... [--json FILE|-] [--metrics FILE]",
-                           "For each database of the repository: the newest archive that is complete and proven intact (a\n"
-                           "passed check, restore or drill in its history) must be younger than --max-age, and the newest\n"
-                           "passed drill younger than --max-drill-age. Partial, failed or damaged archives never count.\n"
+                           "For each database of the repository: the newest full archive (every table's data) proven intact\n"
+                           "(a passed check, restore or drill in its history) must be younger than --max-age, and the newest\n"
+                           "passed drill of a full archive younger than --max-drill-age. Partial archives (table data left\n"
+                           "out) and damaged ones never count; they are named. Ages use the repository's clock too.\n"
                            "Prints one Nagios-style line first. Exit 0 fresh; 1 stale or missing (named); 2 bad usage or\n"
                            "not a repository; 3 the repository cannot be read.",
                            desc, pos, args);
@@ -111,13 +116,13 @@ int runStatus(const std::vector<std::string>& args) {
         if (!flags.quiet) {
             std::vector<std::vector<std::string>> rows;
             for (const auto& d : status.databases)
-                rows.push_back({d.database, d.ok() ? "ok" : "STALE", std::to_string(d.backups), std::to_string(d.damaged),
+                rows.push_back({d.database, d.ok() ? "ok" : "STALE", std::to_string(d.backups), std::to_string(d.partial), std::to_string(d.damaged),
                                 d.newestProven ? d.newestProven->path.filename().string() : "-",
                                 d.provenAgeSeconds ? describeAge(*d.provenAgeSeconds) : "-",
                                 d.drillAgeSeconds ? describeAge(*d.drillAgeSeconds) : "-",
                                 d.recoverySeconds ? fmt::format("{:.1f} s", *d.recoverySeconds) : "-"});
             if (!rows.empty())
-                std::cout << renderTextTable({"DATABASE", "STATUS", "BACKUPS", "DAMAGED", "NEWEST PROVEN", "AGE", "DRILL AGE", "RTO"}, rows);
+                std::cout << renderTextTable({"DATABASE", "STATUS", "BACKUPS", "PARTIAL", "DAMAGED", "NEWEST PROVEN", "AGE", "DRILL AGE", "RTO"}, rows);
             for (const auto& d : status.databases) {
                 for (const auto& p : d.problems) std::cout << d.database << ": " << p << "\n";
                 for (const auto& n : d.notes) std::cout << d.database << ": note: " << n << "\n";

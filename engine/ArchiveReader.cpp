@@ -6,6 +6,7 @@
 #include "XxHash.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "ArchiveFormat.hpp"
@@ -64,6 +65,13 @@ ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
     preadAll(fd, body.data(), mLen, mOff + archive::kSkippableHeaderSize, p);
     manifest_ = decodeManifest(body, trailer->manifestChecksum, p);
     manifestOffset_ = mOff;
+    manifestChecksum_ = trailer->manifestChecksum;
+}
+
+std::string ArchiveReader::manifestChecksumText() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(manifestChecksum_));
+    return buf;
 }
 
 std::string ArchiveReader::readFrame(const FrameEntry& frame) const {

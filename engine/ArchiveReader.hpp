@@ -21,6 +21,10 @@ public:
     const std::filesystem::path& path() const { return path_; }
     uint64_t fileSize() const { return size_; }
     uint64_t manifestOffset() const { return manifestOffset_; }
+    // The manifest's checksum as its trailer records it (XXH3-64): what a repository's history binds
+    // its records to (manifestChecksumText: 16 lowercase hex digits).
+    uint64_t manifestChecksum() const { return manifestChecksum_; }
+    std::string manifestChecksumText() const;
 
     // The compressed bytes of one frame. Throws ProofFailedError if the file is too short.
     std::string readFrame(const FrameEntry& frame) const;
@@ -36,6 +40,7 @@ private:
     FileDescriptor fd_;
     uint64_t size_ = 0;
     uint64_t manifestOffset_ = 0;
+    uint64_t manifestChecksum_ = 0;
     Manifest manifest_;
 };
 

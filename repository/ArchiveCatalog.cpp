@@ -1,5 +1,7 @@
 #include "ArchiveCatalog.hpp"
 
+#include <fmt/format.h>
+
 #include "WorkProgress.hpp"
 
 #include <fcntl.h>
@@ -25,35 +27,78 @@ namespace fs = std::filesystem;
 
 std::string ArchiveInfo::state() const {
     if (!complete) return "DAMAGED: " + problem;
-    if (history.damaged()) {
-        for (auto it = history.records.rbegin(); it != history.records.rend(); ++it)
-            if (it->exitCode == 1) return "DAMAGED: " + it->command + " failed " + it->at;
-    }
-    return proof() ? "proven" : "unproven";
+    if (const HistoryRecord* d = history.lastDamage()) return "DAMAGED: " + d->command + " found it damaged " + d->at;
+    return std::string(proof() ? "proven" : "unproven") + (isPartial() ? ", partial" : "");
 }
 
 const ArchiveInfo* DatabaseArchives::newestBackup() const {
     for (const auto& a : archives)
-        if (!a.damaged()) return &a;
+        if (a.isFull()) return &a;
     return nullptr;
 }
 
 const ArchiveInfo* DatabaseArchives::newestProven() const {
     for (const auto& a : archives)
-        if (a.proof()) return &a;
+        if (a.isFull() && a.proof()) return &a;
     return nullptr;
 }
 
 const ArchiveInfo* DatabaseArchives::newestDrilled() const {
     const ArchiveInfo* best = nullptr;
     for (const auto& a : archives)
-        if (const auto* d = a.lastPassedDrill())
+        if (const auto* d = a.lastPassedDrill(); d && a.isFull())
             if (!best || d->at > best->lastPassedDrill()->at) best = &a;
     return best;
 }
 
 size_t DatabaseArchives::backups() const {
-    return static_cast<size_t>(std::count_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return !a.damaged(); }));
+    return static_cast<size_t>(std::count_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return a.isFull(); }));
+}
+
+size_t DatabaseArchives::partials() const {
+    return static_cast<size_t>(
+        std::count_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return !a.damaged() && a.isPartial(); }));
+}
+
+size_t DatabaseArchives::damagedCount() const {
+    return static_cast<size_t>(std::count_if(archives.begin(), archives.end(), [](const ArchiveInfo& a) { return a.damaged(); }));
+}
+
+namespace {
+
+// What the archive leaves out of the database it was taken from, as its manifest records it; "" when nothing.
+std::string partialCoverage(const Manifest& m) {
+    std::string out;
+    if (!m.notCovered.empty()) out = coverageSummary(m.tables.size(), m.notCovered, 3);
+    if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
+        out += fmt::format("{}{} of {} large objects not covered", out.empty() ? "" : "; ", *m.largeObjectsAtSnapshot - m.largeObjects,
+                           *m.largeObjectsAtSnapshot);
+    return out;
+}
+
+}  // namespace
+
+// Dates the archive by the repository's clock as well as its own (ArchiveInfo::dated), and says when the two disagree.
+void dateArchive(ArchiveInfo& a, std::time_t mtime) {
+    const HistoryRecord* first = nullptr;
+    std::optional<std::time_t> firstAt;
+    for (const auto& r : a.history.records)
+        if (auto t = parseUtc(r.at); t && (!firstAt || *t < *firstAt)) {
+            firstAt = t;
+            first = &r;
+        }
+    a.seen = firstAt ? *firstAt : mtime;
+    a.dated = a.complete ? std::min(a.created, a.seen) : a.seen;
+    if (!a.complete) return;
+    const double slack = 300;  // clocks of two healthy hosts agree within minutes
+    const std::string seenText = formatUtc(a.seen) + (firstAt ? " (its first history record, " + first->command + ")" : " (the file's mtime)");
+    if (std::difftime(a.created, a.seen) > slack)
+        a.clockNote = "created " + a.createdText + " by the archive's own clock, " + describeAge(std::difftime(a.created, a.seen)) +
+                      " after the repository first saw it at " + seenText + ": dated by the repository's clock";
+    else if (first && first->command == "backup" && std::difftime(a.seen, a.created) > first->seconds + slack)
+        a.clockNote = "created " + a.createdText + " by the archive's own clock, " + describeAge(std::difftime(a.seen, a.created)) +
+                      " before its backup finished at " + seenText + " (the backup took " + describeAge(first->seconds) +
+                      "): dated by its creation time";
 }
 
 ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database) {
@@ -69,16 +114,23 @@ ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database
         a.tables = m.tables.size();
         a.rows = m.totalRows();
         a.createdText = m.created;
+        a.manifestChecksum = reader.manifestChecksumText();
+        a.partial = partialCoverage(m);
         if (auto t = parseUtc(m.created)) a.created = *t;
     } catch (const std::exception& e) {
         a.problem = e.what();
     }
+    struct stat st {};
+    std::time_t mtime = ::stat(archive.c_str(), &st) == 0 ? st.st_mtime : 0;
     if (a.createdText.empty()) {
-        struct stat st {};
-        if (::stat(archive.c_str(), &st) == 0) a.created = st.st_mtime;
+        a.created = mtime;
         a.createdText = formatUtc(a.created);
     }
     a.history = readHistory(historyPathFor(archive));
+    // Records bind to the manifest they were written for; an archive whose manifest cannot be read is
+    // damaged whatever its history says, so its records are shown as they are.
+    if (a.complete) a.history.bindTo(a.manifestChecksum, archive.filename().string());
+    dateArchive(a, mtime);
     a.pin = readPin(archive);
     return a;
 }
@@ -106,7 +158,7 @@ std::vector<DatabaseArchives> scanRepository(const fs::path& dir) {
             progress.addDone();
         }
         std::sort(d.archives.begin(), d.archives.end(), [](const ArchiveInfo& x, const ArchiveInfo& y) {
-            return x.created != y.created ? x.created > y.created : x.path.filename() > y.path.filename();
+            return x.dated != y.dated ? x.dated > y.dated : x.path.filename() > y.path.filename();
         });
         out.push_back(std::move(d));
     }

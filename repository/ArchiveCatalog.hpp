@@ -20,38 +20,57 @@ struct Pin {
 struct ArchiveInfo {
     std::filesystem::path path;
     std::string database;     // its folder
-    std::time_t created = 0;  // the manifest's creation time; for an unreadable archive, the file's mtime
+    std::time_t created = 0;  // the manifest's creation time (the writing host's clock); for an unreadable archive, the file's mtime
     std::string createdText;
+    // When the repository saw it: the first history record bound to it (the backup's own, written by the
+    // host that ran it), else the file's mtime. Ages and order use `dated` = min(created, seen): an archive
+    // whose own clock is ahead never looks fresher than the repository saw it, one that is behind looks older.
+    std::time_t seen = 0, dated = 0;
+    std::string clockNote;    // when created and seen disagree beyond the backup's duration, for people
     uint64_t size = 0;
     bool complete = false;    // trailer and manifest present and intact (ArchiveReader)
     std::string problem;      // why it is not complete
     uint64_t tables = 0, rows = 0;
-    ArchiveHistory history;
+    std::string manifestChecksum;  // the trailer's, 16 hex digits; "" when not complete
+    // Partial: the archive leaves out table data the database held at the snapshot (schema-only, excluded
+    // table data, excluded tables or schemas, large objects left out): what is not covered, for people;
+    // "" for a full archive (or one whose manifest predates coverage).
+    std::string partial;
+    ArchiveHistory history;   // only the records bound to this file (ArchiveHistory::bindTo)
     std::optional<Pin> pin;
 
-    // Damaged: incomplete, or its newest check/restore/drill failed. A damaged archive never counts as a backup.
+    // Damaged: incomplete, or an archive check of it found it damaged. A damaged archive never counts as a backup.
     bool damaged() const { return !complete || history.damaged(); }
+    bool isPartial() const { return !partial.empty(); }
+    // A backup of the whole database: not damaged, not partial. Only these fill status and retention.
+    bool isFull() const { return !damaged() && !isPartial(); }
     // Proven: a backup with a passed check, restore or drill in its history.
     const HistoryRecord* proof() const { return damaged() ? nullptr : history.lastProof(); }
     const HistoryRecord* lastPassedDrill() const { return damaged() ? nullptr : history.lastPassed("drill"); }
-    // "ok (proven)", "unproven", "damaged: ..." for people.
+    // "proven", "unproven", "proven, partial", "DAMAGED: ..." for people.
     std::string state() const;
 };
 
 struct DatabaseArchives {
     std::string database;
-    std::vector<ArchiveInfo> archives;  // newest first
+    std::vector<ArchiveInfo> archives;  // newest first (by `dated`)
 
+    // The newest full backup, and the newest proven full backup: partial archives never count for them.
     const ArchiveInfo* newestBackup() const;
     const ArchiveInfo* newestProven() const;
-    // The archive with the newest passed drill, and that record.
+    // The full archive with the newest passed drill, and that record.
     const ArchiveInfo* newestDrilled() const;
-    size_t backups() const;
+    size_t backups() const;  // full backups
+    size_t partials() const;  // partial archives that are not damaged
+    size_t damagedCount() const;
 };
 
 // Reads every database folder of the repository (openRepository's errors first).
 std::vector<DatabaseArchives> scanRepository(const std::filesystem::path& dir);
 ArchiveInfo readArchiveInfo(const std::filesystem::path& archive, const std::string& database);
+// Sets seen, dated and clockNote of an archive whose created, complete and (bound) history are known;
+// mtime: the file's modification time, the repository's clock when no record names the archive.
+void dateArchive(ArchiveInfo& archive, std::time_t mtime);
 
 std::optional<Pin> readPin(const std::filesystem::path& archive);
 // Writes NAME.pin.json atomically; removes it. Both throw IncompleteError naming the file.

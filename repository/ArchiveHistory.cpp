@@ -23,6 +23,8 @@ nlohmann::json HistoryRecord::toJson() const {
     if (rows) j["rows"] = *rows;
     if (recoverySeconds) j["recovery_seconds"] = *recoverySeconds;
     if (!error.empty()) j["error"] = error;
+    if (!manifestChecksum.empty()) j["manifest_checksum"] = manifestChecksum;
+    if (damaged) j["damaged"] = true;
     return j;
 }
 
@@ -39,6 +41,8 @@ HistoryRecord HistoryRecord::fromJson(const nlohmann::json& j) {
     if (j.contains("rows")) r.rows = integerField<uint64_t>(j["rows"], "rows");
     if (j.contains("recovery_seconds")) r.recoverySeconds = j["recovery_seconds"].get<double>();
     r.error = j.value("error", "");
+    r.manifestChecksum = j.value("manifest_checksum", "");
+    r.damaged = j.value("damaged", false);
     return r;
 }
 
@@ -64,10 +68,39 @@ const HistoryRecord* ArchiveHistory::lastProof() const {
     return nullptr;
 }
 
-bool ArchiveHistory::damaged() const {
-    for (auto it = records.rbegin(); it != records.rend(); ++it)
-        if (isProofCommand(it->command) && (it->exitCode == 0 || it->exitCode == 1)) return it->exitCode == 1;
-    return false;
+const HistoryRecord* ArchiveHistory::lastDamage() const {
+    for (auto it = records.rbegin(); it != records.rend(); ++it) {
+        if (it->damaged) return &*it;
+        if (isProofCommand(it->command) && it->passed()) return nullptr;
+    }
+    return nullptr;
+}
+
+bool ArchiveHistory::damaged() const { return lastDamage() != nullptr; }
+
+void ArchiveHistory::bindTo(const std::string& checksum, const std::string& archiveName) {
+    std::vector<HistoryRecord> bound;
+    size_t other = 0, unbound = 0;
+    const HistoryRecord* newest = nullptr;
+    for (const auto& r : records) {
+        if (r.manifestChecksum == checksum) {
+            bound.push_back(r);
+            continue;
+        }
+        ++(r.manifestChecksum.empty() ? unbound : other);
+        newest = &r;
+    }
+    if (!newest) return;
+    std::string last = " (the newest: " + newest->command + " " + newest->verdict + " at " + newest->at + ")";
+    if (other)
+        problems.push_back("history record for " + archiveName + " does not match the archive (replaced?): " + std::to_string(other) +
+                           " record(s) written for a file with another manifest ignored" + (unbound ? "" : last) +
+                           "; run pgproof check on it to prove it again");
+    if (unbound)
+        problems.push_back("history record for " + archiveName + " carries no manifest checksum (written by an earlier pgproof): " +
+                           std::to_string(unbound) + " record(s) ignored" + last + "; run pgproof check on it to prove it again");
+    ignored += other + unbound;
+    records = std::move(bound);
 }
 
 void appendHistory(const std::filesystem::path& file, const HistoryRecord& record) {

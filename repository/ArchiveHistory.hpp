@@ -14,9 +14,11 @@
 
 namespace pgproof::repository {
 
-// One record. Keys (all written by pgproof): "at" (ISO 8601 UTC), "command", "verdict" (proven, failed,
-// incomplete), "exit_code", "seconds", and optional figures: "tables", "rows", "recovery_seconds",
-// "error", plus "host", "pid" and "pgproof_version".
+// One record. Keys (all written by pgproof): "at" (ISO 8601 UTC, the clock of the host that ran it),
+// "command", "verdict" (proven, failed, incomplete, target_failed, not verified), "exit_code", "seconds",
+// "manifest_checksum" (the archive's, as its trailer records it: what binds the record to the file), and
+// optional: "damaged" (true: an archive check found the archive damaged), "tables", "rows",
+// "recovery_seconds", "error", plus "host", "pid" and "pgproof_version".
 struct HistoryRecord {
     std::string at;
     std::string command;
@@ -26,6 +28,8 @@ struct HistoryRecord {
     std::optional<uint64_t> tables, rows;
     std::optional<double> recoverySeconds;
     std::string error;
+    std::string manifestChecksum;  // 16 hex digits; "" when the archive's manifest could not be read
+    bool damaged = false;          // only an archive check sets it (check, backup --check, the check step of restore/drill)
 
     nlohmann::json toJson() const;
     static HistoryRecord fromJson(const nlohmann::json& j);
@@ -33,16 +37,24 @@ struct HistoryRecord {
 };
 
 struct ArchiveHistory {
-    std::vector<HistoryRecord> records;  // in the order written
-    std::vector<std::string> problems;   // torn last line, unreadable lines: named with the file and line
+    std::vector<HistoryRecord> records;  // in the order written, only those bound to the archive (bindTo)
+    std::vector<std::string> problems;   // torn last line, unreadable lines, records of another file: named
+    size_t ignored = 0;                  // records bindTo set aside
 
     // The newest record of `command` ("check", "drill", ...), and the newest passed one.
     const HistoryRecord* last(const std::string& command) const;
     const HistoryRecord* lastPassed(const std::string& command) const;
     // The newest passed check, restore or drill: the archive was read back and proven intact.
     const HistoryRecord* lastProof() const;
-    // The newest check, restore or drill failed (exit 1): the archive is damaged or does not restore.
+    // The newest record that settles the archive's integrity says damaged: a check that found it damaged,
+    // not overturned by a later passed check, restore or drill. A restore, drill or rehearsal that failed
+    // because of its target (target_failed), a verify, an incomplete run: none of them settle it.
     bool damaged() const;
+    const HistoryRecord* lastDamage() const;
+    // Keeps only the records written for the archive whose manifest checksum is `checksum`; the others
+    // (a file replaced at the same path, records of an earlier pgproof that carry no checksum) are set
+    // aside and named in `problems` with the archive's file name.
+    void bindTo(const std::string& checksum, const std::string& archiveName);
 };
 
 // Appends one record. Throws IncompleteError naming the file when it cannot be written.

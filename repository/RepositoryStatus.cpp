@@ -18,8 +18,8 @@ double ageOf(const std::string& iso, std::time_t now) {
 
 nlohmann::json archiveJson(const std::optional<ArchiveInfo>& a, std::time_t now) {
     if (!a) return nullptr;
-    return {{"path", a->path.string()}, {"created", a->createdText}, {"age_seconds", std::difftime(now, a->created)},
-            {"size", a->size}, {"tables", a->tables}, {"rows", a->rows}};
+    return {{"path", a->path.string()}, {"created", a->createdText}, {"seen", formatUtc(a->seen)}, {"age_seconds", std::difftime(now, a->dated)},
+            {"size", a->size}, {"tables", a->tables}, {"rows", a->rows}, {"partial", a->isPartial()}};
 }
 
 nlohmann::json optionalNumber(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
@@ -52,11 +52,12 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
         DatabaseStatus d;
         d.database = db->database;
         d.backups = db->backups();
-        d.damaged = db->archives.size() - d.backups;
+        d.partial = db->partials();
+        d.damaged = db->damagedCount();
         if (const auto* b = db->newestBackup()) d.newestBackup = *b;
         if (const auto* p = db->newestProven()) {
             d.newestProven = *p;
-            d.provenAgeSeconds = std::difftime(now, p->created);
+            d.provenAgeSeconds = std::difftime(now, p->dated);
         }
         if (const auto* r = db->newestDrilled()) {
             d.newestDrilled = *r;
@@ -65,8 +66,17 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
             d.recoverySeconds = drill->recoverySeconds;
         }
         if (!d.newestProven) {
-            d.problems.push_back(d.backups == 0 ? (db->archives.empty() ? "no backup at all" : "no complete backup: every archive is damaged or partial")
-                                                : "no proven backup: no archive has a passed check, restore or drill");
+            const ArchiveInfo* provenPartial = nullptr;
+            for (const auto& a : db->archives)
+                if (!provenPartial && a.isPartial() && a.proof()) provenPartial = &a;
+            if (provenPartial)
+                d.problems.push_back("no proven full backup: the newest proven archive, " + provenPartial->path.filename().string() +
+                                     ", is partial (" + provenPartial->partial + ")");
+            else if (d.backups == 0)
+                d.problems.push_back(db->archives.empty() ? "no backup at all"
+                                                          : "no complete backup: every archive is damaged or partial");
+            else
+                d.problems.push_back("no proven backup: no archive has a passed check, restore or drill");
         } else if (*d.provenAgeSeconds > policy.maxAgeSeconds) {
             d.problems.push_back(fmt::format("newest proven backup is {} old (max {})", describeAge(*d.provenAgeSeconds),
                                              describeAge(policy.maxAgeSeconds)));
@@ -79,12 +89,19 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
                                                  describeAge(*policy.maxDrillAgeSeconds)));
         }
         if (d.backups < policy.minBackups)
-            d.problems.push_back(fmt::format("{} complete backup(s), fewer than --min-backups {}", d.backups, policy.minBackups));
-        // Newer archives than the proven one: what the next check should look at.
+            d.problems.push_back(fmt::format("{} full backup(s), fewer than --min-backups {}", d.backups, policy.minBackups));
+        // Newer archives than the proven one: what the next check should look at, and partial ones named as such.
         for (const auto& a : db->archives) {
-            if (d.newestProven && a.created < d.newestProven->created) break;
+            if (d.newestProven && a.dated < d.newestProven->dated) break;
             if (d.newestProven && a.path == d.newestProven->path) break;
-            d.notes.push_back(a.path.filename().string() + ": " + a.state());
+            std::string note = a.path.filename().string() + ": " + a.state();
+            if (a.isPartial() && !a.damaged()) note += " (" + a.partial + "): not a full backup, not counted";
+            d.notes.push_back(note);
+        }
+        // What the repository could not trust or had to correct, for every archive of the database.
+        for (const auto& a : db->archives) {
+            for (const auto& p : a.history.problems) d.notes.push_back(p);
+            if (!a.clockNote.empty()) d.notes.push_back(a.path.filename().string() + ": " + a.clockNote);
         }
         s.databases.push_back(std::move(d));
     }
@@ -127,6 +144,7 @@ nlohmann::json RepositoryStatus::toJson() const {
                        {"problems", d.problems},
                        {"notes", d.notes},
                        {"backups", d.backups},
+                       {"partial", d.partial},
                        {"damaged", d.damaged},
                        {"newest_backup", archiveJson(d.newestBackup, at)},
                        {"newest_proven", archiveJson(d.newestProven, at)},

@@ -22,8 +22,9 @@ struct StatusPolicy {
 struct DatabaseStatus {
     std::string database;
     std::vector<std::string> problems;  // stale or missing: each makes the status fail
-    std::vector<std::string> notes;     // worth knowing, not failing (a newer unproven or damaged archive)
-    size_t backups = 0, damaged = 0;
+    std::vector<std::string> notes;     // worth knowing, not failing (a newer unproven, partial or damaged archive,
+                                        // history records that do not match their archive, clocks that disagree)
+    size_t backups = 0, partial = 0, damaged = 0;  // full backups; partial and damaged archives
     std::optional<ArchiveInfo> newestBackup, newestProven, newestDrilled;
     std::optional<double> provenAgeSeconds, drillAgeSeconds, recoverySeconds;
     bool ok() const { return problems.empty(); }

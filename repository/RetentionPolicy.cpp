@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <map>
+#include <functional>
 #include <set>
 
 #include "UtcTime.hpp"
@@ -19,16 +19,28 @@ std::string bucket(std::time_t t, const char* format) {
     return buf;
 }
 
-// Keeps the newest backup of each of the `count` newest buckets that hold one.
-void keepPerBucket(const DatabaseArchives& db, std::vector<RetentionDecision>& out, size_t count, const char* format,
-                   const std::string& rule) {
-    if (count == 0) return;
-    std::set<std::string> seen;
-    for (size_t i = 0; i < db.archives.size() && seen.size() < count; ++i) {
-        if (db.archives[i].damaged()) continue;
-        std::string b = bucket(db.archives[i].created, format);
-        if (seen.insert(b).second) out[i].reasons.push_back(rule + " " + b);
+// The count rules over one kind of archive (full backups, or the partial archives the policy admits),
+// newest first: the N newest, and the newest of each of the D/W/M newest days, weeks and months.
+void applyCountRules(const DatabaseArchives& db, std::vector<RetentionDecision>& out, const RetentionPolicy& p,
+                     const std::function<bool(const ArchiveInfo&)>& counts, const std::string& kind) {
+    size_t n = 0;
+    for (size_t i = 0; i < db.archives.size(); ++i) {
+        if (!counts(db.archives[i])) continue;
+        if (n < p.keepLast) out[i].reasons.push_back(fmt::format("last {}{} (#{})", p.keepLast, kind, n + 1));
+        ++n;
     }
+    auto perBucket = [&](size_t count, const char* format, const std::string& rule) {
+        if (count == 0) return;
+        std::set<std::string> seen;
+        for (size_t i = 0; i < db.archives.size() && seen.size() < count; ++i) {
+            if (!counts(db.archives[i])) continue;
+            std::string b = bucket(db.archives[i].dated, format);
+            if (seen.insert(b).second) out[i].reasons.push_back(rule + kind + " " + b);
+        }
+    };
+    perBucket(p.keepDaily, "%Y-%m-%d", "daily");
+    perBucket(p.keepWeekly, "%G-W%V", "weekly");
+    perBucket(p.keepMonthly, "%Y-%m", "monthly");
 }
 
 }  // namespace
@@ -37,7 +49,7 @@ std::vector<RetentionDecision> decideRetention(const DatabaseArchives& db, const
     std::vector<RetentionDecision> out(db.archives.size());
     const ArchiveInfo* proven = db.newestProven();
     const ArchiveInfo* drilled = db.newestDrilled();
-    size_t backups = 0;
+    const ArchiveInfo* newestFull = db.newestBackup();
     for (size_t i = 0; i < db.archives.size(); ++i) {
         const ArchiveInfo& a = db.archives[i];
         out[i].archive = &a;
@@ -45,27 +57,34 @@ std::vector<RetentionDecision> decideRetention(const DatabaseArchives& db, const
         if (&a == proven) out[i].reasons.push_back("newest proven backup");
         if (&a == drilled) out[i].reasons.push_back("newest passed drill");
         if (a.damaged()) continue;
-        if (backups < p.keepLast) out[i].reasons.push_back(fmt::format("last {} (#{})", p.keepLast, backups + 1));
-        ++backups;
-        double age = std::difftime(now, a.created);
+        double age = std::difftime(now, a.dated);
         if (p.keepDays && age < *p.keepDays * 86400) out[i].reasons.push_back(fmt::format("younger than {} days", *p.keepDays));
     }
-    keepPerBucket(db, out, p.keepDaily, "%Y-%m-%d", "daily");
-    keepPerBucket(db, out, p.keepWeekly, "%G-W%V", "weekly");
-    keepPerBucket(db, out, p.keepMonthly, "%Y-%m", "monthly");
+    applyCountRules(db, out, p, [](const ArchiveInfo& a) { return a.isFull(); }, "");
+    // Partial archives only in addition, and only those newer than every full backup.
+    applyCountRules(
+        db, out, p,
+        [&](const ArchiveInfo& a) { return !a.damaged() && a.isPartial() && (!newestFull || a.dated > newestFull->dated); },
+        " partial, newer than the newest full backup");
     for (auto& d : out) {
         if (!d.reasons.empty()) continue;
-        if (d.archive->damaged()) {
+        const ArchiveInfo& a = *d.archive;
+        if (a.damaged()) {
             if (p.removeDamaged) {
                 d.remove = true;
-                d.reasons.push_back("damaged (" + d.archive->state() + "), --remove-damaged");
+                d.reasons.push_back("damaged (" + a.state() + "), --remove-damaged");
             } else {
-                d.reasons.push_back("damaged (" + d.archive->state() + "): kept, pass --remove-damaged to remove it");
+                d.reasons.push_back("damaged (" + a.state() + "): kept, pass --remove-damaged to remove it");
             }
             continue;
         }
         d.remove = true;
-        d.reasons.push_back("outside the policy (" + describeAge(std::difftime(now, d.archive->created)) + " old)");
+        std::string age = describeAge(std::difftime(now, a.dated)) + " old";
+        if (a.isPartial())
+            d.reasons.push_back("outside the policy (partial: " + a.partial + "; " + age +
+                                (newestFull && a.dated <= newestFull->dated ? "; a newer full backup supersedes it)" : ")"));
+        else
+            d.reasons.push_back("outside the policy (" + age + ")");
     }
     return out;
 }

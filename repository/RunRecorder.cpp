@@ -15,7 +15,18 @@ RunRecorder::RunRecorder(std::string command, std::string subject, std::string m
     : command_(std::move(command)), subject_(std::move(subject)), metrics_(std::move(metricsFile)),
       start_(std::chrono::steady_clock::now()) {
     repository_ = repositoryOf(subject_);
-    if (repository_ && command_ != "backup") hold_ = ArchiveLock::shared(subject_);
+    if (repository_ && command_ != "backup") {
+        hold_ = ArchiveLock::shared(subject_);
+        checksum_ = checksumOfSubject();
+    }
+}
+
+std::string RunRecorder::checksumOfSubject() const {
+    try {
+        return ArchiveReader(subject_).manifestChecksumText();
+    } catch (const std::exception&) {
+        return "";  // no readable manifest: the archive is damaged whatever its history says
+    }
 }
 
 void RunRecorder::addFigures(const RunFigures& f) {
@@ -49,8 +60,11 @@ std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
     if (!repository_ || !fs::exists(subject_, ec)) return {};
     if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
+    if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
     try {
-        appendHistory(historyPathFor(subject_), record);
+        HistoryRecord r = record;
+        if (r.manifestChecksum.empty()) r.manifestChecksum = checksum_;
+        appendHistory(historyPathFor(subject_), r);
     } catch (const std::exception& e) {
         return {e.what()};
     }
@@ -65,9 +79,15 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
     if (reservation_) reservation_->release();
     std::string verdict = outcomeName(outcomeOfExitCode(exitCode));
     if (exitCode == 0 && !figures_.verdict.empty()) verdict = figures_.verdict;
+    // A failed check is by definition a damaged archive; any other command must say so (markArchiveDamaged).
+    const bool damaged = exitCode == 1 && (archiveDamaged_ || command_ == "check");
+    if (exitCode != 0 && !damaged && targetFailed_) verdict = "target_failed";
     std::error_code ec;
     if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {
+        if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
         HistoryRecord r;
+        r.manifestChecksum = checksum_;
+        r.damaged = damaged;
         r.at = utcNow();
         r.command = command_;
         r.verdict = verdict;

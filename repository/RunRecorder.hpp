@@ -24,13 +24,21 @@ struct RunFigures {
 class RunRecorder {
 public:
     // subject: the archive (or baseline) as given; "-" for a stream. An archive of a repository is held
-    // (shared ArchiveLock) from here until the process exits, so prune leaves it alone.
+    // (shared ArchiveLock) from here until the process exits, so prune leaves it alone, and its manifest
+    // checksum is read now: the records of this run are bound to the file it opened.
     RunRecorder(std::string command, std::string subject, std::string metricsFile);
     void addFigures(const RunFigures& figures);
+    // Who is to blame for a failure. Only an archive check may find the archive damaged: check itself
+    // (its exit 1 always means that), backup --check, the check step of a restore, drill or rehearsal.
+    // A restore, drill or rehearsal whose archive checked intact but whose target refused it or holds
+    // something else is recorded as verdict "target_failed", and the archive stays as it was.
+    void markArchiveDamaged() { archiveDamaged_ = true; }
+    void markTargetFailed() { targetFailed_ = true; }
     // backup --repo: the reserved name, released when the run finishes.
     void holdReservation(ReservedArchive reservation);
     // Appends one more record now (backup --check: the check of the archive just written), if the
-    // subject is an archive of a repository. Never throws: returns what could not be recorded.
+    // subject is an archive of a repository, with the archive's manifest checksum. Never throws: returns
+    // what could not be recorded.
     std::vector<std::string> recordNow(const HistoryRecord& record);
     // Records the outcome once (later calls do nothing). Exit 2 (bad usage) is no outcome of the archive
     // and leaves no history record. Never throws: returns what could not be recorded, for a warning.
@@ -38,13 +46,16 @@ public:
 
 private:
     std::string databaseLabel() const;
-    std::string command_, subject_, metrics_;
+    // The manifest checksum of the subject archive, which every record carries (ArchiveHistory::bindTo).
+    std::string checksumOfSubject() const;
+    std::string command_, subject_, metrics_, checksum_;
     std::optional<fs::path> repository_;
     std::optional<ArchiveLock> hold_;
     std::optional<ReservedArchive> reservation_;
     RunFigures figures_;
     std::chrono::steady_clock::time_point start_;
     bool finished_ = false;
+    bool archiveDamaged_ = false, targetFailed_ = false;
 };
 
 }  // namespace pgproof::repository

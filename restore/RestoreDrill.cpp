@@ -42,7 +42,13 @@ void noteLeftoverScratch(const PgConnection& admin, const DrillOptions& o) {
            " (kept with --keep, or left by a drill that was killed); drop them with DROP DATABASE once nobody needs them");
 }
 
+// The target refused the restore before loading (a role the archive names is missing, the encoding): what to fix.
+std::string targetRefused(const std::string& why) {
+    return "the target refused the restore: " + why + " (the archive is not marked damaged: fix the target and drill again)";
+}
+
 std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
+
 
 // Drops the scratch database unless --keep, pass or fail; a failed drop makes a passed drill incomplete.
 void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
@@ -110,12 +116,16 @@ DrillResult runStreamDrill(const DrillOptions& o) {
             r.archiveAgeSeconds = secondsSince(r.archiveCreated);
             r.source = m.source;
         }
-        if (r.exitCode != 0) r.problem = "the restored database does not match the backup";
+        if (r.exitCode == 1) {  // every frame was checked against the manifest on the way in
+            r.targetFailed = true;
+            r.problem = targetDifference(*r.restore, "drill");
+        }
     } catch (const PgproofError& e) {
         if (e.code() == ExitCode::BadInput && r.scratchDatabase.empty()) throw;  // nothing was created or drilled
         r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
         if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
-        r.problem = e.what();
+        r.targetFailed = e.code() == ExitCode::BadInput;
+        r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();
     } catch (const std::exception& e) {
         r.exitCode = 3;
         r.problem = e.what();
@@ -193,10 +203,17 @@ DrillResult runDrill(const DrillOptions& o) {
         ro.log = o.log;
         r.restore = runRestore(ro);
         r.exitCode = r.restore->exitCode();
-        if (r.exitCode != 0) r.problem = "the restored database does not match the backup";
+        if (r.exitCode == 1) {  // the archive check above passed
+            r.targetFailed = true;
+            r.problem = targetDifference(*r.restore, "drill");
+        }
     } catch (const PgproofError& e) {
         r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
-        r.problem = e.what();
+        // The archive check passed; a ProofFailedError here is frame damage met while loading (the file
+        // changed under the drill, or a fault between check and load): still the archive's.
+        if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
+        r.targetFailed = e.code() == ExitCode::BadInput;
+        r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();
     } catch (const std::exception& e) {
         r.exitCode = 3;
         r.problem = e.what();
@@ -204,6 +221,19 @@ DrillResult runDrill(const DrillOptions& o) {
     r.verdict = verdictFor(r.exitCode);
     keepOrDrop(o, admin, r);
     return r;
+}
+
+std::string targetDifference(const RestoreResult& restore, const std::string& again) {
+    std::string first;
+    if (restore.verification) {
+        for (const auto& t : restore.verification->tables)
+            if (first.empty() && t.verdict != Verdict::Ok) first = t.id.display() + (t.reason.empty() ? "" : ": " + t.reason);
+        for (const auto& sq : restore.verification->sequences)
+            if (first.empty() && sq.verdict != Verdict::Ok) first = sq.id.display() + (sq.reason.empty() ? "" : ": " + sq.reason);
+    }
+    return "the archive checked intact, but the restored database does not match it" + (first.empty() ? "" : " (first: " + first + ")") +
+           ": the target differs from the source; compare its extensions (versions), roles and settings with the source's, "
+           "fix them and " + again + " again (the archive is not marked damaged)";
 }
 
 std::string drillVerdictWord(const DrillResult& r) {
@@ -274,6 +304,7 @@ nlohmann::json drillJson(const DrillResult& r) {
         {"kept", r.kept},
         {"dropped", r.dropped},
         {"archive_problems", r.checkProblems},
+        {"target_failed", r.targetFailed},
     };
     nlohmann::json timings = {{"archive_check", r.checkSeconds}};
     if (r.restore) {

@@ -49,12 +49,20 @@ struct DrillResult {
     std::string verdict;         // "proven", "failed", "incomplete"
     int exitCode = 0;
     std::string problem;         // why it failed or could not complete
-    std::vector<std::string> checkProblems;
+    std::vector<std::string> checkProblems;  // the archive check's findings: the archive is damaged
+    // The archive checked intact, but the target refused it (a role, the encoding) or the restored database
+    // differs from it (an extension's version, a setting): the target is to fix, not the archive.
+    bool targetFailed = false;
 };
 
 // Never throws for a failed drill: the failure is in the result (the report is always written).
 // Throws BadInputError only for bad input found before anything was created.
 DrillResult runDrill(const DrillOptions& options);
+
+// Why a restore whose archive checked intact (or whose frames were checked while loading) did not prove
+// equal: the target differs. Names the first table or sequence that differs and what to fix; `again`:
+// "drill", "restore".
+std::string targetDifference(const RestoreResult& restore, const std::string& again);
 
 // PASSED, FAILED (a difference found: exit 1) or INCOMPLETE (nothing proven: exit 3).
 std::string drillVerdictWord(const DrillResult& r);

@@ -1,8 +1,12 @@
 // pgproof drill against a real PostgreSQL: a drill restores the archive into a scratch database,
 // proves it, writes markdown/JSON/JUnit reports with timings and drops the database (pass or fail)
 // unless --keep; a damaged or truncated archive fails with exit 1, creates nothing and is named in
-// the report; an unreachable server exits 3.
+// the report; an unreachable server exits 3; a drill (or restore) that fails because of its target (a
+// missing role, an extension at another version) is recorded as target_failed and never marks the
+// archive damaged, so prune --remove-damaged keeps it.
 #include <catch2/catch.hpp>
+
+#include <fstream>
 
 #include "SqlIdentifier.hpp"
 #include "TestSupport.hpp"
@@ -247,4 +251,169 @@ TEST_CASE("a drill of a pg_dump -C archive stays in its scratch database: the du
     CHECK(admin().exec("SELECT shobj_description(" + oid + ", 'pg_database')").value(0, 0) == "now");
     CHECK(admin().exec("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting WHERE setrole = 0 AND setdatabase = " + oid).value(0, 0) ==
           "work_mem=5MB");
+}
+
+namespace {
+
+// A repository holding backups of one database, each read back (backup --check).
+struct DrillRepo {
+    TempDir dir;
+    fs::path root = dir / "repo";
+    fs::path backup(const ScratchDatabase& db) const {
+        auto before = archives(db);
+        auto r = runPgproof("backup --check --repo " + q(root) + " --db " + shellQuote(db.conninfo()));
+        INFO(r.out << r.err);
+        REQUIRE(r.exitCode == 0);
+        for (const auto& a : archives(db))
+            if (std::find(before.begin(), before.end(), a) == before.end()) return a;
+        FAIL("backup --repo wrote no new archive");
+        return {};
+    }
+    std::vector<fs::path> archives(const ScratchDatabase& db) const {
+        std::vector<fs::path> out;
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(root / db.name(), ec))
+            if (e.path().extension() == ".zst" && e.path().filename().string()[0] != '.') out.push_back(e.path());
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+    std::vector<json> history(const fs::path& archive) const {
+        std::string name = archive.filename().string();
+        std::ifstream in(archive.parent_path() / (name.substr(0, name.size() - 8) + ".history.jsonl"));
+        std::vector<json> out;
+        for (std::string line; std::getline(in, line);)
+            if (!line.empty()) out.push_back(json::parse(line));
+        return out;
+    }
+    // prune --keep-last 2 --remove-damaged: a damaged archive would not count toward the two and would go.
+    void requireKeptByPrune(const ScratchDatabase& db, const fs::path& older) const {
+        auto p = runPgproof("prune " + q(root) + " --keep-last 2 --remove-damaged");
+        INFO(p.out << p.err);
+        CHECK(p.exitCode == 0);
+        CHECK(contains(p.out, "keep    " + db.name() + "/" + older.filename().string() + ": last 2 (#2)"));
+        CHECK(contains(p.out, "0 archive(s) removed, 2 kept"));
+        CHECK(archives(db).size() == 2);
+    }
+};
+
+// Drops a role at the end of the test, with what it owns in one database.
+struct RoleAtEnd {
+    std::string name;
+    const ScratchDatabase& db;
+    ~RoleAtEnd() {
+        try {
+            db.exec("REASSIGN OWNED BY " + name + " TO CURRENT_USER");
+        } catch (const std::exception&) {
+        }
+        try {
+            admin().exec("DROP ROLE IF EXISTS " + name);
+        } catch (const std::exception&) {
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("a drill on a target without the archive's role records target_failed, and the archive stays proven") {
+    ScratchDatabase src("dr_role");
+    RoleAtEnd role{uniqueName("pgproof_owner"), src};
+    admin().exec("CREATE ROLE " + role.name);
+    src.exec("CREATE TABLE owned (id int PRIMARY KEY); INSERT INTO owned SELECT generate_series(1, 10); ALTER TABLE owned OWNER TO " +
+             role.name);
+    DrillRepo repo;
+    fs::path archive = repo.backup(src);
+    // The staging server does not have production's role.
+    src.exec("REASSIGN OWNED BY " + role.name + " TO CURRENT_USER");
+    admin().exec("DROP ROLE " + role.name);
+
+    auto d = runPgproof("drill " + q(archive) + " --jobs 2");
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 3);
+    CHECK_FALSE(contains(d.out, "PASSED"));
+    CHECK(contains(d.out, "problem: the target refused the restore: role " + role.name + " owns objects in the archive but does not exist on the target"));
+    CHECK(contains(d.out, "Create it, or restore with --no-owner"));
+    CHECK(contains(d.out, "the archive is not marked damaged: fix the target and drill again"));
+    auto records = repo.history(archive);
+    REQUIRE(records.size() == 3);  // check (backup --check), backup, drill
+    CHECK(records[2]["command"] == "drill");
+    CHECK(records[2]["verdict"] == "target_failed");
+    CHECK(records[2]["exit_code"] == 3);
+    CHECK_FALSE(records[2].contains("damaged"));
+    CHECK(contains(records[2]["error"].get<std::string>(), "does not exist on the target"));
+
+    auto l = runPgproof("list " + q(repo.root) + " --json -");
+    json entry = json::parse(l.out)["databases"][0]["archives"][0];
+    CHECK(entry["damaged"] == false);
+    CHECK(entry["state"] == "proven");
+    CHECK(entry["last_drill"]["verdict"] == "target_failed");
+    CHECK(contains(runPgproof("list " + q(repo.root)).out, "TARGET FAILED"));
+
+    fs::path newer = repo.backup(src);
+    (void)newer;
+    repo.requireKeptByPrune(src, archive);
+
+    // Without the ownership the target cannot give, the same archive drills fine.
+    auto ok = runPgproof("drill " + q(archive) + " --jobs 2 --no-owner");
+    INFO(ok.out << ok.err);
+    CHECK(ok.exitCode == 0);
+}
+
+TEST_CASE("a drill or restore that fails because the target's extension is at another version never marks the archive damaged") {
+    ScratchDatabase src("dr_extv");
+    // Created at 1.1 (1,500 built-in configuration rows); a target's CREATE EXTENSION installs the default 1.0 (1,000).
+    src.exec("CREATE EXTENSION pgproof_testext VERSION '1.1'");
+    src.exec("INSERT INTO testext_config VALUES (5001, 'mine', false), (5002, 'also mine', false)");
+    DrillRepo repo;
+    fs::path archive = repo.backup(src);
+
+    auto d = runPgproof("drill " + q(archive) + " --jobs 2");
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 1);
+    CHECK(contains(d.out, "FAILED"));
+    CHECK(contains(d.out, "problem: the archive checked intact, but the restored database does not match it (first: public.testext_config:"));
+    CHECK(contains(d.out, "compare its extensions (versions), roles and settings with the source's, fix them and drill again"));
+    auto records = repo.history(archive);
+    REQUIRE(records.size() == 3);
+    CHECK(records[2]["command"] == "drill");
+    CHECK(records[2]["verdict"] == "target_failed");
+    CHECK(records[2]["exit_code"] == 1);
+    CHECK_FALSE(records[2].contains("damaged"));
+
+    // restore into a target of the same server: the same difference, the same verdict in the history.
+    ScratchDatabase target("dr_extv_t");
+    auto r = runPgproof("restore " + q(archive) + " --db " + shellQuote(target.conninfo()) + " --jobs 2");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 1);
+    CHECK(contains(r.out, "testext_config"));
+    CHECK(contains(r.out, "the target differs from the source; compare its extensions (versions), roles and settings with the source's, fix them and restore again"));
+    records = repo.history(archive);
+    REQUIRE(records.size() == 4);
+    CHECK(records[3]["command"] == "restore");
+    CHECK(records[3]["verdict"] == "target_failed");
+    CHECK_FALSE(records[3].contains("damaged"));
+
+    // Still proven by its check; status counts it; prune --remove-damaged keeps it.
+    auto l = runPgproof("list " + q(repo.root) + " --json -");
+    json entry = json::parse(l.out)["databases"][0]["archives"][0];
+    CHECK(entry["damaged"] == false);
+    CHECK(entry["proven"] == true);
+    CHECK(runPgproof("status " + q(repo.root) + " --max-drill-age off").exitCode == 0);
+    fs::path newer = repo.backup(src);
+    (void)newer;
+    repo.requireKeptByPrune(src, archive);
+
+    // A check that finds the archive damaged does mark it, and --remove-damaged then removes it.
+    json manifest = inspectManifest(archive);
+    fs::path flipped = damageRowsOf(archive, manifest, "public", "testext_config");
+    fs::rename(flipped, archive);
+    auto c = runPgproof("check " + q(archive));
+    CHECK(c.exitCode == 1);
+    records = repo.history(archive);
+    CHECK(records.back()["verdict"] == "failed");
+    CHECK(records.back()["damaged"] == true);
+    auto p = runPgproof("prune " + q(repo.root) + " --keep-last 2 --remove-damaged");
+    INFO(p.out);
+    CHECK(p.exitCode == 0);
+    CHECK(contains(p.out, "removed " + src.name() + "/" + archive.filename().string() + ": damaged (DAMAGED: check found it damaged"));
+    CHECK(repo.archives(src).size() == 1);
 }

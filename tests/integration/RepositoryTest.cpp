@@ -2,7 +2,9 @@
 // database and UTC time; check, verify, restore and drill record their outcome in the history beside
 // the archive; status judges freshness of proven backups and drills (ages moved with faketime), never
 // counting a partial or damaged archive; prune keeps exactly what the policy, pins, proofs and running
-// commands protect; metrics files parse as Prometheus text and are replaced atomically.
+// commands protect, and never a partial archive in a full one's place; history records bind to the
+// archive's manifest (a replaced file inherits nothing); ages use the repository's clock as well as the
+// archive's; metrics files parse as Prometheus text and are replaced atomically.
 #include <catch2/catch.hpp>
 #include <sys/stat.h>
 
@@ -217,7 +219,7 @@ TEST_CASE("backup --repo names the archive by database and UTC time, status is f
     // --min-backups and --database name what is missing.
     s = r.status("--max-drill-age off --min-backups 2");
     CHECK(s.exitCode == 1);
-    CHECK(contains(s.out, "1 complete backup(s), fewer than --min-backups 2"));
+    CHECK(contains(s.out, "1 full backup(s), fewer than --min-backups 2"));
     s = r.status("--max-drill-age off --database " + r.db.name() + " --database billing");
     CHECK(s.exitCode == 1);
     CHECK(contains(s.out, "billing: no backup at all"));
@@ -316,6 +318,153 @@ TEST_CASE("a partial or damaged archive never counts as a backup") {
     CHECK(l["databases"][0]["archives"][0]["complete"] == false);  // the truncated one, newest first
     CHECK(l["databases"][0]["archives"][1]["complete"] == true);
     CHECK(l["databases"][0]["archives"][1]["last_check"]["verdict"] == "failed");
+}
+
+TEST_CASE("archives that leave out table data are partial: status, list and prune never count them as full backups") {
+    Repo r;
+    // The scheduled job backed up everything, then started leaving data out: one table's data, then the
+    // schema only, then a whole table. Every archive is checked (proven intact).
+    fs::path f1 = r.backup("-3h", "--check"), f2 = r.backup("-2h", "--check");
+    fs::path p1 = r.backup("-90m", "--check -- --exclude-table-data=public.items");
+    fs::path p2 = r.backup("-1h", "--check -- -s");
+    fs::path p3 = r.backup("-30m", "--check -- -T public.notes");
+    const std::string db = r.db.name();
+
+    // status: the newest full proven backup (f2) is 2 h old, too old for 90m; the three newer partial ones are named.
+    auto s = r.status("--max-drill-age off --max-age 90m");
+    INFO(s.out << s.err);
+    CHECK(s.exitCode == 1);
+    CHECK(contains(s.out, db + ": newest proven backup is 2.0 h old (max 90 min)"));
+    CHECK(contains(s.out, db + ": note: " + p1.filename().string() + ": proven, partial (1 of 2 tables; 1 not covered: public.items (schema only)): not a full backup, not counted"));
+    CHECK(contains(s.out, db + ": note: " + p2.filename().string() + ": proven, partial (0 of 2 tables;"));
+    CHECK(contains(s.out, db + ": note: " + p3.filename().string() + ": proven, partial (1 of 2 tables; 1 not covered: public.notes (excluded))"));
+    CHECK(r.status("--max-drill-age off --max-age 3h").exitCode == 0);
+    auto js = r.pgproof("status " + q(r.root) + " --max-drill-age off --max-age 90m --json -");
+    json st = json::parse(js.out);
+    CHECK(js.exitCode == 1);
+    CHECK(st["databases"][0]["newest_proven"]["path"] == f2.string());
+    CHECK(st["databases"][0]["newest_backup"]["path"] == f2.string());
+    CHECK(st["databases"][0]["backups"] == 2);
+    CHECK(st["databases"][0]["partial"] == 3);
+    CHECK(st["databases"][0]["damaged"] == 0);
+    // --min-backups counts full backups only.
+    s = r.status("--max-drill-age off --max-age 3h --min-backups 3");
+    CHECK(s.exitCode == 1);
+    CHECK(contains(s.out, "2 full backup(s), fewer than --min-backups 3"));
+
+    // list: partial in the state, the header and the JSON, with what is not covered.
+    auto l = r.pgproof("list " + q(r.root));
+    INFO(l.out);
+    CHECK(l.exitCode == 0);
+    CHECK(contains(l.out, db + ": 2 full backup(s), 3 partial, 0 damaged"));
+    CHECK(contains(l.out, "note: " + p1.filename().string() + " is partial (1 of 2 tables; 1 not covered: public.items (schema only)): never counted as a full backup"));
+    l = r.pgproof("list " + q(r.root) + " --json -");
+    json list = json::parse(l.out);
+    std::map<std::string, json> byPath;
+    for (const auto& a : list["databases"][0]["archives"]) byPath[a["path"]] = a;
+    for (const auto& f : {f1, f2}) {
+        CHECK(byPath[f.string()]["partial"] == false);
+        CHECK(byPath[f.string()]["full"] == true);
+        CHECK(byPath[f.string()]["state"] == "proven");
+    }
+    for (const auto& p : {p1, p2, p3}) {
+        INFO(p);
+        CHECK(byPath[p.string()]["partial"] == true);
+        CHECK(byPath[p.string()]["full"] == false);
+        CHECK(byPath[p.string()]["proven"] == true);
+        CHECK(byPath[p.string()]["state"] == "proven, partial");
+    }
+    CHECK(contains(byPath[p2.string()]["not_covered"].get<std::string>(), "public.items (schema only)"));
+
+    // prune --keep-last 2: the two full backups fill the rule; partial archives only in addition (the two
+    // newest of those newer than the newest full backup). p1 goes, nothing full does.
+    auto p = r.pgproof("prune " + q(r.root) + " --keep-last 2");
+    INFO(p.out << p.err);
+    CHECK(p.exitCode == 0);
+    CHECK(contains(p.out, "keep    " + db + "/" + f2.filename().string() + ": newest proven backup, last 2 (#1)"));
+    CHECK(contains(p.out, "keep    " + db + "/" + f1.filename().string() + ": last 2 (#2)"));
+    CHECK(contains(p.out, "keep    " + db + "/" + p3.filename().string() + ": last 2 partial, newer than the newest full backup (#1)"));
+    CHECK(contains(p.out, "removed " + db + "/" + p1.filename().string() + ": outside the policy (partial: 1 of 2 tables;"));
+    auto left = r.archives();
+    CHECK(left.size() == 4);
+    for (const auto& f : {f1, f2, p2, p3}) CHECK(std::find(left.begin(), left.end(), f) != left.end());
+    // Even --keep-last 0 keeps the newest proven full backup.
+    p = r.pgproof("prune " + q(r.root) + " --keep-last 0");
+    CHECK(p.exitCode == 0);
+    CHECK(r.archives() == std::vector<fs::path>{f2});
+}
+
+TEST_CASE("history records bind to the archive: a file replaced at the same path inherits no proof") {
+    Repo r;
+    fs::path a = r.backup("", "--check");
+    REQUIRE(r.status("--max-drill-age off").exitCode == 0);
+    auto records = historyRecords(a);
+    REQUIRE(records.size() == 2);
+    std::string checksum = records[0]["manifest_checksum"];
+    CHECK(std::regex_match(checksum, std::regex("[0-9a-f]{16}")));
+    CHECK(records[1]["manifest_checksum"] == checksum);  // the backup's own record: the same archive
+
+    // Another backup (of changed data), copied over the proven one's path.
+    r.db.exec("DELETE FROM items WHERE id > 10");
+    fs::path other = backupTo(r.db, r.dir / "other.sql.zst");
+    fs::copy_file(other, a, fs::copy_options::overwrite_existing);
+    auto s = r.status("--max-drill-age off");
+    INFO(s.out << s.err);
+    CHECK(s.exitCode == 1);
+    CHECK(contains(s.out, r.db.name() + ": no proven backup"));
+    CHECK(contains(s.out, "history record for " + a.filename().string() + " does not match the archive (replaced?): 2 record(s)"));
+    auto l = r.pgproof("list " + q(r.root) + " --json -");
+    json entry = json::parse(l.out)["databases"][0]["archives"][0];
+    CHECK(entry["proven"] == false);
+    CHECK(entry["state"] == "unproven");
+    CHECK(entry["history_records"] == 0);
+    CHECK(entry["history_ignored"] == 2);
+    CHECK(contains(entry["history_problems"].dump(), "does not match the archive (replaced?)"));
+    CHECK(contains(r.pgproof("list " + q(r.root)).out, "note: history record for " + a.filename().string() + " does not match the archive"));
+
+    // A check of the file now there proves it again.
+    REQUIRE(runPgproof("check " + q(a)).exitCode == 0);
+    CHECK(r.status("--max-drill-age off").exitCode == 0);
+}
+
+TEST_CASE("ages use the time the repository saw the archive: a writer's clock ahead or behind never makes it look fresh") {
+    Repo r;
+    fs::path base = r.backup("-3d", "--check");  // the database folder, with an older proven backup
+    // Written on a host whose clock runs 30 days ahead, copied into the repository and checked here.
+    fs::path outside = r.dir / "ahead.sql.zst";
+    auto b = run("faketime -f +30d " + std::string(PGPROOF_BIN) + " backup -o " + q(outside) + " --db " + shellQuote(r.db.conninfo()));
+    REQUIRE(b.exitCode == 0);
+    fs::path ahead = r.root / r.db.name() / "ahead.sql.zst";
+    fs::copy_file(outside, ahead);
+    REQUIRE(runPgproof("check " + q(ahead)).exitCode == 0);
+    auto s = r.status("--max-drill-age off");
+    INFO(s.out << s.err);
+    CHECK(s.exitCode == 0);  // fresh today: the repository saw it today
+    CHECK(contains(s.out, "note: ahead.sql.zst: created "));
+    CHECK(contains(s.out, "by the archive's own clock, 30.0 days after the repository first saw it"));
+    // Two days later it is two days old (by its own clock it would still be 28 days in the future).
+    s = r.status("--max-drill-age off", "+2d");
+    CHECK(s.exitCode == 1);
+    CHECK(contains(s.out, "newest proven backup is 2.0 days old (max 24.0 h)"));
+    auto l = r.pgproof("list " + q(r.root) + " --json -", "+2d");
+    json first = json::parse(l.out)["databases"][0]["archives"][0];
+    CHECK(first["path"] == ahead.string());
+    CHECK(first["age_seconds"].get<double>() > 2 * 86400 - 600);
+    CHECK(contains(first["clock_note"].get<std::string>(), "dated by the repository's clock"));
+
+    // Behind by 30 days: dated by its own clock, so it is old (stale), and ordered after the older backup.
+    fs::path outsideBehind = r.dir / "behind.sql.zst";
+    b = run("faketime -f -30d " + std::string(PGPROOF_BIN) + " backup -o " + q(outsideBehind) + " --db " + shellQuote(r.db.conninfo()));
+    REQUIRE(b.exitCode == 0);
+    fs::path behind = r.root / r.db.name() / "behind.sql.zst";
+    fs::copy_file(outsideBehind, behind);
+    REQUIRE(runPgproof("check " + q(behind)).exitCode == 0);
+    l = r.pgproof("list " + q(r.root) + " --json -");
+    json archives = json::parse(l.out)["databases"][0]["archives"];
+    REQUIRE(archives.size() == 3);
+    CHECK(archives[0]["path"] == ahead.string());
+    CHECK(archives[1]["path"] == base.string());
+    CHECK(archives[2]["path"] == behind.string());
 }
 
 TEST_CASE("drills are recorded with their recovery time and status judges the drill's age") {
