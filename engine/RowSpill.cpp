@@ -218,11 +218,16 @@ int SpillFolder::removeStale(const std::filesystem::path& base) {
 
 // ---- RowSpill ----
 
-RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, uint64_t expectedBytes)
+unsigned RowSpill::partitionsFor(uint64_t tableBytes, const RowLayout& before, const RowLayout& after) {
+    auto small = [](const RowLayout& l) { return l.keyOnly || l.digest; };
+    const uint64_t per = small(before) && small(after) ? kKeyOnlyPartitionBytes : kPartitionBytes;
+    return static_cast<unsigned>(std::clamp<uint64_t>((tableBytes + per - 1) / per, 1, kMaxPartitions));
+}
+
+RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, unsigned partitions)
     : folder_(folder), layout_(std::move(layout)) {
-    const uint64_t per = layout_.keyOnly || layout_.digest ? kKeyOnlyPartitionBytes : kPartitionBytes;
-    uint64_t n = std::clamp<uint64_t>((expectedBytes + per - 1) / per, 1, kMaxPartitions);
-    for (uint64_t p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
+    const unsigned n = std::clamp(partitions, 1u, kMaxPartitions);
+    for (unsigned p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
     flushBytes_ = std::clamp<size_t>(kBufferedBytes / n, 16u << 10, kFlushBytes);
 }
 
@@ -336,7 +341,8 @@ TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
     return fp;
 }
 
-void RowSpill::addDigests(std::string_view lines, const std::string& source) {
+TableFingerprint RowSpill::addDigests(std::string_view lines, const std::string& source) {
+    TableFingerprint fp;
     Local local;
     local.reset(parts_.size());
     forEachLine(lines, [&](std::string_view line, size_t) {
@@ -347,8 +353,11 @@ void RowSpill::addDigests(std::string_view lines, const std::string& source) {
         std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
         uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
         append(key, *hash, keyText, local);
+        fp.sum += *hash;
+        ++fp.rows;
     });
     deliver(local);
+    return fp;
 }
 
 void RowSpill::finish() {

@@ -176,7 +176,8 @@ struct RowPlan {
     std::vector<std::string> compared;     // the baseline's columns minus those the plan declares changed or dropped
     std::vector<std::string> key;          // the baseline's key, unless one of its columns is not compared
     std::vector<std::string> excluded;
-    uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
+    RowLayout baseLayout;                  // the baseline side's: digests, or the archive's rows (key-only like the live side)
+    unsigned partitions = 1;               // both sides alike (RowSpill::partitionsFor)
     std::string filter;                    // the live read's extra condition, for fetching rows by key
     std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
 };
@@ -231,6 +232,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     report.baseline = &baseline;
     const bool fingerprints = baseline.hasFingerprints && !o.countsOnly;
     report.countsOnly = !fingerprints;
+
+    // A snapshot's row digests are tied to it (RowDigests.hpp): another snapshot's file is refused (exit 2), an
+    // emptied or cut one is exit 3, before anything is read; never trusted to say "no difference".
+    if (o.rowLevel && !o.afterRestore && fingerprints && baseline.kind == "snapshot" && !baseline.rowsFile.empty())
+        checkRowDigestFile(baseline.rowsFile, baseline.path, baseline.rowsBinding);
 
     SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
     report.database = describeSource(session.leader());
@@ -324,14 +330,22 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             plan.key = bt.key;
             for (const auto& k : bt.key)
                 if (std::find(plan.compared.begin(), plan.compared.end(), k) == plan.compared.end()) plan.key.clear();
-            plan.bytes = std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes);
             plan.filter = it->second->filter;
             // With a key the live side keeps only keys and hashes; the rows named afterwards are read
             // again by key at the same snapshot (and the baseline's from their archive frames).
             RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
             liveLayout.keyOnly = liveLayout.keyed();
+            if (digestBaseline) {
+                plan.baseLayout = RowLayout::digestOf(plan.key.size());
+            } else {
+                plan.baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
+                plan.baseLayout.keyOnly = plan.baseLayout.located = liveLayout.keyOnly;
+            }
+            // One partitioning for both sides, chosen here from the larger of the table's two sizes: a
+            // side that chose its own from its layout split a keyless table differently from its digests.
+            plan.partitions = RowSpill::partitionsFor(std::max<uint64_t>(it->second->pages * 8192, bt.rawBytes), plan.baseLayout, liveLayout);
             plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
-                                                   std::move(liveLayout), plan.bytes);
+                                                   std::move(liveLayout), plan.partitions);
             req.columns = plan.liveColumns;
             req.spill = plan.live.get();
             if (!plan.excluded.empty())
@@ -499,18 +513,22 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         };
         // A snapshot's digests are read once, for every table that needs them, before the joins.
         std::map<size_t, std::unique_ptr<RowSpill>> digestSides;
+        std::map<size_t, TableFingerprint> digestSums;  // what each table's digests add up to
         if (digestBaseline) {
             std::map<size_t, RowSpill*> byNumber;
+            std::map<size_t, size_t> idxOfNumber;
             for (auto& [idx, plan] : rowPlans) {
                 if (!needsJoin(idx, plan)) continue;
                 auto number = baseline.rowsIndex.find(report.tables[idx].id);
                 if (number == baseline.rowsIndex.end()) continue;
-                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", RowLayout::digestOf(plan.key.size()),
-                                                        plan.bytes);
+                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", plan.baseLayout, plan.partitions);
                 byNumber[number->second] = spill.get();
+                idxOfNumber[number->second] = idx;
                 digestSides[idx] = std::move(spill);
             }
-            if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
+            if (!byNumber.empty())
+                for (const auto& [number, sum] : readRowDigests(baseline.rowsFile, baseline.path, baseline.rowsBinding, byNumber))
+                    digestSums[idxOfNumber.at(number)] = sum;
         }
         // A phase of its own, for the tables that are joined.
         WorkProgress& progress = WorkProgress::process();
@@ -528,13 +546,24 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 using Clock = std::chrono::steady_clock;
                 auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
                 const auto joinStart = Clock::now();
+                // Every side must hold the rows the figures were recorded from before its differences
+                // count: the live side the rows counted, the digests the snapshot's count and fingerprint
+                // (the archive's frames are checked against the manifest by readArchiveRows).
+                if (plan.live->rows() != v.rows.value_or(0))
+                    throw IncompleteError("the live rows of " + v.id.display() + " read for the comparison (" + withThousands(plan.live->rows()) +
+                                          ") are not the rows counted (" + withThousands(v.rows.value_or(0)) + ")");
                 std::unique_ptr<RowSpill> fromArchive;
-                if (!digestBaseline) {
+                if (digestBaseline) {
+                    const TableFingerprint& sum = digestSums[idx];
+                    if (sum.rows != bt.rows || sum.hex() != bt.fingerprint)
+                        throw IncompleteError("the row digests of " + v.id.display() + " in " + baseline.rowsFile.string() + " (" +
+                                              withThousands(sum.rows) + " rows, fingerprint " + sum.hex() + ") do not add up to the snapshot's (" +
+                                              withThousands(bt.rows) + " rows, " + bt.fingerprint +
+                                              "): they belong to another snapshot or are damaged; take a new snapshot --rows");
+                } else {
                     if (!archive) archive.emplace(baseline.path);
                     // Key-only like the live side: the first differences' rows are read again from their frames.
-                    RowLayout baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
-                    baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly;
-                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.bytes);
+                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", plan.baseLayout, plan.partitions);
                     readArchiveRows(*archive, bt, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
                 }
@@ -578,8 +607,14 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 throw;
             } catch (const PgproofError& e) {  // a damaged archive, a full temporary folder: nothing proven here
                 if (e.code() == ExitCode::BadInput) throw;
-                v.verdict = Verdict::Error;
-                v.reason = std::string("rows could not be compared: ") + e.what();
+                // A loss the counts proved already stays a failure; otherwise nothing is proven for the table.
+                const std::string why = std::string("rows could not be compared: ") + e.what();
+                if (v.verdict == Verdict::Failed) {
+                    v.reason += "; " + why;
+                } else {
+                    v.verdict = Verdict::Error;
+                    v.reason = why;
+                }
             }
             plan.live.reset();
             progress.addDone();
