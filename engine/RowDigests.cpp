@@ -220,7 +220,8 @@ std::map<size_t, TableFingerprint> readRowDigests(const std::filesystem::path& f
                 try {
                     index = std::stoul(std::string(line.substr(1)));
                 } catch (const std::exception&) {
-                    throw BadInputError(source + ": malformed table line '" + std::string(line.substr(0, 40)) + "'");
+                    throw IncompleteError("the row digests " + source + " are damaged (malformed table line '" +
+                                          std::string(line.substr(0, 40)) + "'); " + kRetake);
                 }
                 auto it = spills.find(index);
                 current = it == spills.end() ? nullptr : it->second;

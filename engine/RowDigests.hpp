@@ -77,7 +77,8 @@ void checkRowDigestFile(const std::filesystem::path& file, const std::filesystem
 // RowLayout::digestOf(key columns)), then finishes them. Returns each wanted table's count and sum of
 // digests, which is that table's fingerprint when the file is sound: the caller compares it with the
 // snapshot's. With a binding, the file's checksum is verified on the way. Throws BadInputError naming
-// the file when it is missing, not zstd or malformed; IncompleteError when it is damaged or cut short.
+// the file when it is missing or not a digest file (checkRowDigestFile); IncompleteError when it is
+// damaged (not zstd, a malformed line, another checksum) or cut short.
 std::map<size_t, TableFingerprint> readRowDigests(const std::filesystem::path& file, const std::filesystem::path& snapshot,
                                                   const std::optional<RowDigestBinding>& binding,
                                                   const std::map<size_t, RowSpill*>& spills);

@@ -348,8 +348,8 @@ TableFingerprint RowSpill::addDigests(std::string_view lines, const std::string&
     forEachLine(lines, [&](std::string_view line, size_t) {
         auto hash = TableFingerprint::parseHex(line.substr(0, std::min<size_t>(32, line.size())));
         if (!hash || (line.size() > 32 && line[32] != '\t') || (layout_.keyed() != (line.size() > 32)))
-            throw BadInputError(source + ": malformed row digest line '" + std::string(line.substr(0, 80)) +
-                                "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
+            throw IncompleteError(source + " is damaged: malformed row digest line '" + std::string(line.substr(0, 80)) +
+                                  "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
         std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
         uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
         append(key, *hash, keyText, local);

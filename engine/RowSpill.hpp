@@ -142,7 +142,7 @@ public:
     TableFingerprint addRowsAt(std::string_view rows, uint32_t frame);
     // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows"),
     // returning their count and the sum of their digests (the rows' fingerprint: a digest is the row
-    // hash). Throws BadInputError naming `source` for a malformed line.
+    // hash). Throws IncompleteError naming `source` for a malformed line (a damaged file).
     TableFingerprint addDigests(std::string_view lines, const std::string& source);
     // Writes out what is buffered; afterwards the partitions can be read. Same errors as addRows.
     void finish() override;

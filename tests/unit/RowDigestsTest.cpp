@@ -134,13 +134,16 @@ TEST_CASE("a digest file that is not the one written with the snapshot is refuse
         auto sums = readBoth(file, std::nullopt);
         CHECK(sums[0].rows + sums[1].rows < 2000);
     }
-    SECTION("altered in place, same size: the checksum") {
-        std::string altered = original;
-        altered[altered.size() - 10] ^= 0x01;
-        writeBytes(file, altered);
-        CHECK_NOTHROW(checkRowDigestFile(file, "s.json", binding));
-        auto m = messageOf<IncompleteError>([&] { readBoth(file, binding); });
-        CHECK_THAT(m, Catch::Contains(file.string()));
+    SECTION("altered in place, same size: exit 3 wherever the byte is (a malformed line, zstd, the checksum)") {
+        for (size_t at : {original.size() / 3, original.size() / 2, original.size() - 10}) {
+            INFO("byte " << at << " of " << original.size());
+            std::string altered = original;
+            altered[at] ^= 0x01;
+            writeBytes(file, altered);
+            CHECK_NOTHROW(checkRowDigestFile(file, "s.json", binding));
+            auto m = messageOf<IncompleteError>([&] { readBoth(file, binding); });
+            CHECK_THAT(m, Catch::Contains(file.string()));
+        }
     }
     SECTION("not a digest file at all: exit 2") {
         writeBytes(file, "{\"format\": \"pgproof-snapshot\"}");
