@@ -66,7 +66,15 @@ LiveSnapshotResult takeLiveSnapshot(const LiveSnapshotOptions& o) {
     doc["source"]["snapshot"] = session.snapshotId();
     // The row digests live beside the snapshot, named relative to it; without them verify and diff can
     // prove counts and fingerprints but cannot name rows.
-    if (digests) doc["rows_file"] = o.rowsFile.filename().string();
+    // The file is bound to this snapshot by its id, size and checksum: a .rows.zst found beside the
+    // snapshot later (another snapshot's, emptied, cut short) is refused, never trusted.
+    if (digests) {
+        const RowDigestBinding binding = digests->binding();
+        doc["rows_file"] = o.rowsFile.filename().string();
+        doc["rows_file_id"] = binding.id;
+        doc["rows_file_bytes"] = binding.bytes;
+        doc["rows_file_checksum"] = binding.checksum;
+    }
     nlohmann::json tables = nlohmann::json::array();
     for (size_t i = 0; i < live.size(); ++i) {
         const auto& r = result.tables[i];

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <random>
 
 #include "Errors.hpp"
 #include "TableFingerprint.hpp"
@@ -17,6 +18,25 @@ namespace pgproof {
 
 namespace {
 constexpr int kLevel = 3;
+// The first frame: a zstd skippable frame (variant D; archives use E and F) whose payload is this
+// prefix, the file's id (32 hex digits) and a newline.
+constexpr uint32_t kIdFrameMagic = 0x184D2A5D;
+constexpr uint32_t kZstdFrameMagic = 0xFD2FB528;
+constexpr std::string_view kIdPrefix = "pgproof-row-digests 1 ";
+constexpr size_t kIdPayload = kIdPrefix.size() + 32 + 1;
+constexpr size_t kIdFrameBytes = 8 + kIdPayload;
+constexpr const char* kRetake = "take a new snapshot --rows (verify --no-rows still proves the counts and fingerprints)";
+
+uint32_t le32(const unsigned char* p) { return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<uint32_t>(p[3]) << 24); }
+
+std::string randomId() {
+    std::random_device random;
+    uint128_t v = 0;
+    for (int i = 0; i < 4; ++i) v = (v << 32) | random();
+    return TableFingerprint::toHex(v);
+}
+
+std::string hexOf(XXH128_hash_t h) { return TableFingerprint::toHex((static_cast<uint128_t>(h.high64) << 64) | h.low64); }
 
 [[noreturn]] void writeFailed(const std::filesystem::path& file, int err) {
     throw IncompleteError("cannot write the row digests " + file.string() + ": " + std::strerror(err) +
@@ -61,12 +81,28 @@ private:
     RowLayout layout_;
 };
 
-RowDigestFile::RowDigestFile(std::filesystem::path path) : path_(std::move(path)) {
+struct RowDigestFile::Checksum {
+    XXH3_state_t* state = XXH3_createState();
+    Checksum() { XXH3_128bits_reset(state); }
+    ~Checksum() { XXH3_freeState(state); }
+};
+
+RowDigestFile::RowDigestFile(std::filesystem::path path) : path_(std::move(path)), id_(randomId()), checksum_(std::make_unique<Checksum>()) {
     tmp_ = path_;
     tmp_ += ".partial-" + std::to_string(::getpid());
     fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd_ < 0) throw BadInputError("cannot write " + path_.string() + ": " + std::strerror(errno) + " (check that its folder exists and is writable)");
+    std::string frame(8, '\0');
+    for (int i = 0; i < 4; ++i) {
+        frame[static_cast<size_t>(i)] = static_cast<char>(kIdFrameMagic >> (8 * i));
+        frame[static_cast<size_t>(4 + i)] = static_cast<char>(kIdPayload >> (8 * i));
+    }
+    frame += std::string(kIdPrefix) + id_ + "\n";
+    std::lock_guard lock(mutex_);
+    writeBytes(frame);
 }
+
+RowDigestBinding RowDigestFile::binding() const { return {id_, bytes_, hexOf(XXH3_128bits_digest(checksum_->state))}; }
 
 RowDigestFile::~RowDigestFile() {
     if (fd_ >= 0) ::close(fd_);
@@ -85,14 +121,19 @@ void RowDigestFile::writeFrame(std::string_view text) {
     size_t n = ZSTD_compress(out.data(), out.size(), text.data(), text.size(), kLevel);
     if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
     std::lock_guard lock(mutex_);
+    writeBytes(std::string_view(out.data(), n));
+}
+
+void RowDigestFile::writeBytes(std::string_view bytes) {
     size_t done = 0;
-    while (done < n) {
-        ssize_t w = ::write(fd_, out.data() + done, n - done);
+    while (done < bytes.size()) {
+        ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
         if (w < 0 && errno == EINTR) continue;
         if (w <= 0) writeFailed(path_, w < 0 ? errno : EIO);
         done += static_cast<size_t>(w);
     }
-    bytes_ += n;
+    XXH3_128bits_update(checksum_->state, bytes.data(), bytes.size());
+    bytes_ += bytes.size();
 }
 
 void RowDigestFile::commit() {
@@ -108,22 +149,67 @@ void RowDigestFile::commit() {
     committed_ = true;
 }
 
-void readRowDigests(const std::filesystem::path& file, const std::map<size_t, RowSpill*>& spills) {
+void checkRowDigestFile(const std::filesystem::path& file, const std::filesystem::path& snapshot,
+                        const std::optional<RowDigestBinding>& binding) {
+    const std::string f = file.string(), snap = snapshot.string();
     std::ifstream in(file, std::ios::binary);
     if (!in)
-        throw BadInputError("cannot open the snapshot's row digests " + file.string() +
-                            ": keep the .rows.zst file beside the snapshot it belongs to");
+        throw BadInputError("cannot open the row digests " + f + " of the snapshot " + snap +
+                            ": keep the .rows.zst file beside the snapshot it was written with");
+    if (!binding) return;  // an older snapshot: each table's digests are still checked against its count and fingerprint
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(file, ec);
+    if (ec) throw BadInputError("cannot read the size of the row digests " + f + ": " + ec.message());
+    if (size == 0)
+        throw IncompleteError("the row digests " + f + " are empty (the snapshot " + snap + " recorded " + std::to_string(binding->bytes) +
+                              " bytes): they were emptied or damaged; " + kRetake);
+    unsigned char head[kIdFrameBytes] = {};
+    in.read(reinterpret_cast<char*>(head), sizeof head);
+    const auto got = static_cast<size_t>(in.gcount());
+    const uint32_t magic = got >= 4 ? le32(head) : 0;
+    const std::string putBeside = ": put the .rows.zst written with " + snap + " beside it, or " + kRetake;
+    if (magic == kZstdFrameMagic)
+        throw BadInputError("the row digests " + f + " were not written with the snapshot " + snap +
+                            " (they carry no snapshot id: an older pgproof's or another snapshot's)" + putBeside);
+    if (magic != kIdFrameMagic || (got >= 8 && le32(head + 4) != kIdPayload))
+        throw BadInputError(f + " is not a pgproof row digest file" + putBeside);
+    if (got < kIdFrameBytes)
+        throw IncompleteError("the row digests " + f + " are cut short (" + std::to_string(size) + " bytes, the snapshot " + snap +
+                              " recorded " + std::to_string(binding->bytes) + "); " + kRetake);
+    const std::string_view payload(reinterpret_cast<const char*>(head) + 8, kIdPayload);
+    if (payload.substr(0, kIdPrefix.size()) != kIdPrefix || payload.back() != '\n')
+        throw BadInputError(f + " is not a pgproof row digest file" + putBeside);
+    const std::string id(payload.substr(kIdPrefix.size(), 32));
+    if (id != binding->id)
+        throw BadInputError("the row digests " + f + " belong to another snapshot (their id " + id + ", the snapshot " + snap +
+                            " was written with " + binding->id + ")" + putBeside);
+    if (size != binding->bytes)
+        throw IncompleteError("the row digests " + f + " are " + std::to_string(size) + " bytes, the snapshot " + snap + " recorded " +
+                              std::to_string(binding->bytes) + ": they were cut short or damaged; " + kRetake);
+}
+
+std::map<size_t, TableFingerprint> readRowDigests(const std::filesystem::path& file, const std::filesystem::path& snapshot,
+                                                  const std::optional<RowDigestBinding>& binding,
+                                                  const std::map<size_t, RowSpill*>& spills) {
+    checkRowDigestFile(file, snapshot, binding);
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw BadInputError("cannot open the row digests " + file.string() + " of the snapshot " + snapshot.string() +
+                            ": keep the .rows.zst file beside the snapshot it was written with");
     std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
+    std::unique_ptr<XXH3_state_t, XXH_errorcode (*)(XXH3_state_t*)> checksum(XXH3_createState(), XXH3_freeState);
+    XXH3_128bits_reset(checksum.get());
     std::vector<char> inBuf(ZSTD_DStreamInSize()), outBuf(ZSTD_DStreamOutSize());
     std::string carry;  // a line cut at the end of a decompressed chunk
     RowSpill* current = nullptr;
     bool anyTable = false;
     std::map<RowSpill*, std::string> pending;
+    std::map<RowSpill*, TableFingerprint> sums;
     const std::string source = file.string();
     auto flushPending = [&](bool all) {
         for (auto& [spill, text] : pending)
             if (all || text.size() >= (1u << 20)) {
-                spill->addDigests(text, source);
+                sums[spill].add(spill->addDigests(text, source));
                 text.clear();
             }
     };
@@ -134,7 +220,8 @@ void readRowDigests(const std::filesystem::path& file, const std::map<size_t, Ro
                 try {
                     index = std::stoul(std::string(line.substr(1)));
                 } catch (const std::exception&) {
-                    throw BadInputError(source + ": malformed table line '" + std::string(line.substr(0, 40)) + "'");
+                    throw IncompleteError("the row digests " + source + " are damaged (malformed table line '" +
+                                          std::string(line.substr(0, 40)) + "'); " + kRetake);
                 }
                 auto it = spills.find(index);
                 current = it == spills.end() ? nullptr : it->second;
@@ -155,11 +242,12 @@ void readRowDigests(const std::filesystem::path& file, const std::map<size_t, Ro
         in.read(inBuf.data(), static_cast<std::streamsize>(inBuf.size()));
         size_t got = static_cast<size_t>(in.gcount());
         if (got == 0) break;
+        XXH3_128bits_update(checksum.get(), inBuf.data(), got);
         ZSTD_inBuffer zin{inBuf.data(), got, 0};
         while (zin.pos < zin.size) {
             ZSTD_outBuffer zout{outBuf.data(), outBuf.size(), 0};
             lastRet = ZSTD_decompressStream(dctx.get(), &zout, &zin);
-            if (ZSTD_isError(lastRet)) throw BadInputError(source + " is damaged: " + ZSTD_getErrorName(lastRet));
+            if (ZSTD_isError(lastRet)) throw IncompleteError("the row digests " + source + " are damaged (" + ZSTD_getErrorName(lastRet) + "); " + kRetake);
             carry.append(outBuf.data(), zout.pos);
             size_t cut = carry.rfind('\n');
             if (cut != std::string::npos) {
@@ -173,7 +261,7 @@ void readRowDigests(const std::filesystem::path& file, const std::map<size_t, Ro
         ZSTD_inBuffer zin{nullptr, 0, 0};
         ZSTD_outBuffer zout{outBuf.data(), outBuf.size(), 0};
         lastRet = ZSTD_decompressStream(dctx.get(), &zout, &zin);
-        if (ZSTD_isError(lastRet)) throw BadInputError(source + " is damaged: " + ZSTD_getErrorName(lastRet));
+        if (ZSTD_isError(lastRet)) throw IncompleteError("the row digests " + source + " are damaged (" + ZSTD_getErrorName(lastRet) + "); " + kRetake);
         if (zout.pos == 0) break;
         carry.append(outBuf.data(), zout.pos);
         size_t cut = carry.rfind('\n');
@@ -182,9 +270,18 @@ void readRowDigests(const std::filesystem::path& file, const std::map<size_t, Ro
             carry.erase(0, cut + 1);
         }
     }
-    if (lastRet != 0 || !carry.empty()) throw BadInputError(source + " is truncated: its last frame is incomplete");
+    if (lastRet != 0 || !carry.empty())
+        throw IncompleteError("the row digests " + source + " are cut short (their last frame is incomplete); " + kRetake);
+    if (binding && hexOf(XXH3_128bits_digest(checksum.get())) != binding->checksum)
+        throw IncompleteError("the row digests " + source + " do not match the checksum the snapshot " + snapshot.string() +
+                              " recorded: they were altered or damaged; " + kRetake);
     flushPending(true);
-    for (const auto& [index, spill] : spills) spill->finish();
+    std::map<size_t, TableFingerprint> out;
+    for (const auto& [index, spill] : spills) {
+        spill->finish();
+        out[index] = sums[spill];
+    }
+    return out;
 }
 
 }  // namespace pgproof

@@ -7,18 +7,32 @@
 // holds one line per row of that table: the XXH3-128 of the row's COPY text as 32 hex digits (the
 // row hash of docs/FINGERPRINT.md), then, for a table with a key, a tab and the key's fields as COPY
 // writes them. A table's rows may be spread over many frames, interleaved with other tables'.
+//
+// The file is tied to the snapshot written with it: its first frame is a zstd skippable frame (which
+// `zstd -dc` skips) holding a random id, and the snapshot records that id, the file's size and its
+// checksum (RowDigestBinding). A file found beside a snapshot is used only when all three match, and
+// each table's digests only when they add up to the snapshot's count and fingerprint of that table.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "RowSpill.hpp"
 
 namespace pgproof {
+
+// What a snapshot records of its row digest file ("rows_file_id", "rows_file_bytes",
+// "rows_file_checksum"). Snapshots taken before pgproof recorded it have none.
+struct RowDigestBinding {
+    std::string id;        // 32 hex digits, random, also in the file's first frame
+    uint64_t bytes = 0;    // the file's size
+    std::string checksum;  // XXH3-128 of the file's bytes, 32 hex digits
+};
 
 class RowDigestFile {
 public:
@@ -34,21 +48,39 @@ public:
     void commit();
     uint64_t bytes() const { return bytes_; }
     const std::filesystem::path& path() const { return path_; }
+    // What the snapshot records of this file; complete once committed.
+    RowDigestBinding binding() const;
 
 private:
     friend class RowDigestSink;
     void writeFrame(std::string_view text);  // thread-safe
+    void writeBytes(std::string_view bytes);  // caller holds mutex_
 
     std::filesystem::path path_, tmp_;
     int fd_ = -1;
     std::mutex mutex_;
     uint64_t bytes_ = 0;
     bool committed_ = false;
+    std::string id_;
+    struct Checksum;  // XXH3-128 of every byte written, in order
+    std::unique_ptr<Checksum> checksum_;
 };
 
+// Checks, without reading it whole, that `file` is the digest file `binding` describes (written with
+// `snapshot`, named in the messages). Throws BadInputError (exit 2) when it is missing, not a row
+// digest file, or another snapshot's; IncompleteError (exit 3) when it is empty, cut short or longer
+// than written. Without a binding (an older snapshot) only that it can be opened.
+void checkRowDigestFile(const std::filesystem::path& file, const std::filesystem::path& snapshot,
+                        const std::optional<RowDigestBinding>& binding);
+
 // Reads `file` once and passes each wanted table's lines to its spill (whose layout is
-// RowLayout::digestOf(key columns)), then finishes them. Throws BadInputError naming the file when it
-// is missing, not zstd or malformed.
-void readRowDigests(const std::filesystem::path& file, const std::map<size_t, RowSpill*>& spills);
+// RowLayout::digestOf(key columns)), then finishes them. Returns each wanted table's count and sum of
+// digests, which is that table's fingerprint when the file is sound: the caller compares it with the
+// snapshot's. With a binding, the file's checksum is verified on the way. Throws BadInputError naming
+// the file when it is missing or not a digest file (checkRowDigestFile); IncompleteError when it is
+// damaged (not zstd, a malformed line, another checksum) or cut short.
+std::map<size_t, TableFingerprint> readRowDigests(const std::filesystem::path& file, const std::filesystem::path& snapshot,
+                                                  const std::optional<RowDigestBinding>& binding,
+                                                  const std::map<size_t, RowSpill*>& spills);
 
 }  // namespace pgproof

@@ -218,11 +218,16 @@ int SpillFolder::removeStale(const std::filesystem::path& base) {
 
 // ---- RowSpill ----
 
-RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, uint64_t expectedBytes)
+unsigned RowSpill::partitionsFor(uint64_t tableBytes, const RowLayout& before, const RowLayout& after) {
+    auto small = [](const RowLayout& l) { return l.keyOnly || l.digest; };
+    const uint64_t per = small(before) && small(after) ? kKeyOnlyPartitionBytes : kPartitionBytes;
+    return static_cast<unsigned>(std::clamp<uint64_t>((tableBytes + per - 1) / per, 1, kMaxPartitions));
+}
+
+RowSpill::RowSpill(SpillFolder& folder, const std::string&, RowLayout layout, unsigned partitions)
     : folder_(folder), layout_(std::move(layout)) {
-    const uint64_t per = layout_.keyOnly || layout_.digest ? kKeyOnlyPartitionBytes : kPartitionBytes;
-    uint64_t n = std::clamp<uint64_t>((expectedBytes + per - 1) / per, 1, kMaxPartitions);
-    for (uint64_t p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
+    const unsigned n = std::clamp(partitions, 1u, kMaxPartitions);
+    for (unsigned p = 0; p < n; ++p) parts_.push_back(std::make_unique<Partition>());
     flushBytes_ = std::clamp<size_t>(kBufferedBytes / n, 16u << 10, kFlushBytes);
 }
 
@@ -336,20 +341,24 @@ TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
     return fp;
 }
 
-void RowSpill::addDigests(std::string_view lines, const std::string& source) {
+TableFingerprint RowSpill::addDigests(std::string_view lines, const std::string& source) {
     static const uint128_t noFields = hash128(std::string_view());
+    TableFingerprint fp;
     Local local;
     local.reset(parts_.size());
     forEachLine(lines, [&](std::string_view line, size_t) {
         auto hash = TableFingerprint::parseHex(line.substr(0, std::min<size_t>(32, line.size())));
         if (!hash || (line.size() > 32 && line[32] != '\t') || (layout_.keyed() != (line.size() > 32)))
-            throw BadInputError(source + ": malformed row digest line '" + std::string(line.substr(0, 80)) +
-                                "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
+            throw IncompleteError(source + " is damaged: malformed row digest line '" + std::string(line.substr(0, 80)) +
+                                  "' (expected 32 hex digits, then a tab and the key's fields for a table with a key)");
         std::string_view keyText = line.size() > 32 ? line.substr(33) : std::string_view();
         uint64_t key = layout_.keyed() ? XXH3_64bits(keyText.data(), keyText.size()) : static_cast<uint64_t>(*hash);
         append(key, layout_.contentIgnored ? noFields : *hash, keyText, local);
+        fp.sum += *hash;  // the digest itself (the row hash): the sum is the table's fingerprint
+        ++fp.rows;
     });
     deliver(local);
+    return fp;
 }
 
 void RowSpill::finish() {

@@ -126,8 +126,13 @@ private:
 
 class RowSpill : public RowSink {
 public:
-    // `expectedBytes` (the table's size) chooses the number of partitions (about 16 MiB each).
-    RowSpill(SpillFolder& folder, const std::string& name, RowLayout layout, uint64_t expectedBytes);
+    // `partitions`: the same for both sides of a comparison (partitionsFor).
+    RowSpill(SpillFolder& folder, const std::string& name, RowLayout layout, unsigned partitions);
+    // How many partitions both sides of one table's comparison share, chosen once from the table's size
+    // (the larger side's): about 16 MiB of table per partition when either side keeps whole rows, 2 MiB
+    // when both keep only keys or digests (their records are a fraction of a row). A side never
+    // chooses its own: a whole-row side and a digest side of one table would partition differently.
+    static unsigned partitionsFor(uint64_t tableBytes, const RowLayout& before, const RowLayout& after);
     ~RowSpill();
     RowSpill(const RowSpill&) = delete;
     RowSpill& operator=(const RowSpill&) = delete;
@@ -139,9 +144,10 @@ public:
     // The rows of one archive frame (its number among the table's frames; kept with each record by a
     // located layout), returning their fingerprint.
     TableFingerprint addRowsAt(std::string_view rows, uint32_t frame);
-    // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows").
-    // Throws BadInputError naming `source` for a malformed line.
-    void addDigests(std::string_view lines, const std::string& source);
+    // For a digest layout: lines "HASH32HEX[\tKEY FIELDS]" (docs/REPORTS.md "Snapshots that name rows"),
+    // returning their count and the sum of their digests (the rows' fingerprint: a digest is the row
+    // hash). Throws IncompleteError naming `source` for a malformed line (a damaged file).
+    TableFingerprint addDigests(std::string_view lines, const std::string& source);
     // Writes out what is buffered; afterwards the partitions can be read. Same errors as addRows.
     void finish() override;
 

@@ -79,6 +79,13 @@ Baseline Baseline::load(const std::filesystem::path& path) {
             std::filesystem::path name = j.at("rows_file").get<std::string>();
             if (name.has_parent_path() || name.empty()) throw std::runtime_error("rows_file must be a file name beside the snapshot");
             b.rowsFile = path.parent_path() / name;
+            if (j.contains("rows_file_id") || j.contains("rows_file_bytes") || j.contains("rows_file_checksum")) {
+                RowDigestBinding binding{j.at("rows_file_id").get<std::string>(), integerField<uint64_t>(j.at("rows_file_bytes"), "rows_file_bytes"),
+                                         j.at("rows_file_checksum").get<std::string>()};
+                if (!TableFingerprint::parseHex(binding.id) || !TableFingerprint::parseHex(binding.checksum))
+                    throw std::runtime_error("rows_file_id and rows_file_checksum must be 32 hex digits");
+                b.rowsBinding = binding;
+            }
         }
         b.largeObjectsFingerprint = j.value("large_objects_fingerprint", std::string());
         b.largeObjects = integerField<uint64_t>(j, "large_objects", 0);

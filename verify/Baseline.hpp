@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "Manifest.hpp"
+#include "RowDigests.hpp"
 
 namespace pgproof {
 
@@ -31,6 +32,8 @@ struct Baseline {
     // A snapshot taken with --rows: its row digests (RowDigests.hpp), and each table's number in them.
     std::filesystem::path rowsFile;
     std::map<QualifiedName, size_t> rowsIndex;
+    // What the snapshot recorded of its row digest file (id, size, checksum); none before pgproof did.
+    std::optional<RowDigestBinding> rowsBinding;
 
     // Throws BadInputError if the file is neither (naming it), ProofFailedError for a damaged archive.
     static Baseline load(const std::filesystem::path& path);

@@ -338,9 +338,10 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
                 readerA.emplace(a.path);
                 readerB.emplace(*o.other);
             }
-            const uint64_t bytes = std::max(ta.rawBytes, tb.rawBytes);
-            RowSpill before(*folder, "t" + std::to_string(n) + ".a", RowLayout::of(ta.columns, key, common), bytes);
-            RowSpill after(*folder, "t" + std::to_string(n) + ".b", RowLayout::of(tb.columns, key, common), bytes);
+            const RowLayout layoutA = RowLayout::of(ta.columns, key, common), layoutB = RowLayout::of(tb.columns, key, common);
+            const unsigned partitions = RowSpill::partitionsFor(std::max(ta.rawBytes, tb.rawBytes), layoutA, layoutB);
+            RowSpill before(*folder, "t" + std::to_string(n) + ".a", layoutA, partitions);
+            RowSpill after(*folder, "t" + std::to_string(n) + ".b", layoutB, partitions);
             ++n;
             readArchiveRows(*readerA, ta, o.jobs, [&](std::string_view rows, uint32_t frame) { return before.addRowsAt(rows, frame); });
             before.finish();

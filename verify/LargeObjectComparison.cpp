@@ -9,7 +9,10 @@ constexpr uint64_t kSummaryBytes = 64;  // about one summary row
 
 std::unique_ptr<RowSpill> largeObjectSpill(SpillFolder& folder, const std::string& name, uint64_t expectedObjects) {
     const auto& columns = largeObjectSummaryColumns();
-    return std::make_unique<RowSpill>(folder, name, RowLayout::of(columns, kOid, columns), expectedObjects * kSummaryBytes);
+    // Both sides are made with the same expected count, so they share one partitioning.
+    RowLayout layout = RowLayout::of(columns, kOid, columns);
+    unsigned partitions = RowSpill::partitionsFor(expectedObjects * kSummaryBytes, layout, layout);
+    return std::make_unique<RowSpill>(folder, name, std::move(layout), partitions);
 }
 
 LargeObjectRowSink largeObjectsInto(RowSpill& spill) {

@@ -250,7 +250,10 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
                            const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
                            const std::vector<std::string>& compared, size_t cap, int jobs,
                            const std::function<void(const RowDifference&)>& sink) {
-    if (before.partitions() != after.partitions()) throw std::logic_error("row comparison: the two sides are partitioned differently");
+    // Both sides are built with RowSpill::partitionsFor; should they ever differ, this table is not compared (never the run).
+    if (before.partitions() != after.partitions())
+        throw IncompleteError("the two sides of the row comparison are partitioned differently (" + std::to_string(before.partitions()) +
+                              " and " + std::to_string(after.partitions()) + " partitions): the rows were not compared");
     // A side known by digests (snapshot --rows) carries its own layout: its rows are the key's fields.
     auto readLayout = [&](const RowSpill& side, const std::vector<std::string>& columns) {
         if (side.layout().keyOnly) return RowLayout::keyOnlyStored(key.size());

@@ -45,8 +45,9 @@ struct RowDiffSummary {
 // Cuts a value for people: at most `max` characters (bytes of whole UTF-8 sequences), "..." marking the cut.
 std::string readableValue(const std::string& value, size_t max = 60);
 
-// Compares `before` (the baseline) with `after`. Both spills must have the same partition count and
-// layouts built from `key` and `compared` over their own column lists. Differences beyond `cap` are
+// Compares `before` (the baseline) with `after`. Both spills must have the same partition count
+// (RowSpill::partitionsFor; else IncompleteError, for this table only) and layouts built from `key`
+// and `compared` over their own column lists. Differences beyond `cap` are
 // counted, not kept; `sink`, when given, receives every difference (in the same order, one thread at
 // a time). Runs partitions on up to `jobs` threads.
 RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string>& beforeColumns, const RowSpill& after,

@@ -196,7 +196,8 @@ struct RowPlan {
     std::vector<std::string> excluded;
     // A snapshot's row digests cover every column: with columns excluded only the keys can be compared.
     bool keysOnly = false;
-    uint64_t bytes = 0;                    // sizes the spill's partitions (both sides alike)
+    uint64_t bytes = 0;                    // the table's (or the group's) size
+    unsigned partitions = 1;               // both sides alike (RowSpill::partitionsFor)
     std::string filter;                    // the live read's extra condition, for fetching rows by key
     std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
     bool grouped() const { return !(id == entries.front()->id()); }
@@ -321,6 +322,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     report.baseline = &baseline;
     const bool fingerprints = baseline.hasFingerprints && !o.countsOnly;
     report.countsOnly = !fingerprints;
+
+    // A snapshot's row digests are tied to it (RowDigests.hpp): another snapshot's file is refused (exit 2), an
+    // emptied or cut one is exit 3, before anything is read; never trusted to say "no difference".
+    if (o.rowLevel && !o.afterRestore && fingerprints && baseline.kind == "snapshot" && !baseline.rowsFile.empty())
+        checkRowDigestFile(baseline.rowsFile, baseline.path, baseline.rowsBinding);
 
     SnapshotSession session(ConnectionTarget::resolve(o.db), o.jobs, "pgproof verify", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
     report.database = describeSource(session.leader());
@@ -471,8 +477,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 // again by key at the same snapshot (and the baseline's from their archive frames).
                 RowLayout liveLayout = RowLayout::of(plan.liveColumns, plan.key, plan.compared);
                 liveLayout.keyOnly = liveLayout.keyed();
+                // One partitioning for both sides, chosen here from the table's (or group's) size: a side that
+                // chose its own from its layout would split a keyless table differently from its digests.
+                RowLayout baseLayout = digestBaseline ? RowLayout::digestOf(plan.key.size()) : RowLayout::of(bt.columns, plan.key, plan.compared);
+                if (!digestBaseline) baseLayout.keyOnly = baseLayout.located = liveLayout.keyOnly && !root;
+                plan.partitions = RowSpill::partitionsFor(plan.bytes, baseLayout, liveLayout);
                 plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
-                                                       std::move(liveLayout), plan.bytes);
+                                                       std::move(liveLayout), plan.partitions);
                 req.columns = plan.liveColumns;
                 req.spill = plan.live.get();
                 if (root) groupPlans[*root] = report.tables.size();
@@ -658,8 +669,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
         };
         // A snapshot's digests are read once, for every table that needs them, before the joins.
         std::map<size_t, std::unique_ptr<RowSpill>> digestSides;
+        std::map<size_t, TableFingerprint> digestSums;  // what each table's digests add up to
         if (digestBaseline) {
             std::map<size_t, RowSpill*> byNumber;
+            std::map<size_t, size_t> idxOfNumber;
             for (auto& [idx, plan] : rowPlans) {
                 if (!needsJoin(idx, plan)) continue;
                 std::vector<size_t> numbers;
@@ -670,11 +683,20 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 if (numbers.size() != plan.entries.size()) continue;
                 RowLayout layout = RowLayout::digestOf(plan.key.size());
                 layout.contentIgnored = plan.keysOnly;
-                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(layout), plan.bytes);
-                for (size_t number : numbers) byNumber[number] = spill.get();
+                auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(layout), plan.partitions);
+                for (size_t number : numbers) {
+                    byNumber[number] = spill.get();
+                    idxOfNumber[number] = idx;
+                }
                 digestSides[idx] = std::move(spill);
             }
-            if (!byNumber.empty()) readRowDigests(baseline.rowsFile, byNumber);
+            if (!byNumber.empty())
+                for (const auto& [number, sum] : readRowDigests(baseline.rowsFile, baseline.path, baseline.rowsBinding, byNumber))
+                {
+                    TableFingerprint& total = digestSums[idxOfNumber.at(number)];  // a group's leaves add up
+                    total.rows += sum.rows;
+                    total.sum += sum.sum;
+                }
         }
         // A phase of its own, for the tables that are joined.
         WorkProgress& progress = WorkProgress::process();
@@ -702,14 +724,35 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 using Clock = std::chrono::steady_clock;
                 auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
                 const auto joinStart = Clock::now();
+                // Every side must hold the rows the figures were recorded from before its differences
+                // count: the live side the rows counted, the digests the snapshot's count and fingerprint
+                // (the archive's frames are checked against the manifest by readArchiveRows).
+                if (plan.live->rows() != v.rows.value_or(0))
+                    throw IncompleteError("the live rows of " + v.id.display() + " read for the comparison (" + withThousands(plan.live->rows()) +
+                                          ") are not the rows counted (" + withThousands(v.rows.value_or(0)) + ")");
                 std::unique_ptr<RowSpill> fromArchive;
-                if (!digestBaseline) {
+                if (digestBaseline) {
+                    const TableFingerprint& sum = digestSums[idx];
+                    TableFingerprint recorded;  // the snapshot's figures of the table, or of the group's leaves
+                    bool parsed = true;
+                    for (const TableEntry* e : plan.entries) {
+                        recorded.rows += e->rows;
+                        auto f = TableFingerprint::parseHex(e->fingerprint);
+                        if (f) recorded.sum += *f;
+                        else parsed = false;
+                    }
+                    if (sum.rows != recorded.rows || !parsed || sum.hex() != recorded.hex())
+                        throw IncompleteError("the row digests of " + v.id.display() + " in " + baseline.rowsFile.string() + " (" +
+                                              withThousands(sum.rows) + " rows, fingerprint " + sum.hex() + ") do not add up to the snapshot's (" +
+                                              withThousands(recorded.rows) + " rows, " + recorded.hex() +
+                                              "): they belong to another snapshot or are damaged; take a new snapshot --rows");
+                } else {
                     if (!archive) archive.emplace(baseline.path);
                     // Key-only like the live side: the first differences' rows are read again from their frames.
                     // A group's frames are numbered per leaf: its baseline side keeps whole rows instead.
                     RowLayout baseLayout = RowLayout::of(bt.columns, plan.key, plan.compared);
                     baseLayout.keyOnly = baseLayout.located = plan.live->layout().keyOnly && !plan.grouped();
-                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.bytes);
+                    fromArchive = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(baseLayout), plan.partitions);
                     for (const TableEntry* e : plan.entries)
                         readArchiveRows(*archive, *e, o.jobs, [&](std::string_view rows, uint32_t frame) { return fromArchive->addRowsAt(rows, frame); });
                     fromArchive->finish();
@@ -762,8 +805,14 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 throw;
             } catch (const PgproofError& e) {  // a damaged archive, a full temporary folder: nothing proven here
                 if (e.code() == ExitCode::BadInput) throw;
-                v.verdict = Verdict::Error;
-                v.reason = std::string("rows could not be compared: ") + e.what();
+                // A loss the counts proved already stays a failure; otherwise nothing is proven for the table.
+                const std::string why = std::string("rows could not be compared: ") + e.what();
+                if (v.verdict == Verdict::Failed) {
+                    v.reason += "; " + why;
+                } else {
+                    v.verdict = Verdict::Error;
+                    v.reason = why;
+                }
             }
             if (plan.grouped()) {
                 for (size_t k = 0; k < plan.members.size(); ++k) {

@@ -4,12 +4,14 @@
 // the temporary row files (removed on every exit; a full temporary folder is exit 3).
 #include <signal.h>
 #include <sys/mount.h>
+#include <zstd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
 #include <thread>
 
+#include "TableFingerprint.hpp"
 #include "TestSupport.hpp"
 
 using namespace pgproof::test;
@@ -287,6 +289,131 @@ TEST_CASE("snapshot --rows names lost and changed rows, and a plain snapshot say
     CHECK(gone.exitCode == 2);
     CHECK(contains(gone.err, "s.rows.zst"));
     CHECK(runPgproof("snapshot --rows -o -" + dbArg(db)).exitCode == 2);
+}
+
+// The bytes of `file` up to the end of its last whole zstd frame that ends by `limit`: a file cut at a
+// frame boundary, which zstd itself reads without complaint.
+std::string cutAtFrameBoundary(const std::string& bytes, size_t limit) {
+    size_t at = 0, whole = 0;
+    while (at < bytes.size()) {
+        const size_t n = ZSTD_findFrameCompressedSize(bytes.data() + at, bytes.size() - at);
+        REQUIRE_FALSE(ZSTD_isError(n));
+        if (at + n > limit) break;
+        at += n;
+        whole = at;
+    }
+    return bytes.substr(0, whole);
+}
+
+TEST_CASE("snapshot --rows: a digest file that is not the one written with the snapshot is refused by verify and diff") {
+    ScratchDatabase db("rows_bound");
+    db.exec("CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 20000) g;"
+            "CREATE TABLE bag (v text); INSERT INTO bag SELECT 'b' || (g % 50) FROM generate_series(1, 20000) g;");
+    TempDir dir;
+    fs::path snap = dir / "s.json", later = dir / "later.json", digests = dir / "s.rows.zst";
+    REQUIRE(runPgproof("snapshot --rows -o " + q(snap) + dbArg(db)).exitCode == 0);
+    const std::string original = readFile(digests);
+    // Rows gone and rows changed (counts kept in t, so that no-loss needs the digests to judge it).
+    db.exec("UPDATE t SET v = 'changed' WHERE id = 7; DELETE FROM bag WHERE ctid = (SELECT min(ctid) FROM bag);");
+    REQUIRE(runPgproof("snapshot --rows -o " + q(later) + dbArg(db)).exitCode == 0);
+    const std::string verify = "verify --mode no-loss --baseline " + q(snap) + dbArg(db);
+    const std::string diff = "diff " + q(snap) + dbArg(db);
+
+    SECTION("the file written with it: the rows are named") {
+        auto r = runPgproof(verify);
+        INFO(r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(contains(r.out, "changed key id=7"));
+        CHECK(contains(r.out, "lost row (row digest "));
+    }
+    SECTION("a later snapshot's digests: exit 2 naming the file, for verify and diff") {
+        fs::copy_file(dir / "later.rows.zst", digests, fs::copy_options::overwrite_existing);
+        for (const auto& command : {verify, diff}) {
+            auto r = runPgproof(command);
+            INFO(command << "\n" << r.out << r.err);
+            CHECK(r.exitCode == 2);
+            CHECK(contains(r.err, digests.string()));
+            CHECK(contains(r.err, "belong to another snapshot"));
+            CHECK(!contains(r.out, "PROVEN"));
+            CHECK(!contains(r.out, "no difference"));
+        }
+    }
+    SECTION("emptied: exit 3 naming the file, for verify and diff") {
+        writeFile(digests, "");
+        for (const auto& command : {verify, diff}) {
+            auto r = runPgproof(command);
+            INFO(command << "\n" << r.out << r.err);
+            CHECK(r.exitCode == 3);
+            CHECK(contains(r.err, digests.string()));
+            CHECK(contains(r.err, "empty"));
+            CHECK(!contains(r.out, "PROVEN"));
+            CHECK(!contains(r.out, "no difference"));
+        }
+    }
+    SECTION("cut at a frame boundary: exit 3, for verify and diff") {
+        writeFile(digests, cutAtFrameBoundary(original, original.size() - 1));
+        REQUIRE(readFile(digests).size() < original.size());
+        for (const auto& command : {verify, diff}) {
+            auto r = runPgproof(command);
+            INFO(command << "\n" << r.out << r.err);
+            CHECK(r.exitCode == 3);
+            CHECK(contains(r.err, digests.string()));
+            CHECK(contains(r.err, "cut short"));
+            CHECK(!contains(r.out, "PROVEN"));
+            CHECK(!contains(r.out, "no difference"));
+        }
+    }
+    SECTION("a snapshot that recorded no binding (older pgproof): each table's digests must add up to its fingerprint") {
+        json j = json::parse(readFile(snap));
+        REQUIRE(j.contains("rows_file_id"));
+        j.erase("rows_file_id");
+        j.erase("rows_file_bytes");
+        j.erase("rows_file_checksum");
+        writeFile(snap, j.dump());
+        // Cut at a frame boundary such that at least one frame of each table is gone: only the first
+        // frames are kept (the identity frame and some of the rows).
+        writeFile(digests, cutAtFrameBoundary(original, original.size() / 3));
+        auto r = runPgproof(verify);
+        INFO(r.out << r.err);
+        CHECK(r.exitCode != 0);
+        CHECK(!contains(r.out, "PROVEN"));
+        CHECK(contains(r.out, "do not add up to the snapshot's"));
+        // The loss in bag is still proven by its count: exit 1 wins over the table that could not be compared.
+        CHECK(r.exitCode == 1);
+        auto d = runPgproof(diff);
+        INFO(d.out << d.err);
+        CHECK(d.exitCode != 0);
+        CHECK(!contains(d.out, "no difference"));
+    }
+}
+
+TEST_CASE("a keyless table over 5 MB against a snapshot --rows baseline: the lost row is named, other tables keep their results") {
+    ScratchDatabase db("rows_keyless");
+    db.exec("CREATE TABLE logs (n int, body text);"
+            "INSERT INTO logs SELECT g, repeat('x', 90) || g FROM generate_series(1, 60000) g;"
+            "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT g, 'x' || g FROM generate_series(1, 1000) g;");
+    REQUIRE(std::stoll(db.scalar("SELECT pg_table_size('logs')")) > (5 << 20));
+    TempDir dir;
+    fs::path snap = dir / "s.json";
+    REQUIRE(runPgproof("snapshot --rows -o " + q(snap) + dbArg(db)).exitCode == 0);
+    db.exec("DELETE FROM logs WHERE n = 31337; UPDATE t SET v = 'changed' WHERE id = 7;");
+    // The lost row's digest, computed here from its COPY text.
+    const std::string digest = pgproof::fingerprintRows("31337\t" + std::string(90, 'x') + "31337\n").hex();
+    for (const std::string mode : {"no-loss", "exact"}) {
+        auto r = runPgproof("verify --mode " + mode + " --baseline " + q(snap) + dbArg(db));
+        INFO(mode << "\n" << r.out << r.err);
+        CHECK(r.exitCode == 1);
+        CHECK(contains(r.out, "public.logs"));
+        CHECK(contains(r.out, "lost row (row digest " + digest + ")"));
+        CHECK(contains(r.out, "changed key id=7"));  // the other table's result is kept
+        CHECK(!contains(r.out, "partitioned differently"));
+    }
+    auto d = runPgproof("diff " + q(snap) + dbArg(db) + " --format csv");
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 1);
+    CHECK(contains(d.out, "public.logs,lost,"));
+    CHECK(contains(d.out, digest));
+    CHECK(contains(d.out, "public.t,changed,id=7"));
 }
 
 TEST_CASE("the row comparison's temporary files: removed on every exit, stale ones cleaned, a full folder is exit 3") {

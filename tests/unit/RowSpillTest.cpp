@@ -6,6 +6,8 @@
 
 #include "RowComparison.hpp"
 #include "RowSpill.hpp"
+#include "Errors.hpp"
+#include "TableFingerprint.hpp"
 
 using namespace pgproof;
 
@@ -32,7 +34,8 @@ TEST_CASE("equal rows in another order make every partition the same; one change
     const uint64_t size = 64u << 20;  // several partitions
     RowLayout layout = RowLayout::of(kColumns, {"id"}, kColumns);
     layout.keyOnly = true;
-    RowSpill before(folder, "before", layout, size), same(folder, "same", layout, size), changed(folder, "changed", layout, size);
+    const unsigned parts = RowSpill::partitionsFor(size, layout, layout);
+    RowSpill before(folder, "before", layout, parts), same(folder, "same", layout, parts), changed(folder, "changed", layout, parts);
     before.addRows(rows(1, 5000));
     same.addRows(rows(2501, 5000));
     same.addRows(rows(1, 2500));
@@ -55,7 +58,7 @@ TEST_CASE("values swapped between two keys differ although the multiset of compa
     // each key now holds the other's name. The partition test covers the key with its values.
     SpillFolder folder(std::filesystem::temp_directory_path());
     RowLayout layout = RowLayout::of(kColumns, {"id"}, {"name"});
-    RowSpill before(folder, "before", layout, 1024), after(folder, "after", layout, 1024);
+    RowSpill before(folder, "before", layout, 1), after(folder, "after", layout, 1);
     before.addRows("1\talice\t1\n2\tbob\t2\n");
     after.addRows("1\tbob\t1\n2\talice\t2\n");
     before.finish();
@@ -69,7 +72,7 @@ TEST_CASE("values swapped between two keys differ although the multiset of compa
 TEST_CASE("a table without a key losing one of two identical rows differs in that row's partition") {
     SpillFolder folder(std::filesystem::temp_directory_path());
     RowLayout layout = RowLayout::of(kColumns, {}, kColumns);
-    RowSpill before(folder, "before", layout, 1024), after(folder, "after", layout, 1024);
+    RowSpill before(folder, "before", layout, 1), after(folder, "after", layout, 1);
     before.addRows("7\tsame\t1\n7\tsame\t1\n8\tother\t2\n");
     after.addRows("8\tother\t2\n7\tsame\t1\n");
     before.finish();
@@ -78,4 +81,48 @@ TEST_CASE("a table without a key losing one of two identical rows differs in tha
     auto diff = compareRows(before, kColumns, after, kColumns, {}, kColumns, 10, 1, nullptr);
     CHECK(diff.lost == 1);
     CHECK(diff.added == 0);
+}
+
+TEST_CASE("a keyless table's whole rows and its snapshot digests share one partitioning, whatever the table's size") {
+    // A digest side alone would take 2 MiB of table per partition, a whole-row side 16 MiB: each
+    // choosing its own split a keyless table over a few MiB into different partition counts.
+    SpillFolder folder(std::filesystem::temp_directory_path());
+    const RowLayout digests = RowLayout::digestOf(0), live = RowLayout::of(kColumns, {}, kColumns);
+    for (uint64_t size : {uint64_t{1} << 20, uint64_t{5} << 20, uint64_t{40} << 20, uint64_t{10} << 30}) {
+        INFO("table bytes " << size);
+        const unsigned parts = RowSpill::partitionsFor(size, digests, live);
+        CHECK(parts == RowSpill::partitionsFor(size, live, digests));
+        RowSpill before(folder, "before", digests, parts), after(folder, "after", live, parts);
+        const std::string all = rows(1, 3000);
+        std::string lines, kept;
+        size_t at = 0;
+        for (int i = 1; i <= 3000; ++i) {
+            const size_t nl = all.find('\n', at);
+            const std::string row = all.substr(at, nl - at);
+            at = nl + 1;
+            lines += fingerprintRows(row + "\n").hex() + "\n";  // one row: its fingerprint's sum is its hash
+            if (i != 1234) kept += row + "\n";
+        }
+        const TableFingerprint sum = before.addDigests(lines, "test");
+        CHECK(sum == fingerprintRows(all));  // the digests add up to the table's fingerprint
+        after.addRows(kept);
+        before.finish();
+        after.finish();
+        REQUIRE(before.partitions() == after.partitions());
+        auto diff = compareRows(before, kColumns, after, kColumns, {}, kColumns, 10, 2, nullptr);
+        CHECK(diff.lost == 1);
+        CHECK(diff.added == 0);
+        REQUIRE(diff.rows.size() == 1);
+        CHECK(diff.rows[0].row == "row digest " + fingerprintRows(rows(1234, 1234)).hex());
+    }
+    CHECK(RowSpill::partitionsFor(uint64_t{40} << 20, digests, live) > 1);
+}
+
+TEST_CASE("two sides partitioned differently are an error of that comparison, not a crash of the run") {
+    SpillFolder folder(std::filesystem::temp_directory_path());
+    const RowLayout layout = RowLayout::of(kColumns, {}, kColumns);
+    RowSpill before(folder, "before", layout, 2), after(folder, "after", layout, 3);
+    before.finish();
+    after.finish();
+    CHECK_THROWS_AS(compareRows(before, kColumns, after, kColumns, {}, kColumns, 10, 1, nullptr), pgproof::IncompleteError);
 }
