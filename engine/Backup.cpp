@@ -1,6 +1,7 @@
 #include "Backup.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -10,6 +11,8 @@
 #include <ctime>
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <set>
 
 #include "ArchiveWriter.hpp"
 #include "ChildProcess.hpp"
@@ -23,6 +26,7 @@
 #include "PgConnection.hpp"
 #include "PgDumpProgram.hpp"
 #include "SnapshotSession.hpp"
+#include "TableLocking.hpp"
 
 namespace pgproof {
 
@@ -88,17 +92,73 @@ size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
     }
 }
 
-std::string pgDumpError(const ChildProcess& child, int status) {
+// The line after `prefix` in pg_dump's stderr ("HINT:  ", "Query was: "), or "".
+std::string stderrLine(const std::string& all, const std::string& prefix) {
+    size_t p = all.find(prefix);
+    if (p == std::string::npos) return {};
+    p += prefix.size();
+    return all.substr(p, all.find('\n', p) == std::string::npos ? std::string::npos : all.find('\n', p) - p);
+}
+
+// The tables of pg_dump's "LOCK TABLE a, b IN ACCESS SHARE MODE" (one per statement up to PostgreSQL 17,
+// batches since), as pg_dump spelled them.
+std::vector<std::string> lockedTables(const std::string& query) {
+    std::string list = query.substr(11);  // after "LOCK TABLE "
+    if (auto e = list.rfind(" IN ACCESS SHARE MODE"); e != std::string::npos) list.resize(e);
+    std::vector<std::string> out(1);
+    bool quoted = false;
+    for (size_t i = 0; i < list.size(); ++i) {
+        char c = list[i];
+        if (c == '"') quoted = !quoted;
+        if (c == ',' && !quoted) {
+            out.emplace_back();
+            while (i + 1 < list.size() && list[i + 1] == ' ') ++i;
+            continue;
+        }
+        out.back() += c;
+    }
+    return out;
+}
+
+// pg_dump's failure in one line; a full lock table and a lock not granted in time are said as pgproof says
+// them for its own sessions (PgConnection, TableLocking).
+std::string pgDumpError(const ChildProcess& child, int status, const std::string& lockWaitTimeout) {
     std::string all = child.errorOutput();
     size_t p = all.find("error: ");
     if (p != std::string::npos) {
         size_t e = all.find('\n', p);
-        return all.substr(p + 7, e == std::string::npos ? std::string::npos : e - p - 7);
+        std::string line = all.substr(p + 7, e == std::string::npos ? std::string::npos : e - p - 7);
+        std::string reason = line;
+        if (auto q = reason.find("ERROR:  "); q != std::string::npos) reason = reason.substr(q + 8);
+        const std::string hint = stderrLine(all, "HINT:  ");
+        if (reason.find("out of shared memory") != std::string::npos && isLockTableFull("53200", hint))
+            return lockTableFullError(reason, hint);
+        const std::string query = stderrLine(all, "Query was: ");
+        if (!lockWaitTimeout.empty() && query.rfind("LOCK TABLE ", 0) == 0 && reason.find("timeout") != std::string::npos) {
+            auto tables = lockedTables(query);
+            return lockTimeoutMessage(tables.size() == 1 ? tables[0] : "(one of " + std::to_string(tables.size()) + ")", lockWaitTimeout,
+                                      "pg_dump: " + reason);
+        }
+        return line;
     }
     std::string last = child.lastErrorLine();
     // Killed by a signal (SIGKILL, the OOM killer) it says nothing: name the signal.
     if (last.empty() && status > 128) return "killed by signal " + std::to_string(status - 128) + " (" + strsignal(status - 128) + ")";
     return last;
+}
+
+// Waits until pg_dump has written its first byte (true: it holds every lock it takes) or closed its output
+// without writing (false: it failed, or was stopped by an interrupt).
+bool waitForFirstOutput(int fd) {
+    pollfd p{fd, POLLIN, 0};
+    while (true) {
+        throwIfInterrupted("waiting for pg_dump");
+        int n = ::poll(&p, 1, 200);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw IncompleteError(std::string("waiting for pg_dump's output failed: ") + std::strerror(errno));
+        if (n == 0) continue;
+        return (p.revents & POLLIN) != 0;
+    }
 }
 
 }  // namespace
@@ -124,58 +184,97 @@ BackupResult runBackup(const BackupOptions& o) {
         live.settings = pinnedSettingsJson("as in the dump (SET client_encoding)", "", false);
     } else {
         ConnectionTarget target = ConnectionTarget::resolve(o.db);
-        // The leader exports the snapshot pg_dump imports and holds ACCESS SHARE on every table until pg_dump
-        // is done, so that no table is rewritten under the dump (pg_dump's own locks come later).
-        SnapshotSession session(target, 0, "pgproof backup", SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout});
-        const PgConnection& leader = session.leader();
-        const PinnedSettings& pinned = session.settings();
-        const std::string& snapshot = session.snapshotId();
-        std::optional<std::string> pgDumpPath = o.pgDump;
-        if (!pgDumpPath && std::getenv("PGPROOF_PG_DUMP") && *std::getenv("PGPROOF_PG_DUMP"))
-            pgDumpPath = std::getenv("PGPROOF_PG_DUMP");
-        PgDumpProgram pgDump = PgDumpProgram::choose(pgDumpPath, leader.serverVersion());
-        auto info = leader.exec("SELECT pg_catalog.current_database(), current_user, "
-                                "pg_catalog.current_setting('server_version'), "
-                                "pg_catalog.current_setting('server_version_num')",
-                                "reading the server version");
-        live.source = {{"host", PQhost(leader.get()) ? PQhost(leader.get()) : ""},
-                       {"port", PQport(leader.get()) ? PQport(leader.get()) : ""},
-                       {"database", info.value(0, 0)},
-                       {"user", info.value(0, 1)},
-                       {"server_version", info.value(0, 2)},
-                       {"snapshot", snapshot},
-                       {"pg_dump", {{"path", pgDump.path()}, {"version", pgDump.version()}}}};
-        DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
-        live.settings = pinnedSettingsJson(pinned.clientEncoding, pinned.lcMonetary, true);
-        for (const auto& t : session.tables()) live.tables.emplace(t.id, t);
-        for (auto& sq : readLiveSequences(leader))
-            if (sq.ownedBy) live.sequenceOwners.emplace(sq.id, *sq.ownedBy);
-        if (o.atSnapshot) live.plan = o.atSnapshot(leader);
+        // Locks as pg_dump takes them, once (TableLocking.hpp, changesSinceSnapshot): the leader exports the
+        // snapshot and locks nothing; pg_dump imports it and locks every table it dumps before it writes a
+        // byte. Then a connection outside the snapshot checks that no table was rewritten, dropped or renamed
+        // between the snapshot and pg_dump's locks; if one was, pg_dump is stopped before anything is kept
+        // and a new snapshot is taken.
+        constexpr int kAttempts = 5;
+        std::unique_ptr<SnapshotSession> session;
+        std::unique_ptr<ChildProcess> dumpProcess;
+        std::set<QualifiedName> changedUnheld;  // changed since the snapshot but held by nobody: pg_dump must not dump them
+        std::string dumpLockTimeout = o.lockWaitTimeout;
+        for (int attempt = 1;; ++attempt) {
+            dumpProcess.reset();
+            session.reset();
+            session = std::make_unique<SnapshotSession>(target, 0, "pgproof backup",
+                                                        SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout, .lockTables = false});
+            const PgConnection& leader = session->leader();
+            std::optional<std::string> pgDumpPath = o.pgDump;
+            if (!pgDumpPath && std::getenv("PGPROOF_PG_DUMP") && *std::getenv("PGPROOF_PG_DUMP"))
+                pgDumpPath = std::getenv("PGPROOF_PG_DUMP");
+            PgDumpProgram pgDump = PgDumpProgram::choose(pgDumpPath, leader.serverVersion());
+            auto info = leader.exec("SELECT pg_catalog.current_database(), current_user, "
+                                    "pg_catalog.current_setting('server_version'), "
+                                    "pg_catalog.current_setting('server_version_num')",
+                                    "reading the server version");
+            live = LiveSource();
+            live.source = {{"host", PQhost(leader.get()) ? PQhost(leader.get()) : ""},
+                           {"port", PQport(leader.get()) ? PQport(leader.get()) : ""},
+                           {"database", info.value(0, 0)},
+                           {"user", info.value(0, 1)},
+                           {"server_version", info.value(0, 2)},
+                           {"snapshot", session->snapshotId()},
+                           {"pg_dump", {{"path", pgDump.path()}, {"version", pgDump.version()}}}};
+            DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
+            live.settings = pinnedSettingsJson(session->settings().clientEncoding, session->settings().lcMonetary, true);
+            for (const auto& t : session->tables()) live.tables.emplace(t.id, t);
+            for (auto& sq : listLiveSequences(leader))  // owners only: reading values would lock every sequence twice
+                if (sq.ownedBy) live.sequenceOwners.emplace(sq.id, *sq.ownedBy);
 
-        // The pins go after whatever options the user's connection string (or PGOPTIONS) carries, so they
-        // win over those and over role- and database-level settings; the timeouts are off as on every
-        // pgproof session (pg_dump turns most of them off itself, but not before its first queries).
-        std::string pins = "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
-                           "-c bytea_output=hex -c statement_timeout=0 -c lock_timeout=0 "
-                           "-c idle_in_transaction_session_timeout=0";
-        if (leader.serverVersion().hasTransactionTimeout()) pins += " -c transaction_timeout=0";
-        std::vector<std::string> argv = {pgDump.path(), "--format=plain", "--snapshot=" + snapshot,
-                                         "--dbname=" + target.withoutPassword(pins)};
-        bool userLockTimeout = false;
-        for (const auto& a : o.pgDumpArgs) userLockTimeout = userLockTimeout || a.rfind("--lock-wait-timeout", 0) == 0;
-        // pg_dump's own locks wait behind anyone queued for ACCESS EXCLUSIVE on a table the leader holds:
-        // bounded by the same timeout, that is a failure instead of a hang.
-        if (!o.lockWaitTimeout.empty() && !userLockTimeout) argv.push_back("--lock-wait-timeout=" + o.lockWaitTimeout);
-        argv.insert(argv.end(), o.pgDumpArgs.begin(), o.pgDumpArgs.end());
-        std::map<std::string, std::string> env;
-        if (auto pw = target.password()) env["PGPASSWORD"] = *pw;
-        // Also in PGOPTIONS, for a pg_dump wrapper that connects on its own.
-        std::string pgoptions = std::getenv("PGOPTIONS") ? std::string(std::getenv("PGOPTIONS")) + " " : "";
-        env["PGOPTIONS"] = pgoptions + pins;
-        env["PGCLIENTENCODING"] = pinned.clientEncoding;
-        ChildProcess dump(argv, env);
-        // A 1 MiB pipe instead of 64 KiB: pg_dump and the splitter switch ~16x less often.
-        ::fcntl(dump.stdoutFd(), F_SETPIPE_SZ, 1 << 20);
+            // The pins go after whatever options the user's connection string (or PGOPTIONS) carries, so they
+            // win over those and over role- and database-level settings; the timeouts are off as on every
+            // pgproof session (pg_dump turns most of them off itself, but not before its first queries).
+            std::string pins = "-c DateStyle=ISO -c IntervalStyle=postgres -c extra_float_digits=3 -c TimeZone=UTC "
+                               "-c bytea_output=hex -c statement_timeout=0 -c lock_timeout=0 "
+                               "-c idle_in_transaction_session_timeout=0";
+            if (leader.serverVersion().hasTransactionTimeout()) pins += " -c transaction_timeout=0";
+            std::vector<std::string> argv = {pgDump.path(), "--format=plain", "--snapshot=" + session->snapshotId(),
+                                             "--dbname=" + target.withoutPassword(pins)};
+            bool userLockTimeout = false;  // pg_dump's own --lock-wait-timeout, after --
+            for (size_t i = 0; i < o.pgDumpArgs.size(); ++i) {
+                const std::string& a = o.pgDumpArgs[i];
+                if (a.rfind("--lock-wait-timeout", 0) != 0) continue;
+                userLockTimeout = true;
+                if (a.size() > 20 && a[19] == '=') dumpLockTimeout = a.substr(20);
+                else if (i + 1 < o.pgDumpArgs.size()) dumpLockTimeout = o.pgDumpArgs[i + 1];
+            }
+            // Bounded by the same timeout, a lock pg_dump waits for is a failure instead of a hang.
+            if (!o.lockWaitTimeout.empty() && !userLockTimeout) argv.push_back("--lock-wait-timeout=" + o.lockWaitTimeout);
+            argv.insert(argv.end(), o.pgDumpArgs.begin(), o.pgDumpArgs.end());
+            std::map<std::string, std::string> env;
+            if (auto pw = target.password()) env["PGPASSWORD"] = *pw;
+            // Also in PGOPTIONS, for a pg_dump wrapper that connects on its own.
+            std::string pgoptions = std::getenv("PGOPTIONS") ? std::string(std::getenv("PGOPTIONS")) + " " : "";
+            env["PGOPTIONS"] = pgoptions + pins;
+            env["PGCLIENTENCODING"] = session->settings().clientEncoding;
+            // pg_dump's session holds pgproof's locks: named like the leader unless the user names sessions.
+            if (!std::getenv("PGAPPNAME")) env["PGAPPNAME"] = "pgproof backup (pg_dump)";
+            dumpProcess = std::make_unique<ChildProcess>(argv, env);
+            // A 1 MiB pipe instead of 64 KiB: pg_dump and the splitter switch ~16x less often.
+            ::fcntl(dumpProcess->stdoutFd(), F_SETPIPE_SZ, 1 << 20);
+
+            const bool wrote = waitForFirstOutput(dumpProcess->stdoutFd());
+            // The plan's reads lock their tables in the leader before the check, so it covers them too.
+            if (wrote && o.atSnapshot) live.plan = o.atSnapshot(leader);
+            std::vector<SnapshotChange> changes;
+            {
+                PgConnection current = PgConnection::connect(target, "pgproof backup");
+                changes = changesSinceSnapshot(leader, current, session->tables());
+            }
+            // A held table changed under the snapshot; or pg_dump ended without a byte, as it does when a table
+            // it was about to lock was dropped or renamed.
+            const bool overtaken = !changes.empty() && (changes.front().held || !wrote);
+            if (!overtaken) {
+                for (const auto& c : changes) changedUnheld.insert(c.table.id);
+                break;
+            }
+            dumpProcess->terminate();
+            dumpProcess->wait();
+            retryAfterChange(changes.front().table, attempt, kAttempts);
+        }
+        const PgConnection& leader = session->leader();
+        ChildProcess& dump = *dumpProcess;
         bool dumpEnded = false;  // pg_dump's output reached its end: pg_dump is exiting of its own accord
         try {
             r = runBackupPipeline(
@@ -192,7 +291,7 @@ BackupResult runBackup(const BackupOptions& o) {
             // archive's disk is full, say), the SIGTERM sent here makes pg_dump say "terminated by user":
             // pgproof's own error is the one to report.
             if (st != 0 && !interrupted() && dumpEnded)
-                throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st) +
+                throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st, dumpLockTimeout) +
                                       "; no archive was written");
             throw;
         } catch (...) {
@@ -202,10 +301,16 @@ BackupResult runBackup(const BackupOptions& o) {
         }
         int st = dump.wait();
         if (st != 0)
-            throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st) +
+            throw IncompleteError("pg_dump failed (exit " + std::to_string(st) + "): " + pgDumpError(dump, st, dumpLockTimeout) +
                                   "; no archive was written");
-        live.coverage = accountForEveryTable(leader, live.tables, r.tables, r.toc);
-        session.finish();
+        // Belt and braces: pg_dump locks every table it dumps before writing, so a table nobody held at the
+        // check is not in the dump.
+        for (const auto& t : r.tables)
+            if (changedUnheld.count(t.id()))
+                throw IncompleteError("table " + t.id().display() + " changed after the snapshot, before pg_dump locked it: "
+                                      "its rows in the dump would not describe the snapshot; run again; no archive was written");
+        live.coverage = accountForEveryTable(leader, live.tables, r.tables, r.toc, o.lockWaitTimeout);
+        session->finish();
         live.source["pg_dump_version"] = r.pgDumpVersion;
     }
     throwIfInterrupted("finishing the archive");

@@ -77,7 +77,7 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
     return tables;
 }
 
-std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only) {
+std::vector<LiveSequence> listLiveSequences(const PgConnection& conn) {
     auto r = conn.exec(
         "SELECT n.nspname, c.relname, "
         "(SELECT tn.nspname FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_class t ON t.oid = d.refobjid "
@@ -92,15 +92,22 @@ std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std:
         "AND d.objid = c.oid AND d.deptype = 'e') ORDER BY 1, 2",
         "reading the list of sequences");
     std::vector<LiveSequence> out;
-    std::string sql;
     for (int i = 0; i < r.rows(); ++i) {
-        QualifiedName id{r.value(i, 0), r.value(i, 1)};
-        if (only && !only->count(id)) continue;  // never read (nor need SELECT on) a sequence nobody asked for
-        if (!sql.empty()) sql += " UNION ALL ";
-        sql += "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + id.sql();
-        LiveSequence seq{id, 0, false, std::nullopt};
+        LiveSequence seq{{r.value(i, 0), r.value(i, 1)}, 0, false, std::nullopt};
         if (!r.isNull(i, 2)) seq.ownedBy = QualifiedName{r.value(i, 2), r.value(i, 3)};
         out.push_back(seq);
+    }
+    return out;
+}
+
+std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only) {
+    std::vector<LiveSequence> out;
+    std::string sql;
+    for (auto& seq : listLiveSequences(conn)) {
+        if (only && !only->count(seq.id)) continue;  // never read (nor need SELECT on) a sequence nobody asked for
+        if (!sql.empty()) sql += " UNION ALL ";
+        sql += "SELECT " + std::to_string(out.size()) + ", last_value, is_called FROM " + seq.id.sql();
+        out.push_back(std::move(seq));
     }
     if (out.empty()) return out;
     auto v = conn.exec(sql + " ORDER BY 1", "reading sequence values");

@@ -41,5 +41,8 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn);
 // With `only`, the values of just those sequences are read (verify needs the baseline's, and a role may
 // lack SELECT on others); the rest are not returned.
 std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only = nullptr);
+// The sequences and their owners, without their values: no sequence is read, so none is locked (a
+// backup's leader, beside the pg_dump that reads and locks them).
+std::vector<LiveSequence> listLiveSequences(const PgConnection& conn);
 
 }  // namespace pgproof

@@ -124,14 +124,20 @@ std::string whereClause(const WorkItem& item, const std::string& filter) {
 constexpr size_t kBatchBytes = 1u << 20;
 constexpr int kMaxBatchesInFlight = 4;
 
-// Streams COPY rows of one work item and hashes them in batches on oneTBB workers.
-// The leader holds ACCESS SHARE on every table; a worker asks for it too when it reads. Behind a session
-// queued for ACCESS EXCLUSIVE (DDL waiting for the leader's lock) that request would wait for the DDL,
-// which waits for the leader, which waits for the worker: a hang no deadlock check sees. Like
-// pg_dump -j, workers ask with NOWAIT and give up on the table instead (exit 3, naming it).
+// The leader holds ACCESS SHARE on every table; a worker's read takes it too. Behind a session queued
+// for ACCESS EXCLUSIVE (DDL waiting for the leader's lock) that request would wait for the DDL, which
+// waits for the leader, which waits for the worker: a hang no deadlock check sees. Like pg_dump -j,
+// workers ask with NOWAIT and give up on the table instead (exit 3, naming it).
+// A lock taken in a transaction is held to its end, and a planned read (COPY of a SELECT) also locks
+// every index of the table: kept, a worker's locks would add two or more entries per table to the
+// server's shared lock table on top of the leader's. So each worker reads inside a savepoint
+// (SnapshotSession::kReadSavepoint) and rolls back to it before locking the next table, which releases
+// the locks the last read took while the transaction, and its snapshot, stay: a worker holds one table
+// at a time, and the run holds each table once, in the leader, as pg_dump does.
 void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
     try {
-        conn.exec("LOCK TABLE ONLY " + req.id.sql() + " IN ACCESS SHARE MODE NOWAIT");
+        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + req.id.sql() +
+                  " IN ACCESS SHARE MODE NOWAIT");
     } catch (const IncompleteError& e) {
         std::string msg = e.what();
         if (msg.find("could not obtain lock") == std::string::npos) throw;
@@ -140,26 +146,27 @@ void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
     }
 }
 
-void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    TableFingerprint fp = fingerprintTableRange(conn, req, item.fromPage, item.toPage, true);
-    std::lock_guard lock(acc.mutex);
+// `lock`: the worker does not hold this table yet (its previous item was another table's).
+void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc, bool lock) {
+    if (lock) lockForWorker(conn, req);
+    TableFingerprint fp = fingerprintTableRange(conn, req, item.fromPage, item.toPage);
+    std::lock_guard guard(acc.mutex);
     acc.fp.add(fp);
 }
 
-void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc) {
-    lockForWorker(conn, req);
+void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc, bool lock) {
+    if (lock) lockForWorker(conn, req);
     auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
     uint64_t rows = std::stoull(r.value(0, 0));
     WorkProgress::process().addRows(rows);
-    std::lock_guard lock(acc.mutex);
+    std::lock_guard guard(acc.mutex);
     acc.fp.rows += rows;
 }
 
 }  // namespace
 
 TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, std::optional<uint64_t> fromPage,
-                                       std::optional<uint64_t> toPage, bool lockNowait) {
-    if (lockNowait) lockForWorker(conn, req);
+                                       std::optional<uint64_t> toPage) {
     WorkItem item{0, fromPage, toPage};
     std::mutex mutex;
     TableFingerprint total;
@@ -211,8 +218,7 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     if (stopped) throwIfInterrupted("reading " + req.id.display());
     if (n == -2) throw IncompleteError("reading rows failed: " + firstLine(PQerrorMessage(conn.get())));
     PgResult end(PQgetResult(conn.get()));
-    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
-        throw IncompleteError("reading rows failed: " + firstLine(PQresultErrorMessage(end.get())));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) throw IncompleteError("reading rows failed: " + statementError(conn.get(), end.get()));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
     return total;
 }
@@ -264,6 +270,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     for (size_t w = 0; w < session.workerCount(); ++w) {
         threads.emplace_back([&, w] {
             PgConnection& conn = session.worker(w);
+            std::optional<size_t> locked;  // the table whose locks this worker holds (its last item's)
             while (!interrupted()) {
                 size_t idx = next++;
                 if (idx >= items.size()) return;
@@ -272,8 +279,11 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
                 TableAccumulator& a = acc[item.table];
                 auto t0 = std::chrono::steady_clock::now();
                 try {
-                    if (req.countOnly) countItem(conn, req, item, a);
-                    else fingerprintItem(conn, req, item, a);
+                    const bool lock = locked != item.table;
+                    locked.reset();
+                    if (req.countOnly) countItem(conn, req, item, a, lock);
+                    else fingerprintItem(conn, req, item, a, lock);
+                    locked = item.table;
                 } catch (const std::exception& e) {
                     {
                         std::lock_guard lock(a.mutex);

@@ -43,10 +43,10 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
 
 // Reads the rows of one table (or only those in the ctid page range [fromPage, toPage)) on `conn`, inside
 // the caller's transaction, and returns their count and fingerprint (plus the spill, if the request has
-// one). With lockNowait the table's ACCESS SHARE lock is asked with NOWAIT (a snapshot's worker: see the
-// .cpp); otherwise the read waits for it. Throws IncompleteError when the read fails.
+// one). The read waits for the table's lock (fingerprintLiveTables' workers take it with NOWAIT first).
+// Throws IncompleteError when the read fails.
 TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, std::optional<uint64_t> fromPage,
-                                       std::optional<uint64_t> toPage, bool lockNowait);
+                                       std::optional<uint64_t> toPage);
 
 // The rows of `table` (COPY text of `columns`, each without its newline) whose key columns `key` hold one
 // of `keys` (each the key's values as COPY text, in key order; NULL-free), read on `conn` inside the

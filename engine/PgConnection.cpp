@@ -17,6 +17,8 @@ std::string statementError(PGconn* conn, const PGresult* result) {
     std::string msg = firstLine(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
     if (msg.empty()) msg = firstLine(PQerrorMessage(conn));
     const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    const char* hint = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_HINT) : nullptr;
+    if (state && hint && isLockTableFull(state, hint)) return lockTableFullError(msg, hint);
     // 42501 insufficient_privilege on a read: say which grant fixes it (docs: README "Privileges").
     if (state && std::string(state) == "42501" &&
         (msg.find("permission denied for table") != std::string::npos || msg.find("permission denied for sequence") != std::string::npos)) {
@@ -25,6 +27,17 @@ std::string statementError(PGconn* conn, const PGresult* result) {
         msg += std::string(": grant SELECT or pg_read_all_data to ") + (user && *user ? user : "the role");
     }
     return msg;
+}
+
+bool isLockTableFull(const std::string& sqlState, const std::string& hint) {
+    return sqlState == "53200" && hint.find("max_locks_per_transaction") != std::string::npos;
+}
+
+std::string lockTableFullError(std::string message, const std::string& hint) {
+    if (message.rfind("ERROR:  ", 0) == 0) message = message.substr(8);
+    return message + ": the server's lock table is full (HINT: " + firstLine(hint.c_str()) +
+           "); it holds max_locks_per_transaction * (max_connections + max_prepared_transactions) locks for all sessions "
+           "together, and pgproof locks every table it reads, as pg_dump does";
 }
 
 namespace {

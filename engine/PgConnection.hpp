@@ -77,4 +77,10 @@ std::string firstLine(const char* message);
 // pg_read_all_data to ROLE").
 std::string statementError(PGconn* conn, const PGresult* result);
 
+// "out of shared memory" with PostgreSQL's hint to raise max_locks_per_transaction: the server's lock table
+// is full. Returns the one-line error that says so and passes the hint on (from libpq or pg_dump's stderr).
+std::string lockTableFullError(std::string serverMessage, const std::string& hint);
+// Whether a failure's SQLSTATE and hint are that one (53200 out_of_memory, hint naming max_locks_per_transaction).
+bool isLockTableFull(const std::string& sqlState, const std::string& hint);
+
 }  // namespace pgproof

@@ -1,7 +1,5 @@
 #include "SnapshotSession.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 
 #include "Errors.hpp"
@@ -19,15 +17,11 @@ SnapshotSession::SnapshotSession(const ConnectionTarget& target, int workers, co
         settings_ = leader_->pinSettings();
         snapshot_ = leader_->exec("SELECT pg_catalog.pg_export_snapshot()", "exporting a snapshot").value(0, 0);
         tables_ = readLiveTables(*leader_);
+        if (!options.lockTables) break;
         auto changed = lockTablesAtSnapshot(*leader_, tables_, options.lockWaitTimeout);
         if (!changed) break;
         leader_->exec("ROLLBACK", "dropping a snapshot that a table change overtook");
-        if (attempts_ == attempts)
-            throw IncompleteError("table " + changed->id.display() + " was " + changed->change + " after the snapshot, " +
-                                  std::to_string(attempts) + " times in a row: its figures would not describe the snapshot; "
-                                  "run again when that job is done");
-        spdlog::info("table {} was {} after the snapshot was taken; taking a new snapshot (attempt {} of {})",
-                     changed->id.display(), changed->change, attempts_ + 1, attempts);
+        retryAfterChange(*changed, attempts_, attempts);
     }
     for (int i = 0; i < workers; ++i) {
         auto w = std::make_unique<PgConnection>(PgConnection::connect(target, purpose));
@@ -38,7 +32,8 @@ SnapshotSession::SnapshotSession(const ConnectionTarget& target, int workers, co
 }
 
 void SnapshotSession::importSnapshot(PgConnection& c) {
-    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " + quoteLiteral(snapshot_),
+    c.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " + quoteLiteral(snapshot_) +
+               "; SAVEPOINT " + kReadSavepoint,
            "importing the shared snapshot");
 }
 

@@ -8,7 +8,10 @@
 // ACCESS SHARE on all of them (TableLocking). If one was rewritten or dropped between the snapshot and
 // its lock, its heap no longer matches the snapshot: the leader starts over with a new snapshot, a few
 // times, then gives up with IncompleteError naming the table. Workers connect only once that holds.
-// With zero workers it is the leader of a backup (pg_dump imports the snapshot).
+// Each worker's transaction opens the savepoint kReadSavepoint right after importing the snapshot; a
+// worker rolls back to it between tables, which releases the locks its reads took (LiveFingerprinter).
+// A backup's leader (zero workers, lockTables off) only exports the snapshot: pg_dump imports it and
+// takes the locks, and Backup checks for rewrites once pg_dump holds them.
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,10 +25,13 @@ namespace pgproof {
 struct SnapshotSessionOptions {
     std::string lockWaitTimeout;  // --lock-wait-timeout: a PostgreSQL duration; "" waits as pg_dump does
     int attempts = 5;             // snapshots tried while tables keep being rewritten under them
+    bool lockTables = true;       // off: lock nothing, check nothing (a backup: its pg_dump locks)
 };
 
 class SnapshotSession {
 public:
+    static constexpr const char* kReadSavepoint = "pgproof_read";
+
     // Opens the leader and `workers` worker connections. Throws IncompleteError if any cannot connect,
     // a lock is not granted within the timeout, or tables kept being rewritten.
     SnapshotSession(const ConnectionTarget& target, int workers, const std::string& purpose,

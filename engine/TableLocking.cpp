@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <map>
 #include <regex>
+#include <set>
+
+#include <spdlog/spdlog.h>
 
 #include "Errors.hpp"
 
@@ -64,13 +67,81 @@ std::string lockStatement(const std::vector<LiveTable*>& batch, bool nowait) {
             break;
         }
     }
-    throw IncompleteError("could not lock table " + (blocked.empty() ? std::string("(one of ") + std::to_string(batch.size()) + ")" : blocked) +
-                          " within --lock-wait-timeout " + timeout +
-                          ": another session holds or waits for a conflicting lock (ALTER TABLE, TRUNCATE, DROP, VACUUM FULL, "
-                          "REINDEX, LOCK); run again when it is done, or raise --lock-wait-timeout (" + message + ")");
+    throw IncompleteError(lockTimeoutMessage(blocked.empty() ? "(one of " + std::to_string(batch.size()) + ")" : blocked, timeout, message));
 }
 
 }  // namespace
+
+std::string lockTimeoutMessage(const std::string& table, const std::string& timeout, const std::string& serverMessage) {
+    return "could not lock table " + table + " within --lock-wait-timeout " + timeout +
+           ": another session holds or waits for a conflicting lock (ALTER TABLE, TRUNCATE, DROP, VACUUM FULL, "
+           "REINDEX, LOCK); run again when it is done, or raise --lock-wait-timeout (" + serverMessage + ")";
+}
+
+void retryAfterChange(const ChangedTable& changed, int attempt, int attempts) {
+    if (attempt >= attempts)
+        throw IncompleteError("table " + changed.id.display() + " was " + changed.change + " after the snapshot, " +
+                              std::to_string(attempts) + " times in a row: its figures would not describe the snapshot; "
+                              "run again when that job is done");
+    spdlog::info("table {} was {} after the snapshot was taken; taking a new snapshot (attempt {} of {})", changed.id.display(),
+                 changed.change, attempt + 1, attempts);
+}
+
+std::vector<SnapshotChange> changesSinceSnapshot(const PgConnection& leader, const PgConnection& current,
+                                                 const std::vector<LiveTable>& tables) {
+    std::vector<SnapshotChange> out;
+    if (tables.empty()) return out;
+    std::string oids = "{";
+    for (size_t i = 0; i < tables.size(); ++i) oids += (i ? "," : "") + std::to_string(tables[i].oid);
+    oids += "}";
+    // The same catalog rows, read at the snapshot (the leader's transaction) and as committed now.
+    const char* sql = "SELECT c.oid, n.nspname, c.relname, c.relfilenode "
+                      "FROM pg_catalog.unnest($1::pg_catalog.oid[]) AS x(o) JOIN pg_catalog.pg_class c ON c.oid = x.o "
+                      "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace";
+    auto then = leader.execParams(sql, {oids}, "reading the tables as the snapshot saw them");
+    auto now = current.execParams(sql, {oids}, "checking the tables for rewrites since the snapshot");
+    struct Row {
+        std::string schema, name, filenode;
+    };
+    std::map<std::string, Row> nowByOid;
+    for (int i = 0; i < now.rows(); ++i) nowByOid[now.value(i, 0)] = {now.value(i, 1), now.value(i, 2), now.value(i, 3)};
+    std::vector<std::string> changedOids;
+    for (int i = 0; i < then.rows(); ++i) {
+        ChangedTable t{{then.value(i, 1), then.value(i, 2)}, ""};
+        auto it = nowByOid.find(then.value(i, 0));
+        if (it == nowByOid.end()) t.change = "dropped";
+        else if (it->second.filenode != then.value(i, 3)) t.change = "rewritten (TRUNCATE, VACUUM FULL, CLUSTER or ALTER TABLE ... TYPE)";
+        else if (it->second.schema != t.id.schema || it->second.name != t.id.name) t.change = "renamed";
+        else continue;
+        out.push_back({t, false});
+        changedOids.push_back(then.value(i, 0));
+    }
+    if (out.empty()) return out;
+    // Rare (a change raced the start of the dump): which of them does another session hold? pg_locks lists
+    // fast-path locks too.
+    std::string list = "{";
+    for (size_t i = 0; i < changedOids.size(); ++i) list += (i ? "," : "") + changedOids[i];
+    list += "}";
+    auto held = current.execParams(
+        "SELECT DISTINCT l.relation FROM pg_catalog.pg_locks l WHERE l.locktype = 'relation' AND l.granted "
+        "AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()) "
+        "AND l.pid <> pg_catalog.pg_backend_pid() AND l.relation = ANY ($1::pg_catalog.oid[])",
+        {list}, "reading which sessions hold the changed tables");
+    std::set<std::string> heldOids;
+    for (int i = 0; i < held.rows(); ++i) heldOids.insert(held.value(i, 0));
+    // Those locks are all of pg_dump's only if pg_dump's transaction was still open when they were read: it
+    // is if it still is now (its xmin, the snapshot's, is cleared before its locks are released). A small
+    // dump can be over before the check; then nothing tells, and every change counts as held.
+    auto open = current.execParams(
+        "SELECT pg_catalog.count(*) FROM pg_catalog.pg_stat_activity a WHERE a.pid <> pg_catalog.pg_backend_pid() "
+        "AND a.pid <> $1::pg_catalog.int4 AND a.datname = pg_catalog.current_database() "
+        "AND a.backend_xmin = (SELECT l.backend_xmin FROM pg_catalog.pg_stat_activity l WHERE l.pid = $1::pg_catalog.int4)",
+        {std::to_string(PQbackendPID(leader.get()))}, "reading which sessions share the snapshot");
+    const bool dumpOpen = open.value(0, 0) != "0";
+    for (size_t i = 0; i < out.size(); ++i) out[i].held = !dumpOpen || heldOids.count(changedOids[i]) > 0;
+    std::stable_partition(out.begin(), out.end(), [](const SnapshotChange& c) { return c.held; });
+    return out;
+}
 
 void checkLockWaitTimeout(const std::string& value) {
     static const std::regex duration(R"(\s*\d+(\.\d+)?\s*(us|ms|s|min|h|d)?\s*)");
@@ -107,7 +178,7 @@ std::optional<ChangedTable> lockTablesAtSnapshot(const PgConnection& leader, std
         PgResult r(PQexec(leader.get(), lockStatement(batch, false).c_str()));
         if (PQresultStatus(r.get()) != PGRES_COMMAND_OK) {
             std::string state = sqlState(r.get());
-            std::string message = firstLine(r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(leader.get()));
+            std::string message = statementError(leader.get(), r.get());  // with the hint when the lock table is full
             if (state == "55P03") throwLockTimeout(leader, batch, lockWaitTimeout, message);
             if (state == "42P01") {  // dropped or renamed since the snapshot: LOCK goes by name
                 leader.exec("ROLLBACK TO SAVEPOINT pgproof_lock", "locking the tables");

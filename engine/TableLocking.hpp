@@ -33,4 +33,28 @@ std::optional<ChangedTable> lockTablesAtSnapshot(const PgConnection& leader, std
 // Throws BadInputError unless `value` is a duration PostgreSQL accepts ("30s", "500ms", "2min", "1000").
 void checkLockWaitTimeout(const std::string& value);
 
+// A backup's leader takes no locks: pg_dump locks every table it dumps before it writes its first byte,
+// and one set of locks is all the server's lock table may have room for (it is shared by all sessions:
+// max_locks_per_transaction * (max_connections + max_prepared_transactions) entries). Once pg_dump has
+// written, this compares each of `tables` as the leader's snapshot saw it with what is committed now
+// (read on `current`, a connection outside the snapshot). A changed table that a session other than
+// `current` holds locked (pg_dump, or the leader after reading it) was read, or will be, from a heap the
+// snapshot did not see: it comes first in the result, `held`. A changed table nobody holds is not one
+// pg_dump dumps (it holds its locks to the end): it is listed after them. When no session but the leader
+// has the snapshot open any more (pg_dump was done before the check), every change counts as held.
+struct SnapshotChange {
+    ChangedTable table;
+    bool held = false;
+};
+std::vector<SnapshotChange> changesSinceSnapshot(const PgConnection& leader, const PgConnection& current,
+                                                 const std::vector<LiveTable>& tables);
+
+// The message of a lock not granted within --lock-wait-timeout; `table` as the user reads it
+// ("public.orders", or "one of 1000 tables").
+std::string lockTimeoutMessage(const std::string& table, const std::string& timeout, const std::string& serverMessage);
+
+// Taking a new snapshot after `changed` overtook attempt `attempt` of `attempts`: logs it, or, on the
+// last attempt, throws IncompleteError naming the table.
+void retryAfterChange(const ChangedTable& changed, int attempt, int attempts);
+
 }  // namespace pgproof

@@ -70,7 +70,7 @@ void ProofReads::read(PgConnection& conn, size_t t, std::optional<uint64_t> from
         conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the proof read of " + table.id().display());
         if (asConnectingUser_) conn.exec("SET LOCAL ROLE NONE", "reading as the connecting user");
         conn.pinSettingsForTransaction(settings_);
-        TableFingerprint fp = fingerprintTableRange(conn, request, from, to, false);
+        TableFingerprint fp = fingerprintTableRange(conn, request, from, to);
         conn.exec("COMMIT", "ending the proof read of " + table.id().display());
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::lock_guard lock(reading.mutex);

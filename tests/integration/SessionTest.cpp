@@ -1,5 +1,6 @@
 // pgproof's database sessions against a real PostgreSQL: locking like pg_dump (a table truncated and
-// reloaded during the snapshot is never read empty; --lock-wait-timeout gives up naming the table),
+// reloaded during the snapshot is never read empty; --lock-wait-timeout gives up naming the table; no more
+// locks than pg_dump takes, and a full lock table said with PostgreSQL's hint),
 // server-side timeouts that do not end pgproof's sessions, pinned settings that hold against role- and
 // database-level SET and options= in the connection string, the choice of pg_dump, and verify reading
 // only the baseline's sequences.
@@ -367,4 +368,90 @@ TEST_CASE("DDL queued behind the snapshot's lock makes a worker give up with exi
     CHECK(r.exitCode == 3);
     CHECK(contains(r.err, "public.small"));
     ddl.get();
+}
+
+namespace {
+
+// Tables t<from>..t<to>, each with a primary key (a planned read locks its index too) and one row;
+// committed every 50 tables, since creating a table takes locks of its own.
+void createTables(const ThrowawayCluster& cluster, const std::string& db, int from, int to) {
+    cluster.connect(db).exec("DO $$ BEGIN FOR i IN " + std::to_string(from) + ".." + std::to_string(to) +
+                             " LOOP EXECUTE format('CREATE TABLE t%s (id int PRIMARY KEY, v text)', i); "
+                             "EXECUTE format('INSERT INTO t%s VALUES (1, ''one'')', i); "
+                             "IF i % 50 = 0 THEN COMMIT; END IF; END LOOP; END $$");
+}
+
+}  // namespace
+
+// The server's lock table is shared by all sessions (max_locks_per_transaction * (max_connections +
+// max_prepared_transactions) entries, plus some slack). On a server where it holds about 330 table locks,
+// pg_dump of 250 tables works: so must backup, snapshot and verify, which take no more locks than pg_dump.
+// (They took two or three per table: backup's leader beside pg_dump, snapshot's and verify's workers
+// holding every table and its index beside the leader.) Past what pg_dump can lock, the one-line error says
+// the lock table is full and passes on PostgreSQL's hint.
+TEST_CASE("as many tables as pg_dump can lock: backup, snapshot and verify work, and more end in exit 3 naming max_locks_per_transaction") {
+    ThrowawayCluster cluster("-c max_locks_per_transaction=10 -c max_connections=10");
+    cluster.connect("postgres").exec("CREATE DATABASE many");
+    createTables(cluster, "many", 1, 250);
+    TempDir dir;
+    const std::string db = " --db " + shellQuote(cluster.conninfo("many"));
+    const std::string pgDump = "pg_dump -d " + shellQuote(cluster.conninfo("many")) + " >/dev/null";
+    {
+        auto dump = run(pgDump);
+        INFO("pg_dump: " << dump.err);
+        REQUIRE(dump.exitCode == 0);  // the premise: pg_dump fits
+    }
+    fs::path archive = dir / "a.sql.zst", snapshot = dir / "s.json";
+    for (const std::string& args : {"backup -o " + q(archive) + db, "snapshot --jobs 2 -o " + q(snapshot) + db,
+                                    "snapshot --jobs 2 --rows -o " + q(dir / "r.json") + db,
+                                    "verify --jobs 2 --baseline " + q(archive) + db,
+                                    "verify --jobs 2 --baseline " + q(snapshot) + db}) {
+        auto r = runPgproof(args);
+        INFO("pgproof " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
+        CHECK(r.exitCode == 0);
+    }
+    CHECK(inspectManifest(archive).at("tables").size() == 250);
+    CHECK(json::parse(readFile(snapshot)).at("tables").size() == 250);
+
+    // Twice as many tables as the lock table holds: pg_dump fails too, and pgproof says why.
+    createTables(cluster, "many", 251, 700);
+    {
+        auto dump = run(pgDump);
+        INFO("pg_dump: " << dump.err);
+        REQUIRE(dump.exitCode != 0);
+        REQUIRE(contains(dump.err, "max_locks_per_transaction"));
+    }
+    for (const std::string& args : {"backup -o " + q(dir / "b.sql.zst") + db, "snapshot --jobs 2 -o " + q(dir / "t.json") + db,
+                                    "verify --jobs 2 --baseline " + q(archive) + db}) {
+        auto r = runPgproof(args);
+        INFO("pgproof " << args << "\nstdout: " << r.out << "\nstderr: " << r.err);
+        CHECK(r.exitCode == 3);
+        CHECK(contains(r.err, "the server's lock table is full"));
+        CHECK(contains(r.err, "(HINT: You might need to increase max_locks_per_transaction.)"));
+    }
+    CHECK_FALSE(fs::exists(dir / "b.sql.zst"));
+    CHECK_FALSE(fs::exists(dir / "t.json"));
+}
+
+// A backup's leader locks nothing while pg_dump runs, so a table pg_dump does not dump (-T) is not held by
+// pgproof either: truncating it during the backup neither waits nor fails the backup. Its count at the
+// snapshot can no longer be read, and the manifest says so (rows_total null) instead of counting a new heap.
+TEST_CASE("a table left out of the dump and truncated during the backup: backup works, its row count is left unknown") {
+    ScratchDatabase db("sess_excluded");
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); INSERT INTO big SELECT g, repeat(md5(g::text), 10) FROM generate_series(1, 200000) g;"
+            "CREATE TABLE queue (id int); INSERT INTO queue SELECT generate_series(1, 10)");
+    TempDir dir;
+    fs::path archive = dir / "a.sql.zst";
+    BackgroundPgproof p({"backup", "-o", archive.string(), "--db", db.conninfo(), "--level", "19", "--", "-T", "queue"});
+    REQUIRE(waitForActiveQuery(db.name(), "COPY public.big%", std::chrono::seconds(120), [&] { return p.running(); }));
+    PgConnection c = db.connect();
+    c.exec("SET lock_timeout = '5s'; TRUNCATE queue");  // pgproof holds no lock on it: no wait
+    REQUIRE(p.waitExit(std::chrono::seconds(120)));
+    INFO("stderr: " << p.err());
+    REQUIRE(p.exitCode() == 0);
+    CHECK(contains(p.err(), "table public.queue was rewritten"));
+    json queue = tableEntry(inspectManifest(archive), "queue");
+    CHECK(queue.at("covered") == false);
+    CHECK(queue.at("rows_total").is_null());
+    CHECK(tableEntry(inspectManifest(archive), "big").at("rows") == 200000);
 }

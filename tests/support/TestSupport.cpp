@@ -460,6 +460,33 @@ fs::path damageRowsOf(const fs::path& archive, const nlohmann::json& manifest, c
 
 PgConnection admin() { return PgConnection::connect(ConnectionTarget("dbname=postgres"), "pgproof tests"); }
 
+ThrowawayCluster::ThrowawayCluster(const std::string& serverOptions) {
+    auto r = run("PGPROOF_CLUSTER_OPTIONS=" + shellQuote(serverOptions) + " " + std::string(PGPROOF_SOURCE_DIR) + "/scripts/pg-cluster.sh start");
+    // export PGHOST='DIR' PGPORT='PORT' ...
+    auto field = [&](const std::string& name) {
+        auto p = r.out.find(name + "='");
+        if (p == std::string::npos) return std::string();
+        p += name.size() + 2;
+        return r.out.substr(p, r.out.find('\'', p) - p);
+    };
+    dir_ = field("PGPROOF_CLUSTER_DIR");
+    port_ = field("PGPORT");
+    if (r.exitCode != 0 || dir_.empty() || port_.empty())
+        throw std::runtime_error("starting a throwaway cluster failed: " + r.err);
+}
+
+ThrowawayCluster::~ThrowawayCluster() {
+    run(std::string(PGPROOF_SOURCE_DIR) + "/scripts/pg-cluster.sh stop " + shellQuote(dir_));
+}
+
+std::string ThrowawayCluster::conninfo(const std::string& db) const {
+    return "host=" + dir_ + " port=" + port_ + " user=postgres dbname=" + db;
+}
+
+PgConnection ThrowawayCluster::connect(const std::string& db) const {
+    return PgConnection::connect(ConnectionTarget(conninfo(db)), "pgproof tests");
+}
+
 DropDatabaseAtEnd::~DropDatabaseAtEnd() {
     if (name.empty()) return;
     try {

@@ -96,6 +96,23 @@ private:
 // A connection to the cluster's postgres database, for what spans databases (roles, pg_database).
 PgConnection admin();
 
+// A second cluster for one test, started by scripts/pg-cluster.sh with extra server settings
+// (`serverOptions`, such as "-c max_locks_per_transaction=10": settings that need a restart and would
+// change every other test), stopped and removed at the end of the test.
+class ThrowawayCluster {
+public:
+    explicit ThrowawayCluster(const std::string& serverOptions);
+    ~ThrowawayCluster();
+    ThrowawayCluster(const ThrowawayCluster&) = delete;
+    ThrowawayCluster& operator=(const ThrowawayCluster&) = delete;
+    // A conninfo for database `db` on this cluster, for --db and for connect().
+    std::string conninfo(const std::string& db) const;
+    PgConnection connect(const std::string& db) const;
+
+private:
+    std::string dir_, port_;
+};
+
 // Drops a database by name at the end of a test (one a drill kept or a test created by hand), whatever happened.
 struct DropDatabaseAtEnd {
     std::string name;
