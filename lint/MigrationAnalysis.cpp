@@ -5,6 +5,7 @@
 
 #include "ServerWideEffect.hpp"
 #include "SqlIdentifier.hpp"
+#include "UnfilledColumns.hpp"
 
 namespace pgproof::lint {
 
@@ -51,6 +52,7 @@ public:
 
     MigrationAnalysis run() {
         for (const auto& st : script_.statements()) statement(st);
+        for (const auto& u : unfilledColumns(script_)) unfilled(u);
         return std::move(out_);
     }
 
@@ -185,6 +187,26 @@ private:
                                    : st.kind == "MergeStmt" ? "MERGE" : st.kind == "CopyStmt" ? "COPY" : "TRUNCATE";
                 lastChange_[TableName::of(t).key()] = {st.at, verb + " " + TableName::of(t).display()};
             }
+    }
+
+    // The backfill left out: a static warning at the ADD COLUMN; with --db, the rows that keep NULL.
+    void unfilled(const UnfilledColumn& u) {
+        const MigrationStatement& st = script_.statements()[u.addedStatement];
+        TableName table{u.schema, u.table};
+        DataQuestion q;
+        q.kind = QuestionKind::UnfilledColumn;
+        q.statement = st.index;
+        q.at = st.at;
+        q.table = table;
+        q.columns = {u.column};
+        q.label = u.use;
+        q.refines = add(st, Severity::Warning, "unfilled-column",
+                        "ADD COLUMN " + table.display() + "." + displayIdent(u.column) +
+                            " is never filled by this migration (no UPDATE sets it, no DEFAULT, not generated), yet " + u.use +
+                            " at line " + std::to_string(u.usedAt.line) +
+                            " relies on it: existing rows keep NULL in it; backfill it before line " +
+                            std::to_string(u.usedAt.line));
+        ask(q);
     }
 
     void alterTable(const MigrationStatement& st) {

@@ -2,7 +2,8 @@
 // The static half of lint: one pass over a migration's statements in order, applying the rules of
 // docs/LINT.md, and listing the questions only the data can answer (nulls under SET NOT NULL,
 // duplicates under a UNIQUE, orphans under a FOREIGN KEY, rows under a NOT NULL column without default,
-// the size of every table an exclusive lock or a rewrite touches) for LiveDataChecks to answer with --db.
+// the size of every table an exclusive lock or a rewrite touches, the rows of a table whose added
+// column is relied on but never filled: UnfilledColumns) for LiveDataChecks to answer with --db.
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ enum class QuestionKind {
     ForeignKeyOrphans,  // FOREIGN KEY (checked where it is validated)
     RowsInTable,        // NOT NULL column without default: fails unless the table is empty
     LockedTable,        // size and rows under an exclusive lock or a rewrite
+    UnfilledColumn,     // a column added and relied on but never filled: the table's rows keep NULL in it
 };
 
 struct DataQuestion {
