@@ -224,7 +224,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     r.restore = runDrill(d);
     r.scratchDatabase = r.restore.scratchDatabase;
     r.exitCode = r.restore.exitCode;
-    if (r.exitCode != 0) r.problem = "the restore did not prove the archive: " + r.restore.problem + "; the migration was not run";
+    if (r.exitCode != 0) r.problem = "the restore failed: " + r.restore.problem + "; the migration was not run";
 
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     if (r.exitCode == 0) {
@@ -322,7 +322,7 @@ std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
     std::string out = fmt::format("rehearse {} with {}: {}\n", r.archive, r.migration, rehearsalVerdictWord(r));
     if (r.restore.restore)
         out += fmt::format("restore (rollback estimate): {:.2f} s - {} tables, {} rows, proven {}\n", rollbackSeconds(r), r.restore.restore->tables,
-                           withThousands(r.restore.restore->rows), r.restore.exitCode == 0 ? "identical to the archive" : "NOT identical");
+                           withThousands(r.restore.restore->rows), r.restore.restore->verification && r.restore.restore->verification->exitCode() == 0 ? "identical to the archive" : "NOT identical");
     if (!r.statements.empty() || r.migrationFailed) {
         out += fmt::format("migration (downtime estimate): {:.2f} s - {} of {} statements ran{}\n", r.migrationSeconds,
                            r.statements.size() - (r.migrationFailed ? 1 : 0), r.statementsInFile,

@@ -60,10 +60,11 @@ std::vector<UncreatedConstraint> UncreatedConstraints::counted(const PgConnectio
                 lint::KeyViolations v;
                 if (key->kind == lint::KeyConstraint::Kind::ForeignKey && key->referencedColumns.size() == key->columns.size()) {
                     v = lint::orphanKeys(conn, key->tableSql(), key->columns, key->referencedSql(), key->referencedColumns, 5, what);
-                    c.constraint = fmt::format("{} ({} -> {})", key->label, c.table, (key->referencedSchema.empty() ? "" : key->referencedSchema + ".") + key->referencedTable);
+                    c.constraint = key->label;
+                    c.references = (key->referencedSchema.empty() ? "" : key->referencedSchema + ".") + key->referencedTable;
                 } else if (key->kind == lint::KeyConstraint::Kind::Unique) {
                     v = lint::duplicateKeys(conn, key->tableSql(), key->columns, key->nullsNotDistinct, 5, what);
-                    c.constraint = key->label + " (" + c.table + ")";
+                    c.constraint = key->label;
                 } else {
                     break;
                 }
@@ -84,7 +85,8 @@ std::vector<UncreatedConstraint> UncreatedConstraints::counted(const PgConnectio
 }
 
 std::string describeUncreated(const UncreatedConstraint& c) {
-    std::string out = "constraint not created: " + c.constraint + (c.table.empty() ? "" : " on " + c.table) + ": ";
+    std::string out = "constraint not created: " + c.constraint + (c.table.empty() ? "" : " on " + c.table) +
+                      (c.references.empty() ? "" : " (references " + c.references + ")") + ": ";
     if (c.rows >= 0) {
         std::string list;
         for (const auto& s : c.samples) list += (list.empty() ? "" : ", ") + s;
@@ -100,7 +102,7 @@ std::string describeUncreated(const UncreatedConstraint& c) {
 nlohmann::json uncreatedConstraintsJson(const std::vector<UncreatedConstraint>& list) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& c : list) {
-        nlohmann::json j = {{"entry", c.entry}, {"constraint", c.constraint}, {"table", c.table}, {"error", c.error},
+        nlohmann::json j = {{"entry", c.entry}, {"constraint", c.constraint}, {"table", c.table}, {"error", c.error}, {"references", c.references},
                             {"detail", c.detail}, {"sqlstate", c.sqlstate}, {"samples", c.samples}};
         if (c.rows >= 0) {
             j["rows"] = c.rows;

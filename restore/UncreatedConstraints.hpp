@@ -17,8 +17,9 @@ namespace pgproof {
 
 struct UncreatedConstraint {
     std::string entry;       // the archive's entry: "FK CONSTRAINT public.orders orders_client_fkey"
-    std::string constraint;  // its name, "FOREIGN KEY orders_client_fkey (client_id) REFERENCES public.clients (id)" for people
+    std::string constraint;  // what it is, for people: "FOREIGN KEY orders_client_fkey", "UNIQUE users_email_key"
     std::string table;       // schema.name
+    std::string references;  // a foreign key's referenced table
     std::string error, detail, sqlstate;  // the server's, as it refused
     long long rows = -1;     // rows that violate it; -1: not counted (a kind pgproof does not count)
     long long keys = 0;      // their distinct keys
