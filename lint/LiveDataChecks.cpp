@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "ComputedValues.hpp"
+#include "Errors.hpp"
 #include "KeyViolations.hpp"
 #include "ReportOutput.hpp"
 #include "SqlIdentifier.hpp"
@@ -88,6 +90,34 @@ long long LiveDataChecks::rowCount(const Table& t) {
     return n;
 }
 
+bool LiveDataChecks::computedDuplicates(const DataQuestion& q, const Table& table, const LintFinding& base, std::vector<LintFinding>& added) {
+    auto query = computedValuesQuery(*q.computedBy, q.columns.front(), table.sql, missingColumns(table, q.columns).empty());
+    if (!query) return false;
+    // The migration's own SQL: an error in it (a column it adds elsewhere) must not end the snapshot.
+    conn_.exec("SAVEPOINT pgproof_computed", "setting a savepoint");
+    KeyViolations v;
+    try {
+        v = duplicateKeys(conn_, "(" + *query + ") AS pgproof_computed", q.columns, q.nullsNotDistinct, samples_,
+                          "computing the values line " + std::to_string(q.computedBy->at.line) + " gives " + dotted(table.display, q.columns));
+        conn_.exec("RELEASE SAVEPOINT pgproof_computed", "releasing a savepoint");
+    } catch (const IncompleteError&) {
+        if (!conn_.ok()) throw;
+        conn_.exec("ROLLBACK TO SAVEPOINT pgproof_computed", "returning to a savepoint");
+        return false;
+    }
+    if (v.keys == 0) return true;
+    LintFinding f = base;
+    f.samples = v.samples;
+    f.figure = v.keys;
+    f.rule = "unique-has-duplicates";
+    f.severity = Severity::Error;
+    f.message = fmt::format("{} will fail on the values {} at line {} computes: {} duplicate group{} in {} ({}): {}", q.label,
+                            q.earlierChangeWhat, q.computedBy->at.line, withThousands(static_cast<uint64_t>(v.keys)), v.keys == 1 ? "" : "s",
+                            dotted(table.display, q.columns), rowsText(v.rows), sampleList(f.samples, v.keys));
+    added.push_back(f);
+    return true;
+}
+
 void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file) {
     std::vector<LintFinding> added;
     for (const auto& q : analysis.questions) {
@@ -114,6 +144,7 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
             if (q.kind != QuestionKind::LockedTable) notChecked("table " + q.table.display() + " does not exist in the database");
             continue;
         }
+        if (q.kind == QuestionKind::DuplicateKeys && q.computedBy && computedDuplicates(q, *table, f, added)) continue;
         auto missing = missingColumns(*table, q.columns);
         if (!missing.empty()) {
             if (q.kind != QuestionKind::RowsInTable && q.kind != QuestionKind::UnfilledColumn) {

@@ -52,6 +52,9 @@ struct DataQuestion {
     // ADD COLUMN of the same column): the figure read now is then not what the statement will see.
     std::optional<SourcePosition> earlierChange;
     std::string earlierChangeWhat;  // "UPDATE onboarding_states"
+    // DuplicateKeys on one column that exactly one UPDATE of the file assigns, the latest change before it:
+    // that UPDATE, whose would-be values are asked about instead (ComputedValues).
+    std::optional<MigrationStatement> computedBy;
 };
 
 struct MigrationAnalysis {

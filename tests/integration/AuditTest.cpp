@@ -83,8 +83,21 @@ TEST_CASE("audit: a column given a foreign key but never backfilled is named wit
     CHECK(named);
 }
 
-TEST_CASE("audit: a unique index over values the migration computes fails its rehearsal naming the duplicated key, its rows and PostgreSQL's detail") {
+TEST_CASE("audit: a unique index over values the migration computes is named by lint --db and fails its rehearsal naming the duplicated key, its rows and PostgreSQL's detail") {
     AuditDb a;
+    // lint --db computes the values the UPDATE would give before the index is built.
+    auto linted = runPgproof("lint " + q(auditFile("migration-duplicates.sql")) + " " + a.dbFlag() + " --json -");
+    json l = parsed(linted);
+    CHECK(linted.exitCode == 1);
+    auto dups = findings(l, "unique-has-duplicates");
+    INFO(l.dump(2));
+    REQUIRE(dups.size() == 1);
+    CHECK(dups[0].at("line") == 6);
+    CHECK(dups[0].at("severity") == "error");
+    CHECK(dups[0].at("figure") == 1);
+    CHECK(dups[0].at("samples").at(0) == "handle = 'signup' x2");
+    CHECK(std::string(dups[0].at("message")).find("the values UPDATE Client at line 5 computes") != std::string::npos);
+
     TempDir dir;
     fs::path archive = backupTo(a.db, dir / "audit.sql.zst");
     auto run = runPgproof("rehearse " + q(archive) + " --migration " + q(auditFile("migration-duplicates.sql")) + " --json -");
