@@ -19,18 +19,27 @@ const json& field(const json& node, const char* name) {
 
 std::string columnList(const std::vector<std::string>& columns, const std::string& prefix = "") {
     std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "" : ", ") + prefix + quoteIdent(c);
+    for (const auto& c : columns) {
+        if (!out.empty()) out += ", ";
+        out += prefix;
+        out += quoteIdent(c);
+    }
     return out;
 }
 
 std::string allNotNull(const std::vector<std::string>& columns, const std::string& prefix = "") {
     std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "" : " AND ") + prefix + quoteIdent(c) + " IS NOT NULL";
+    for (const auto& c : columns) {
+        if (!out.empty()) out += " AND ";
+        out += prefix;
+        out += quoteIdent(c);
+        out += " IS NOT NULL";
+    }
     return out;
 }
 
 std::string spelled(const std::string& schema, const std::string& name) {
-    return (schema.empty() ? "" : quoteIdent(schema) + ".") + quoteIdent(name);
+    return schema.empty() ? quoteIdent(name) : fmt::format("{}.{}", quoteIdent(schema), quoteIdent(name));
 }
 
 }  // namespace
@@ -46,8 +55,9 @@ std::string keyEquals(const std::vector<std::string>& columns, const PgResult& r
     if (columns.size() == 1) return displayIdent(columns[0]) + " = " + value(firstColumn);
     std::string names, values;
     for (size_t i = 0; i < columns.size(); ++i) {
-        names += (i ? ", " : "") + displayIdent(columns[i]);
-        values += (i ? ", " : "") + value(firstColumn + static_cast<int>(i));
+        if (i) names += ", ", values += ", ";
+        names += displayIdent(columns[i]);
+        values += value(firstColumn + static_cast<int>(i));
     }
     return "(" + names + ") = (" + values + ")";
 }
@@ -73,7 +83,7 @@ KeyViolations orphanKeys(const PgConnection& conn, const std::string& tableSql, 
                          const std::string& what) {
     std::string match;
     for (size_t i = 0; i < columns.size(); ++i)
-        match += (i ? " AND " : "") + ("p." + quoteIdent(parentColumns[i])) + " = c." + quoteIdent(columns[i]);
+        match += fmt::format("{}p.{} = c.{}", i ? " AND " : "", quoteIdent(parentColumns[i]), quoteIdent(columns[i]));
     auto r = conn.exec(fmt::format("SELECT pg_catalog.count(*) OVER (), pg_catalog.sum(pg_catalog.count(*)) OVER (), {} FROM {} c WHERE {} "
                                    "AND NOT EXISTS (SELECT 1 FROM {} p WHERE {}) GROUP BY {} ORDER BY {} LIMIT {}",
                                    columnList(columns, "c."), tableSql, allNotNull(columns, "c."), parentSql, match,
@@ -104,7 +114,7 @@ std::optional<KeyConstraint> keyConstraintOf(const MigrationStatement& st) {
         k.schema = rel.value("schemaname", "");
         k.table = rel.value("relname", "");
         k.name = n.value("idxname", "");
-        k.label = "CREATE UNIQUE INDEX" + (k.name.empty() ? std::string() : " " + k.name);
+        k.label = fmt::format("CREATE UNIQUE INDEX{}{}", k.name.empty() ? "" : " ", k.name);
         k.nullsNotDistinct = n.value("nulls_not_distinct", false);
         return k;
     }
@@ -126,12 +136,12 @@ std::optional<KeyConstraint> keyConstraintOf(const MigrationStatement& st) {
             k.schema = rel.value("schemaname", "");
             k.table = rel.value("relname", "");
             k.name = con.value("conname", "");
-            std::string named = k.name.empty() ? "" : " " + k.name;
+            std::string named = fmt::format("{}{}", k.name.empty() ? "" : " ", k.name);
             if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") && !con.contains("indexname")) {
                 k.kind = KeyConstraint::Kind::Unique;
                 k.columns = inlineColumns.empty() ? stringList(con.value("keys", json::array())) : inlineColumns;
                 k.nullsNotDistinct = con.value("nulls_not_distinct", false);
-                k.label = (type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY") + named;
+                k.label = fmt::format("{}{}", type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY", named);
                 if (!k.columns.empty()) return k;
             } else if (type == "CONSTR_FOREIGN") {
                 k.kind = KeyConstraint::Kind::ForeignKey;
@@ -140,7 +150,7 @@ std::optional<KeyConstraint> keyConstraintOf(const MigrationStatement& st) {
                 k.referencedSchema = p.value("schemaname", "");
                 k.referencedTable = p.value("relname", "");
                 k.referencedColumns = stringList(con.value("pk_attrs", json::array()));
-                k.label = "FOREIGN KEY" + named;
+                k.label = fmt::format("FOREIGN KEY{}", named);
                 if (!k.columns.empty()) return k;
             }
         }

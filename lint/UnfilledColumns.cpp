@@ -1,5 +1,7 @@
 #include "UnfilledColumns.hpp"
 
+#include <fmt/format.h>
+
 #include <functional>
 #include <map>
 #include <set>
@@ -18,7 +20,9 @@ const json& field(const json& node, const char* name) {
 }
 
 // "public" and no schema name the same table within one file.
-std::string tableKey(const std::string& schema, const std::string& name) { return (schema.empty() || schema == "public" ? "" : schema) + "." + name; }
+std::string tableKey(const std::string& schema, const std::string& name) {
+    return fmt::format("{}.{}", schema.empty() || schema == "public" ? "" : schema, name);
+}
 std::string tableKey(const json& rangeVar) { return tableKey(rangeVar.value("schemaname", ""), rangeVar.value("relname", "")); }
 
 // DEFAULT NULL (or NULL::type) gives existing rows nothing.
@@ -76,7 +80,7 @@ private:
             std::string name = n.value("idxname", "");
             for (const auto& p : n.value("indexParams", json::array())) {
                 const json& e = field(p, "IndexElem");
-                if (e.contains("name")) use(st, key, e.value("name", ""), "UNIQUE INDEX" + (name.empty() ? "" : " " + name));
+                if (e.contains("name")) use(st, key, e.value("name", ""), fmt::format("UNIQUE INDEX{}{}", name.empty() ? "" : " ", name));
             }
         } else {
             if (st.kind == "UpdateStmt") {
@@ -104,7 +108,7 @@ private:
                     std::string type = con.value("contype", "");
                     if (type == "CONSTR_DEFAULT" && !isNullConstant(field(con, "raw_expr"))) hasValue = true;
                     if (type == "CONSTR_IDENTITY" || type == "CONSTR_GENERATED") hasValue = true;
-                    if (type == "CONSTR_FOREIGN") inlineUses.push_back("REFERENCES " + relationName(field(con, "pktable")));
+                    if (type == "CONSTR_FOREIGN") inlineUses.push_back(fmt::format("REFERENCES {}", relationName(field(con, "pktable"))));
                     if (type == "CONSTR_UNIQUE") inlineUses.push_back("UNIQUE");
                 }
                 if (hasValue) {
@@ -123,17 +127,17 @@ private:
             } else if (sub == "AT_AddConstraint") {
                 const json& con = field(field(cmd, "def"), "Constraint");
                 std::string type = con.value("contype", "");
-                std::string label = con.contains("conname") ? " " + con.value("conname", "") : "";
+                std::string label = con.contains("conname") ? fmt::format(" {}", con.value("conname", "")) : "";
                 if (type == "CONSTR_FOREIGN")
-                    for (const auto& col : stringList(con.value("fk_attrs", json::array()))) use(st, key, col, "FOREIGN KEY" + label);
+                    for (const auto& col : stringList(con.value("fk_attrs", json::array()))) use(st, key, col, fmt::format("FOREIGN KEY{}", label));
                 if (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY")
                     for (const auto& col : stringList(con.value("keys", json::array())))
-                        use(st, key, col, (type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY") + label);
+                        use(st, key, col, fmt::format("{}{}", type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY", label));
                 if (type == "CONSTR_CHECK") {
                     const json& expr = field(con, "raw_expr");
                     if (expr.contains("NullTest") && expr["NullTest"].value("nulltesttype", "") == "IS_NOT_NULL") {
                         auto cols = stringList(field(field(expr["NullTest"], "arg"), "ColumnRef").value("fields", json::array()));
-                        if (cols.size() == 1) use(st, key, cols.front(), "CHECK" + label + " (" + cols.front() + " IS NOT NULL)");
+                        if (cols.size() == 1) use(st, key, cols.front(), fmt::format("CHECK{} ({} IS NOT NULL)", label, cols.front()));
                     }
                 }
             } else if (sub == "AT_SetNotNull") {
