@@ -91,6 +91,7 @@ int runRestore(const std::vector<std::string>& args) {
             j["restored_database"] = r.database;
             j["timings"] = restoreTimingsJson(t);
             j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
+            j["uncreated_constraints"] = uncreatedConstraintsJson(r.uncreatedConstraints);
             if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
                                    {"problem", r.swapProblem}};
             return j;
@@ -108,6 +109,11 @@ int runRestore(const std::vector<std::string>& args) {
         if (r.skippedOwnerChanges || r.skippedPrivileges)
             text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
                                 "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
+        for (const auto& c : r.uncreatedConstraints) text += describeUncreated(c) + "\n";
+        if (!r.uncreatedConstraints.empty())
+            text += fmt::format("FAILED: every row is restored{}, but {} constraint(s) of the source could not be created over them; "
+                                "do not use this database as it is\n",
+                                r.verification && r.verification->exitCode() == 0 ? " and proven" : "", r.uncreatedConstraints.size());
         if (!r.verification) text += "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
         if (targetDiffers) text += targetProblem + "\n";
         if (o.swapInto && r.exitCode() == 0)

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "ComputedValues.hpp"
+#include "Errors.hpp"
+#include "KeyViolations.hpp"
 #include "ReportOutput.hpp"
 #include "SqlIdentifier.hpp"
 
@@ -15,30 +18,6 @@ std::string columnList(const std::vector<std::string>& columns, const std::strin
     std::string out;
     for (const auto& c : columns) out += (out.empty() ? "" : ", ") + prefix + quoteIdent(c);
     return out;
-}
-
-std::string allNotNull(const std::vector<std::string>& columns, const std::string& prefix = "") {
-    std::string out;
-    for (const auto& c : columns) out += (out.empty() ? "" : " AND ") + prefix + quoteIdent(c) + " IS NOT NULL";
-    return out;
-}
-
-// "clientId = 'c1'" or "(a, b) = ('x', NULL)"
-std::string keyEquals(const std::vector<std::string>& columns, const PgResult& r, int row, int firstColumn) {
-    auto value = [&](int col) {
-        if (r.isNull(row, col)) return std::string("NULL");
-        // Numbers as numbers (int2, int4, int8, oid, float4, float8, numeric), everything else as a literal.
-        Oid type = PQftype(r.get(), col);
-        bool number = type == 20 || type == 21 || type == 23 || type == 26 || type == 700 || type == 701 || type == 1700;
-        return number ? r.value(row, col) : quoteLiteral(r.value(row, col));
-    };
-    if (columns.size() == 1) return displayIdent(columns[0]) + " = " + value(firstColumn);
-    std::string names, values;
-    for (size_t i = 0; i < columns.size(); ++i) {
-        names += (i ? ", " : "") + displayIdent(columns[i]);
-        values += (i ? ", " : "") + value(firstColumn + static_cast<int>(i));
-    }
-    return "(" + names + ") = (" + values + ")";
 }
 
 std::string dotted(const std::string& table, const std::vector<std::string>& columns) {
@@ -111,6 +90,34 @@ long long LiveDataChecks::rowCount(const Table& t) {
     return n;
 }
 
+bool LiveDataChecks::computedDuplicates(const DataQuestion& q, const Table& table, const LintFinding& base, std::vector<LintFinding>& added) {
+    auto query = computedValuesQuery(*q.computedBy, q.columns.front(), table.sql, missingColumns(table, q.columns).empty());
+    if (!query) return false;
+    // The migration's own SQL: an error in it (a column it adds elsewhere) must not end the snapshot.
+    conn_.exec("SAVEPOINT pgproof_computed", "setting a savepoint");
+    KeyViolations v;
+    try {
+        v = duplicateKeys(conn_, "(" + *query + ") AS pgproof_computed", q.columns, q.nullsNotDistinct, samples_,
+                          "computing the values line " + std::to_string(q.computedBy->at.line) + " gives " + dotted(table.display, q.columns));
+        conn_.exec("RELEASE SAVEPOINT pgproof_computed", "releasing a savepoint");
+    } catch (const IncompleteError&) {
+        if (!conn_.ok()) throw;
+        conn_.exec("ROLLBACK TO SAVEPOINT pgproof_computed", "returning to a savepoint");
+        return false;
+    }
+    if (v.keys == 0) return true;
+    LintFinding f = base;
+    f.samples = v.samples;
+    f.figure = v.keys;
+    f.rule = "unique-has-duplicates";
+    f.severity = Severity::Error;
+    f.message = fmt::format("{} will fail on the values {} at line {} computes: {} duplicate group{} in {} ({}): {}", q.label,
+                            q.earlierChangeWhat, q.computedBy->at.line, withThousands(static_cast<uint64_t>(v.keys)), v.keys == 1 ? "" : "s",
+                            dotted(table.display, q.columns), rowsText(v.rows), sampleList(f.samples, v.keys));
+    added.push_back(f);
+    return true;
+}
+
 void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file) {
     std::vector<LintFinding> added;
     for (const auto& q : analysis.questions) {
@@ -137,9 +144,10 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
             if (q.kind != QuestionKind::LockedTable) notChecked("table " + q.table.display() + " does not exist in the database");
             continue;
         }
+        if (q.kind == QuestionKind::DuplicateKeys && q.computedBy && computedDuplicates(q, *table, f, added)) continue;
         auto missing = missingColumns(*table, q.columns);
         if (!missing.empty()) {
-            if (q.kind != QuestionKind::RowsInTable) {
+            if (q.kind != QuestionKind::RowsInTable && q.kind != QuestionKind::UnfilledColumn) {
                 notChecked("column " + table->display + "." + displayIdent(missing.front()) + " does not exist yet" +
                            (q.earlierChange ? fmt::format(" ({} at line {})", q.earlierChangeWhat, q.earlierChange->line) : ""));
                 continue;
@@ -178,6 +186,21 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 }
                 break;
             }
+            case QuestionKind::UnfilledColumn: {
+                if (!q.refines) break;
+                LintFinding& s = analysis.findings[*q.refines];
+                long long rows = rowCount(*table);
+                s.hasFigure = true;
+                s.figure = rows;
+                if (rows > 0) {
+                    s.severity = Severity::Error;
+                    s.message += fmt::format(": {} existing {} of {} would keep NULL in {}", withThousands(static_cast<uint64_t>(rows)),
+                                             rows == 1 ? "row" : "rows", table->display, displayIdent(q.columns.front()));
+                } else {
+                    s.message += fmt::format(": {} is empty now; on any copy with rows they keep NULL", table->display);
+                }
+                break;
+            }
             case QuestionKind::NullsInColumn: {
                 const std::string& column = q.columns.front();
                 auto key = primaryKey(*table);
@@ -200,22 +223,18 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 break;
             }
             case QuestionKind::DuplicateKeys: {
-                std::string cols = columnList(q.columns);
-                std::string where = q.nullsNotDistinct ? "" : " WHERE " + allNotNull(q.columns);
-                auto r = conn_.exec(fmt::format("SELECT count(*) OVER (), sum(count(*)) OVER (), count(*), {} FROM {}{} GROUP BY {} "
-                                                "HAVING count(*) > 1 ORDER BY count(*) DESC, {} LIMIT {}",
-                                                cols, table->sql, where, cols, cols, samples_),
-                                    "looking for duplicates of " + dotted(table->display, q.columns));
-                long long groups = r.rows() == 0 ? 0 : std::stoll(r.value(0, 0));
+                auto v = duplicateKeys(conn_, table->sql, q.columns, q.nullsNotDistinct, samples_,
+                                       "looking for duplicates of " + dotted(table->display, q.columns));
+                long long groups = v.keys;
                 if (groups == 0) break;
-                for (int i = 0; i < r.rows(); ++i) f.samples.push_back(keyEquals(q.columns, r, i, 3) + " x" + r.value(i, 2));
+                f.samples = v.samples;
                 f.figure = groups;
                 f.rule = "unique-has-duplicates";
                 f.dependsOnEarlierStatement = q.earlierChange.has_value();
                 f.severity = q.earlierChange ? Severity::Warning : Severity::Error;
                 f.message = fmt::format("{}{}: {} duplicate group{} in {}{} ({}): {}{}", q.label, q.earlierChange ? "" : " will fail",
                                         withThousands(static_cast<uint64_t>(groups)), groups == 1 ? "" : "s", dotted(table->display, q.columns),
-                                        q.earlierChange ? " now" : "", rowsText(std::stoll(r.value(0, 1))), sampleList(f.samples, groups), earlier);
+                                        q.earlierChange ? " now" : "", rowsText(v.rows), sampleList(f.samples, groups), earlier);
                 added.push_back(f);
                 break;
             }
@@ -235,19 +254,12 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                     notChecked("column " + parent->display + "." + displayIdent(parentMissing.front()) + " does not exist yet");
                     break;
                 }
-                std::string match;
-                for (size_t i = 0; i < q.columns.size(); ++i)
-                    match += (i ? " AND " : "") + ("p." + quoteIdent(parentColumns[i])) + " = c." + quoteIdent(q.columns[i]);
-                // MATCH SIMPLE: a row with a NULL in any referencing column is not checked.
-                auto r = conn_.exec(fmt::format("SELECT count(*) OVER (), sum(count(*)) OVER (), {} FROM {} c WHERE {} AND NOT EXISTS "
-                                                "(SELECT 1 FROM {} p WHERE {}) GROUP BY {} ORDER BY {} LIMIT {}",
-                                                columnList(q.columns, "c."), table->sql, allNotNull(q.columns, "c."), parent->sql, match,
-                                                columnList(q.columns, "c."), columnList(q.columns, "c."), samples_),
+                auto v = orphanKeys(conn_, table->sql, q.columns, parent->sql, parentColumns, samples_,
                                     "looking for orphans of " + dotted(table->display, q.columns));
-                long long values = r.rows() == 0 ? 0 : std::stoll(r.value(0, 0));
+                long long values = v.keys;
                 if (values == 0) break;
-                long long rows = std::stoll(r.value(0, 1));
-                for (int i = 0; i < r.rows(); ++i) f.samples.push_back(keyEquals(q.columns, r, i, 2));
+                long long rows = v.rows;
+                f.samples = v.samples;
                 f.figure = rows;
                 f.rule = "foreign-key-has-orphans";
                 f.dependsOnEarlierStatement = q.earlierChange.has_value();

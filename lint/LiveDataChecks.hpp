@@ -42,6 +42,9 @@ private:
     std::vector<std::string> missingColumns(const Table& t, const std::vector<std::string>& wanted);
     std::vector<std::string> primaryKey(const Table& t);
     long long rowCount(const Table& t);
+    // A UNIQUE over a column one UPDATE of the file computes: its duplicates among the would-be values.
+    // False when they cannot be computed (the question is then answered as any other).
+    bool computedDuplicates(const DataQuestion& q, const Table& table, const LintFinding& base, std::vector<LintFinding>& added);
 
     const PgConnection& conn_;
     size_t samples_;

@@ -5,6 +5,7 @@
 
 #include "ServerWideEffect.hpp"
 #include "SqlIdentifier.hpp"
+#include "UnfilledColumns.hpp"
 
 namespace pgproof::lint {
 
@@ -51,6 +52,7 @@ public:
 
     MigrationAnalysis run() {
         for (const auto& st : script_.statements()) statement(st);
+        for (const auto& u : unfilledColumns(script_)) unfilled(u);
         return std::move(out_);
     }
 
@@ -65,7 +67,17 @@ private:
     std::map<std::pair<std::string, std::string>, Change> addedColumns_;  // (table key, column) -> ADD COLUMN
     std::map<std::pair<std::string, std::string>, DataQuestion> unvalidatedForeignKeys_;  // (table key, name)
     std::map<std::pair<std::string, std::string>, DataQuestion> unvalidatedNotNullChecks_;  // (table key, name)
-    std::set<std::pair<std::string, std::string>> provenNotNull_;  // (table key, column): a validated CHECK (c IS NOT NULL)
+    std::set<std::pair<std::string, std::string>> provenNotNull_;
+    std::map<std::pair<std::string, std::string>, std::vector<size_t>> assignedBy_;  // (table key, column) -> UPDATEs setting it
+
+    // A one-column key whose only writer in the file is one UPDATE, the latest change before the question.
+    void noteComputedBy(DataQuestion& q) {
+        if (q.columns.size() != 1 || !q.earlierChange) return;
+        auto it = assignedBy_.find({q.table.key(), q.columns.front()});
+        if (it == assignedBy_.end() || it->second.size() != 1) return;
+        const MigrationStatement& update = script_.statements()[it->second.front()];
+        if (update.at.line == q.earlierChange->line && update.at.column == q.earlierChange->column) q.computedBy = update;
+    }  // (table key, column): a validated CHECK (c IS NOT NULL)
 
     size_t add(const MigrationStatement& st, Severity severity, std::string rule, std::string message) {
         LintFinding f;
@@ -164,6 +176,8 @@ private:
                 add(st, Severity::Error, "delete-without-where",
                     "DELETE without WHERE deletes every row of " + TableName::of(field(n, "relation")).display());
         } else if (st.kind == "UpdateStmt") {
+            for (const auto& t : n.value("targetList", json::array()))
+                assignedBy_[{TableName::of(field(n, "relation")).key(), field(t, "ResTarget").value("name", "")}].push_back(st.index);
             if (!n.contains("whereClause") && !n.contains("fromClause"))
                 add(st, Severity::Warning, "update-without-where",
                     "UPDATE without WHERE rewrites every row of " + TableName::of(field(n, "relation")).display() +
@@ -185,6 +199,26 @@ private:
                                    : st.kind == "MergeStmt" ? "MERGE" : st.kind == "CopyStmt" ? "COPY" : "TRUNCATE";
                 lastChange_[TableName::of(t).key()] = {st.at, verb + " " + TableName::of(t).display()};
             }
+    }
+
+    // The backfill left out: a static warning at the ADD COLUMN; with --db, the rows that keep NULL.
+    void unfilled(const UnfilledColumn& u) {
+        const MigrationStatement& st = script_.statements()[u.addedStatement];
+        TableName table{u.schema, u.table};
+        DataQuestion q;
+        q.kind = QuestionKind::UnfilledColumn;
+        q.statement = st.index;
+        q.at = st.at;
+        q.table = table;
+        q.columns = {u.column};
+        q.label = u.use;
+        q.refines = add(st, Severity::Warning, "unfilled-column",
+                        "ADD COLUMN " + table.display() + "." + displayIdent(u.column) +
+                            " is never filled by this migration (no UPDATE sets it, no DEFAULT, not generated), yet " + u.use +
+                            " at line " + std::to_string(u.usedAt.line) +
+                            " relies on it: existing rows keep NULL in it; backfill it before line " +
+                            std::to_string(u.usedAt.line));
+        ask(q);
     }
 
     void alterTable(const MigrationStatement& st) {
@@ -376,6 +410,7 @@ private:
             q.label = what + label;
             q.nullsNotDistinct = k.value("nulls_not_distinct", false);
             noteEarlierChange(q, table, keys);
+            noteComputedBy(q);
             ask(q);
             if (type == "CONSTR_PRIMARY")
                 for (const auto& key : keys) {
@@ -412,6 +447,7 @@ private:
         q.label = "CREATE UNIQUE INDEX" + (q.constraint.empty() ? std::string() : " " + q.constraint);
         q.nullsNotDistinct = n.value("nulls_not_distinct", false);
         noteEarlierChange(q, table, columns);
+        noteComputedBy(q);
         ask(q);
     }
 

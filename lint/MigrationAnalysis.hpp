@@ -2,7 +2,8 @@
 // The static half of lint: one pass over a migration's statements in order, applying the rules of
 // docs/LINT.md, and listing the questions only the data can answer (nulls under SET NOT NULL,
 // duplicates under a UNIQUE, orphans under a FOREIGN KEY, rows under a NOT NULL column without default,
-// the size of every table an exclusive lock or a rewrite touches) for LiveDataChecks to answer with --db.
+// the size of every table an exclusive lock or a rewrite touches, the rows of a table whose added
+// column is relied on but never filled: UnfilledColumns) for LiveDataChecks to answer with --db.
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@ enum class QuestionKind {
     ForeignKeyOrphans,  // FOREIGN KEY (checked where it is validated)
     RowsInTable,        // NOT NULL column without default: fails unless the table is empty
     LockedTable,        // size and rows under an exclusive lock or a rewrite
+    UnfilledColumn,     // a column added and relied on but never filled: the table's rows keep NULL in it
 };
 
 struct DataQuestion {
@@ -50,6 +52,9 @@ struct DataQuestion {
     // ADD COLUMN of the same column): the figure read now is then not what the statement will see.
     std::optional<SourcePosition> earlierChange;
     std::string earlierChangeWhat;  // "UPDATE onboarding_states"
+    // DuplicateKeys on one column that exactly one UPDATE of the file assigns, the latest change before it:
+    // that UPDATE, whose would-be values are asked about instead (ComputedValues).
+    std::optional<MigrationStatement> computedBy;
 };
 
 struct MigrationAnalysis {

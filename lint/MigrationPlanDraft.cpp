@@ -4,6 +4,9 @@
 #include <functional>
 #include <map>
 
+#include "SqlIdentifier.hpp"
+#include "UnfilledColumns.hpp"
+
 namespace pgproof::lint {
 
 using nlohmann::json;
@@ -286,6 +289,20 @@ PlanDraft draftPlan(const MigrationScript& script) {
     if (!d.backfills.empty()) y += "backfill:\n" + section("  ", d.backfills);
     if (!d.orphans.empty()) y += "orphans:\n" + section("  ", d.orphans);
     if (!d.uniques.empty()) y += "unique:\n" + section("  ", d.uniques);
+    // A column the migration adds and relies on but never fills: the draft asks that it be filled, so that
+    // a rehearsal of the migration without its backfill fails on this item (lint's rule unfilled-column).
+    auto unfilled = unfilledColumns(script);
+    if (!unfilled.empty()) {
+        y += "checks:\n";
+        for (const auto& u : unfilled) {
+            std::string table = (u.schema.empty() ? "" : quoteIdent(u.schema) + ".") + quoteIdent(u.table);
+            std::string shown = (u.schema.empty() || u.schema == "public" ? "" : u.schema + ".") + u.table + "." + u.column;
+            y += "  - name: " + yamlScalar(shown + " filled (added at line " + std::to_string(u.addedAt.line) + ", " + u.use + " at line " +
+                                            std::to_string(u.usedAt.line) + " relies on it, no statement fills it)") + "\n";
+            y += "    sql: " + yamlScalar("SELECT count(*) FROM " + table + " WHERE " + quoteIdent(u.column) + " IS NULL") + "\n";
+            y += "    expect: 0\n";
+        }
+    }
     if (!d.droppedColumns.empty() || !d.droppedTables.empty()) {
         y += "changes:\n";
         if (!d.droppedColumns.empty()) y += "  dropped_columns: [" + list(d.droppedColumns) + "]\n";

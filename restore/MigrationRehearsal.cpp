@@ -8,6 +8,7 @@
 #include <set>
 
 #include "ArchiveReader.hpp"
+#include "KeyViolations.hpp"
 #include "Errors.hpp"
 #include "MigrationScript.hpp"
 #include "PgConnection.hpp"
@@ -38,6 +39,24 @@ std::string collapsed(const std::string& sql) {
 }
 
 std::string shortened(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 3) + "..."; }
+
+// "2 duplicated keys in 5 rows: "clientId" = 'c1' x3, "clientId" = 'c2' x2"
+std::string duplicatesText(const RehearsedStatement& s) {
+    std::string list;
+    for (const auto& d : s.duplicateSamples) list += (list.empty() ? "" : ", ") + d;
+    if (s.duplicateKeys > static_cast<long long>(s.duplicateSamples.size())) list += ", ...";
+    return fmt::format("{} duplicated key{} in {} rows: {}", withThousands(static_cast<uint64_t>(s.duplicateKeys)), s.duplicateKeys == 1 ? "" : "s",
+                       withThousands(static_cast<uint64_t>(s.duplicateRows)), list);
+}
+
+// The lines psql prints under an ERROR, indented under the failed statement.
+std::string errorDetails(const RehearsedStatement& s, const std::string& indent) {
+    std::string out;
+    if (!s.errorDetail.empty()) out += indent + "DETAIL:  " + s.errorDetail + "\n";
+    if (!s.errorHint.empty()) out += indent + "HINT:  " + s.errorHint + "\n";
+    if (s.duplicateKeys > 0) out += indent + "duplicates: " + duplicatesText(s) + "\n";
+    return out;
+}
 
 std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
 
@@ -119,6 +138,12 @@ void runMigration(const lint::MigrationScript& script, const PgConnection& conn,
         if (lock.level != lint::LockLevel::None) s.lock = lint::lockName(lock.level);
         s.rewrites = lock.rewrites;
         if (log) log(fmt::format("line {}: {}", s.line, shortened(s.sql, 100)));
+        // A key built over the rows: if it fails on duplicates, they are counted as the statement saw them.
+        // Inside a transaction that takes a savepoint to return to (it changes nothing else).
+        auto key = lint::keyConstraintOf(st);
+        if (key && key->kind != lint::KeyConstraint::Kind::Unique) key.reset();
+        bool savepoint = key && PQtransactionStatus(conn.get()) == PQTRANS_INTRANS;
+        if (savepoint) conn.exec("SAVEPOINT pgproof_unique_key", "setting a savepoint before line " + std::to_string(s.line));
         auto t = Clock::now();
         PgResult res(PQexec(conn.get(), st.text.c_str()));
         s.seconds = std::chrono::duration<double>(Clock::now() - t).count();
@@ -129,10 +154,32 @@ void runMigration(const lint::MigrationScript& script, const PgConnection& conn,
             std::string msg = statementError(conn.get(), res.get());
             if (msg.rfind("ERROR:  ", 0) == 0) msg = msg.substr(8);
             s.error = msg;
+            auto errorField = [&](int code) {
+                const char* v = PQresultErrorField(res.get(), code);
+                return std::string(v ? v : "");
+            };
+            s.sqlstate = errorField(PG_DIAG_SQLSTATE);
+            s.errorDetail = errorField(PG_DIAG_MESSAGE_DETAIL);
+            s.errorHint = errorField(PG_DIAG_MESSAGE_HINT);
+            s.errorConstraint = errorField(PG_DIAG_CONSTRAINT_NAME);
+            if (key && s.sqlstate == "23505") {
+                try {
+                    if (savepoint) conn.exec("ROLLBACK TO SAVEPOINT pgproof_unique_key", "returning to the savepoint");
+                    auto v = lint::duplicateKeys(conn, key->tableSql(), key->columns, key->nullsNotDistinct, 5,
+                                                 "counting the duplicates line " + std::to_string(s.line) + " met");
+                    s.duplicateKeys = v.keys;
+                    s.duplicateRows = v.rows;
+                    s.duplicateSamples = v.samples;
+                } catch (const IncompleteError& e) {
+                    if (!conn.ok()) throw;
+                    spdlog::debug("the duplicates of line {} could not be counted: {}", s.line, e.what());
+                }
+            }
             r.statements.push_back(s);
             r.migrationFailed = true;
             break;
         }
+        if (savepoint) conn.exec("RELEASE SAVEPOINT pgproof_unique_key", "releasing the savepoint after line " + std::to_string(s.line));
         s.command = PQcmdStatus(res.get());
         std::string tuples = PQcmdTuples(res.get());
         if (!tuples.empty()) s.rows = std::stoll(tuples);
@@ -177,7 +224,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     r.restore = runDrill(d);
     r.scratchDatabase = r.restore.scratchDatabase;
     r.exitCode = r.restore.exitCode;
-    if (r.exitCode != 0) r.problem = "the restore did not prove the archive: " + r.restore.problem + "; the migration was not run";
+    if (r.exitCode != 0) r.problem = "the restore failed: " + r.restore.problem + "; the migration was not run";
 
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     if (r.exitCode == 0) {
@@ -194,7 +241,10 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
             if (r.migrationFailed) {
                 const auto& failed = r.statements.back();
                 r.exitCode = 1;
-                r.problem = fmt::format("the migration failed at {}:{}: {} ({})", o.migration, failed.line, failed.error, shortened(failed.sql, 80));
+                r.problem = fmt::format("the migration failed at {}:{}: {}{} ({})", o.migration, failed.line, failed.error,
+                                        failed.errorDetail.empty() ? "" : " (" + failed.errorDetail + ")", shortened(failed.sql, 80));
+                if (failed.duplicateKeys > 0)
+                    r.problem += fmt::format("; {}", duplicatesText(failed));
             } else {
                 log("verifying the migrated copy against the archive" + std::string(o.plan ? " with the plan" : ""));
                 VerifyOptions v;
@@ -272,13 +322,14 @@ std::string renderRehearsalText(const RehearsalResult& r, size_t slowest) {
     std::string out = fmt::format("rehearse {} with {}: {}\n", r.archive, r.migration, rehearsalVerdictWord(r));
     if (r.restore.restore)
         out += fmt::format("restore (rollback estimate): {:.2f} s - {} tables, {} rows, proven {}\n", rollbackSeconds(r), r.restore.restore->tables,
-                           withThousands(r.restore.restore->rows), r.restore.exitCode == 0 ? "identical to the archive" : "NOT identical");
+                           withThousands(r.restore.restore->rows), r.restore.restore->verification && r.restore.restore->verification->exitCode() == 0 ? "identical to the archive" : "NOT identical");
     if (!r.statements.empty() || r.migrationFailed) {
         out += fmt::format("migration (downtime estimate): {:.2f} s - {} of {} statements ran{}\n", r.migrationSeconds,
                            r.statements.size() - (r.migrationFailed ? 1 : 0), r.statementsInFile,
                            r.singleTransaction ? ", in one transaction" + std::string(r.migrationFailed ? " (rolled back)" : "")
                                                : "; not one transaction: " + r.transactionNote);
-        if (r.migrationFailed) out += "failed statement:\n" + statementLine(r.statements.back()) + "\n";
+        if (r.migrationFailed)
+            out += "failed statement:\n" + statementLine(r.statements.back()) + "\n" + errorDetails(r.statements.back(), "          ");
         out += "slowest statements:\n";
         for (const auto* s : slowestOf(r, slowest)) out += statementLine(*s) + "\n";
     }
@@ -316,6 +367,9 @@ std::string renderRehearsalMarkdown(const RehearsalResult& r) {
                                s.lock, s.rewrites ? " (rewrite)" : "", sql);
         }
         out += "\n";
+        if (r.migrationFailed && !errorDetails(r.statements.back(), "").empty())
+            out += "Failed at line " + std::to_string(r.statements.back().line) + ":\n\n```\nERROR:  " + r.statements.back().error + "\n" +
+                   errorDetails(r.statements.back(), "") + "```\n\n";
     }
     if (r.verification) out += "## Verification after the migration\n\n```\n" + renderVerifyText(*r.verification, SettledOutcome::of(outcomeOfExitCode(r.verification->exitCode())), true) + "```\n";
     return out;
@@ -326,7 +380,15 @@ nlohmann::json rehearsalJson(const RehearsalResult& r) {
     for (const auto& s : r.statements) {
         nlohmann::json j = {{"line", s.line}, {"sql", s.sql}, {"seconds", s.seconds}, {"lock", s.lock}, {"rewrites", s.rewrites}};
         if (s.error.empty()) j["command"] = s.command;
-        else j["error"] = s.error;
+        else {
+            j["error"] = s.error;
+            j["sqlstate"] = s.sqlstate;
+            if (!s.errorDetail.empty()) j["error_detail"] = s.errorDetail;
+            if (!s.errorHint.empty()) j["error_hint"] = s.errorHint;
+            if (!s.errorConstraint.empty()) j["error_constraint"] = s.errorConstraint;
+            if (s.duplicateKeys > 0)
+                j["duplicates"] = {{"keys", s.duplicateKeys}, {"rows", s.duplicateRows}, {"samples", s.duplicateSamples}};
+        }
         if (s.rows >= 0) j["rows"] = s.rows;
         statements.push_back(j);
     }
@@ -361,7 +423,8 @@ std::vector<JUnitCase> rehearsalJUnitCases(const RehearsalResult& r) {
     if (restored) {
         std::string failedMessage;
         if (r.migrationFailed)
-            failedMessage = fmt::format("{}:{}: {}", r.migration, r.statements.back().line, r.statements.back().error);
+            failedMessage = fmt::format("{}:{}: {}{}", r.migration, r.statements.back().line, r.statements.back().error,
+                                        r.statements.back().errorDetail.empty() ? "" : " (" + r.statements.back().errorDetail + ")");
         cases.push_back({"pgproof.rehearse", "migration", r.migrationFailed, !r.migrationFailed && r.statements.empty() && r.statementsInFile > 0,
                          failedMessage, "", r.migrationSeconds});
     }

@@ -43,6 +43,13 @@ struct RehearsedStatement {
     bool rewrites = false;
     double seconds = 0;
     std::string error;     // the server's message, for the statement that failed
+    // The rest of PostgreSQL's error, as psql shows it: SQLSTATE, DETAIL (the key: "Key (email)=(a@x)
+    // already exists."), HINT, and the constraint it names.
+    std::string sqlstate, errorDetail, errorHint, errorConstraint;
+    // A UNIQUE / PRIMARY KEY / unique index that failed over duplicates: every duplicated key, counted on
+    // the values the migration had computed by then (lint::duplicateKeys).
+    long long duplicateKeys = 0, duplicateRows = 0;
+    std::vector<std::string> duplicateSamples;
 };
 
 struct RehearsalResult {

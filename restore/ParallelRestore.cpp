@@ -31,6 +31,7 @@ namespace pgproof {
 
 int RestoreResult::exitCode() const {
     int proof = verification ? verification->exitCode() : 0;
+    if (proof == 0 && !uncreatedConstraints.empty()) return static_cast<int>(ExitCode::ProofFailed);
     return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
 }
 
@@ -155,10 +156,10 @@ void requireEmptyTarget(const PgConnection& leader) {
 
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader) {
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated) {
     std::map<QualifiedName, size_t> loadedById;
     for (size_t t = 0; t < m.tables.size(); ++t) loadedById[m.tables[t].id()] = rowsLoaded[t];
-    PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader);
+    PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader, uncreated);
     std::unique_ptr<ProofReads> reads;
     if (o.verify) {
         PinnedSettings pinned = leader.settingsToPin();
@@ -221,7 +222,7 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
     if (o.swapInto) {
         if (!result.verification)
             throw BadInputError("--swap-into needs the verification: drop --no-verify");
-        if (result.verification->exitCode() == 0) {
+        if (result.verification->exitCode() == 0 && result.uncreatedConstraints.empty()) {
             try {
                 result.keptOldDatabase = swapDatabases(o, result.database);
             } catch (const IncompleteError& e) {
@@ -281,6 +282,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
     std::unique_ptr<ProofReads> reads;
+    UncreatedConstraints uncreated;  // outlives the scheduler's jobs
     try {
     auto tPre = Clock::now();
     log("restoring schema (pre-data)");
@@ -321,8 +323,9 @@ RestoreResult runRestore(const RestoreOptions& o) {
     std::vector<size_t> everything = loaded;
     if (!dataEntries.empty()) everything.push_back(scheduler.add(std::move(data)));
     size_t allRows = scheduler.milestone("all rows, sequences and large objects", everything);
-    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader);
+    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated);
     scheduler.run(workers);
+    result.uncreatedConstraints = uncreated.counted(*leader);
     recordSpans(scheduler, result.timings);
     workers.clear();
     } catch (const ProofFailedError& e) {

@@ -18,6 +18,7 @@
 #include "Manifest.hpp"
 #include "PgConnection.hpp"
 #include "RestoreScheduler.hpp"
+#include "UncreatedConstraints.hpp"
 #include "Verification.hpp"
 
 namespace pgproof {
@@ -66,6 +67,8 @@ struct RestoreResult {
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
     size_t skippedOwnerChanges = 0;           // with --no-owner
     size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
+    // Constraints the archive's rows violate: every row is still loaded and proven, the run fails (exit 1).
+    std::vector<UncreatedConstraint> uncreatedConstraints;
     int exitCode() const;
 };
 

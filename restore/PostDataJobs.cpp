@@ -1,5 +1,7 @@
 #include "PostDataJobs.hpp"
 
+#include <atomic>
+#include <memory>
 #include <set>
 
 #include "PostDataStatement.hpp"
@@ -28,7 +30,8 @@ ScriptEntry withSql(const ScriptEntry& e, std::string sql) {
 }  // namespace
 
 PostDataJobs addPostDataJobs(RestoreScheduler& s, const std::vector<ScriptEntry>& entries, const Manifest& m,
-                             const std::map<QualifiedName, size_t>& rowsLoaded, size_t allRows, const PgConnection& leader) {
+                             const std::map<QualifiedName, size_t>& rowsLoaded, size_t allRows, const PgConnection& leader,
+                             UncreatedConstraints& uncreated) {
     PostDataJobs out;
     std::map<QualifiedName, uint64_t> bytes;
     for (const auto& t : m.tables) bytes[t.id()] += restoreWeight(t, t.rawBytes);
@@ -78,17 +81,23 @@ PostDataJobs addPostDataJobs(RestoreScheduler& s, const std::vector<ScriptEntry>
         job.locks = k.what.locks;
         if (k.what.keyIndexSql && !partitioned.count(*k.what.table)) {
             job.locks = {{*k.what.table, LockMode::Share}};
-            job.run = [index = withSql(e, *k.what.keyIndexSql)](PgConnection& c) { runEntry(c, index, true); };
+            // An index the rows violate is not attached as the constraint (it does not exist).
+            auto indexBuilt = std::make_shared<std::atomic<bool>>(false);
+            job.run = [index = withSql(e, *k.what.keyIndexSql), &uncreated, indexBuilt](PgConnection& c) {
+                *indexBuilt = uncreated.run(c, index, true);
+            };
             size_t built = s.add(job);
             RestoreJob attach;
             attach.label = e.label() + " (USING INDEX)";
             attach.work = RestoreWork::PostData;
             attach.after = {built};
             attach.locks = {{*k.what.table, LockMode::AccessExclusive}};
-            attach.run = [constraint = withSql(e, *k.what.keyConstraintSql)](PgConnection& c) { runEntry(c, constraint, true); };
+            attach.run = [constraint = withSql(e, *k.what.keyConstraintSql), indexBuilt](PgConnection& c) {
+                if (*indexBuilt) runEntry(c, constraint, true);
+            };
             job = std::move(attach);
         } else {
-            job.run = [&e](PgConnection& c) { runEntry(c, e, true); };
+            job.run = [&e, &uncreated](PgConnection& c) { uncreated.run(c, e, true); };
         }
         size_t id = s.add(std::move(job));
         all.push_back(id);
@@ -112,7 +121,7 @@ PostDataJobs addPostDataJobs(RestoreScheduler& s, const std::vector<ScriptEntry>
             job.after.push_back(allRows);
         }
         job.locks = f.what.locks;
-        job.run = [&e](PgConnection& c) { runEntry(c, e, true); };
+        job.run = [&e, &uncreated](PgConnection& c) { uncreated.run(c, e, true); };
         all.push_back(s.add(std::move(job)));
     }
     size_t keysDone = s.milestone("indexes, keys and foreign keys", all);

@@ -17,6 +17,7 @@
 #include "DumpScript.hpp"
 #include "Manifest.hpp"
 #include "RestoreScheduler.hpp"
+#include "UncreatedConstraints.hpp"
 
 namespace pgproof {
 
@@ -28,10 +29,11 @@ struct PostDataJobs {
     std::string writesRows;
 };
 
+// A key or foreign key the archive's rows violate is recorded in `uncreated`, not a failure of the run.
 // `rowsLoaded`: the milestone of each manifest table's rows; `allRows`: rows of all tables, sequences and
 // large objects. `leader` tells partitioned tables (ADD CONSTRAINT ... USING INDEX is not supported on them).
 PostDataJobs addPostDataJobs(RestoreScheduler& scheduler, const std::vector<ScriptEntry>& entries, const Manifest& manifest,
-                             const std::map<QualifiedName, size_t>& rowsLoaded, size_t allRows, const PgConnection& leader);
+                             const std::map<QualifiedName, size_t>& rowsLoaded, size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated);
 
 // ANALYZE of one table (as the connecting user), after `after`.
 size_t addAnalyzeJob(RestoreScheduler& scheduler, const TableEntry& table, std::vector<size_t> after, bool asConnectingUser);

@@ -22,6 +22,24 @@ namespace pgproof {
 
 namespace {
 
+// Why a restore that finished did not pass: its rows differ from the backup, or they are all proven but
+// some constraints of the source could not be created over them.
+// Every row restored and proven, but constraints of the source could not be created: its own rows violate them.
+bool sourceViolatesConstraints(const RestoreResult& restore) {
+    return restore.verification && restore.verification->exitCode() == 0 && !restore.uncreatedConstraints.empty();
+}
+
+std::string restoreProblem(const RestoreResult& restore) {
+    if (sourceViolatesConstraints(restore)) {
+        std::string out = "every row is restored and proven identical to the backup, but " +
+                          std::to_string(restore.uncreatedConstraints.size()) + " constraint(s) of the source could not be created: ";
+        for (size_t i = 0; i < restore.uncreatedConstraints.size(); ++i)
+            out += (i ? "; " : "") + describeUncreated(restore.uncreatedConstraints[i]).substr(std::string("constraint not created: ").size());
+        return out;
+    }
+    return "the restored database does not match the backup";
+}
+
 std::string scratchName(const std::string& prefix) { return fmt::format("{}_{}_{}", prefix, utcNow("%Y%m%d_%H%M%S"), ::getpid()); }
 
 // Scratch databases of earlier drills that nobody is connected to: kept with --keep, or left by a drill
@@ -116,7 +134,9 @@ DrillResult runStreamDrill(const DrillOptions& o) {
             r.archiveAgeSeconds = secondsSince(r.archiveCreated);
             r.source = m.source;
         }
-        if (r.exitCode == 1) {  // every frame was checked against the manifest on the way in
+        if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
+            r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
+        } else if (r.exitCode == 1) {  // every frame was checked against the manifest on the way in
             r.targetFailed = true;
             r.problem = targetDifference(*r.restore, "drill");
         }
@@ -203,7 +223,9 @@ DrillResult runDrill(const DrillOptions& o) {
         ro.log = o.log;
         r.restore = runRestore(ro);
         r.exitCode = r.restore->exitCode();
-        if (r.exitCode == 1) {  // the archive check above passed
+        if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
+            r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
+        } else if (r.exitCode == 1) {  // the archive check above passed
             r.targetFailed = true;
             r.problem = targetDifference(*r.restore, "drill");
         }
@@ -274,6 +296,11 @@ std::string renderDrillMarkdown(const DrillResult& r) {
         out += fmt::format("| **drill total (check + recovery)** | | | **{:.2f}** |\n\n", r.checkSeconds + t.total);
         out += fmt::format("Restored {} tables, {} rows, {} of SQL.\n\n", r.restore->tables, withThousands(r.restore->rows),
                            humanBytes(r.restore->rawBytes));
+        if (!r.restore->uncreatedConstraints.empty()) {
+            out += "## Constraints not created\n\n";
+            for (const auto& c : r.restore->uncreatedConstraints) out += "- " + describeUncreated(c) + "\n";
+            out += "\n";
+        }
         if (r.restore->verification) {
             out += "## Tables\n\n```\n" + renderVerifyText(*r.restore->verification, SettledOutcome::of(outcomeOfExitCode(r.restore->verification->exitCode())), true) + "```\n";
         }
@@ -318,6 +345,7 @@ nlohmann::json drillJson(const DrillResult& r) {
         timings["recovery_total"] = t.total;
         timings["drill_total"] = r.checkSeconds + t.total;
         j["tables_restored"] = r.restore->tables;
+        j["uncreated_constraints"] = uncreatedConstraintsJson(r.restore->uncreatedConstraints);
         j["rows_restored"] = r.restore->rows;
         if (r.restore->verification) j["verification"] = verifyJson(*r.restore->verification, SettledOutcome::of(outcomeOfExitCode(r.restore->verification->exitCode())));
     }
@@ -337,6 +365,9 @@ std::vector<JUnitCase> drillJUnitCases(const DrillResult& r) {
     } else if (r.checkProblems.empty()) {
         cases.push_back({"pgproof.drill", "restore", false, true, r.problem, "", 0});
     }
+    if (r.restore)
+        for (const auto& c : r.restore->uncreatedConstraints)
+            cases.push_back({"pgproof.drill.constraints", c.constraint, true, false, describeUncreated(c), "", 0});
     cases.push_back({"pgproof.drill", "scratch database removed", !r.kept && !r.dropped && !r.scratchDatabase.empty(), false,
                      (!r.kept && !r.dropped && !r.scratchDatabase.empty()) ? "scratch database " + r.scratchDatabase + " was not dropped" : "",
                      "", 0});

@@ -18,6 +18,7 @@
 #include "ProofReads.hpp"
 #include "RestoreScheduler.hpp"
 #include "PgConnection.hpp"
+#include "UncreatedConstraints.hpp"
 
 namespace pgproof {
 
@@ -33,7 +34,7 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
 // `rowsLoaded` milestone and `allRows` (every row, sequence and large object). Returns the proof reads.
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& scheduler, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader);
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated);
 // The scheduler's spans into the timings.
 void recordSpans(const RestoreScheduler& scheduler, RestoreTimings& timings);
 // The final proof (verify --mode exact against the manifest, with the tables `reads` read already) and,

@@ -288,6 +288,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
     };
 
     std::unique_ptr<ProofReads> reads;
+    UncreatedConstraints uncreated;  // outlives the scheduler's jobs
     try {
         // Schema entries and rows as they arrive; the totals are in the manifest, at the stream's end.
         WorkProgress& progress = WorkProgress::process();
@@ -367,8 +368,9 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
         workers.clear();
         RestoreScheduler scheduler(t0);
         size_t allRows = scheduler.milestone("all rows, sequences and large objects", {});
-        reads = addPostDataAndProof(scheduler, o, m, postData, std::vector<size_t>(m.tables.size(), allRows), allRows, *leader);
+        reads = addPostDataAndProof(scheduler, o, m, postData, std::vector<size_t>(m.tables.size(), allRows), allRows, *leader, uncreated);
         scheduler.run(connections);
+        result.uncreatedConstraints = uncreated.counted(*leader);
         recordSpans(scheduler, result.timings);
         connections.clear();
     } catch (const PgproofError& e) {
