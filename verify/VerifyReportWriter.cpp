@@ -24,6 +24,11 @@ int rank(const TableVerdict& t) {
     if (t.content == "changed") return 2;
     return 3;
 }
+// A verification that held inside a run that failed for another reason (a restore whose constraints could
+// not be created): the headline is the run's, and the line says why it is not PROVEN.
+std::string alsoFailed(const SettledOutcome& settled) {
+    return settled.judged == Outcome::Proven ? "" : "; the tables match, but the run did not pass for another reason (below)";
+}
 // A table that passed on its count alone says so on its line (a counts-only run says it once, in the verdict).
 std::string countOnlyNote(const VerifyReport& r, const TableVerdict& t) {
     if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven() || t.reason.find("count only") != std::string::npos) return "";
@@ -192,7 +197,8 @@ std::string renderVerifyText(const VerifyReport& r, const SettledOutcome& settle
                          : fmt::format("{}; {} table(s) changed content (reported)", plans, changedTables);
         else
             claim += plans + "; content unchanged";
-        out += fmt::format("{} (no-loss): {}; {} rows now, checked in {:.2f} s\n", settled.headline(), claim, withThousands(rowsNow), r.seconds);
+        out += fmt::format("{} (no-loss): {}; {} rows now, checked in {:.2f} s{}\n", settled.headline(), claim, withThousands(rowsNow), r.seconds,
+                           alsoFailed(settled));
         return out;
     } else {
         size_t changed = 0;
@@ -202,8 +208,8 @@ std::string renderVerifyText(const VerifyReport& r, const SettledOutcome& settle
                             coverage(r), r.sequences.size(), ledger.rowsProven, ledger.tables, ledger.countOnly, countOnlyList());
         if (changed) claim += fmt::format("; {} table(s) changed content (content NOT proven)", changed);
     }
-    out += fmt::format("{} ({}): {}{}; {} rows now, checked in {:.2f} s\n", settled.headline(), modeName(r.mode), claim, plans,
-                       withThousands(rowsNow), r.seconds);
+    out += fmt::format("{} ({}): {}{}; {} rows now, checked in {:.2f} s{}\n", settled.headline(), modeName(r.mode), claim, plans,
+                       withThousands(rowsNow), r.seconds, alsoFailed(settled));
     return out;
 }
 

@@ -150,7 +150,9 @@ TEST_CASE("claims: verify in every mode and baseline kind agrees with itself and
                             CHECK(r.exitCode == 1);
                             CHECK((*t)["verdict"] == "failed");
                             CHECK(contains(r.out, "lost"));
-                            if (change.name == "keyless") CHECK(contains(r.out, "8f14e45f"));  // md5('7'): the lost row
+                            // Against the archive the lost keyless row is named by its content (md5(7) repeated); a
+                            // snapshot names it by its digest.
+                            if (change.name == "keyless" && kind.name == "archive") CHECK(contains(r.out, "8f14e45f"));
                         } else {
                             CHECK(r.exitCode == 0);
                             CHECK_FALSE((*t)["rows_proven"].get<bool>());

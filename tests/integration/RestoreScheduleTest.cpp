@@ -98,7 +98,7 @@ TEST_CASE("a table read back while its own indexes build is still compared in fu
     CHECK(streamed.at("fingerprint") == want.hex);
 }
 
-TEST_CASE("a late index build that fails stops the restore with exit 3 and it is never proven") {
+TEST_CASE("a late index build that fails is never proven: a unique index the rows violate fails the restore (exit 1), an index whose function raises stops it (exit 3)") {
     ScratchDatabase source("rs_bad_src");
     const std::string sourceName = source.name();
     // Functions that behave in the source database and not in any other: the index builds there, and its
@@ -106,9 +106,14 @@ TEST_CASE("a late index build that fails stops the restore with exit 3 and it is
     // that no longer fits a unique index).
     std::string fn;
     std::string message;
+    // A unique index the restored rows violate is a constraint the data breaks (issue 28): every row is
+    // loaded and proven, and the restore fails (exit 1) naming it. An index whose function raises is an
+    // error of the restore itself: incomplete (exit 3).
+    int expected = 3;
     SECTION("a unique index that the restored rows violate") {
         fn = "RETURN CASE WHEN pg_catalog.current_database() = '" + sourceName + "' THEN $1 ELSE 0 END;";
         message = "could not create unique index";
+        expected = 1;
     }
     SECTION("an index on a function that raises") {
         fn = "IF pg_catalog.current_database() <> '" + sourceName + "' THEN RAISE EXCEPTION 'key function refuses'; END IF; RETURN $1;";
@@ -126,12 +131,13 @@ TEST_CASE("a late index build that fails stops the restore with exit 3 and it is
     fs::path report = dir / "restore.json";
     auto r = restore(archive, target.name(), "--jobs 2 --json " + q(report));
     INFO("stdout: " << r.out << "\nstderr: " << r.err);
-    CHECK(r.exitCode == 3);
+    CHECK(r.exitCode == expected);
     CHECK_FALSE(contains(r.out, "PROVEN"));
     CHECK(contains(r.err, "INDEX public.small_key_idx"));
     CHECK(contains(r.err, message));
-    CHECK(contains(r.err, "is incomplete"));
-    if (fs::exists(report)) CHECK(json::parse(readFile(report)).value("exit_code", 3) == 3);
+    if (expected == 3) CHECK(contains(r.err, "is incomplete"));
+    else CHECK(contains(r.out, "constraint not created: small_key_idx"));
+    if (fs::exists(report)) CHECK(json::parse(readFile(report)).value("exit_code", 3) == expected);
 }
 
 TEST_CASE("restore --analyze gives every restored table planner statistics, timed on its own line") {
