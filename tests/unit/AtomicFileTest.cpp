@@ -183,7 +183,7 @@ TEST_CASE("AtomicFile: a folder that does not exist, or a target that is a folde
     }
 }
 
-TEST_CASE("AtomicFile: a temporary of this PID left by an earlier process is taken over; stale cleanup knows the name") {
+TEST_CASE("AtomicFile: a temporary of this PID left by an earlier process is taken over, and stale cleanup knows the name") {
     Folder dir;
     fs::path target = dir.path / "s.json";
     fs::path own = AtomicFile::temporaryFor(target);
@@ -211,7 +211,7 @@ TEST_CASE("AtomicFile: one target written twice at once by one run is refused, n
     CHECK(dir.entries() == std::vector<std::string>{"same.json"});
 }
 
-TEST_CASE("StagedReport: nothing at the target before commit; an uncommitted report leaves nothing") {
+TEST_CASE("StagedReport: nothing at the target before commit, and an uncommitted report leaves nothing") {
     Folder dir;
     fs::path target = dir.path / "verify.json";
     {
