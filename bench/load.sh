@@ -9,8 +9,9 @@
 # each as a ratio of pgbench alone.
 #   bench/load.sh [--scale N] [--seconds S] [--clients C] [--runs K] [--bin PGPROOF]
 set -euo pipefail
-export LC_NUMERIC=C
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 SCALE=10 SECONDS_=15 CLIENTS=4 RUNS=3 BIN="$root/build/cli/pgproof"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,13 +22,12 @@ while [ $# -gt 0 ]; do
 done
 [ -x "$BIN" ] || { echo "$0: $BIN is not a pgproof binary (build with scripts/build.sh, or give --bin)" >&2; exit 2; }
 PGBENCH=$(ls -d /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
-eval "$("$root/scripts/pg-cluster.sh" start)"
-W=$(mktemp -d /tmp/pgproof-load-bench.XXXXXX)
-trap '"$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR"; rm -rf "$W"' EXIT
+bench_work pgproof-load-bench
+W=$WORK
+cluster_up
 createdb lb
 "$PGBENCH" -q -i -s "$SCALE" lb >/dev/null 2>&1
 "$BIN" backup -q -o "$W/base.sql.zst" --db lb
-declare -A TPS
 loop() { # COMMAND...: runs it again and again until killed
   while true; do bash -c "$1" >/dev/null 2>&1 || true; done
 }
@@ -36,10 +36,10 @@ measure() { # NAME [COMMAND]
   if [ -n "${2:-}" ]; then loop "$2" & pid=$!; sleep 0.5; fi
   local tps
   tps=$("$PGBENCH" -n -c "$CLIENTS" -j 2 -T "$SECONDS_" lb 2>/dev/null | awk '/^tps/ {print $3; exit}')
-  if [ -n "$pid" ]; then kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true; pkill -P $$ -f "pgproof|pg_dump" 2>/dev/null || true; fi
-  TPS[$1]+="$tps "
+  if [ -n "$pid" ]; then stop_background "$pid"; fi
+  record "$1" "$tps"
 }
-stats() { tr ' ' '\n' <<<"${TPS[$1]}" | grep . | sort -n | awk '{a[NR]=$1} END{printf "%.0f %.0f %.0f", a[int((NR+1)/2)], a[1], a[NR]}'; }
+stats() { awk -v m="$(median "$1")" -v lo="$(series_min "$1")" -v hi="$(series_max "$1")" 'BEGIN{printf "%.0f %.0f %.0f", m, lo, hi}'; }
 for r in $(seq "$RUNS"); do
   measure alone
   measure backup "$BIN backup -q --force -o $W/b.sql.zst --db lb"
@@ -54,5 +54,5 @@ echo "| pgbench while | tps median | min-max | vs alone |"
 echo "|---|---:|---|---:|"
 for c in alone backup pg_dump-zstd snapshot verify; do
   read -r med lo hi <<<"$(stats "$c")"
-  printf '| %s | %s | %s-%s | %.2fx |\n' "$c" "$med" "$lo" "$hi" "$(awk -v a="$med" -v b="$base" 'BEGIN{print a/b}')"
+  printf '| %s | %s | %s-%s | %s |\n' "$c" "$med" "$lo" "$hi" "$(ratio "$med" "$base")"
 done

@@ -7,8 +7,9 @@
 # as pg_dump does. --no-restore skips the restores (slow with thousands of tables).
 #   bench/many-tables.sh [--tables N] [--rows N] [--runs K] [--pgproof PATH] [--no-restore]
 set -euo pipefail
-export LC_NUMERIC=C
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 TABLES=3000 ROWS=100 RUNS=3 PGPROOF="" RESTORE=1
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -21,9 +22,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$PGPROOF" ]; then "$root/scripts/install-deps.sh"; PGPROOF="$root/$("$root/scripts/build.sh")/cli/pgproof"; fi
-eval "$("$root/scripts/pg-cluster.sh" start)"
-W=$(mktemp -d /tmp/pgproof-many.XXXXXX)
-trap '"$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR"; rm -rf "$W"' EXIT
+bench_work pgproof-many
+W=$WORK
+cluster_up
 createdb many
 psql -q -X -d many -v ON_ERROR_STOP=1 >/dev/null <<SQL
 DO \$\$ BEGIN
@@ -34,12 +35,6 @@ DO \$\$ BEGIN
   END LOOP;
 END \$\$;
 SQL
-declare -A T
-timeit() { # name command...
-  local s e; s=$EPOCHREALTIME; bash -c "$2" >/dev/null 2>"$W/err" || { echo "failed: $1" >&2; cat "$W/err" >&2; exit 1; }
-  e=$EPOCHREALTIME; T[$1]+="$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.3f", b-a}') "
-}
-median() { tr ' ' '\n' <<<"${T[$1]}" | grep . | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 for r in $(seq "$RUNS"); do
   timeit dumpzstd "pg_dump many | zstd -q -T0 -3 > $W/d.sql.zst"
   rm -f "$W/p.sql.zst"; timeit backup "$PGPROOF backup -q -o $W/p.sql.zst --db many"
@@ -51,15 +46,14 @@ for r in $(seq "$RUNS"); do
   dropdb --if-exists r3; createdb r3; timeit noverify "$PGPROOF restore -q $W/p.sql.zst --db r3 --jobs 2 --no-verify"
 done
 b=$(median dumpzstd) p=$(median backup) sn=$(median snapshot) v=$(median verify)
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2fx", a/b}'; }
 echo "| $TABLES tables x $ROWS rows, $RUNS rounds | median s | ratio | all rounds |"
 echo "|---|---:|---:|---|"
-echo "| pg_dump \| zstd -T0 -3 | $b | 1.00x | ${T[dumpzstd]}|"
-echo "| pgproof backup | $p | $(ratio "$p" "$b") | ${T[backup]}|"
-echo "| pgproof snapshot | $sn | $(ratio "$sn" "$b") | ${T[snapshot]}|"
-echo "| pgproof verify --baseline backup | $v | $(ratio "$v" "$b") | ${T[verify]}|"
+echo "| pg_dump \| zstd -T0 -3 | $b | 1.00x | $(series dumpzstd) |"
+echo "| pgproof backup | $p | $(ratio "$p" "$b") | $(series backup) |"
+echo "| pgproof snapshot | $sn | $(ratio "$sn" "$b") | $(series snapshot) |"
+echo "| pgproof verify --baseline backup | $v | $(ratio "$v" "$b") | $(series verify) |"
 [ "$RESTORE" = 1 ] || exit 0
 z=$(median psql) rv=$(median restore) rn=$(median noverify)
-echo "| zstd -dc \| psql | $z | 1.00x | ${T[psql]}|"
-echo "| pgproof restore --jobs 2 | $rv | $(ratio "$rv" "$z") | ${T[restore]}|"
-echo "| pgproof restore --jobs 2 --no-verify | $rn | $(ratio "$rn" "$z") | ${T[noverify]}|"
+echo "| zstd -dc \| psql | $z | 1.00x | $(series psql) |"
+echo "| pgproof restore --jobs 2 | $rv | $(ratio "$rv" "$z") | $(series restore) |"
+echo "| pgproof restore --jobs 2 --no-verify | $rn | $(ratio "$rn" "$z") | $(series noverify) |"

@@ -9,8 +9,9 @@
 #   listed), snapshot and snapshot --rows, verify against the --rows snapshot. Medians, ratios, peak RSS.
 #   bench/rows.sh [--scale N] [--mixed N] [--runs K] [--bin PGPROOF]
 set -euo pipefail
-export LC_NUMERIC=C
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 SCALE=20 MIXED=0 RUNS=3 BIN="$root/build/cli/pgproof"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,10 +20,9 @@ while [ $# -gt 0 ]; do
   esac
 done
 [ -x "$BIN" ] || { echo "$0: $BIN is not a pgproof binary (build with scripts/build.sh, or give --bin)" >&2; exit 2; }
-command -v /usr/bin/time >/dev/null || apt-get install -y time >/dev/null
-eval "$("$root/scripts/pg-cluster.sh" start)"
-W=$(mktemp -d /tmp/pgproof-rows-bench.XXXXXX)
-trap '"$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR"; rm -rf "$W"' EXIT
+bench_work pgproof-rows-bench
+W=$WORK
+cluster_up
 createdb rb
 /usr/lib/postgresql/15/bin/pgbench -q -i -s "$SCALE" rb >/dev/null 2>&1
 if [ "$MIXED" -gt 0 ]; then
@@ -46,25 +46,14 @@ else
     UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid BETWEEN 5000 AND 5400;
     INSERT INTO pgbench_accounts SELECT $SCALE * 100000 + g, 1, 0, '' FROM generate_series(1, 401) g;" >/dev/null
 fi
-declare -A T M
-timeit() { # NAME EXPECTED-EXIT COMMAND
-  local s e rc
-  s=$EPOCHREALTIME
-  set +e; /usr/bin/time -f %M -o "$W/rss" bash -c "$3" >"$W/out" 2>"$W/err"; rc=$?; set -e
-  e=$EPOCHREALTIME
-  [ "$rc" = "$2" ] || { echo "$1: exit $rc, expected $2" >&2; cat "$W/err" >&2; exit 1; }
-  T[$1]+="$(awk -v a="$s" -v b="$e" 'BEGIN{printf "%.3f", b-a}') "
-  local kb; kb=$(tail -1 "$W/rss"); [ "${M[$1]:-0}" -ge "$kb" ] || M[$1]=$kb
-}
-median() { tr ' ' '\n' <<<"${T[$1]}" | grep . | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 for r in $(seq "$RUNS"); do
   rm -f "$W"/s.* "$W"/r.*
-  timeit verify-table 0 "$BIN verify -q --no-rows --mode no-loss --jobs 2 --baseline $W/a.sql.zst --db rb"
-  timeit verify-key 1 "$BIN verify -q --mode no-loss --jobs 2 --baseline $W/a.sql.zst --db rb"
-  timeit diff 1 "$BIN diff --jobs 2 $W/a.sql.zst --db rb --format csv -o $W/diff-$r.csv -q"
-  timeit snapshot 0 "$BIN snapshot -q --jobs 2 -o $W/s.json --db rb"
-  timeit snapshot-rows 0 "$BIN snapshot -q --rows --jobs 2 -o $W/r.json --db rb"
-  timeit verify-rows-snapshot 1 "$BIN verify -q --mode no-loss --jobs 2 --baseline $W/pre.json --db rb"
+  timeit verify-table "$BIN verify -q --no-rows --mode no-loss --jobs 2 --baseline $W/a.sql.zst --db rb"
+  timeit --expect 1 verify-key "$BIN verify -q --mode no-loss --jobs 2 --baseline $W/a.sql.zst --db rb"
+  timeit --expect 1 diff "$BIN diff --jobs 2 $W/a.sql.zst --db rb --format csv -o $W/diff-$r.csv -q"
+  timeit snapshot "$BIN snapshot -q --jobs 2 -o $W/s.json --db rb"
+  timeit snapshot-rows "$BIN snapshot -q --rows --jobs 2 -o $W/r.json --db rb"
+  timeit --expect 1 verify-rows-snapshot "$BIN verify -q --mode no-loss --jobs 2 --baseline $W/pre.json --db rb"
 done
 lines=$(($(wc -l < "$W/diff-1.csv") - 1))
 rows=$(psql -X -At -d rb -c "SELECT sum(n_live_tup) FROM pg_stat_user_tables")
@@ -76,5 +65,5 @@ echo "| command | median s | vs verify --no-rows | peak RSS MB | rounds |"
 echo "|---|---:|---:|---:|---|"
 for c in verify-table verify-key diff snapshot snapshot-rows verify-rows-snapshot; do
   m=$(median "$c")
-  echo "| $c | $m | $(awk -v a="$m" -v b="$base" 'BEGIN{printf "%.2fx", a/b}') | $((${M[$c]} / 1024)) | ${T[$c]}|"
+  echo "| $c | $m | $(ratio "$m" "$base") | $(($(peak_kb "$c") / 1024)) | $(series "$c") |"
 done

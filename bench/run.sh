@@ -18,9 +18,10 @@
 # To add a comparison group: see "EXTENSION POINT" below.
 set -euo pipefail
 unset LC_ALL
-export LC_NUMERIC=C # EPOCHREALTIME and awk print '.' decimals
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh" # work folder, cluster, timeit, medians, RSS, ratios
 PGBIN=/usr/lib/postgresql/15/bin
 
 # ---------------------------------------------------------------------------------------------
@@ -109,9 +110,6 @@ selected() { local g; for g in "${SELECTED[@]}"; do [ "$g" = "$1" ] && return 0;
 SMOKE=0
 if [ "$SCALE" -lt $DEFAULT_SCALE ] || [ "$ROWS" -lt $DEFAULT_ROWS ] || [ "$RUNS" -lt $DEFAULT_RUNS ]; then SMOKE=1; fi
 
-log() { echo "bench: $*" >&2; }
-die() { echo "bench: ERROR: $*" >&2; exit 1; }
-q() { printf '%q' "$1"; }
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # ---------------------------------------------------------------------------------------------
@@ -120,27 +118,8 @@ now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 log "installing dependencies (scripts/install-deps.sh --bench)"
 "$root/scripts/install-deps.sh" --bench
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgproof-bench.XXXXXX")
-W="$WORK/out"; mkdir -p "$W" "$WORK/logs" "$WORK/bin"
-PGPROOF_CLUSTER_DIR=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  # Background dataset loaders started by this script, by pid.
-  local pids; pids=$(jobs -pr) || true
-  [ -n "$pids" ] && kill $pids 2>/dev/null || true
-  # Interrupted right after the cluster started, before its folder was known here.
-  if [ -z "$PGPROOF_CLUSTER_DIR" ] && [ -s "$WORK/cluster.env" ]; then eval "$(cat "$WORK/cluster.env")"; fi
-  if [ -n "$PGPROOF_CLUSTER_DIR" ]; then
-    log "stopping the throwaway cluster"
-    "$root/scripts/pg-cluster.sh" stop "$PGPROOF_CLUSTER_DIR" || true
-  fi
-  rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_work pgproof-bench # removed on exit, with the cluster and any background loader
+W="$WORK/out"; mkdir -p "$W" "$WORK/bin"
 
 log "building pgproof (Release) into build-bench (log: build-bench/bench-build.log)"
 mkdir -p "$root/build-bench"
@@ -158,22 +137,19 @@ PG_DUMP="$PGBIN/pg_dump"
 export PATH="$PGBIN:$PATH"
 
 log "starting a throwaway PostgreSQL 15 cluster"
-"$root/scripts/pg-cluster.sh" start >"$WORK/cluster.env"
-eval "$(cat "$WORK/cluster.env")"
+cluster_up
 log "cluster at $PGHOST port $PGPORT"
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1)
 
 # ---------------------------------------------------------------------------------------------
-# Measurement: timeit NAME CMD...
+# Measurement: timeit NAME CMD... (bench/lib.sh)
 # ---------------------------------------------------------------------------------------------
 # CMD... is joined into one command line run by `bash -o pipefail -c` (pipelines and redirections
-# work; quote paths with q). Each call appends one wall time to WALLS[NAME] and keeps the peak
+# work; quote paths with q). Each call appends one wall time to the series NAME and keeps the peak
 # RSS (KB, max over calls) of the whole command in RSS_KB[NAME/all] and of each process started
 # as `rss TAG PROGRAM ARGS...` inside CMD in RSS_KB[NAME/TAG]. Any non-zero exit stops the bench.
 # pgproof backup starts pg_dump through $WORK/bin/pg_dump, which records RSS_KB[NAME/pg_dump].
-declare -A WALLS=() RSS_KB=() SIZE=()
-rss() { local tag=$1; shift; /usr/bin/time -f '%M' -o "$BENCH_PROBE_DIR/$tag" "$@"; }
-export -f rss
+declare -A SIZE=()
 cat >"$WORK/bin/pg_dump" <<EOF
 #!/bin/sh
 # pg_dump for pgproof backup (PGPROOF_PG_DUMP), recording its own peak RSS apart from pgproof's.
@@ -183,54 +159,8 @@ EOF
 chmod +x "$WORK/bin/pg_dump"
 export PGPROOF_PG_DUMP="$WORK/bin/pg_dump"
 
-timeit() {
-  local name=$1; shift
-  local cmd="$*" probe="$WORK/probe" status=0
-  local logf; logf="$WORK/logs/$(tr -c 'A-Za-z0-9._-' '_' <<<"$name").log"
-  rm -rf "$probe"; mkdir -p "$probe"
-  sync # do not time the write-back of the previous run's output
-  local t0=$EPOCHREALTIME
-  BENCH_PROBE_DIR="$probe" /usr/bin/time -f '%M' -o "$probe/all" bash -o pipefail -c "$cmd" >>"$logf" 2>&1 || status=$?
-  local t1=$EPOCHREALTIME
-  if [ "$status" != 0 ]; then
-    tail -n 20 "$logf" >&2
-    die "'$name' failed (exit $status): $cmd"
-  fi
-  local wall; wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
-  WALLS[$name]="${WALLS[$name]:-}${WALLS[$name]:+ }$wall"
-  local f tag kb
-  for f in "$probe"/*; do
-    tag=$(basename "$f"); kb=$(tail -n 1 "$f")
-    [[ "$kb" =~ ^[0-9]+$ ]] || die "'$name': no RSS figure for $tag ($(cat "$f"))"
-    if [ "$kb" -gt "${RSS_KB[$name/$tag]:-0}" ]; then RSS_KB[$name/$tag]=$kb; fi
-  done
-  log "  $(printf '%-48s %9.3f s  %7.1f MB peak' "$name" "$wall" "$(kb_to_mb "${RSS_KB[$name/all]}")")"
-}
-
 # record_size NAME FILE: the output size of NAME (the last run's; they are all alike).
 record_size() { SIZE[$1]=$(stat -c %s "$2"); }
-# median NAME: median wall time in seconds of NAME's runs.
-median() {
-  tr ' ' '\n' <<<"${WALLS[$1]:?no runs of $1}" | sort -g |
-    awk '{ a[NR] = $1 } END { if (NR % 2) printf "%.3f", a[(NR + 1) / 2]; else printf "%.3f", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
-}
-# spread NAME: "min-max" of NAME's wall times in seconds.
-spread() {
-  tr ' ' '\n' <<<"${WALLS[$1]:?no runs of $1}" | grep . | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.3f-%.3f", lo, hi }'
-}
-peak_kb() { echo "${RSS_KB[$1/$2]:?no RSS for $1/$2}"; }
-kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
-mb() { awk -v b="$1" 'BEGIN { printf "%.1f MB", b / 1048576 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else printf "n/a" }'; }
-# le A B: success when A <= B (floats).
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
-mul() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a * b }'; }
-# rotate ROUND ITEM...: the items, starting at position ROUND-1, so no tool always runs first.
-rotate() {
-  local r=$1; shift
-  local n=$# i; local -a items=("$@")
-  for ((i = 0; i < n; i++)); do echo "${items[(r - 1 + i) % n]}"; done
-}
 
 # ---------------------------------------------------------------------------------------------
 # Report: rows of the markdown table and PASS/FAIL target lines

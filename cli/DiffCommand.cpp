@@ -1,12 +1,13 @@
 // pgproof diff: the full list of row differences between an archive and a live database, or two archives,
 // with the sequences and large objects that differ.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
+#include "AtomicFile.hpp"
 #include "CommandLine.hpp"
 #include "Diff.hpp"
 #include "Errors.hpp"
@@ -23,64 +24,35 @@ namespace {
 
 enum class Format { Text, Csv, Json };
 
-// Where the differences go, as they arrive: stdout, or FILE written under a temporary name and renamed
-// when complete (a reader never sees half a list; an interrupted run leaves no FILE).
+// Where the differences go, as they arrive: stdout, or FILE (an AtomicFile: renamed into place when
+// complete, so a reader never sees half a list; an interrupted run leaves no FILE).
 class DiffOutput {
 public:
     DiffOutput(const std::string& target, Format format) : format_(format) {
-        if (target.empty() || target == "-") {
-            file_ = stdout;
-            return;
-        }
-        final_ = target;
-        tmp_ = final_;
-        tmp_ += ".partial-" + std::to_string(::getpid());
-        file_ = std::fopen(tmp_.c_str(), "wb");
-        if (!file_) throw BadInputError("cannot write " + target + ": check that its folder exists and is writable");
+        if (!target.empty() && target != "-") file_.emplace(target);
     }
-    ~DiffOutput() {
-        if (file_ && file_ != stdout) {
-            std::fclose(file_);
-            std::filesystem::remove(tmp_);
-        }
-    }
-    DiffOutput(const DiffOutput&) = delete;
-    DiffOutput& operator=(const DiffOutput&) = delete;
 
     // Text for people on stdout goes through std::cout (converted for the terminal); everything else is UTF-8.
     void write(const std::string& text) {
-        if (file_ == stdout && format_ == Format::Text) {
+        if (!file_ && format_ == Format::Text) {
             std::cout << text;
             return;
         }
-        if (file_ == stdout) std::cout.flush();
         std::string utf8 = OutputEncoding::forReport(text);
-        if (std::fwrite(utf8.data(), 1, utf8.size(), file_) != utf8.size()) failed();
+        if (file_) return file_->write(utf8);
+        std::cout.flush();
+        if (std::fwrite(utf8.data(), 1, utf8.size(), stdout) != utf8.size()) failed();
     }
     void commit() {
-        if (file_ == stdout) {
-            std::cout.flush();
-            std::fflush(stdout);
-            return;
-        }
-        if (std::fflush(file_) != 0 || std::ferror(file_)) failed();
-        std::fclose(file_);
-        file_ = nullptr;
-        std::error_code ec;
-        std::filesystem::rename(tmp_, final_, ec);
-        if (ec) {
-            std::filesystem::remove(tmp_);
-            throw IncompleteError("cannot write " + final_.string() + ": " + ec.message());
-        }
+        if (file_) return file_->commit();
+        std::cout.flush();
+        std::fflush(stdout);
     }
 
 private:
-    [[noreturn]] void failed() {
-        throw IncompleteError("writing " + (file_ == stdout ? std::string("to stdout") : final_.string()) + " failed (disk full?)");
-    }
+    [[noreturn]] void failed() { throw IncompleteError("writing to stdout failed (disk full?)"); }
     Format format_;
-    std::FILE* file_ = nullptr;
-    std::filesystem::path final_, tmp_;
+    std::optional<AtomicFile> file_;
 };
 
 std::string csvField(const std::string& s) {

@@ -1,16 +1,14 @@
 #include "ArchiveSink.hpp"
 
-#include <fcntl.h>
 #include <spdlog/spdlog.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "AtomicFile.hpp"
 #include "Errors.hpp"
-#include "FileDescriptor.hpp"
 #include "OutputFile.hpp"
 
 namespace pgproof {
@@ -37,59 +35,25 @@ void writeAllTo(int fd, const void* data, size_t len, const std::string& target)
 
 class LocalArchiveFile final : public ArchiveSink {
 public:
-    LocalArchiveFile(fs::path target, bool overwrite) : final_(std::move(target)), name_(final_.string()) {
-        fs::path dir = final_.parent_path().empty() ? fs::path(".") : final_.parent_path();
-        std::error_code ec;
-        if (!fs::is_directory(dir, ec))
-            throw BadInputError("cannot write " + name_ + ": folder " + dir.string() + " does not exist");
-        if (fs::is_directory(final_, ec))
-            throw BadInputError("cannot write " + name_ + ": it is a folder; give a file name such as " +
-                                (final_ / "backup.sql.zst").string());
-        refuseExistingOutput(final_, overwrite);
-        overwrite_ = overwrite;
-        for (const auto& stale : removeStalePartials(dir))
+    LocalArchiveFile(const fs::path& target, bool overwrite) : file_(create(target, overwrite)), name_(target.string()) {
+        for (const auto& stale : removeStalePartials(file_.target().parent_path()))
             spdlog::warn("removed {}: a temporary file left by an earlier run that was killed", stale);
-        // GCC 12 warns falsely (-Wrestrict) on chained operator+ here; build the name with append.
-        std::string tempName = ".";
-        tempName.append(final_.filename().string()).append(".partial-").append(std::to_string(::getpid()));
-        temp_ = dir / tempName;
-        int fd = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            throw IncompleteError("cannot create " + temp_.string() + ": " + std::strerror(errno) +
-                                  " (check the folder's permissions and free space)");
-        fd_ = FileDescriptor(fd);
     }
-    ~LocalArchiveFile() override {
-        if (!committed_) {
-            fd_.reset();
-            ::unlink(temp_.c_str());
-        }
-    }
-    void write(const void* data, size_t len) override { writeAllTo(fd_.get(), data, len, name_); }
-    void commit() override {
-        if (::fsync(fd_.get()) != 0)
-            throw IncompleteError("syncing " + temp_.string() + " failed: " + std::strerror(errno));
-        fd_.reset();
-        // Without --force a file that appeared meanwhile is not replaced either (no check-then-rename race).
-        int rc = overwrite_ ? ::rename(temp_.c_str(), final_.c_str())
-                            : ::renameat2(AT_FDCWD, temp_.c_str(), AT_FDCWD, final_.c_str(), RENAME_NOREPLACE);
-        if (rc != 0 && !overwrite_ && errno == EEXIST)
-            throw BadInputError("-o " + name_ + ": the file appeared while the backup ran; it was not replaced (pass --force to replace it)");
-        if (rc != 0)
-            throw IncompleteError("cannot move " + temp_.string() + " to " + name_ + ": " + std::strerror(errno));
-        committed_ = true;
-        fs::path dir = final_.parent_path().empty() ? fs::path(".") : final_.parent_path();
-        FileDescriptor dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-        if (dfd) ::fsync(dfd.get());
-    }
+    void write(const void* data, size_t len) override { file_.write(data, len); }
+    void commit() override { file_.commit(); }
     const std::string& name() const override { return name_; }
 
 private:
-    fs::path final_, temp_;
+    static AtomicFile create(const fs::path& target, bool overwrite) {
+        std::error_code ec;
+        if (fs::is_directory(target, ec))
+            throw BadInputError("cannot write " + target.string() + ": it is a folder; give a file name such as " +
+                                (target / "backup.sql.zst").string());
+        // Mode 0600: an archive holds the whole database.
+        return AtomicFile(target, {.refuseExisting = !overwrite, .mode = 0600, .unwritable = ExitCode::Incomplete});
+    }
+    AtomicFile file_;
     std::string name_;
-    FileDescriptor fd_;
-    bool overwrite_ = false;
-    bool committed_ = false;
 };
 
 class ArchiveOutputStream final : public ArchiveSink {

@@ -1,7 +1,8 @@
 #pragma once
 // Where an archive's bytes go, written strictly in order (the writer never seeks back):
-//   a local file: written under a temporary name (mode 0600) next to the target, synced and renamed
-//     into place on commit(), removed if never committed, so no partial archive sits at the final path;
+//   a local file: an AtomicFile (mode 0600): written under a temporary name next to the target, synced
+//     and renamed into place on commit(), removed if never committed, so no partial archive sits at the
+//     final path;
 //   a sequential stream (stdout, "-"): bytes go out as they come, for `| aws s3 cp - s3://...`. A stream
 //     cannot be taken back: a run that fails leaves it without the trailer, which every reader reports
 //     as an incomplete archive (and the pipe's consumer sees pgproof's non-zero exit with pipefail).

@@ -11,8 +11,9 @@ namespace pgproof {
 // Throws BadInputError naming the file and --force when `path` exists and `force` is false.
 void refuseExistingOutput(const std::filesystem::path& path, bool force, const std::string& option = "-o");
 
-// Removes `.NAME.partial-PID` and `NAME.partial-PID` files in `folder` whose process PID no longer
-// runs (a run killed with SIGKILL or a power cut); returns the names removed, for the log.
+// Removes `.NAME.partial-PID` files (AtomicFile's temporaries) and `NAME.partial-PID` files (those of
+// earlier versions) in `folder` whose process PID no longer runs (a run killed with SIGKILL or a power
+// cut); returns the names removed, for the log.
 // Files of live processes, and files that cannot be removed, are left alone.
 std::vector<std::string> removeStalePartials(const std::filesystem::path& folder);
 

@@ -1,7 +1,5 @@
 #include "RowDigests.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
 #include "XxHash.hpp"
 #include <zstd.h>
 
@@ -38,10 +36,6 @@ std::string randomId() {
 
 std::string hexOf(XXH128_hash_t h) { return TableFingerprint::toHex((static_cast<uint128_t>(h.high64) << 64) | h.low64); }
 
-[[noreturn]] void writeFailed(const std::filesystem::path& file, int err) {
-    throw IncompleteError("cannot write the row digests " + file.string() + ": " + std::strerror(err) +
-                          (err == ENOSPC ? " (the disk is full: free space there, or take the snapshot without --rows)" : ""));
-}
 }  // namespace
 
 // One table's rows become digest lines, compressed into frames of their own.
@@ -87,11 +81,11 @@ struct RowDigestFile::Checksum {
     ~Checksum() { XXH3_freeState(state); }
 };
 
-RowDigestFile::RowDigestFile(std::filesystem::path path) : path_(std::move(path)), id_(randomId()), checksum_(std::make_unique<Checksum>()) {
-    tmp_ = path_;
-    tmp_ += ".partial-" + std::to_string(::getpid());
-    fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd_ < 0) throw BadInputError("cannot write " + path_.string() + ": " + std::strerror(errno) + " (check that its folder exists and is writable)");
+RowDigestFile::RowDigestFile(std::filesystem::path path)
+    : path_(std::move(path)),
+      file_(path_, {.label = "the row digests " + path_.string(), .mode = 0600,
+                    .diskFullHint = " (the disk is full: free space there, or take the snapshot without --rows)"}),
+      id_(randomId()), checksum_(std::make_unique<Checksum>()) {
     std::string frame(8, '\0');
     for (int i = 0; i < 4; ++i) {
         frame[static_cast<size_t>(i)] = static_cast<char>(kIdFrameMagic >> (8 * i));
@@ -104,13 +98,7 @@ RowDigestFile::RowDigestFile(std::filesystem::path path) : path_(std::move(path)
 
 RowDigestBinding RowDigestFile::binding() const { return {id_, bytes_, hexOf(XXH3_128bits_digest(checksum_->state))}; }
 
-RowDigestFile::~RowDigestFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) {
-        std::error_code ec;
-        std::filesystem::remove(tmp_, ec);
-    }
-}
+RowDigestFile::~RowDigestFile() = default;
 
 std::unique_ptr<RowSink> RowDigestFile::table(size_t index, const std::vector<std::string>& columns, const std::vector<std::string>& key) {
     return std::make_unique<RowDigestSink>(*this, index, RowLayout::of(columns, key, columns));
@@ -125,29 +113,12 @@ void RowDigestFile::writeFrame(std::string_view text) {
 }
 
 void RowDigestFile::writeBytes(std::string_view bytes) {
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t w = ::write(fd_, bytes.data() + done, bytes.size() - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) writeFailed(path_, w < 0 ? errno : EIO);
-        done += static_cast<size_t>(w);
-    }
+    file_.write(bytes);
     XXH3_128bits_update(checksum_->state, bytes.data(), bytes.size());
     bytes_ += bytes.size();
 }
 
-void RowDigestFile::commit() {
-    if (::fsync(fd_) != 0) writeFailed(path_, errno);
-    if (::close(fd_) != 0) {
-        fd_ = -1;
-        writeFailed(path_, errno);
-    }
-    fd_ = -1;
-    std::error_code ec;
-    std::filesystem::rename(tmp_, path_, ec);
-    if (ec) throw IncompleteError("cannot put the row digests at " + path_.string() + ": " + ec.message());
-    committed_ = true;
-}
+void RowDigestFile::commit() { file_.commit(); }
 
 void checkRowDigestFile(const std::filesystem::path& file, const std::filesystem::path& snapshot,
                         const std::optional<RowDigestBinding>& binding) {

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "AtomicFile.hpp"
 #include "RowSpill.hpp"
 
 namespace pgproof {
@@ -36,7 +37,7 @@ struct RowDigestBinding {
 
 class RowDigestFile {
 public:
-    // Writes to a temporary name beside `path`; only commit() puts the file at `path`.
+    // Writes to a temporary name beside `path` (an AtomicFile); only commit() puts the file at `path`.
     explicit RowDigestFile(std::filesystem::path path);
     ~RowDigestFile();  // removes the temporary file unless committed
     RowDigestFile(const RowDigestFile&) = delete;
@@ -56,11 +57,10 @@ private:
     void writeFrame(std::string_view text);  // thread-safe
     void writeBytes(std::string_view bytes);  // caller holds mutex_
 
-    std::filesystem::path path_, tmp_;
-    int fd_ = -1;
+    std::filesystem::path path_;
+    AtomicFile file_;
     std::mutex mutex_;
     uint64_t bytes_ = 0;
-    bool committed_ = false;
     std::string id_;
     struct Checksum;  // XXH3-128 of every byte written, in order
     std::unique_ptr<Checksum> checksum_;

@@ -15,8 +15,8 @@
 #include <fstream>
 
 #include "ArchiveReader.hpp"
+#include "AtomicFile.hpp"
 #include "Errors.hpp"
-#include "FileDescriptor.hpp"
 #include "Repository.hpp"
 #include "TimeText.hpp"
 #include "UtcTime.hpp"
@@ -191,20 +191,7 @@ void writePin(const fs::path& archive, const std::string& reason) {
     ::gethostname(host, sizeof host - 1);
     nlohmann::json j = {{"pinned_at", utcNow()}, {"reason", reason}, {"by", std::string(user ? user : "") + "@" + host},
                         {"archive", archive.filename().string()}};
-    fs::path temp = temporaryBeside(file);
-    {
-        std::ofstream out(temp);
-        out << j.dump(2) << "\n";
-        out.flush();
-        if (!out) throw IncompleteError("cannot write " + temp.string());
-    }
-    if (::rename(temp.c_str(), file.c_str()) != 0) {
-        int err = errno;
-        ::unlink(temp.c_str());
-        throw IncompleteError("cannot write " + file.string() + ": " + std::strerror(err));
-    }
-    FileDescriptor dir(::open(file.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (dir) ::fsync(dir.get());
+    AtomicFile::writeWhole(file, j.dump(2) + "\n", {.unwritable = ExitCode::Incomplete});
 }
 
 bool removePin(const fs::path& archive) {

@@ -1,17 +1,11 @@
 #include "PrometheusTextfile.hpp"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cmath>
-#include <cstring>
 #include <fstream>
 
-#include "Errors.hpp"
-#include "FileDescriptor.hpp"
-#include "Repository.hpp"
+#include "AtomicFile.hpp"
 
 namespace pgproof::repository {
 
@@ -75,29 +69,9 @@ std::string PrometheusTextfile::render() const {
 }
 
 void PrometheusTextfile::write(const std::filesystem::path& file) const {
-    // The collector reads only *.prom: the temporary name is hidden and ends otherwise.
-    std::filesystem::path temp = temporaryBeside(file);
-    auto fail = [&](const std::string& what) {
-        int err = errno;
-        ::unlink(temp.c_str());
-        throw IncompleteError("cannot write the metrics file " + file.string() + ": " + what + ": " + std::strerror(err));
-    };
-    std::string text = render();
-    {
-        FileDescriptor fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-        if (!fd) fail("create " + temp.string());
-        const char* p = text.data();
-        size_t left = text.size();
-        while (left > 0) {
-            ssize_t n = ::write(fd.get(), p, left);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) fail("write");
-            p += n;
-            left -= static_cast<size_t>(n);
-        }
-        if (::fsync(fd.get()) != 0) fail("fsync");
-    }
-    if (::rename(temp.c_str(), file.c_str()) != 0) fail("rename");
+    // The collector reads only *.prom: AtomicFile's temporary name is hidden and ends otherwise.
+    AtomicFile::writeWhole(file, render(),
+                           {.label = "the metrics file " + file.string(), .mode = 0644, .unwritable = ExitCode::Incomplete});
 }
 
 std::optional<double> PrometheusTextfile::readSample(const std::filesystem::path& file, const std::string& name, const Labels& labels) {

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "AtomicFile.hpp"
 #include "Errors.hpp"
 #include "UtcTime.hpp"
 
@@ -29,19 +30,7 @@ fs::path sidePath(const fs::path& archive, const std::string& suffix) {
     return archive.parent_path() / (name + suffix);
 }
 
-void syncFolder(const fs::path& dir) {
-    FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) ::fsync(fd.get());
-}
-
 }  // namespace
-
-fs::path temporaryBeside(const fs::path& file) {
-    // Built with append: GCC 12 warns falsely (-Wrestrict) on chained operator+.
-    std::string name = ".";
-    name.append(file.filename().string()).append(".partial-").append(std::to_string(::getpid()));
-    return file.parent_path() / name;
-}
 
 fs::path historyPathFor(const fs::path& archive) { return sidePath(archive, ".history.jsonl"); }
 fs::path pinPathFor(const fs::path& archive) { return sidePath(archive, ".pin.json"); }
@@ -87,7 +76,7 @@ void createRepository(const fs::path& dir) {
     if (fs::exists(marker, ec)) return;
     // A folder with other things in it becomes a repository only if it already holds nothing but
     // database folders; otherwise the user probably named the wrong folder. The marker's temporary of
-    // another first backup running at the same moment is not "other files".
+    // another first backup running at the same moment (AtomicFile's .NAME.partial-PID) is not "other files".
     const std::string markerTemporary = "." + std::string(kMarkerFile) + ".partial-";
     fs::directory_iterator it(dir, ec);
     if (ec) throw IncompleteError("cannot read " + dir.string() + ": " + ec.message());
@@ -102,16 +91,8 @@ void createRepository(const fs::path& dir) {
     }
     nlohmann::json j = {{"repository", "pgproof"}, {"format_version", 1}, {"created", utcNow()},
                         {"layout", "<database>/<database>-<YYYYMMDDTHHMMSSZ>.sql.zst, beside it .history.jsonl and .pin.json"}};
-    fs::path temp = temporaryBeside(marker);
-    {
-        std::ofstream out(temp);
-        out << j.dump(2) << "\n";
-        if (!out) throw IncompleteError("cannot write " + temp.string());
-    }
     // Two first backups at once: whichever rename lands, the marker says the same.
-    if (::rename(temp.c_str(), marker.c_str()) != 0)
-        throw IncompleteError("cannot create " + marker.string() + ": " + std::strerror(errno));
-    syncFolder(dir);
+    AtomicFile::writeWhole(marker, j.dump(2) + "\n", {.unwritable = ExitCode::Incomplete});
 }
 
 std::vector<std::string> databaseFolders(const fs::path& dir) {

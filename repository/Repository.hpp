@@ -61,10 +61,6 @@ private:
     FileDescriptor hold_;
 };
 
-// .NAME.partial-PID beside `file`: where pgproof writes a file before renaming it into place (the temporaries
-// that removeStalePartials cleans up after a killed run).
-fs::path temporaryBeside(const fs::path& file);
-
 // "20261202T013000Z": the UTC timestamp in archive names (sorts as it reads, no ':' for any file system).
 std::string nameTimestamp(std::time_t when);
 

@@ -3,11 +3,9 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include "Errors.hpp"
 #include "OutputEncoding.hpp"
@@ -18,53 +16,24 @@ StagedReport::StagedReport(std::string target, const std::string& content) : tar
     content_ = content;
     if (!content_.empty() && content_.back() != '\n') content_ += '\n';
     if (target_ == "-") return;  // printed by commit()
-    std::filesystem::path p(target_);
-    temporary_ = p;
-    temporary_ += ".partial-" + std::to_string(::getpid());
-    std::ofstream out(temporary_, std::ios::binary | std::ios::trunc);
-    if (!out) {
-        temporary_.clear();
-        throw BadInputError("cannot write report " + target_ + ": check that its folder exists and is writable");
-    }
-    out << content_;
-    out.flush();
-    if (!out) {
-        out.close();
-        discard();
-        throw IncompleteError("writing report " + target_ + " failed (disk full?)");
-    }
+    file_.emplace(target_, AtomicFile::Options{.label = "report " + target_});
+    file_->write(content_);
     content_.clear();
 }
 
-StagedReport::StagedReport(StagedReport&& other) noexcept
-    : target_(std::move(other.target_)), temporary_(std::move(other.temporary_)), content_(std::move(other.content_)) {
-    other.temporary_.clear();
-}
+StagedReport::StagedReport(StagedReport&& other) noexcept = default;
 
-StagedReport::~StagedReport() { discard(); }
-
-void StagedReport::discard() noexcept {
-    if (temporary_.empty()) return;
-    std::error_code ec;
-    std::filesystem::remove(temporary_, ec);
-    temporary_.clear();
-}
+StagedReport::~StagedReport() = default;
 
 void StagedReport::commit() {
-    if (target_ == "-") {
+    if (!file_) {
         // UTF-8 as it is: a report on stdout is a UTF-8 file, not text for people (std::cout converts).
         std::cout.flush();
         std::fwrite(content_.data(), 1, content_.size(), stdout);
         std::fflush(stdout);
         return;
     }
-    std::error_code ec;
-    std::filesystem::rename(temporary_, target_, ec);
-    if (ec) {
-        discard();
-        throw BadInputError("cannot write report " + target_ + ": " + ec.message());
-    }
-    temporary_.clear();
+    file_->commit();
 }
 
 StagedReport stageReportFile(const std::string& target, const std::string& content) {

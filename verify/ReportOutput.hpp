@@ -1,19 +1,21 @@
 #pragma once
-// Writing reports where users asked for them: a file (written to a temporary
-// name and renamed, so a reader never sees half a report) or "-" for stdout;
+// Writing reports where users asked for them: a file (an AtomicFile: written to a
+// temporary name and renamed, so a reader never sees half a report) or "-" for stdout;
 // JUnit XML for CI; plain text tables for people.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "AtomicFile.hpp"
 #include "Outcome.hpp"
 
 namespace pgproof {
 
-// A report rendered but not yet in place: written under a temporary name beside its target (the one
-// rule: TARGET.partial-PID, which removeStalePartials knows), or held in memory for "-" (stdout). A run
+// A report rendered but not yet in place: written under a temporary name beside its target (AtomicFile's
+// one rule: .TARGET.partial-PID, which removeStalePartials knows), or held in memory for "-" (stdout). A run
 // stages every output it was asked for before any of them appears, so that a report that cannot be
 // written changes the outcome the others say. Destroyed uncommitted, the temporary file is removed.
 class StagedReport {
@@ -23,15 +25,15 @@ public:
     StagedReport(StagedReport&& other) noexcept;
     StagedReport& operator=(StagedReport&&) = delete;
     ~StagedReport();
-    // Renames the file into place (or prints it to stdout). Throws BadInputError if the rename fails.
+    // Syncs and renames the file into place (or prints it to stdout). Throws BadInputError if the rename
+    // fails, IncompleteError if the sync does.
     void commit();
     const std::string& target() const { return target_; }
 
 private:
-    void discard() noexcept;
     std::string target_;
-    std::filesystem::path temporary_;
-    std::string content_;  // for stdout only
+    std::optional<AtomicFile> file_;  // for a file
+    std::string content_;             // for stdout only
 };
 StagedReport stageReportFile(const std::string& target, const std::string& content);
 StagedReport stageReportDocument(const std::string& target, const nlohmann::json& document);
