@@ -2,7 +2,7 @@
 // Fingerprint of large objects (docs/FINGERPRINT.md): one row per large object, the COPY text of
 // `SELECT oid, pg_catalog.lo_get(oid)` with bytea_output=hex ("16400\t\\x0a0b..."), summed like a
 // table's rows. This side rebuilds them from the lo_open / lowrite / lo_close statements of pg_dump's
-// BLOBS entries; the live side, which reads them at the shared snapshot, is database/LiveLargeObjects.
+// BLOBS entries; the live side, which reads them at the shared snapshot, is LiveLargeObjects.hpp.
 #include <functional>
 #include <string>
 #include <string_view>
