@@ -315,7 +315,7 @@ report_check() {
 
 # ---------------------------------------------------------------------------------------------
 # Tables: the tables pgproof snapshot reads (ordinary tables outside the system schemas, not
-# temporary, not owned by an extension: engine/LiveCatalog.cpp's selection), largest first by
+# temporary, not owned by an extension: engine/database/LiveCatalog.cpp's selection), largest first by
 # pg_relation_size, dealt out into PAR lists of about equal size (each table, largest first, to
 # the list with the fewest bytes so far). Files in $TDIR: tables ("ident<TAB>bytes", all of them)
 # and list.I (I = 1..PAR, one quoted identifier a line; a list may be empty).

@@ -1,4 +1,4 @@
-// pgproof backup: parse, run the engine's backup, print the summary.
+// pgproof backup: parse, run the backup (backup/Backup), print the summary.
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 

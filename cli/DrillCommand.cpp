@@ -62,16 +62,8 @@ int runDrill(const std::vector<std::string>& args) {
     if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
     if (r.targetFailed) sink.recorder().markTargetFailed();
     sink.explain(r.problem);  // the history says why, not only that
-    // The result as the run settles (it is not copied: renderers run one after another): a pass whose outcome
-    // cannot be recorded, or whose reports cannot all be written, is reported by every writer as what it became.
     const std::string judgedProblem = r.problem;
-    auto settledResult = [&r, judgedProblem](const SettledOutcome& s) -> const DrillResult& {
-        r.exitCode = s.exitCode();
-        r.verdict = outcomeName(s.outcome);
-        r.problem = judgedProblem;
-        if (!s.problem.empty()) r.problem = r.problem.empty() ? s.error() : r.problem + "; " + s.error();
-        return r;
-    };
+    auto settledResult = [&r, &judgedProblem](const SettledOutcome& s) -> const DrillResult& { return asSettled(r, judgedProblem, s); };
     ReportRenderers out;
     out.markdown = [&](const SettledOutcome& s) { return renderDrillMarkdown(settledResult(s)); };
     out.json = [&](const SettledOutcome& s) { return drillJson(settledResult(s)); };

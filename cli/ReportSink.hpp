@@ -34,6 +34,18 @@ struct ReportRenderers {
     bool textOnStderr = false;  // stdout carries data (backup -o -)
 };
 
+// A result that carries its own verdict (a drill's, a rehearsal's), as the run settled: its exit code, verdict
+// and problem follow the settled outcome. Updated in place, not copied (renderers run one after another);
+// judgedProblem is its problem as the command judged it.
+template <class Result>
+const Result& asSettled(Result& r, const std::string& judgedProblem, const SettledOutcome& s) {
+    r.exitCode = s.exitCode();
+    r.verdict = outcomeName(s.outcome);
+    r.problem = judgedProblem;
+    if (!s.problem.empty()) r.problem = r.problem.empty() ? s.error() : r.problem + "; " + s.error();
+    return r;
+}
+
 class ReportSink {
 public:
     // command: "verify", "restore", "drill", "check"; subject: the baseline or archive path as given.

@@ -1,5 +1,5 @@
 #pragma once
-// What every fuzz target shares: the project's documented failures (engine/Errors.hpp) are the expected
+// What every fuzz target shares: the project's documented failures (engine/core/Errors.hpp) are the expected
 // outcome of bad input; anything else escaping (std::logic_error, std::out_of_range, nlohmann's
 // exceptions, a crash, a sanitizer report) is a finding, and libFuzzer stops on it.
 #include <unistd.h>

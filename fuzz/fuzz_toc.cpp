@@ -1,4 +1,4 @@
-// The model of pg_dump's table of contents (engine/DumpToc), in the forms pgproof reads it:
+// The model of pg_dump's table of contents (engine/archive/DumpToc), in the forms pgproof reads it:
 //   - a plain script (any input not starting with '['): the TOC the backup records (TocBuilder inside
 //     DumpSplitter, which splits it with a 16-byte chunk target so that frames are small), and the TOC a
 //     stream reader rebuilds from those frames (ScriptFollower, as `check -` and `restore -` read a

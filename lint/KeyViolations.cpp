@@ -1,5 +1,7 @@
 #include "KeyViolations.hpp"
 
+#include "ParseTree.hpp"
+
 #include <fmt/format.h>
 
 #include "SqlIdentifier.hpp"
@@ -9,13 +11,6 @@ namespace pgproof::lint {
 using nlohmann::json;
 
 namespace {
-
-const json kEmpty = json::object();
-
-const json& field(const json& node, const char* name) {
-    auto it = node.find(name);
-    return it == node.end() ? kEmpty : *it;
-}
 
 std::string columnList(const std::vector<std::string>& columns, const std::string& prefix = "") {
     std::string out;

@@ -1,5 +1,7 @@
 #include "MigrationAnalysis.hpp"
 
+#include "ParseTree.hpp"
+
 #include <map>
 #include <set>
 
@@ -20,13 +22,6 @@ std::string TableName::display() const { return schema.empty() ? name : schema +
 std::string TableName::key() const { return (schema.empty() || schema == "public" ? "" : schema) + "." + name; }
 
 namespace {
-
-const json kEmpty = json::object();
-
-const json& field(const json& node, const char* name) {
-    auto it = node.find(name);
-    return it == node.end() ? kEmpty : *it;
-}
 
 // The fields of a node wrapped as {"Kind": {...}}, if it is of that kind.
 const json* wrapped(const json& node, const char* kind) {

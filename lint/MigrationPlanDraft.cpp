@@ -1,5 +1,7 @@
 #include "MigrationPlanDraft.hpp"
 
+#include "ParseTree.hpp"
+
 #include <cctype>
 #include <functional>
 #include <map>
@@ -12,13 +14,6 @@ namespace pgproof::lint {
 using nlohmann::json;
 
 namespace {
-
-const json kEmpty = json::object();
-
-const json& field(const json& node, const char* name) {
-    auto it = node.find(name);
-    return it == node.end() ? kEmpty : *it;
-}
 
 std::string yamlScalar(const std::string& s) {
     bool plain = !s.empty() && s.find_first_of(":#{}[],&*!|>'\"%@`") == std::string::npos && s.front() != ' ' && s.back() != ' ' &&

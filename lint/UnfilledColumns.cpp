@@ -1,5 +1,7 @@
 #include "UnfilledColumns.hpp"
 
+#include "ParseTree.hpp"
+
 #include <fmt/format.h>
 
 #include <functional>
@@ -11,13 +13,6 @@ namespace pgproof::lint {
 using nlohmann::json;
 
 namespace {
-
-const json kEmpty = json::object();
-
-const json& field(const json& node, const char* name) {
-    auto it = node.find(name);
-    return it == node.end() ? kEmpty : *it;
-}
 
 // "public" and no schema name the same table within one file.
 std::string tableKey(const std::string& schema, const std::string& name) {

@@ -1,6 +1,6 @@
 #pragma once
 // The SQL part of an archive as pg_dump's TOC entries, ready to run: the manifest's table of
-// contents (engine/DumpToc) says where each entry is in the script and in which section;
+// contents (engine/archive/DumpToc) says where each entry is in the script and in which section;
 // this only slices the SQL segments accordingly. Archives written before the TOC was recorded get
 // it from the same TocBuilder the backup uses, run over their SQL segments.
 #include <string>

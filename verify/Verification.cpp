@@ -12,6 +12,7 @@
 #include "RowDigests.hpp"
 #include "LargeObjectComparison.hpp"
 #include "LargeObjects.hpp"
+#include "LiveLargeObjects.hpp"
 #include "LiveCatalog.hpp"
 #include "LiveFingerprinter.hpp"
 #include "LiveSnapshot.hpp"

@@ -215,7 +215,7 @@ TEST_CASE("cpack builds a Debian package of the installed tree that depends on t
         }
         CHECK(named);
     }
-    for (const char* package : {"libpq5", "libzstd1", "libtbb12"}) {  // xxHash is compiled in (engine/XxHash.hpp)
+    for (const char* package : {"libpq5", "libzstd1", "libtbb12"}) {  // xxHash is compiled in (engine/rows/XxHash.hpp)
         INFO(package);
         CHECK(dependsOn.count(package) == 1);
     }

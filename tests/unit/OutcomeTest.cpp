@@ -1,4 +1,4 @@
-// The one outcome model (engine/Outcome) and the verify ledger's writers (verify/VerifyReportWriter):
+// The one outcome model (engine/core/Outcome) and the verify ledger's writers (verify/VerifyReportWriter):
 // names, exit codes and headlines come from one place; what a report claims is derived from the checks
 // each table's ledger records, never from the mode. No server needed.
 #include <catch2/catch.hpp>

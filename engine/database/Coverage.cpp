@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <set>
 
-#include "LargeObjects.hpp"
+#include "LiveLargeObjects.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof {

@@ -27,7 +27,7 @@ private:
     std::unique_ptr<PGresult, decltype(&PQclear)> r_{nullptr, &PQclear};
 };
 
-// Session settings pinned on every live read (DESIGN.md "Pinned session settings").
+// Session settings pinned on every live read (docs/FINGERPRINT.md "Pinned session settings").
 struct PinnedSettings {
     std::string clientEncoding;  // the database encoding
     std::string lcMonetary;      // as found on the server

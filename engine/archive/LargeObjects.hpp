@@ -1,15 +1,14 @@
 #pragma once
 // Fingerprint of large objects (docs/FINGERPRINT.md): one row per large object, the COPY text of
 // `SELECT oid, pg_catalog.lo_get(oid)` with bytea_output=hex ("16400\t\\x0a0b..."), summed like a
-// table's rows. The archive side rebuilds the same rows from the lo_open / lowrite / lo_close
-// statements of pg_dump's BLOBS entries; the live side reads them at the shared snapshot.
+// table's rows. This side rebuilds them from the lo_open / lowrite / lo_close statements of pg_dump's
+// BLOBS entries; the live side, which reads them at the shared snapshot, is LiveLargeObjects.hpp.
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ArchiveReader.hpp"
-#include "PgConnection.hpp"
 #include "TableFingerprint.hpp"
 
 namespace pgproof {
@@ -37,11 +36,8 @@ private:
     LargeObjectRowSink onRow_;
 };
 
-// Every large object of the connected database, read in the current transaction.
-TableFingerprint fingerprintLiveLargeObjects(const PgConnection& conn, const LargeObjectRowSink& onRow = {});
 // The large objects an archive holds, rebuilt from its BLOBS entries (the manifest's table of contents).
 // Throws ProofFailedError for a damaged frame or a truncated entry.
 TableFingerprint fingerprintArchiveLargeObjects(const ArchiveReader& archive, const LargeObjectRowSink& onRow = {});
-uint64_t countLiveLargeObjects(const PgConnection& conn);
 
 }  // namespace pgproof

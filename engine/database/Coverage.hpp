@@ -1,6 +1,6 @@
 #pragma once
-// Accounting for every table that existed at the backup's snapshot (DESIGN.md "Accounting for
-// everything"): which the dump covers, which it does not and why, and the unfiltered row counts
+// Accounting for every table that existed at the backup's snapshot (README "Every table is accounted
+// for"): which the dump covers, which it does not and why, and the unfiltered row counts
 // that let a restore or a verify see whole tables, not only the rows the dump selected.
 #include <map>
 #include <vector>
