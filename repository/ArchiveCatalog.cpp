@@ -157,8 +157,21 @@ std::vector<DatabaseArchives> scanRepository(const fs::path& dir) {
             progress.addRows(d.archives.back().rows);
             progress.addDone();
         }
-        std::sort(d.archives.begin(), d.archives.end(), [](const ArchiveInfo& x, const ArchiveInfo& y) {
-            return x.dated != y.dated ? x.dated > y.dated : x.path.filename() > y.path.filename();
+        // Newest first. Two backups of one second are NAME-<ts>Z.sql.zst and NAME-<ts>Z-2.sql.zst (Repository's
+        // naming): the numbered one was written later.
+        auto sameSecondNumber = [](const fs::path& p) {
+            std::string name = p.filename().string();
+            size_t end = name.find(".sql.zst");
+            size_t dash = name.rfind("Z-", end);
+            if (end == std::string::npos || dash == std::string::npos || dash + 2 >= end) return 1ul;
+            std::string digits = name.substr(dash + 2, end - dash - 2);
+            if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6) return 1ul;
+            return std::stoul(digits);
+        };
+        std::sort(d.archives.begin(), d.archives.end(), [&](const ArchiveInfo& x, const ArchiveInfo& y) {
+            if (x.dated != y.dated) return x.dated > y.dated;
+            unsigned long nx = sameSecondNumber(x.path), ny = sameSecondNumber(y.path);
+            return nx != ny ? nx > ny : x.path.filename() > y.path.filename();
         });
         out.push_back(std::move(d));
     }
