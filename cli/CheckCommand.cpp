@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,10 @@ int runCheck(const std::vector<std::string>& args) {
         sink.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
                                     .recoverySeconds = std::nullopt, .verdict = {}});
     const bool ok = unreadable.empty() && report.ok();
+    // Every output lists the tables failures first, in archive order within each kind.
+    std::vector<const TableCheck*> ordered;
+    for (const auto& tc : report.tables) ordered.push_back(&tc);
+    std::stable_partition(ordered.begin(), ordered.end(), [](const TableCheck* tc) { return !tc->ok(); });
 
     ReportRenderers out;
     out.json = [&](const SettledOutcome& s) {
@@ -71,14 +76,12 @@ int runCheck(const std::vector<std::string>& args) {
             return json;
         }
         nlohmann::json tables = nlohmann::json::array();
-        for (int pass = 0; pass < 2; ++pass)  // failures first
-            for (const auto& tc : report.tables) {
-                if (tc.ok() != (pass == 1)) continue;
-                const TableEntry& t = *tc.table;
-                tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint},
-                                  {"actual_rows", tc.actual.rows}, {"actual_fingerprint", tc.actual.hex()}, {"ok", tc.ok()},
-                                  {"problems", tc.problems}});
-            }
+        for (const TableCheck* tc : ordered) {
+            const TableEntry& t = *tc->table;
+            tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint},
+                              {"actual_rows", tc->actual.rows}, {"actual_fingerprint", tc->actual.hex()}, {"ok", tc->ok()},
+                              {"problems", tc->problems}});
+        }
         json["tables"] = tables;
         nlohmann::json uncovered = nlohmann::json::array();
         for (const auto& u : m->notCovered) uncovered.push_back(uncoveredToJson(u));
@@ -94,11 +97,8 @@ int runCheck(const std::vector<std::string>& args) {
         std::vector<JUnitCase> cases;
         appendOutcomeCase(cases, s, "pgproof.check");
         if (!m) cases.push_back({"pgproof.check", "archive", true, false, unreadable, "", 0});
-        for (int pass = 0; pass < 2 && m; ++pass)
-            for (const auto& tc : report.tables) {
-                if (tc.ok() != (pass == 1)) continue;
-                cases.push_back({"pgproof.check.tables", tc.table->id().display(), !tc.ok(), false, tc.ok() ? "" : tc.problems.front(), "", 0});
-            }
+        for (const TableCheck* tc : ordered)
+            cases.push_back({"pgproof.check.tables", tc->table->id().display(), !tc->ok(), false, tc->ok() ? "" : tc->problems.front(), "", 0});
         for (const auto& p : report.problems) cases.push_back({"pgproof.check.frames", "layout/sql", true, false, p, "", 0});
         return renderJUnit("pgproof check " + file, cases, report.seconds);
     };
@@ -107,12 +107,9 @@ int runCheck(const std::vector<std::string>& args) {
         std::string text;
         if (!flags.quiet) {
             std::vector<std::vector<std::string>> rows;
-            for (int pass = 0; pass < 2; ++pass)
-                for (const auto& tc : report.tables) {
-                    if (tc.ok() != (pass == 1)) continue;
-                    const TableEntry& t = *tc.table;
-                    rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint, tc.ok() ? "ok" : "DAMAGED: " + tc.problems.front()});
-                }
+            for (const TableCheck* tc : ordered)
+                rows.push_back({tc->table->id().display(), withThousands(tc->table->rows), tc->table->fingerprint,
+                                tc->ok() ? "ok" : "DAMAGED: " + tc->problems.front()});
             text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
             for (const auto& u : m->notCovered)
                 text += "not covered: " + u.id().display() + " (" + u.reason + "): its rows are not in the archive" +
