@@ -10,6 +10,7 @@ PACKAGES=(
   rclone bsdutils dpkg-dev man-db
   groff-base bash-completion zsh faketime
   clang libfuzzer-14-dev libclang-rt-14-dev
+  libcurl4-openssl-dev age chromium postgresql-15-cron
 )
 if [ "${1:-}" = "--bench" ]; then PACKAGES+=(gzip time); fi
 missing=()
