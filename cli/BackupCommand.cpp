@@ -5,6 +5,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "AllDatabasesBackup.hpp"
 #include "Backup.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
@@ -33,7 +34,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
-    bool checkAfter = false;
+    bool checkAfter = false, allDatabases = false;
+    DatabasePatterns patterns;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
@@ -41,6 +43,13 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "repo", po::value(&repo)->value_name("DIR"),
         "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
         "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
+        "all-databases", po::bool_switch(&allDatabases),
+        "with --repo: back up every database of the server that allows connections (templates never), one archive each, "
+        "one time stamp; --db then says where to list them (docs/REPOSITORY.md)")(
+        "include-database", po::value(&patterns.include)->value_name("PATTERN")->composing(),
+        "with --all-databases: only databases whose name matches (shell-style *, ?, [...]; repeatable)")(
+        "exclude-database", po::value(&patterns.exclude)->value_name("PATTERN")->composing(),
+        "with --all-databases: leave out databases whose name matches (repeatable; wins over --include-database)")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
@@ -54,7 +63,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -62,6 +71,27 @@ int runBackup(const std::vector<std::string>& rawArgs) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    if ((vm->count("include-database") || vm->count("exclude-database")) && !allDatabases)
+        throw BadInputError("--include-database and --exclude-database choose databases for --all-databases: add it");
+    if (allDatabases) {
+        if (repo.empty() || vm->count("output")) throw BadInputError("--all-databases writes one archive per database into a repository: give --repo DIR, not -o");
+        if (vm->count("name")) throw BadInputError("--all-databases names each archive after its database: drop --name");
+        if (o.fromStdin || vm->count("plan")) throw BadInputError("--all-databases runs pg_dump on each database: --from-stdin and --plan do not apply");
+        AllDatabasesBackup run;
+        run.repo = repo;
+        if (vm->count("db")) run.db = db;
+        run.patterns = patterns;
+        run.checkAfter = checkAfter;
+        run.each.jobs = checkJobs(jobs);
+        run.each.level = o.level;
+        if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
+        validatePgDumpArgs(pgDumpArgs);
+        run.each.pgDumpArgs = pgDumpArgs;
+        if (vm->count("pg-dump")) run.each.pgDump = (*vm)["pg-dump"].as<std::string>();
+        if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
+        run.each.lockWaitTimeout = o.lockWaitTimeout;
+        return runAllDatabasesBackup(run, flags);
+    }
     if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
     if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
     ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
@@ -97,7 +127,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     ProgressLine progress(progressWanted(flags));
     BackupResult r = runBackup(o);
     progress.finish();
-    if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
+    if (checkAfter && output != "-") checkWrittenArchive(sink.recorder(), output, o.jobs);
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "CommandLine.hpp"
@@ -58,6 +59,7 @@ int runDrill(const std::vector<std::string>& args) {
     if (r.restore)
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
+    if (!report.empty()) sink.recorder().setReport(std::filesystem::absolute(report).string());
     // Only the drill's own archive check marks the archive damaged; a target that refused it is recorded as that.
     if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
     if (r.targetFailed) sink.recorder().markTargetFailed();

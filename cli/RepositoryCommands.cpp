@@ -39,7 +39,7 @@ std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_m
     return p;
 }
 
-void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs) {
+void checkWrittenArchive(repository::RunRecorder& recorder, const std::string& archive, int jobs) {
     ArchiveReader reader(archive);
     CheckReport report = checkArchive(reader, jobs);
     repository::HistoryRecord r;
@@ -56,7 +56,7 @@ void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs)
     if (!report.ok()) r.error = first;
     r.damaged = !report.ok();
     r.manifestChecksum = reader.manifestChecksumText();
-    for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
+    for (const auto& problem : recorder.recordNow(r)) spdlog::warn("{}", problem);
     if (!report.ok())
         throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
                                std::to_string(report.failures()) + " problem(s), first: " + first + "); do not rely on it");

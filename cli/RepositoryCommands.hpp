@@ -24,7 +24,7 @@ std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_m
 
 // backup --check: reads the archive just written back from disk and proves it intact (as pgproof check),
 // recording a check in its history when it lives in a repository. Throws ProofFailedError naming the damage.
-void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs);
+void checkWrittenArchive(repository::RunRecorder& recorder, const std::string& archive, int jobs);
 
 // One archive for list's JSON (docs/REPOSITORY.md), with the retention decision when there is one.
 nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, const repository::RetentionDecision* decision);

@@ -1,5 +1,6 @@
 // pgproof status: the monitoring check of a repository (fresh proven backups, recent drills).
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <ctime>
 #include <iostream>
@@ -24,8 +25,11 @@ void writeStatusMetrics(const std::string& file, const repository::RepositorySta
     m.gauge("pgproof_repository_up", "1 if pgproof status could read the repository", {}, 1);
     m.gauge("pgproof_repository_ok", "1 if every database has a fresh proven backup and a recent passed drill", {}, s.ok() ? 1 : 0);
     m.gauge("pgproof_repository_status_timestamp_seconds", "when pgproof status last ran (Unix time)", {}, static_cast<double>(s.at));
+    for (const auto& sv : s.servers)
+        m.gauge("pgproof_repository_server_ok", "1 if every database the server's last backup --all-databases listed has a fresh proven backup",
+                {{"server", sv.server}}, sv.ok() ? 1 : 0);
     for (const auto& d : s.databases) {
-        Labels l = {{"database", d.database}};
+        Labels l = {{"database", d.database}, {"server", d.server}};
         m.gauge("pgproof_repository_database_ok", "1 if the database's newest proven backup and drill are fresh enough", l, d.ok() ? 1 : 0);
         m.gauge("pgproof_repository_backups", "full backups in the repository (partial and damaged archives not counted)", l,
                 static_cast<double>(d.backups));
@@ -38,10 +42,15 @@ void writeStatusMetrics(const std::string& file, const repository::RepositorySta
                     static_cast<double>(d.newestBackup->dated));
             m.gauge("pgproof_repository_backup_size_bytes", "size of the newest full backup", l, static_cast<double>(d.newestBackup->size));
         }
-        if (d.newestProven)
+        if (d.newestProven) {
             m.gauge("pgproof_repository_backup_last_proven_timestamp_seconds",
                     "time of the newest full backup proven intact by a check, restore or drill (Unix time)", l,
                     static_cast<double>(d.newestProven->dated));
+            m.gauge("pgproof_repository_backup_since_last_completion_seconds",
+                    "age of the newest full backup proven intact (seconds; what status compares with --max-age)", l, *d.provenAgeSeconds);
+        }
+        if (d.drillAgeSeconds)
+            m.gauge("pgproof_repository_drill_since_last_completion_seconds", "age of the newest passed drill (seconds)", l, *d.drillAgeSeconds);
         if (d.drillAgeSeconds)
             m.gauge("pgproof_repository_drill_last_success_timestamp_seconds", "when the newest passed drill ran (Unix time)", l,
                     static_cast<double>(s.at) - *d.drillAgeSeconds);
@@ -108,7 +117,10 @@ int runStatus(const std::vector<std::string>& args) {
         std::cout << "PGPROOF UNKNOWN - " << e.what() << "\n";
         throw;
     }
-    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr));
+    std::vector<std::string> serverProblems;
+    auto servers = repository::readServerRuns(dir, serverProblems);
+    for (const auto& p : serverProblems) spdlog::warn("{}", p);
+    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr), servers);
     if (!flags.metrics.empty()) writeStatusMetrics(flags.metrics, status);
     if (!flags.json.empty()) writeReportDocument(flags.json, status.toJson());
     if (flags.json != "-") {
@@ -121,6 +133,7 @@ int runStatus(const std::vector<std::string>& args) {
                                 d.provenAgeSeconds ? describeAge(*d.provenAgeSeconds) : "-",
                                 d.drillAgeSeconds ? describeAge(*d.drillAgeSeconds) : "-",
                                 d.recoverySeconds ? fmt::format("{:.1f} s", *d.recoverySeconds) : "-"});
+            for (const auto& sv : status.servers) std::cout << sv.summary() << "\n";
             if (!rows.empty())
                 std::cout << renderTextTable({"DATABASE", "STATUS", "BACKUPS", "PARTIAL", "DAMAGED", "NEWEST PROVEN", "AGE", "DRILL AGE", "RTO"}, rows);
             for (const auto& d : status.databases) {

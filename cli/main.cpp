@@ -18,7 +18,7 @@ namespace {
 const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
 
 Commands:
-  backup    (-o FILE|- [--force] | --repo DIR [--name NAME]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
+  backup    (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
             compressed, fingerprinted backup (pg_dump plain format inside)
   check     FILE|- [--jobs N]          prove an archive is intact, without a database
   inspect   FILE|- [--json FILE|-]     show what an archive holds
@@ -40,6 +40,8 @@ Commands:
   prune     DIR --keep-last N [--keep-days D] [--keep-daily D --keep-weekly W --keep-monthly M] [--dry-run]
             remove archives outside the retention policy, saying why
   pin       FILE [--reason TEXT] / unpin FILE   keep an archive from prune, or let it go
+  report    DIR -o report.html   one self-contained HTML page: what is stale first, then each
+            database's backups, checks, restores and drills over time, drill reports linked
 
 Repositories (docs/REPOSITORY.md): backup --repo DIR [--name NAME] writes
 DIR/NAME/NAME-<UTC timestamp>.sql.zst; check, verify, restore and drill of such an
@@ -98,6 +100,7 @@ int main(int argc, char** argv) {
         {"diff", cli::runDiff},
         {"lint", cli::runLint},
         {"rehearse", cli::runRehearse},
+        {"report", cli::runReport},
     };
     if (argc < 2) {
         std::cerr << kUsage << "\n";

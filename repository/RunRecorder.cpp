@@ -56,6 +56,19 @@ std::string RunRecorder::databaseLabel() const {
     return "";
 }
 
+std::string RunRecorder::serverLabel() const {
+    if (!server_.empty()) return server_;
+    if (subject_ != "-") {
+        try {
+            ArchiveReader reader(subject_);
+            const auto& source = reader.manifest().source;
+            if (source.contains("host")) return source.value("host", "") + ":" + source.value("port", "");
+        } catch (const std::exception&) {
+        }
+    }
+    return "";
+}
+
 std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
     if (!repository_ || !fs::exists(subject_, ec)) return {};
@@ -97,37 +110,53 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
         r.rows = figures_.rows;
         r.recoverySeconds = figures_.recoverySeconds;
         r.error = error;
+        r.report = report_;
         try {
             appendHistory(historyPathFor(subject_), r);
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
     }
-    if (!metrics_.empty()) {
+    if (!metrics_.empty() || collect_) {
         try {
-            Labels labels = {{"database", databaseLabel()}};
-            std::string p = "pgproof_" + command_ + "_";
-            double now = static_cast<double>(std::time(nullptr));
-            PrometheusTextfile m;
-            m.gauge(p + "success", "1 if the last " + command_ + " proved everything (exit 0), else 0", labels, exitCode == 0 ? 1 : 0);
-            m.gauge(p + "exit_code", "exit code of the last " + command_ + " (0 proven, 1 failed, 2 bad input, 3 incomplete)", labels, exitCode);
-            m.gauge(p + "duration_seconds", "wall-clock duration of the last " + command_, labels, seconds);
-            m.gauge(p + "last_run_timestamp_seconds", "when the last " + command_ + " finished (Unix time)", labels, now);
-            std::optional<double> lastSuccess = exitCode == 0 ? std::optional<double>(now)
-                                                              : PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels);
-            if (lastSuccess)
-                m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
-            if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));
-            if (figures_.tables) m.gauge(p + "tables", "tables covered by the last " + command_, labels, static_cast<double>(*figures_.tables));
-            if (figures_.rows) m.gauge(p + "rows", "rows covered by the last " + command_, labels, static_cast<double>(*figures_.rows));
-            if (figures_.recoverySeconds)
-                m.gauge(p + "recovery_seconds", "measured recovery time (restore and proof) of the last " + command_, labels, *figures_.recoverySeconds);
-            m.write(metrics_);
+            if (collect_) {
+                addMetrics(*collect_, exitCode, seconds);
+            } else {
+                PrometheusTextfile m;
+                addMetrics(m, exitCode, seconds);
+                m.write(metrics_);
+            }
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
     }
     return problems;
+}
+
+// Labels database and server on every sample (docs/METRICS.md); the names are those of the first
+// release, so existing alerts keep working.
+void RunRecorder::addMetrics(PrometheusTextfile& m, int exitCode, double seconds) const {
+    Labels labels = {{"database", databaseLabel()}, {"server", serverLabel()}};
+    std::string p = "pgproof_" + command_ + "_";
+    double now = static_cast<double>(std::time(nullptr));
+    m.gauge(p + "success", "1 if the last " + command_ + " proved everything (exit 0), else 0", labels, exitCode == 0 ? 1 : 0);
+    m.gauge(p + "exit_code", "exit code of the last " + command_ + " (0 proven, 1 failed, 2 bad input, 3 incomplete)", labels, exitCode);
+    m.gauge(p + "duration_seconds", "wall-clock duration of the last " + command_, labels, seconds);
+    m.gauge(p + "last_run_timestamp_seconds", "when the last " + command_ + " finished (Unix time)", labels, now);
+    // A failed run carries the last success over from the file it replaces (written before the server
+    // label existed: matched by the database alone).
+    std::optional<double> lastSuccess;
+    if (exitCode == 0) lastSuccess = now;
+    else if (!metrics_.empty())
+        if (!(lastSuccess = PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels)))
+            lastSuccess = PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", {labels.front()});
+    if (lastSuccess)
+        m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
+    if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));
+    if (figures_.tables) m.gauge(p + "tables", "tables covered by the last " + command_, labels, static_cast<double>(*figures_.tables));
+    if (figures_.rows) m.gauge(p + "rows", "rows covered by the last " + command_, labels, static_cast<double>(*figures_.rows));
+    if (figures_.recoverySeconds)
+        m.gauge(p + "recovery_seconds", "measured recovery time (restore and proof) of the last " + command_, labels, *figures_.recoverySeconds);
 }
 
 }  // namespace pgproof::repository

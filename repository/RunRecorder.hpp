@@ -28,6 +28,10 @@ public:
     // checksum is read now: the records of this run are bound to the file it opened.
     RunRecorder(std::string command, std::string subject, std::string metricsFile);
     void addFigures(const RunFigures& figures);
+    // The metrics label "host:port" (default: the archive's source, "" when unknown).
+    void setServer(std::string server) { server_ = std::move(server); }
+    // The Markdown report a drill or rehearsal wrote (--report), recorded in the history for `pgproof report`.
+    void setReport(std::string report) { report_ = std::move(report); }
     // Who is to blame for a failure. Only an archive check may find the archive damaged: check itself
     // (its exit 1 always means that), backup --check, the check step of a restore, drill or rehearsal.
     // A restore, drill or rehearsal whose archive checked intact but whose target refused it or holds
@@ -43,18 +47,25 @@ public:
     // Records the outcome once (later calls do nothing). Exit 2 (bad usage) is no outcome of the archive
     // and leaves no history record. Never throws: returns what could not be recorded, for a warning.
     std::vector<std::string> finish(int exitCode, const std::string& error);
+    // backup --all-databases: finish() adds this run's samples to `into` (one file for every database of
+    // the run, written by the caller) instead of writing the metrics file itself; the file is still read
+    // for the last success time.
+    void collectMetricsInto(class PrometheusTextfile& into) { collect_ = &into; }
 
 private:
     std::string databaseLabel() const;
+    std::string serverLabel() const;
+    void addMetrics(class PrometheusTextfile& m, int exitCode, double seconds) const;
     // The manifest checksum of the subject archive, which every record carries (ArchiveHistory::bindTo).
     std::string checksumOfSubject() const;
-    std::string command_, subject_, metrics_, checksum_;
+    std::string command_, subject_, metrics_, checksum_, server_, report_;
     std::optional<fs::path> repository_;
     std::optional<ArchiveLock> hold_;
     std::optional<ReservedArchive> reservation_;
     RunFigures figures_;
     std::chrono::steady_clock::time_point start_;
     bool finished_ = false;
+    class PrometheusTextfile* collect_ = nullptr;
     bool archiveDamaged_ = false, targetFailed_ = false;
 };
 
