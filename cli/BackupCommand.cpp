@@ -8,6 +8,7 @@
 #include "AllDatabasesBackup.hpp"
 #include "Backup.hpp"
 #include "CommandLine.hpp"
+#include "ConnectionTarget.hpp"
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
@@ -19,6 +20,19 @@
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
+
+namespace {
+// The server label of a run that may fail before it connects: host and port as libpq will take them
+// (the connection string, then PGHOST and PGPORT), as the manifest records them once connected.
+std::string targetServerLabel(const ConnectionTarget& target) {
+    auto pick = [&](const char* keyword, const char* env, const char* fallback) {
+        if (auto v = target.option(keyword); v && !v->empty()) return *v;
+        const char* e = std::getenv(env);
+        return std::string(e && *e ? e : fallback);
+    };
+    return pick("host", "PGHOST", "/var/run/postgresql") + ":" + pick("port", "PGPORT", "5432");
+}
+}  // namespace
 
 int runBackup(const std::vector<std::string>& rawArgs) {
     std::vector<std::string> args, pgDumpArgs;
@@ -109,6 +123,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
+    if (!o.fromStdin) sink.recorder().setServer(targetServerLabel(ConnectionTarget::resolve(o.db)));
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
     o.jobs = checkJobs(jobs);

@@ -3,6 +3,7 @@
 #include "Outcome.hpp"
 
 #include <ctime>
+#include <fstream>
 
 #include "ArchiveHistory.hpp"
 #include "ArchiveReader.hpp"
@@ -57,7 +58,7 @@ std::string RunRecorder::databaseLabel() const {
 }
 
 std::string RunRecorder::serverLabel() const {
-    if (!server_.empty()) return server_;
+    // The archive's own source once it exists; before that (a run that failed early), what the command said.
     if (subject_ != "-") {
         try {
             ArchiveReader reader(subject_);
@@ -66,8 +67,30 @@ std::string RunRecorder::serverLabel() const {
         } catch (const std::exception&) {
         }
     }
-    return "";
+    return server_;
 }
+
+namespace {
+// The value of `name` for `database` whatever its other labels, in a metrics file this run replaces:
+// the last success of the same job, written when the server was another (or before the server label).
+std::optional<double> sampleOfDatabase(const std::string& file, const std::string& name, const std::string& database) {
+    std::ifstream in(file);
+    std::string rendered = renderLabels({{"database", database}});
+    std::string label = rendered.substr(1, rendered.size() - 2);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name + "{", 0) != 0) continue;
+        size_t close = line.rfind("} ");
+        if (close == std::string::npos || line.find(label) == std::string::npos) continue;
+        try {
+            return std::stod(line.substr(close + 2));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+}  // namespace
 
 std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
@@ -149,7 +172,7 @@ void RunRecorder::addMetrics(PrometheusTextfile& m, int exitCode, double seconds
     if (exitCode == 0) lastSuccess = now;
     else if (!metrics_.empty())
         if (!(lastSuccess = PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels)))
-            lastSuccess = PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", {labels.front()});
+            lastSuccess = sampleOfDatabase(metrics_, p + "last_success_timestamp_seconds", labels.front().second);
     if (lastSuccess)
         m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
     if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));

@@ -28,7 +28,8 @@ std::string htmlEscape(const std::string& text) {
 namespace {
 
 std::string valueText(double v, ChartUnit unit) {
-    if (unit == ChartUnit::Seconds) return v >= 120 ? fmt::format("{:.1f} min", v / 60) : fmt::format("{:.1f} s", v);
+    if (unit == ChartUnit::Seconds)
+        return v >= 120 ? fmt::format("{:.1f} min", v / 60) : v >= 10 || v == 0 ? fmt::format("{:.1f} s", v) : fmt::format("{:.2f} s", v);
     const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     int i = 0;
     while (v >= 1024 && i < 4) {

@@ -223,7 +223,7 @@ TEST_CASE("pgproof report: one self-contained page, stale databases first, 200 a
     REQUIRE(drill.exitCode == 0);
 
     fs::path page = dir / "report.html";
-    auto r = runPgproof("report " + q(repo) + " -o " + q(page) + " --max-drill-age off");
+    auto r = runPgproof("report " + q(repo) + " -o " + q(page) + " --max-age 36h --max-drill-age off");
     INFO(r.out << r.err);
     REQUIRE(r.exitCode == 0);
     CHECK(runPgproof("report " + q(repo) + " -o " + q(page)).exitCode == 2);  // never a silent overwrite
@@ -270,4 +270,5 @@ TEST_CASE("pgproof report: one self-contained page, stale databases first, 200 a
                    q(dir / "page.png") + " " + shellQuote("file://" + page.string()) + " 2>/dev/null");
     CHECK(png.exitCode == 0);
     CHECK(fs::file_size(dir / "page.png") > 10000);
+    if (const char* keep = std::getenv("PGPROOF_KEEP_REPORT")) fs::copy_file(dir / "page.png", keep, fs::copy_options::overwrite_existing);
 }
