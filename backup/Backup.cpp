@@ -351,6 +351,7 @@ BackupResult runBackup(const BackupOptions& o) {
         m.largeObjectsAtSnapshot = live.coverage->largeObjects;
     }
     m.plan = live.plan;
+    if (!o.globals.is_null()) m.source["globals"] = o.globals;
     writer.commit(m);
 
     BackupResult res;

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <iostream>
 
+#include "ArchiveChecker.hpp"
 #include "Backup.hpp"
+#include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
@@ -33,7 +35,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
-    bool checkAfter = false;
+    bool checkAfter = false, globals = false, noRolePasswords = false;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
@@ -49,12 +51,18 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg-dump", po::value<std::string>()->value_name("PATH"),
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
+        "globals", po::bool_switch(&globals),
+        "also record the server's roles, memberships, role settings and tablespaces (pg_dumpall --globals-only) beside the "
+        "archive as NAME.globals.sql.zst; restore and drill create the roles the archive needs from it")(
+        "no-role-passwords", po::bool_switch(&noRolePasswords),
+        "with --globals: leave role passwords out (pg_dumpall --no-role-passwords; needed without access to pg_authid, "
+        "as for a role with pg_read_all_data or on hosted services)")(
         "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -94,10 +102,42 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
+    std::optional<GlobalsResult> written;
+    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
+    if (globals) {
+        if (output == "-") throw BadInputError("--globals writes NAME.globals.sql.zst beside the archive: use -o FILE or --repo DIR "
+                                               "(or run pg_dumpall --globals-only | zstd on its own)");
+        if (o.fromStdin) throw BadInputError("--globals reads the server's roles: it needs a server, not --from-stdin");
+        GlobalsOptions go;
+        go.db = o.db;
+        go.output = globalsPathFor(output);
+        go.overwrite = flags.force;
+        go.noRolePasswords = noRolePasswords;
+        go.level = o.level;
+        go.jobs = o.jobs;
+        go.pgDump = o.pgDump;
+        written = backupGlobals(go);
+        o.globals = written->reference();
+        spdlog::info("globals: {} ({} roles)", written->path.string(), written->roles.size());
+    }
     ProgressLine progress(progressWanted(flags));
-    BackupResult r = runBackup(o);
+    BackupResult r;
+    try {
+        r = runBackup(o);
+    } catch (...) {
+        // Globals without the archive they were written for are no backup: do not leave them behind.
+        std::error_code ec;
+        if (written) std::filesystem::remove(written->path, ec);
+        throw;
+    }
     progress.finish();
     if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
+    if (checkAfter && written) {
+        ArchiveReader reader(written->path);
+        if (CheckReport report = checkArchive(reader, o.jobs); !report.ok())
+            throw ProofFailedError("--check: the globals " + written->path.string() + " just written do not read back intact (" +
+                                   (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
+    }
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
@@ -108,7 +148,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
         nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
                             {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                            {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
+                            {"tables", tables}, {"globals", written ? nlohmann::json{{"path", written->path.string()}, {"bytes", written->bytes}, {"roles", written->roles}, {"role_passwords", !noRolePasswords}} : nlohmann::json()}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
         if (!s.error().empty()) j["error"] = s.error();
         return j;
     };
@@ -127,6 +167,9 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (flags.quiet) return text;
         text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
                 std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
+        if (written)
+            text += "globals " + written->path.string() + ": " + std::to_string(written->roles.size()) + " roles" +
+                    (noRolePasswords ? " (without passwords)" : "") + "\n";
         text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
                             r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
         if (flags.verbose) {

@@ -15,6 +15,7 @@
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
+#include "RoleProvisioning.hpp"
 #include "PostDataJobs.hpp"
 #include "ProofReads.hpp"
 #include "RowLoading.hpp"
@@ -144,6 +145,43 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 }  // namespace
 
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const Manifest& m,
+                                      const std::vector<ScriptEntry>& entries) {
+    auto needed = rolesNamedBy(entries);
+    if (needed.empty()) return {};
+    std::optional<GlobalsScript> globals = o.createRoles && o.archive != "-" ? globalsOf(o.archive, m) : std::nullopt;
+    std::vector<std::string> created;
+    if (globals) {
+        RoleCreation c = createMissingRoles(leader, *globals, needed, [&](const std::string& role) {
+            created.push_back(role);
+            if (o.roleCreated) o.roleCreated(role);
+        });
+        if (!c.created.empty() && o.log) {
+            std::string list;
+            for (const auto& r : c.created) list += (list.empty() ? "" : ", ") + r;
+            o.log("created " + std::to_string(c.created.size()) + " role(s) the archive needs from its globals: " + list);
+        }
+    }
+    // Every role the archive names must exist on the target, or the restore would stop halfway.
+    std::string list;
+    for (const auto& r : needed) list += (list.empty() ? "" : "\n") + r;
+    auto missing = leader.execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
+                                     "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
+                                     {list}, "checking that the archive's roles exist on the target");
+    if (missing.rows() > 0) {
+        std::string names;
+        for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
+        const bool many = missing.rows() > 1;
+        throw BadInputError("role" + std::string(many ? "s " : " ") + names + " named in the archive (as owner or grantee) " +
+                            (many ? "do" : "does") + " not exist on the target" + (created.empty() ? "; nothing was changed" : "") +
+                            ". Create " + (many ? "them" : "it") +
+                            (globals ? " (the archive's globals do not define " + std::string(many ? "them" : "it") + ")"
+                                     : " (or back up with --globals: restore then creates the roles an archive needs)") +
+                            ", or restore with --no-owner and --no-privileges");
+    }
+    return created;
+}
+
 void requireEmptyTarget(const PgConnection& leader) {
     auto existing = existingUserTables(leader);
     if (existing.empty()) return;
@@ -262,22 +300,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
         std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
         throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
                             "database; load it with zstd -dc FILE | psql into a database that has the schema");
-    // Every owner the archive names must exist on the target, or the restore would stop halfway.
-    if (auto owners = script.owners(); !owners.empty()) {
-        std::string list;
-        for (size_t i = 0; i < owners.size(); ++i) list += (i ? "\n" : "") + owners[i];
-        auto missing = leader->execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
-                                          "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
-                                          {list}, "checking that the archive's owners exist on the target");
-        if (missing.rows() > 0) {
-            std::string names;
-            for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
-            throw BadInputError("role" + std::string(missing.rows() > 1 ? "s " : " ") + names + (missing.rows() > 1 ? " own" : " owns") +
-                                " objects in the archive but " + (missing.rows() > 1 ? "do" : "does") + " not exist on the target; "
-                                "nothing was changed. Create " + (missing.rows() > 1 ? "them" : "it") +
-                                ", or restore with --no-owner (and --no-privileges for grants)");
-        }
-    }
+    result.createdRoles = provideRoles(*leader, o, m, script.entries);
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.

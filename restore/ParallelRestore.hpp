@@ -34,6 +34,11 @@ struct RestoreOptions {
     bool noPrivileges = false;            // pg_restore --no-privileges: skip GRANT/REVOKE (ACL entries)
     std::optional<std::string> role;      // pg_restore --role: SET ROLE on every restore connection
     std::function<void(const std::string&)> log;  // progress lines for people
+    // The roles the archive needs that the target lacks are created from the globals recorded with it
+    // (backup --globals; never a role that exists); false: a missing role is refused as before.
+    bool createRoles = true;
+    // Told each role as soon as the restore has created it (a drill drops them when it ends, even after a failure).
+    std::function<void(const std::string&)> roleCreated;
     // Stream form only: called with the archive's encoding (from the dump's preamble) before the target
     // is connected, and returns the target to use (a drill creates its scratch database here).
     std::function<ConnectionTarget(const std::string& encoding)> prepareTarget;
@@ -67,6 +72,7 @@ struct RestoreResult {
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
     size_t skippedOwnerChanges = 0;           // with --no-owner
     size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
+    std::vector<std::string> createdRoles;    // roles the restore created from the archive's globals
     // Constraints the archive's rows violate: every row is still loaded and proven, the run fails (exit 1).
     std::vector<UncreatedConstraint> uncreatedConstraints;
     int exitCode() const;

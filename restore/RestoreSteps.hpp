@@ -24,6 +24,10 @@ namespace pgproof {
 
 // Throws BadInputError naming the tables when the target holds any (nothing is changed).
 void requireEmptyTarget(const PgConnection& leader);
+// Creates the roles the entries name that the target lacks, from the archive's globals (when it has
+// them and o.createRoles); then refuses (BadInputError, naming them) if any is still missing. Returns those created.
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const Manifest& m,
+                                      const std::vector<ScriptEntry>& entries);
 // Runs one entry's SQL; an entry on a connection of its own first gets the session state pg_dump had set.
 void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection = false);
 // Every restore connection runs the dump's preamble, and with --role works as that role.
