@@ -217,6 +217,9 @@ BackupResult runBackup(const BackupOptions& o) {
                            {"snapshot", session->snapshotId()},
                            {"pg_dump", {{"path", pgDump.path()}, {"version", pgDump.version()}}}};
             DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
+            // restore --create gives the new database this owner.
+            live.source["database_owner"] = leader.exec("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database "
+                                                        "WHERE datname = pg_catalog.current_database()", "reading the database's owner").value(0, 0);
             live.settings = pinnedSettingsJson(session->settings().clientEncoding, session->settings().lcMonetary, true);
             for (const auto& t : session->tables()) live.tables.emplace(t.id, t);
             for (auto& sq : listLiveSequences(leader))  // owners only: reading values would lock every sequence twice

@@ -81,12 +81,19 @@ int runDrill(const std::vector<std::string>& args) {
             text += fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(x),
                                 x.restore->tables, withThousands(x.restore->rows), x.checkSeconds, t.total);
             text += renderRestoreSpans(t);
+            if (x.restore->access.ran) text += describeAccess(x.restore->access) + "\n";
         } else {
             text += fmt::format("drill {}: {}\n", file, drillVerdictWord(x));
         }
         if (!x.problem.empty()) text += "problem: " + x.problem + "\n";
         text += "scratch database " + (x.scratchDatabase.empty() ? std::string("-") : x.scratchDatabase) + ": " +
                 (x.kept ? "kept (--keep)" : x.dropped ? "dropped" : x.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
+        if (!x.createdRoles.empty()) {
+            std::string list;
+            for (const auto& role : x.createdRoles) list += (list.empty() ? "" : ", ") + role;
+            text += "roles created from the archive's globals: " + list + " (" +
+                    (x.rolesDropped ? "dropped" : x.kept ? "kept with the database (--keep)" : "NOT DROPPED") + ")\n";
+        }
         if (!report.empty()) text += "report: " + report + "\n";
         return text;
     };

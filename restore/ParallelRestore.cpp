@@ -33,6 +33,7 @@ namespace pgproof {
 int RestoreResult::exitCode() const {
     int proof = verification ? verification->exitCode() : 0;
     if (proof == 0 && !uncreatedConstraints.empty()) return static_cast<int>(ExitCode::ProofFailed);
+    if (proof == 0 && !access.held()) return static_cast<int>(ExitCode::ProofFailed);
     return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
 }
 
@@ -273,7 +274,38 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
     }
 }
 
+namespace {
+
+// --create: a new database like the archive's source, then the restore into it.
+RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
+    const std::string& name = *o.createDatabase;
+    if (o.archive == "-") throw BadInputError("--create needs the archive's manifest first (encoding, locale, owner): restore a file, not -");
+    ArchiveReader archive(o.archive);
+    const Manifest& m = archive.manifest();
+    ConnectionTarget maintenance = o.target.option("dbname") ? o.target : o.target.withDatabase("postgres");
+    PgConnection admin = PgConnection::connect(maintenance, "pgproof restore");
+    if (admin.execParams("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {name}).rows() > 0)
+        throw BadInputError("database " + name + " already exists; --create makes a new one: choose another NAME (or restore into it "
+                            "with --db if it is empty)");
+    if (o.log) o.log("creating database " + name);
+    ScratchDatabaseLocale created = createDatabaseLike(admin, name, m);
+    if (!created.note.empty() && o.log) o.log("note: " + created.note);
+    RestoreOptions inner = o;
+    inner.createDatabase.reset();
+    inner.target = o.target.withDatabase(name);
+    RestoreResult r = runRestore(inner);
+    r.createdDatabaseNote = created.note;
+    // The owner last: the role may be one the restore has just created from the archive's globals.
+    std::string owner = m.source.value("database_owner", "");
+    if (!owner.empty() && admin.execParams("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {owner}).rows() > 0)
+        admin.exec("ALTER DATABASE " + quoteIdent(name) + " OWNER TO " + quoteIdent(owner), "giving database " + name + " its owner");
+    return r;
+}
+
+}  // namespace
+
 RestoreResult runRestore(const RestoreOptions& o) {
+    if (o.createDatabase) return restoreIntoNewDatabase(o);
     if (o.archive == "-") return runStreamRestore(o);
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
@@ -349,6 +381,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated);
     scheduler.run(workers);
     result.uncreatedConstraints = uncreated.counted(*leader);
+    if (o.verify) result.access = proveAccess(*leader, script.entries);
     recordSpans(scheduler, result.timings);
     workers.clear();
     } catch (const ProofFailedError& e) {

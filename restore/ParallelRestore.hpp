@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "AccessProof.hpp"
 #include "ConnectionTarget.hpp"
 #include "Manifest.hpp"
 #include "PgConnection.hpp"
@@ -37,6 +38,9 @@ struct RestoreOptions {
     // The roles the archive needs that the target lacks are created from the globals recorded with it
     // (backup --globals; never a role that exists); false: a missing role is refused as before.
     bool createRoles = true;
+    // restore --server URL --create NAME: `target` is the server; the database NAME is created first with the
+    // archive's encoding and locale (as a drill's scratch database), and given the archive's database owner.
+    std::optional<std::string> createDatabase;
     // Told each role as soon as the restore has created it (a drill drops them when it ends, even after a failure).
     std::function<void(const std::string&)> roleCreated;
     // Stream form only: called with the archive's encoding (from the dump's preamble) before the target
@@ -60,6 +64,7 @@ struct RestoreTimings {
 
 struct RestoreResult {
     std::string database;
+    std::string createdDatabaseNote;  // with --create: the locale fallback, if the server lacks the archive's
     RestoreTimings timings;
     size_t tables = 0;
     uint64_t rows = 0;
@@ -73,6 +78,7 @@ struct RestoreResult {
     size_t skippedOwnerChanges = 0;           // with --no-owner
     size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
     std::vector<std::string> createdRoles;    // roles the restore created from the archive's globals
+    AccessProof access;                       // owners and grants read back (with the verification)
     // Constraints the archive's rows violate: every row is still loaded and proven, the run fails (exit 1).
     std::vector<UncreatedConstraint> uncreatedConstraints;
     int exitCode() const;

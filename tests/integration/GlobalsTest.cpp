@@ -107,3 +107,66 @@ TEST_CASE("backup --globals --no-role-passwords works for a role with pg_read_al
     CHECK(runPgproof("check " + q(dir / "r.globals.sql.zst")).exitCode == 0);
     CHECK(inspectManifest(dir / "r.globals.sql.zst")["source"]["role_passwords"] == false);
 }
+
+TEST_CASE("onto a fresh server: a drill creates the archive's roles and removes them, restore --create keeps them with ownership and grants proven") {
+    TestRoles roles({"gl_own", "gl_writer", "gl_reader"});
+    admin().exec("CREATE ROLE " + roles.sql(0) + " LOGIN; CREATE ROLE " + roles.sql(1) + " LOGIN; CREATE ROLE " + roles.sql(2) +
+                 " NOLOGIN; GRANT " + roles.sql(2) + " TO " + roles.sql(1) + "; ALTER ROLE " + roles.sql(2) +
+                 " SET statement_timeout = '5min'");
+    ScratchDatabase db("glfresh");
+    db.exec("ALTER DATABASE " + pgproof::quoteIdent(db.name()) + " OWNER TO " + roles.sql(0) + "; CREATE SCHEMA app AUTHORIZATION " +
+            roles.sql(0) + "; CREATE TABLE app.orders (id int PRIMARY KEY, total numeric); INSERT INTO app.orders SELECT g, g * 1.5 "
+            "FROM generate_series(1, 500) g; ALTER TABLE app.orders OWNER TO " + roles.sql(0) +
+            "; CREATE TABLE app.audit (id serial PRIMARY KEY, note text); INSERT INTO app.audit (note) VALUES ('a'), ('b'); "
+            "ALTER TABLE app.audit OWNER TO " + roles.sql(1) + "; CREATE TABLE app.notes (id int PRIMARY KEY); INSERT INTO app.notes "
+            "VALUES (1); ALTER TABLE app.notes OWNER TO " + roles.sql(2) + "; GRANT USAGE ON SCHEMA app TO " + roles.sql(2) +
+            "; GRANT SELECT ON app.orders TO " + roles.sql(2) + "; GRANT SELECT, INSERT ON app.orders TO " + roles.sql(1));
+    TempDir dir;
+    fs::path archive = dir / "shop.sql.zst";
+    auto b = runPgproof("backup --globals -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
+    INFO(b.out << b.err);
+    REQUIRE(b.exitCode == 0);
+
+    ThrowawayCluster fresh("");
+    auto freshRoles = [&] {
+        return fresh.connect("postgres").execParams("SELECT count(*) FROM pg_roles WHERE rolname IN ($1, $2, $3)",
+                                                     {roles[0], roles[1], roles[2]}).value(0, 0);
+    };
+    REQUIRE(freshRoles() == "0");
+
+    auto d = runPgproof("drill " + q(archive) + " --server " + shellQuote(fresh.conninfo("postgres")) + " --json " + q(dir / "d.json"));
+    INFO(d.out << d.err);
+    CHECK(d.exitCode == 0);
+    CHECK(contains(d.out, "PASSED"));
+    CHECK(contains(d.out, "roles created from the archive's globals: "));
+    CHECK(contains(d.out, "(dropped)"));
+    CHECK(contains(d.out, "ownership of 5 object(s) and 3 grant(s) proven"));
+    CHECK(freshRoles() == "0");  // a drill leaves no role behind
+    auto dj = nlohmann::json::parse(readFile(dir / "d.json"));
+    CHECK(dj["created_roles"].size() == 3);
+    CHECK(dj["created_roles_dropped"] == true);
+
+    auto r = runPgproof("restore " + q(archive) + " --server " + shellQuote(fresh.conninfo("postgres")) + " --create shop");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+    CHECK(contains(r.out, "PROVEN"));
+    CHECK(contains(r.out, "ownership of 5 object(s) and 3 grant(s) proven"));
+    CHECK(freshRoles() == "3");
+    auto shop = fresh.connect("shop");
+    auto owners = shop.exec("SELECT string_agg(c.relname || '=' || pg_get_userbyid(c.relowner), ',' ORDER BY c.relname) FROM pg_class c "
+                            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'app' AND c.relkind = 'r'").value(0, 0);
+    CHECK(owners == "audit=" + roles[1] + ",notes=" + roles[2] + ",orders=" + roles[0]);
+    CHECK(shop.exec("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = 'shop'").value(0, 0) == roles[0]);
+    CHECK(shop.exec("SELECT count(*) FROM app.orders").value(0, 0) == "500");
+    auto member = shop.execParams("SELECT pg_has_role($1, $2, 'MEMBER')", {roles[1], roles[2]}).value(0, 0);
+    CHECK(member == "t");
+    auto setting = shop.execParams("SELECT array_to_string(setconfig, ',') FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole "
+                                   "WHERE r.rolname = $1", {roles[2]});
+    REQUIRE(setting.rows() == 1);
+    CHECK(setting.value(0, 0) == "statement_timeout=5min");
+    CHECK(shop.execParams("SELECT has_table_privilege($1, 'app.orders', 'INSERT')", {roles[1]}).value(0, 0) == "t");
+
+    auto again = runPgproof("restore " + q(archive) + " --server " + shellQuote(fresh.conninfo("postgres")) + " --create shop");
+    CHECK(again.exitCode == 2);
+    CHECK(contains(again.err, "database shop already exists"));
+}
