@@ -20,6 +20,7 @@ int runRestore(const std::vector<std::string>& args) {
     std::string file, db, swapInto, server, create;
     bool noVerify = false, noOwner = false, noPrivileges = false, analyze = false;
     std::string role;
+    std::vector<std::string> excludeExtensions;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
@@ -32,13 +33,16 @@ int runRestore(const std::vector<std::string>& args) {
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table (planner statistics), scheduled with the rest, timed apart")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants (as pg_restore --no-privileges)")(
+        "exclude-extension", po::value(&excludeExtensions)->value_name("NAME")->composing(),
+        "leave extension NAME out (repeatable): its CREATE EXTENSION, its configuration tables' data (reported as not covered) "
+        "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection (as pg_restore --role)")(
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
                            "the way); each table's indexes, keys and proof read (the table read back from the server) start\n"
                            "as soon as its rows are in, all on the same N connections; finally every table is proven equal to\n"
@@ -67,6 +71,7 @@ int runRestore(const std::vector<std::string>& args) {
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
+    o.excludeExtensions = excludeExtensions;
     if (vm->count("swap-into")) {
         if (swapInto.empty()) throw BadInputError("--swap-into needs a database name");
         if (noVerify) throw BadInputError("--swap-into needs the verification: a database is only swapped in once proven; drop --no-verify");
@@ -126,6 +131,7 @@ int runRestore(const std::vector<std::string>& args) {
             text += "roles created from the archive's globals: " + list + "\n";
         }
         if (r.access.ran) text += describeAccess(r.access) + "\n";
+        if (!r.excludedTables.empty()) text += r.excludedSummary() + "\n";
         if (r.skippedOwnerChanges || r.skippedPrivileges)
             text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
                                 "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);

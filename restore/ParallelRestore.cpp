@@ -15,6 +15,7 @@
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
+#include "ExtensionExclusion.hpp"
 #include "RoleProvisioning.hpp"
 #include "PostDataJobs.hpp"
 #include "ProofReads.hpp"
@@ -35,6 +36,13 @@ int RestoreResult::exitCode() const {
     if (proof == 0 && !uncreatedConstraints.empty()) return static_cast<int>(ExitCode::ProofFailed);
     if (proof == 0 && !access.held()) return static_cast<int>(ExitCode::ProofFailed);
     return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
+}
+
+std::string RestoreResult::excludedSummary() const {
+    if (excludedTables.empty()) return "";
+    std::string names;
+    for (const auto& t : excludedTables) names += (names.empty() ? "" : ", ") + t.id().display();
+    return "not covered: " + names + " (" + excludedTables.front().reason + "; their rows are not restored, nor proven)";
 }
 
 std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit) {
@@ -73,6 +81,9 @@ void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
         conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
     } catch (const IncompleteError& err) {
+        if (e.type == "EXTENSION")
+            throw IncompleteError(std::string(err.what()) + " (an extension that cannot be restored here: leave it out with "
+                                  "--exclude-extension " + e.name + "; its configuration tables are then reported as not covered)");
         rethrowWithRoleHint(err);
     }
 }
@@ -195,7 +206,8 @@ void requireEmptyTarget(const PgConnection& leader) {
 
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated) {
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
+                                                const std::set<size_t>& skip) {
     std::map<QualifiedName, size_t> loadedById;
     for (size_t t = 0; t < m.tables.size(); ++t) loadedById[m.tables[t].id()] = rowsLoaded[t];
     PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader, uncreated);
@@ -206,7 +218,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
         if (!post.writesRows.empty() && o.log)
             o.log("the proof reads wait for all of post-data: " + post.writesRows + " might write rows");
         for (size_t t = 0; t < m.tables.size(); ++t) {
-            if (!reads->covers(t)) continue;
+            if (!reads->covers(t) || skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             if (!post.writesRows.empty()) after.push_back(post.done);
             reads->addJobs(s, t, after);
@@ -214,6 +226,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
     }
     if (o.analyze) {
         for (size_t t = 0; t < m.tables.size(); ++t) {
+            if (skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             auto keys = post.keysOf.find(m.tables[t].id());
             if (keys != post.keysOf.end()) after.insert(after.end(), keys->second.begin(), keys->second.end());
@@ -287,6 +300,7 @@ RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
     if (admin.execParams("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {name}).rows() > 0)
         throw BadInputError("database " + name + " already exists; --create makes a new one: choose another NAME (or restore into it "
                             "with --db if it is empty)");
+    requireExtensionsInArchive(m, o.excludeExtensions);
     if (o.log) o.log("creating database " + name);
     ScratchDatabaseLocale created = createDatabaseLike(admin, name, m);
     if (!created.note.empty() && o.log) o.log("note: " + created.note);
@@ -306,6 +320,8 @@ RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
 
 RestoreResult runRestore(const RestoreOptions& o) {
     if (o.createDatabase) return restoreIntoNewDatabase(o);
+    if (o.archive == "-" && !o.excludeExtensions.empty())
+        throw BadInputError("--exclude-extension needs the archive's manifest before the script: restore a file, not -");
     if (o.archive == "-") return runStreamRestore(o);
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
@@ -317,6 +333,11 @@ RestoreResult runRestore(const RestoreOptions& o) {
     ArchiveReader archive(o.archive);
     const Manifest& m = archive.manifest();
     DumpScript script = DumpScript::fromArchive(archive);
+    ExtensionExclusion excluded = excludeExtensions(script, m, o.excludeExtensions);
+    result.excludedEntries = excluded.entriesDropped;
+    for (size_t t : excluded.tables)
+        for (const auto& u : excluded.proofManifest.notCovered)
+            if (u.id() == m.tables[t].id()) result.excludedTables.push_back(u);
     result.timings.archiveCheck = since(tCheck);
 
     std::optional<PgConnection> leader(PgConnection::connect(o.target, "pgproof restore"));
@@ -362,7 +383,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     RestoreScheduler scheduler(t0);
     RowLoading rows(archive);
-    std::vector<size_t> loaded = rows.addJobs(scheduler, {});
+    std::vector<size_t> loaded = rows.addJobs(scheduler, {}, excluded.tables);
     RestoreJob data;
     data.label = "sequences and large objects";
     data.work = RestoreWork::Data;
@@ -378,7 +399,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     std::vector<size_t> everything = loaded;
     if (!dataEntries.empty()) everything.push_back(scheduler.add(std::move(data)));
     size_t allRows = scheduler.milestone("all rows, sequences and large objects", everything);
-    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated);
+    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated, excluded.tables);
     scheduler.run(workers);
     result.uncreatedConstraints = uncreated.counted(*leader);
     if (o.verify) result.access = proveAccess(*leader, script.entries);
@@ -393,11 +414,12 @@ RestoreResult runRestore(const RestoreOptions& o) {
         throw InterruptedError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
     }
     leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
-    result.tables = m.tables.size();
-    result.rows = m.totalRows();
-    result.rawBytes = m.totalRawBytes();
+    const Manifest& proven = excluded.proofManifest;  // without an excluded extension's tables
+    result.tables = proven.tables.size();
+    result.rows = proven.totalRows();
+    result.rawBytes = proven.totalRawBytes();
 
-    proveAndSwap(o, m, result, reads.get(), t0);
+    proveAndSwap(o, proven, result, reads.get(), t0);
     result.timings.total = since(t0);
     return result;
 }

@@ -41,6 +41,8 @@ struct RestoreOptions {
     // restore --server URL --create NAME: `target` is the server; the database NAME is created first with the
     // archive's encoding and locale (as a drill's scratch database), and given the archive's database owner.
     std::optional<std::string> createDatabase;
+    // --exclude-extension: extensions left out with their configuration tables' data (reported not covered).
+    std::vector<std::string> excludeExtensions;
     // Told each role as soon as the restore has created it (a drill drops them when it ends, even after a failure).
     std::function<void(const std::string&)> roleCreated;
     // Stream form only: called with the archive's encoding (from the dump's preamble) before the target
@@ -79,6 +81,10 @@ struct RestoreResult {
     size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
     std::vector<std::string> createdRoles;    // roles the restore created from the archive's globals
     AccessProof access;                       // owners and grants read back (with the verification)
+    size_t excludedEntries = 0;               // script entries --exclude-extension left out
+    std::vector<UncoveredTable> excludedTables;  // an excluded extension's configuration tables: not covered
+    // "not covered: cron.job, cron.job_run_details (extension pg_cron left out (--exclude-extension))", or "".
+    std::string excludedSummary() const;
     // Constraints the archive's rows violate: every row is still loaded and proven, the run fails (exit 1).
     std::vector<UncreatedConstraint> uncreatedConstraints;
     int exitCode() const;

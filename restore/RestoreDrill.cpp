@@ -14,6 +14,7 @@
 #include "Errors.hpp"
 #include "RestoreEncoding.hpp"
 #include "RoleProvisioning.hpp"
+#include "ExtensionExclusion.hpp"
 #include "RestoreTimingsReport.hpp"
 #include "SqlIdentifier.hpp"
 #include "UtcTime.hpp"
@@ -172,6 +173,8 @@ DrillResult runStreamDrill(const DrillOptions& o) {
 }  // namespace
 
 DrillResult runDrill(const DrillOptions& o) {
+    if (o.archive == "-" && !o.excludeExtensions.empty())
+        throw BadInputError("--exclude-extension needs the archive's manifest before the script: drill a file, not -");
     if (o.archive == "-") return runStreamDrill(o);
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
@@ -218,6 +221,7 @@ DrillResult runDrill(const DrillOptions& o) {
         return r;
     }
 
+    requireExtensionsInArchive(reader.manifest(), o.excludeExtensions);  // bad input: before anything is created
     r.scratchDatabase = scratchName(o.scratchPrefix);
     log("creating scratch database " + r.scratchDatabase);
     ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader.manifest());
@@ -236,6 +240,7 @@ DrillResult runDrill(const DrillOptions& o) {
         ro.role = o.role;
         ro.log = o.log;
         ro.roleCreated = [&r](const std::string& role) { r.createdRoles.push_back(role); };
+        ro.excludeExtensions = o.excludeExtensions;
         r.restore = runRestore(ro);
         r.exitCode = r.restore->exitCode();
         if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
@@ -318,6 +323,7 @@ std::string renderDrillMarkdown(const DrillResult& r) {
         out += fmt::format("Restored {} tables, {} rows, {} of SQL.\n\n", r.restore->tables, withThousands(r.restore->rows),
                            humanBytes(r.restore->rawBytes));
         if (r.restore->access.ran) out += "Ownership and grants: " + describeAccess(r.restore->access) + ".\n\n";
+        if (!r.restore->excludedTables.empty()) out += "Left out: " + r.restore->excludedSummary() + ".\n\n";
         if (!r.restore->uncreatedConstraints.empty()) {
             out += "## Constraints not created\n\n";
             for (const auto& c : r.restore->uncreatedConstraints) out += "- " + describeUncreated(c) + "\n";

@@ -22,6 +22,7 @@ struct DrillOptions {
     bool analyze = false;  // as restore's --analyze
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;
+    std::vector<std::string> excludeExtensions;  // as restore's --exclude-extension
     std::function<void(const std::string&)> log;
     // Warnings shown at the default verbosity (scratch databases earlier drills left behind).
     std::function<void(const std::string&)> warn;
