@@ -7,6 +7,8 @@
 #include <ctime>
 #include <functional>
 
+#include "ArchiveChecker.hpp"
+#include "ArchiveReader.hpp"
 #include "ConnectionTarget.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
@@ -16,6 +18,7 @@
 #include "ReportSink.hpp"
 #include "Repository.hpp"
 #include "RepositoryCommands.hpp"
+#include "ServerGlobals.hpp"
 #include "ServerRun.hpp"
 #include "TimeText.hpp"
 
@@ -51,7 +54,28 @@ DatabaseBackup backUpOne(const AllDatabasesBackup& run, const ConnectionTarget& 
         BackupOptions o = run.each;
         o.db = server.withDatabase(database).conninfo();
         o.output = out.archive;
-        BackupResult r = runBackup(o);
+        // --globals: each archive gets the server's globals beside it, as a single-database backup does, so
+        // that any one of them restores onto a fresh server with its roles.
+        std::optional<GlobalsResult> globals;
+        if (run.globals) {
+            GlobalsOptions go;
+            go.db = o.db;
+            go.output = globalsPathFor(out.archive);
+            go.noRolePasswords = run.noRolePasswords;
+            go.level = o.level;
+            go.jobs = o.jobs;
+            go.pgDump = o.pgDump;
+            globals = backupGlobals(go);
+            o.globals = globals->reference();
+        }
+        BackupResult r;
+        try {
+            r = runBackup(o);
+        } catch (...) {
+            std::error_code ec;
+            if (globals) std::filesystem::remove(globals->path, ec);  // globals without their archive are no backup
+            throw;
+        }
         out.tables = r.manifest.tables.size();
         out.rows = r.manifest.totalRows();
         out.bytes = r.archiveBytes;
@@ -61,6 +85,12 @@ DatabaseBackup backUpOne(const AllDatabasesBackup& run, const ConnectionTarget& 
         figures.bytes = out.bytes;
         recorder->addFigures(figures);
         if (run.checkAfter) checkWrittenArchive(*recorder, out.archive, o.jobs);
+        if (run.checkAfter && globals) {
+            ArchiveReader reader(globals->path);
+            if (CheckReport report = checkArchive(reader, o.jobs); !report.ok())
+                throw ProofFailedError("--check: the globals " + globals->path.string() + " just written do not read back intact (" +
+                                       (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
+        }
         out.outcome = Outcome::Proven;
     } catch (const InterruptedError&) {
         if (recorder) recorder->finish(exitCodeOf(Outcome::Incomplete), "interrupted");

@@ -19,6 +19,7 @@ struct AllDatabasesBackup {
     std::optional<std::string> db;  // where to list the databases (default: DATABASE_URL, PG* variables)
     DatabasePatterns patterns;
     bool checkAfter = false;
+    bool globals = false, noRolePasswords = false;  // --globals beside each database's archive (backup/ServerGlobals)
 };
 
 int runAllDatabasesBackup(const AllDatabasesBackup& run, const CommonFlags& flags);

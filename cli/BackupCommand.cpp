@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "AllDatabasesBackup.hpp"
+#include "ArchiveChecker.hpp"
 #include "Backup.hpp"
+#include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
 #include "ConnectionTarget.hpp"
 #include "PlanEvaluator.hpp"
@@ -48,7 +50,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
-    bool checkAfter = false, allDatabases = false;
+    bool checkAfter = false, allDatabases = false, globals = false, noRolePasswords = false;
     DatabasePatterns patterns;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
@@ -72,12 +74,18 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg-dump", po::value<std::string>()->value_name("PATH"),
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
+        "globals", po::bool_switch(&globals),
+        "also record the server's roles, memberships, role settings and tablespaces (pg_dumpall --globals-only) beside the "
+        "archive as NAME.globals.sql.zst; restore and drill create the roles the archive needs from it")(
+        "no-role-passwords", po::bool_switch(&noRolePasswords),
+        "with --globals: leave role passwords out (pg_dumpall --no-role-passwords; needed without access to pg_authid, "
+        "as for a role with pg_read_all_data or on hosted services)")(
         "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -87,6 +95,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     setUpLogging(flags);
     if ((vm->count("include-database") || vm->count("exclude-database")) && !allDatabases)
         throw BadInputError("--include-database and --exclude-database choose databases for --all-databases: add it");
+    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
     if (allDatabases) {
         if (repo.empty() || vm->count("output")) throw BadInputError("--all-databases writes one archive per database into a repository: give --repo DIR, not -o");
         if (vm->count("name")) throw BadInputError("--all-databases names each archive after its database: drop --name");
@@ -96,6 +105,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (vm->count("db")) run.db = db;
         run.patterns = patterns;
         run.checkAfter = checkAfter;
+        run.globals = globals;
+        run.noRolePasswords = noRolePasswords;
         run.each.jobs = checkJobs(jobs);
         run.each.level = o.level;
         if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
@@ -139,10 +150,42 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
+    std::optional<GlobalsResult> written;
+    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
+    if (globals) {
+        if (output == "-") throw BadInputError("--globals writes NAME.globals.sql.zst beside the archive: use -o FILE or --repo DIR "
+                                               "(or run pg_dumpall --globals-only | zstd on its own)");
+        if (o.fromStdin) throw BadInputError("--globals reads the server's roles: it needs a server, not --from-stdin");
+        GlobalsOptions go;
+        go.db = o.db;
+        go.output = globalsPathFor(output);
+        go.overwrite = flags.force;
+        go.noRolePasswords = noRolePasswords;
+        go.level = o.level;
+        go.jobs = o.jobs;
+        go.pgDump = o.pgDump;
+        written = backupGlobals(go);
+        o.globals = written->reference();
+        spdlog::info("globals: {} ({} roles)", written->path.string(), written->roles.size());
+    }
     ProgressLine progress(progressWanted(flags));
-    BackupResult r = runBackup(o);
+    BackupResult r;
+    try {
+        r = runBackup(o);
+    } catch (...) {
+        // Globals without the archive they were written for are no backup: do not leave them behind.
+        std::error_code ec;
+        if (written) std::filesystem::remove(written->path, ec);
+        throw;
+    }
     progress.finish();
     if (checkAfter && output != "-") checkWrittenArchive(sink.recorder(), output, o.jobs);
+    if (checkAfter && written) {
+        ArchiveReader reader(written->path);
+        if (CheckReport report = checkArchive(reader, o.jobs); !report.ok())
+            throw ProofFailedError("--check: the globals " + written->path.string() + " just written do not read back intact (" +
+                                   (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
+    }
     const Manifest& m = r.manifest;
     uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
@@ -153,7 +196,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
         nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
                             {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                            {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
+                            {"tables", tables}, {"globals", written ? nlohmann::json{{"path", written->path.string()}, {"bytes", written->bytes}, {"roles", written->roles}, {"role_passwords", !noRolePasswords}} : nlohmann::json()}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
         if (!s.error().empty()) j["error"] = s.error();
         return j;
     };
@@ -172,6 +215,9 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (flags.quiet) return text;
         text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
                 std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
+        if (written)
+            text += "globals " + written->path.string() + ": " + std::to_string(written->roles.size()) + " roles" +
+                    (noRolePasswords ? " (without passwords)" : "") + "\n";
         text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
                             r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
         if (flags.verbose) {

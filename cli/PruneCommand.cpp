@@ -111,6 +111,7 @@ int runPrune(const std::vector<std::string>& args) {
             }
             std::error_code ec;
             fs::remove(repository::historyPathFor(d.archive->path), ec);
+            fs::remove(repository::globalsPathFor(d.archive->path), ec);  // backup --globals wrote it with the archive
             ++removed;
             std::cout << verb << " " << file << ": " << why << "\n";
         }

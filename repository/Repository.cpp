@@ -34,10 +34,11 @@ fs::path sidePath(const fs::path& archive, const std::string& suffix) {
 
 fs::path historyPathFor(const fs::path& archive) { return sidePath(archive, ".history.jsonl"); }
 fs::path pinPathFor(const fs::path& archive) { return sidePath(archive, ".pin.json"); }
+fs::path globalsPathFor(const fs::path& archive) { return sidePath(archive, ".globals.sql.zst"); }
 
 bool isArchiveName(const std::string& filename) {
     return !filename.empty() && filename[0] != '.' && endsWith(filename, kArchiveSuffix) &&
-           filename.size() > std::strlen(kArchiveSuffix);
+           filename.size() > std::strlen(kArchiveSuffix) && !endsWith(filename, ".globals.sql.zst");
 }
 
 std::optional<fs::path> repositoryOf(const fs::path& archive) {

@@ -15,6 +15,8 @@
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
+#include "ExtensionExclusion.hpp"
+#include "RoleProvisioning.hpp"
 #include "PostDataJobs.hpp"
 #include "ProofReads.hpp"
 #include "RowLoading.hpp"
@@ -32,7 +34,15 @@ namespace pgproof {
 int RestoreResult::exitCode() const {
     int proof = verification ? verification->exitCode() : 0;
     if (proof == 0 && !uncreatedConstraints.empty()) return static_cast<int>(ExitCode::ProofFailed);
+    if (proof == 0 && !access.held()) return static_cast<int>(ExitCode::ProofFailed);
     return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
+}
+
+std::string RestoreResult::excludedSummary() const {
+    if (excludedTables.empty()) return "";
+    std::string names;
+    for (const auto& t : excludedTables) names += (names.empty() ? "" : ", ") + t.id().display();
+    return "not covered: " + names + " (" + excludedTables.front().reason + "; their rows are not restored, nor proven)";
 }
 
 std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit) {
@@ -71,6 +81,9 @@ void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
         conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
     } catch (const IncompleteError& err) {
+        if (e.type == "EXTENSION")
+            throw IncompleteError(std::string(err.what()) + " (an extension that cannot be restored here: leave it out with "
+                                  "--exclude-extension " + e.name + "; its configuration tables are then reported as not covered)");
         rethrowWithRoleHint(err);
     }
 }
@@ -144,6 +157,43 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 }  // namespace
 
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const Manifest& m,
+                                      const std::vector<ScriptEntry>& entries) {
+    auto needed = rolesNamedBy(entries);
+    if (needed.empty()) return {};
+    std::optional<GlobalsScript> globals = o.createRoles && o.archive != "-" ? globalsOf(o.archive, m) : std::nullopt;
+    std::vector<std::string> created;
+    if (globals) {
+        RoleCreation c = createMissingRoles(leader, *globals, needed, [&](const std::string& role) {
+            created.push_back(role);
+            if (o.roleCreated) o.roleCreated(role);
+        });
+        if (!c.created.empty() && o.log) {
+            std::string list;
+            for (const auto& r : c.created) list += (list.empty() ? "" : ", ") + r;
+            o.log("created " + std::to_string(c.created.size()) + " role(s) the archive needs from its globals: " + list);
+        }
+    }
+    // Every role the archive names must exist on the target, or the restore would stop halfway.
+    std::string list;
+    for (const auto& r : needed) list += (list.empty() ? "" : "\n") + r;
+    auto missing = leader.execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
+                                     "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
+                                     {list}, "checking that the archive's roles exist on the target");
+    if (missing.rows() > 0) {
+        std::string names;
+        for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
+        const bool many = missing.rows() > 1;
+        throw BadInputError("role" + std::string(many ? "s " : " ") + names + " named in the archive (as owner or grantee) " +
+                            (many ? "do" : "does") + " not exist on the target" + (created.empty() ? "; nothing was changed" : "") +
+                            ". Create " + (many ? "them" : "it") +
+                            (globals ? " (the archive's globals do not define " + std::string(many ? "them" : "it") + ")"
+                                     : " (or back up with --globals: restore then creates the roles an archive needs)") +
+                            ", or restore with --no-owner and --no-privileges");
+    }
+    return created;
+}
+
 void requireEmptyTarget(const PgConnection& leader) {
     auto existing = existingUserTables(leader);
     if (existing.empty()) return;
@@ -156,7 +206,8 @@ void requireEmptyTarget(const PgConnection& leader) {
 
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated) {
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
+                                                const std::set<size_t>& skip) {
     std::map<QualifiedName, size_t> loadedById;
     for (size_t t = 0; t < m.tables.size(); ++t) loadedById[m.tables[t].id()] = rowsLoaded[t];
     PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader, uncreated);
@@ -167,7 +218,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
         if (!post.writesRows.empty() && o.log)
             o.log("the proof reads wait for all of post-data: " + post.writesRows + " might write rows");
         for (size_t t = 0; t < m.tables.size(); ++t) {
-            if (!reads->covers(t)) continue;
+            if (!reads->covers(t) || skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             if (!post.writesRows.empty()) after.push_back(post.done);
             reads->addJobs(s, t, after);
@@ -175,6 +226,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
     }
     if (o.analyze) {
         for (size_t t = 0; t < m.tables.size(); ++t) {
+            if (skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             auto keys = post.keysOf.find(m.tables[t].id());
             if (keys != post.keysOf.end()) after.insert(after.end(), keys->second.begin(), keys->second.end());
@@ -235,7 +287,41 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
     }
 }
 
+namespace {
+
+// --create: a new database like the archive's source, then the restore into it.
+RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
+    const std::string& name = *o.createDatabase;
+    if (o.archive == "-") throw BadInputError("--create needs the archive's manifest first (encoding, locale, owner): restore a file, not -");
+    ArchiveReader archive(o.archive);
+    const Manifest& m = archive.manifest();
+    ConnectionTarget maintenance = o.target.option("dbname") ? o.target : o.target.withDatabase("postgres");
+    PgConnection admin = PgConnection::connect(maintenance, "pgproof restore");
+    if (admin.execParams("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {name}).rows() > 0)
+        throw BadInputError("database " + name + " already exists; --create makes a new one: choose another NAME (or restore into it "
+                            "with --db if it is empty)");
+    requireExtensionsInArchive(m, o.excludeExtensions);
+    if (o.log) o.log("creating database " + name);
+    ScratchDatabaseLocale created = createDatabaseLike(admin, name, m);
+    if (!created.note.empty() && o.log) o.log("note: " + created.note);
+    RestoreOptions inner = o;
+    inner.createDatabase.reset();
+    inner.target = o.target.withDatabase(name);
+    RestoreResult r = runRestore(inner);
+    r.createdDatabaseNote = created.note;
+    // The owner last: the role may be one the restore has just created from the archive's globals.
+    std::string owner = m.source.value("database_owner", "");
+    if (!owner.empty() && admin.execParams("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {owner}).rows() > 0)
+        admin.exec("ALTER DATABASE " + quoteIdent(name) + " OWNER TO " + quoteIdent(owner), "giving database " + name + " its owner");
+    return r;
+}
+
+}  // namespace
+
 RestoreResult runRestore(const RestoreOptions& o) {
+    if (o.createDatabase) return restoreIntoNewDatabase(o);
+    if (o.archive == "-" && !o.excludeExtensions.empty())
+        throw BadInputError("--exclude-extension needs the archive's manifest before the script: restore a file, not -");
     if (o.archive == "-") return runStreamRestore(o);
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
@@ -247,6 +333,11 @@ RestoreResult runRestore(const RestoreOptions& o) {
     ArchiveReader archive(o.archive);
     const Manifest& m = archive.manifest();
     DumpScript script = DumpScript::fromArchive(archive);
+    ExtensionExclusion excluded = excludeExtensions(script, m, o.excludeExtensions);
+    result.excludedEntries = excluded.entriesDropped;
+    for (size_t t : excluded.tables)
+        for (const auto& u : excluded.proofManifest.notCovered)
+            if (u.id() == m.tables[t].id()) result.excludedTables.push_back(u);
     result.timings.archiveCheck = since(tCheck);
 
     std::optional<PgConnection> leader(PgConnection::connect(o.target, "pgproof restore"));
@@ -262,22 +353,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
         std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
         throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
                             "database; load it with zstd -dc FILE | psql into a database that has the schema");
-    // Every owner the archive names must exist on the target, or the restore would stop halfway.
-    if (auto owners = script.owners(); !owners.empty()) {
-        std::string list;
-        for (size_t i = 0; i < owners.size(); ++i) list += (i ? "\n" : "") + owners[i];
-        auto missing = leader->execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
-                                          "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
-                                          {list}, "checking that the archive's owners exist on the target");
-        if (missing.rows() > 0) {
-            std::string names;
-            for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
-            throw BadInputError("role" + std::string(missing.rows() > 1 ? "s " : " ") + names + (missing.rows() > 1 ? " own" : " owns") +
-                                " objects in the archive but " + (missing.rows() > 1 ? "do" : "does") + " not exist on the target; "
-                                "nothing was changed. Create " + (missing.rows() > 1 ? "them" : "it") +
-                                ", or restore with --no-owner (and --no-privileges for grants)");
-        }
-    }
+    result.createdRoles = provideRoles(*leader, o, m, script.entries);
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
@@ -307,7 +383,7 @@ RestoreResult runRestore(const RestoreOptions& o) {
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     RestoreScheduler scheduler(t0);
     RowLoading rows(archive);
-    std::vector<size_t> loaded = rows.addJobs(scheduler, {});
+    std::vector<size_t> loaded = rows.addJobs(scheduler, {}, excluded.tables);
     RestoreJob data;
     data.label = "sequences and large objects";
     data.work = RestoreWork::Data;
@@ -323,9 +399,10 @@ RestoreResult runRestore(const RestoreOptions& o) {
     std::vector<size_t> everything = loaded;
     if (!dataEntries.empty()) everything.push_back(scheduler.add(std::move(data)));
     size_t allRows = scheduler.milestone("all rows, sequences and large objects", everything);
-    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated);
+    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated, excluded.tables);
     scheduler.run(workers);
     result.uncreatedConstraints = uncreated.counted(*leader);
+    if (o.verify) result.access = proveAccess(*leader, script.entries);
     recordSpans(scheduler, result.timings);
     workers.clear();
     } catch (const ProofFailedError& e) {
@@ -337,11 +414,12 @@ RestoreResult runRestore(const RestoreOptions& o) {
         throw InterruptedError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
     }
     leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
-    result.tables = m.tables.size();
-    result.rows = m.totalRows();
-    result.rawBytes = m.totalRawBytes();
+    const Manifest& proven = excluded.proofManifest;  // without an excluded extension's tables
+    result.tables = proven.tables.size();
+    result.rows = proven.totalRows();
+    result.rawBytes = proven.totalRawBytes();
 
-    proveAndSwap(o, m, result, reads.get(), t0);
+    proveAndSwap(o, proven, result, reads.get(), t0);
     result.timings.total = since(t0);
     return result;
 }

@@ -22,6 +22,7 @@ struct DrillOptions {
     bool analyze = false;  // as restore's --analyze
     bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
     std::optional<std::string> role;
+    std::vector<std::string> excludeExtensions;  // as restore's --exclude-extension
     std::function<void(const std::string&)> log;
     // Warnings shown at the default verbosity (scratch databases earlier drills left behind).
     std::function<void(const std::string&)> warn;
@@ -53,6 +54,9 @@ struct DrillResult {
     // The archive checked intact, but the target refused it (a role, the encoding) or the restored database
     // differs from it (an extension's version, a setting): the target is to fix, not the archive.
     bool targetFailed = false;
+    // Roles the restore created from the archive's globals; dropped again when the drill ends (kept with --keep).
+    std::vector<std::string> createdRoles;
+    bool rolesDropped = false;
 };
 
 // Never throws for a failed drill: the failure is in the result (the report is always written).

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,10 @@ namespace pgproof {
 
 // Throws BadInputError naming the tables when the target holds any (nothing is changed).
 void requireEmptyTarget(const PgConnection& leader);
+// Creates the roles the entries name that the target lacks, from the archive's globals (when it has
+// them and o.createRoles); then refuses (BadInputError, naming them) if any is still missing. Returns those created.
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const Manifest& m,
+                                      const std::vector<ScriptEntry>& entries);
 // Runs one entry's SQL; an entry on a connection of its own first gets the session state pg_dump had set.
 void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection = false);
 // Every restore connection runs the dump's preamble, and with --role works as that role.
@@ -34,7 +39,8 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
 // `rowsLoaded` milestone and `allRows` (every row, sequence and large object). Returns the proof reads.
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& scheduler, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated);
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
+                                                const std::set<size_t>& skip = {});
 // The scheduler's spans into the timings.
 void recordSpans(const RestoreScheduler& scheduler, RestoreTimings& timings);
 // The final proof (verify --mode exact against the manifest, with the tables `reads` read already) and,

@@ -22,7 +22,7 @@ namespace {
 std::vector<std::string> archivesOf(const fs::path& repo, const std::string& db) {
     std::vector<std::string> out;
     for (const auto& name : folderEntries(repo / db))
-        if (name.size() > 8 && name.substr(name.size() - 8) == ".sql.zst") out.push_back(name);
+        if (name.size() > 8 && name.substr(name.size() - 8) == ".sql.zst" && !contains(name, ".globals.")) out.push_back(name);
     return out;
 }
 
@@ -146,11 +146,14 @@ TEST_CASE("every query of the Grafana dashboard names a metric, and labels, that
     db.exec("CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t SELECT generate_series(1, 20)");
     TempDir dir;
     fs::path repo = dir / "repo";
-    auto backup = runPgproof("backup --all-databases --repo " + q(repo) + " --include-database " + shellQuote(db.name()) + " --check --metrics " +
-                             q(dir / "backup.prom"));
+    auto backup = runPgproof("backup --all-databases --globals --repo " + q(repo) + " --include-database " + shellQuote(db.name()) +
+                             " --check --metrics " + q(dir / "backup.prom"));
     INFO(backup.out << backup.err);
     REQUIRE(backup.exitCode == 0);
     std::string archive = archivesOf(repo, db.name()).at(0);
+    // --globals: the server's roles beside each database's archive, as for a single database.
+    std::string globals = archive.substr(0, archive.size() - 8) + ".globals.sql.zst";
+    CHECK(fs::exists(repo / db.name() / globals));
     auto drill = runPgproof("drill " + q(repo / db.name() / archive) + " --metrics " + q(dir / "drill.prom"));
     INFO(drill.out << drill.err);
     REQUIRE(drill.exitCode == 0);
