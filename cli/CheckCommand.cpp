@@ -1,9 +1,9 @@
 // pgproof check: prove an archive intact without a database.
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "ArchiveChecker.hpp"
@@ -37,26 +37,21 @@ int runCheck(const std::vector<std::string>& args) {
     sink.context()["archive"] = file;
     checkJobs(jobs);
 
-    // A file is read by offset, frames in parallel; "-" is read once, in order, and judged when its manifest arrives.
-    std::unique_ptr<ArchiveReader> reader;
-    std::unique_ptr<ArchiveStream> stream;
+    // Random access reads frames by offset in parallel; a stream is read once, in order, and judged when its manifest arrives.
+    std::optional<OpenedArchive> archive;
     CheckReport report;
     std::string unreadable;  // the archive could not be read as one (its layout is damaged): nothing else is known
     ProgressLine progress(progressWanted(flags));
     try {
-        if (file == "-") {
-            stream = std::make_unique<ArchiveStream>(STDIN_FILENO, "the archive on standard input");
-            report = checkArchiveStream(*stream, jobs);
-        } else {
-            reader = std::make_unique<ArchiveReader>(file);
-            for (const auto& t : reader->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
-            report = checkArchive(*reader, jobs);
-        }
+        archive.emplace(file);
+        if (archive->manifestKnown())
+            for (const auto& t : archive->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
+        report = checkArchive(*archive, jobs);
     } catch (const ProofFailedError& e) {
         unreadable = e.what();
     }
     progress.finish();
-    const Manifest* m = unreadable.empty() ? (reader ? &reader->manifest() : &stream->manifest()) : nullptr;
+    const Manifest* m = unreadable.empty() ? &archive->manifest() : nullptr;
     if (m)
         sink.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
                                     .recoverySeconds = std::nullopt, .verdict = {}});

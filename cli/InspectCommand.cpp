@@ -4,12 +4,7 @@
 #include <ctime>
 #include <iostream>
 
-#include <unistd.h>
-
-#include <optional>
-
-#include "ArchiveReader.hpp"
-#include "ArchiveStream.hpp"
+#include "OpenedArchive.hpp"
 #include "UtcTime.hpp"
 #include "CommandLine.hpp"
 #include "ReportOutput.hpp"
@@ -40,21 +35,10 @@ int runInspect(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    std::optional<ArchiveReader> reader;
-    std::optional<ArchiveStream> stream;
-    uint64_t size = 0;
-    if (file == "-") {
-        stream.emplace(STDIN_FILENO, "the archive on standard input");
-        std::string frame;
-        uint64_t offset = 0;
-        while (stream->next(frame, offset)) {
-        }
-        size = stream->bytesRead();
-    } else {
-        reader.emplace(file);
-        size = reader->fileSize();
-    }
-    const Manifest& m = reader ? reader->manifest() : stream->manifest();
+    OpenedArchive archive(file);
+    archive.readToManifest();  // a stream: to its end, frames skipped (the manifest comes last)
+    const uint64_t size = archive.size();
+    const Manifest& m = archive.manifest();
     if (!flags.json.empty()) {
         nlohmann::json j = m.toJson();
         j["archive"] = {{"path", file}, {"size", size}};

@@ -1,5 +1,7 @@
 #include "DumpScript.hpp"
 
+#include "FrameLoop.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -134,7 +136,6 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
     const Manifest& m = archive.manifest();
     std::vector<ScriptSlice> slices;
     uint64_t offset = 0;
-    std::string raw;
     for (size_t s = 0; s < m.segments.size(); ++s) {
         const auto& seg = m.segments[s];
         if (seg.kind != SegmentEntry::Kind::Sql) {
@@ -142,12 +143,13 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
             continue;
         }
         ScriptSlice slice{offset, {}};
-        for (size_t f = 0; f < seg.frames.size(); ++f) {
-            ArchiveReader::decompressFrame(archive.readFrame(seg.frames[f]), seg.frames[f],
-                                           "frame " + std::to_string(f + 1) + " of SQL segment " + std::to_string(s), raw);
-            slice.text += raw;
-            offset += seg.frames[f].raw;
-        }
+        FrameLoop(archive, seg.frames.size(), [&](size_t f) -> const FrameEntry& { return seg.frames[f]; },
+                  [&](size_t f) { return "frame " + std::to_string(f + 1) + " of SQL segment " + std::to_string(s); },
+                  "reading the archive's schema")
+            .inOrder([&](size_t f, std::string& raw) {
+                slice.text += raw;
+                offset += seg.frames[f].raw;
+            });
         slices.push_back(std::move(slice));
     }
     return assemble(m.toc.empty() ? buildToc(slices, offset) : m.toc, slices);

@@ -9,6 +9,7 @@
 
 #include "ArchiveReader.hpp"
 #include "KeyViolations.hpp"
+#include "ArchiveSource.hpp"
 #include "Errors.hpp"
 #include "MigrationScript.hpp"
 #include "PgConnection.hpp"
@@ -195,7 +196,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
     };
-    if (o.archive == "-")
+    if (!openArchiveSource(o.archive)->randomAccess())
         throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
     // Everything that can be refused is refused before a database is created.
     lint::MigrationScript script = lint::MigrationScript::read(o.migration);
