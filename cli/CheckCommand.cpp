@@ -1,16 +1,9 @@
 // pgproof check: prove an archive intact without a database.
-#include <fmt/format.h>
-
-#include <algorithm>
-#include <iostream>
-#include <optional>
-#include <nlohmann/json.hpp>
-
 #include "ArchiveChecker.hpp"
+#include "CheckReportWriter.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ProgressLine.hpp"
-#include "ReportOutput.hpp"
 #include "ReportSink.hpp"
 
 namespace pgproof::cli {
@@ -55,75 +48,12 @@ int runCheck(const std::vector<std::string>& args) {
     if (m)
         sink.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
                                     .recoverySeconds = std::nullopt, .verdict = {}});
-    const bool ok = unreadable.empty() && report.ok();
-    // Every output lists the tables failures first, in archive order within each kind.
-    std::vector<const TableCheck*> ordered;
-    for (const auto& tc : report.tables) ordered.push_back(&tc);
-    std::stable_partition(ordered.begin(), ordered.end(), [](const TableCheck* tc) { return !tc->ok(); });
-
+    const CheckRun run(file, m, std::move(report), unreadable);
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) {
-        nlohmann::json json = {{"report", "pgproof-check"}, {"report_version", 1}, {"archive", file}, {"verdict", outcomeName(s.outcome)},
-                               {"exit_code", s.exitCode()}};
-        if (!s.error().empty()) json["error"] = s.error();
-        if (!m) {
-            json["problems"] = {unreadable};
-            return json;
-        }
-        nlohmann::json tables = nlohmann::json::array();
-        for (const TableCheck* tc : ordered) {
-            const TableEntry& t = *tc->table;
-            tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint},
-                              {"actual_rows", tc->actual.rows}, {"actual_fingerprint", tc->actual.hex()}, {"ok", tc->ok()},
-                              {"problems", tc->problems}});
-        }
-        json["tables"] = tables;
-        nlohmann::json uncovered = nlohmann::json::array();
-        for (const auto& u : m->notCovered) uncovered.push_back(uncoveredToJson(u));
-        json["not_covered"] = uncovered;
-        if (report.largeObjects) json["large_objects"] = {{"count", report.largeObjects->rows}, {"fingerprint", report.largeObjects->hex()}};
-        json["problems"] = report.problems;
-        json["frames"] = report.frames;
-        json["raw_bytes"] = report.rawBytes;
-        json["seconds"] = report.seconds;
-        return json;
-    };
-    out.junit = [&](const SettledOutcome& s) {
-        std::vector<JUnitCase> cases;
-        appendOutcomeCase(cases, s, "pgproof.check");
-        if (!m) cases.push_back({"pgproof.check", "archive", true, false, unreadable, "", 0});
-        for (const TableCheck* tc : ordered)
-            cases.push_back({"pgproof.check.tables", tc->table->id().display(), !tc->ok(), false, tc->ok() ? "" : tc->problems.front(), "", 0});
-        for (const auto& p : report.problems) cases.push_back({"pgproof.check.frames", "layout/sql", true, false, p, "", 0});
-        return renderJUnit("pgproof check " + file, cases, report.seconds);
-    };
-    out.text = [&](const SettledOutcome& s) {
-        if (!m) return s.headline() + ": " + unreadable + "\n";
-        std::string text;
-        if (!flags.quiet) {
-            std::vector<std::vector<std::string>> rows;
-            for (const TableCheck* tc : ordered)
-                rows.push_back({tc->table->id().display(), withThousands(tc->table->rows), tc->table->fingerprint,
-                                tc->ok() ? "ok" : "DAMAGED: " + tc->problems.front()});
-            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT", "STATUS"}, rows);
-            for (const auto& u : m->notCovered)
-                text += "not covered: " + u.id().display() + " (" + u.reason + "): its rows are not in the archive" +
-                        (u.rows ? " (" + withThousands(*u.rows) + " at the backup)" : "") + "\n";
-        }
-        if (flags.quiet && s.outcome == Outcome::Proven) return text;
-        for (const auto& p : report.problems) text += "DAMAGED: " + p + "\n";
-        if (ok && s.outcome != Outcome::Proven)
-            text += fmt::format("{}: {} is intact, but {} ({}); fix that and check again\n", outcomeHeadline(s.outcome), file, s.problem, s.detail);
-        else if (ok)
-            text += fmt::format("{}: {} is intact: {}; {} rows{}, {} frames, {} checked in {:.2f} s\n", s.headline(), file,
-                                coverageSummary(m->tables.size(), m->notCovered), withThousands(m->totalRows()),
-                                report.largeObjects && report.largeObjects->rows ? fmt::format(", {} large objects", report.largeObjects->rows) : "",
-                                report.frames, humanBytes(report.rawBytes), report.seconds);
-        else
-            text += fmt::format("{}: {} is damaged: {} problem(s); do not rely on this archive\n", s.headline(), file, report.failures());
-        return text;
-    };
-    return sink.publish(ok ? Outcome::Proven : Outcome::Failed, out);
+    out.json = [&](const SettledOutcome& s) { return checkJson(run, s); };
+    out.junit = [&](const SettledOutcome& s) { return checkJUnit(run, s); };
+    out.text = [&](const SettledOutcome& s) { return renderCheckText(run, s, {flags.quiet, flags.verbose}); };
+    return sink.publish(run.ok() ? Outcome::Proven : Outcome::Failed, out);
 }
 
 }  // namespace pgproof::cli

@@ -1,14 +1,11 @@
 // pgproof drill: timed restore drill into a scratch database, with a report.
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include <iostream>
 
 #include "CommandLine.hpp"
 #include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "RestoreDrill.hpp"
-#include "RestoreTimingsReport.hpp"
+#include "RestoreReport.hpp"
 
 namespace pgproof::cli {
 
@@ -67,29 +64,8 @@ int runDrill(const std::vector<std::string>& args) {
     ReportRenderers out;
     out.markdown = [&](const SettledOutcome& s) { return renderDrillMarkdown(settledResult(s)); };
     out.json = [&](const SettledOutcome& s) { return drillJson(settledResult(s)); };
-    out.junit = [&](const SettledOutcome& s) {
-        auto cases = drillJUnitCases(settledResult(s));
-        appendOutcomeCase(cases, s, "pgproof.drill");
-        return renderJUnit("pgproof drill " + file, cases, 0);
-    };
-    out.text = [&](const SettledOutcome& s) {
-        if (flags.quiet && s.outcome == Outcome::Proven) return std::string();
-        const DrillResult& x = settledResult(s);
-        std::string text;
-        if (x.restore) {
-            const auto& t = x.restore->timings;
-            text += fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(x),
-                                x.restore->tables, withThousands(x.restore->rows), x.checkSeconds, t.total);
-            text += renderRestoreSpans(t);
-        } else {
-            text += fmt::format("drill {}: {}\n", file, drillVerdictWord(x));
-        }
-        if (!x.problem.empty()) text += "problem: " + x.problem + "\n";
-        text += "scratch database " + (x.scratchDatabase.empty() ? std::string("-") : x.scratchDatabase) + ": " +
-                (x.kept ? "kept (--keep)" : x.dropped ? "dropped" : x.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
-        if (!report.empty()) text += "report: " + report + "\n";
-        return text;
-    };
+    out.junit = [&](const SettledOutcome& s) { return drillJUnit(settledResult(s), file, s); };
+    out.text = [&](const SettledOutcome& s) { return renderDrillText(settledResult(s), file, report, s, flags.quiet); };
     return sink.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
