@@ -73,7 +73,7 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
-        if (o.log) o.log("keeping scratch database " + r.scratchDatabase);
+        if (o.restore.log) o.restore.log("keeping scratch database " + r.scratchDatabase);
         return;
     }
     try {
@@ -92,7 +92,7 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
 // manifest at the end, is not known yet: the scratch database uses C, which fits every encoding).
 DrillResult runStreamDrill(const DrillOptions& o) {
     DrillResult r;
-    r.archive = o.archive;
+    r.archive = o.restore.archive;
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
@@ -100,15 +100,8 @@ DrillResult runStreamDrill(const DrillOptions& o) {
     r.server = admin.describe();
     std::string name = scratchName(o.scratchPrefix);
     try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
-        ro.jobs = o.jobs;
+        RestoreOptions ro = o.restore;
         ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
         ro.prepareTarget = [&](const std::string& encoding) {
             Manifest like;
             like.settings = nlohmann::json::object();
@@ -116,7 +109,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
                 like.settings["client_encoding"] = encoding;
                 like.source = {{"encoding", encoding}, {"lc_collate", "C"}, {"lc_ctype", "C"}};
             }
-            if (o.log) o.log("creating scratch database " + name);
+            if (o.restore.log) o.restore.log("creating scratch database " + name);
             ScratchDatabaseLocale created = createDatabaseLike(admin, name, like);
             r.scratchDatabase = name;
             r.scratchLocale = created.locale;
@@ -158,19 +151,19 @@ DrillResult runStreamDrill(const DrillOptions& o) {
 }  // namespace
 
 DrillResult runDrill(const DrillOptions& o) {
-    if (o.archive == "-") return runStreamDrill(o);
+    if (o.restore.archive == "-") return runStreamDrill(o);
     auto log = [&](const std::string& s) {
-        if (o.log) o.log(s);
+        if (o.restore.log) o.restore.log(s);
     };
     DrillResult r;
-    r.archive = o.archive;
+    r.archive = o.restore.archive;
     std::optional<ArchiveReader> opened;
     try {
-        opened.emplace(o.archive);  // BadInputError (not an archive at all) propagates: nothing was drilled
+        opened.emplace(o.restore.archive);  // BadInputError (not an archive at all) propagates: nothing was drilled
     } catch (const ProofFailedError& e) {
         // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
         std::error_code ec;
-        auto size = std::filesystem::file_size(o.archive, ec);
+        auto size = std::filesystem::file_size(o.restore.archive, ec);
         if (!ec) r.archiveBytes = size;
         r.checkProblems.push_back(e.what());
         r.exitCode = 1;
@@ -211,16 +204,9 @@ DrillResult runDrill(const DrillOptions& o) {
     r.localeNote = created.note;
     if (!r.localeNote.empty()) log("note: " + r.localeNote);
     try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
+        RestoreOptions ro = o.restore;
         ro.target = server.withDatabase(r.scratchDatabase);
-        ro.jobs = o.jobs;
         ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
         r.restore = runRestore(ro);
         r.exitCode = r.restore->exitCode();
         if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
