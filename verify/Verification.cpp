@@ -17,7 +17,6 @@
 #include "LiveFingerprinter.hpp"
 #include "LiveSnapshot.hpp"
 #include "PlanEvaluator.hpp"
-#include "DumpSplitter.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
 #include "WorkProgress.hpp"
@@ -132,9 +131,8 @@ std::map<QualifiedName, bool> compareViaRootGroups(const std::vector<const Table
     std::map<QualifiedName, bool> judged;
     for (size_t i = 0; i < entryOf.size() && i < report.tables.size(); ++i) {
         const auto& bt = *entryOf[i];
-        if (bt.copyLine.empty()) continue;
-        auto target = parseCopyLine(bt.copyLine);
-        if (target && !(target->id == bt.id())) groups[target->id].push_back(i);
+        auto target = bt.copyTarget();
+        if (target && !(*target == bt.id())) groups[*target].push_back(i);
     }
     for (const auto& [root, members] : groups) {
         TableVerdict group;
@@ -177,10 +175,9 @@ std::map<QualifiedName, bool> compareViaRootGroups(const std::vector<const Table
 // The root a leaf was loaded via (pg_dump's COPY names the root), if it was: its rows may have moved
 // to another leaf, which leaf by leaf would look like loss; its leaves are compared as one row set.
 std::optional<QualifiedName> loadedViaRoot(const TableEntry& bt) {
-    if (bt.copyLine.empty()) return std::nullopt;
-    auto target = parseCopyLine(bt.copyLine);
-    if (!target || target->id == bt.id()) return std::nullopt;
-    return target->id;
+    auto target = bt.copyTarget();
+    if (!target || *target == bt.id()) return std::nullopt;
+    return target;
 }
 
 // How one row set is compared row by row: a table, or every leaf of one root loaded via the root (the
