@@ -9,7 +9,6 @@
 #include "CommandLine.hpp"
 #include "RepositoryCommands.hpp"
 #include "ReportOutput.hpp"
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::cli {
@@ -17,7 +16,7 @@ namespace pgproof::cli {
 namespace {
 std::string recordCell(const repository::HistoryRecord* r, std::time_t now) {
     if (!r) return "-";
-    auto t = repository::parseUtc(r->at);
+    auto t = parseUtc(r->at);
     std::string verdict = r->passed()                    ? "PASSED"
                           : r->damaged                   ? "DAMAGED"
                           : r->verdict == "target_failed" ? "TARGET FAILED"
@@ -90,7 +89,7 @@ int runList(const std::vector<std::string>& args) {
     if (scan.empty()) text += "no database folder in " + dir + ": no backups yet\n";
     if (!flags.json.empty())
         writeReportDocument(flags.json, {{"report", "pgproof-list"}, {"report_version", 1}, {"repository", dir},
-                                         {"at", repository::formatUtc(now)}, {"databases", dbs}});
+                                         {"at", formatUtc(now)}, {"databases", dbs}});
     if (flags.json != "-" && !flags.quiet) std::cout << text;
     return 0;
 }

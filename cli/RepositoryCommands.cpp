@@ -5,7 +5,6 @@
 #include "ArchiveChecker.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::cli {
@@ -75,7 +74,7 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"file", a.path.filename().string()},
                         {"database", a.database},
                         {"created", a.createdText},
-                        {"seen", repository::formatUtc(a.seen)},
+                        {"seen", formatUtc(a.seen)},
                         {"age_seconds", std::difftime(now, a.dated)},
                         {"clock_note", a.clockNote},
                         {"size", a.size},
