@@ -162,7 +162,7 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 f.figure = rows;
                 f.message = fmt::format("{} {}: {}, {} with indexes{}", q.rewrites ? "rewrites" : lockName(q.lock) + " lock on",
                                         table->display, rowsText(rows), humanBytes(size),
-                                        q.rewrites ? ", under an ACCESS EXCLUSIVE lock" : blocksWrites(q.lock) && q.lock != LockLevel::AccessExclusive
+                                        q.rewrites ? ", under an ACCESS EXCLUSIVE lock" : blocksWrites(q.lock) && q.lock != LockMode::AccessExclusive
                                                                                              ? ": writes wait until it ends"
                                                                                              : ": reads and writes wait until it ends");
                 added.push_back(f);

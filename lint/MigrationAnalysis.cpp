@@ -130,21 +130,21 @@ private:
             if (name == "lock_timeout") lockTimeoutSet_ = n.value("kind", "") == "VAR_SET_VALUE";
             return;
         }
-        if (lock.level == LockLevel::AccessExclusive && onExisting && !lockTimeoutSet_ && !lockTimeoutReported_) {
+        if (lock.mode == LockMode::AccessExclusive && onExisting && !lockTimeoutSet_ && !lockTimeoutReported_) {
             add(st, Severity::Warning, "missing-lock-timeout",
                 "takes an ACCESS EXCLUSIVE lock on " + TableName::of(lock.tables.front()).display() +
                     " with no lock_timeout set before it: waiting behind one long query, it blocks every read and write of the table; "
                     "SET lock_timeout = '5s' first (and retry on timeout)");
             lockTimeoutReported_ = true;
         }
-        if (blocksWrites(lock.level) || lock.rewrites) {
+        if (blocksWrites(lock.mode) || lock.rewrites) {
             for (const auto& t : lock.tables) {
                 DataQuestion q;
                 q.kind = QuestionKind::LockedTable;
                 q.statement = st.index;
                 q.at = st.at;
                 q.table = TableName::of(t);
-                q.lock = lock.level;
+                q.lock = lock.mode;
                 q.rewrites = lock.rewrites;
                 ask(q);
             }
@@ -188,7 +188,7 @@ private:
                 "CONCURRENTLY cannot run inside a transaction block (BEGIN before it): PostgreSQL refuses it; "
                 "run it outside BEGIN ... COMMIT");
         // Statements that write rows: later findings about the table's data say so.
-        if (lock.level == LockLevel::RowExclusive || st.kind == "TruncateStmt")
+        if (lock.mode == LockMode::RowExclusive || st.kind == "TruncateStmt")
             for (const auto& t : lock.tables) {
                 std::string verb = st.kind == "UpdateStmt" ? "UPDATE" : st.kind == "DeleteStmt" ? "DELETE" : st.kind == "InsertStmt" ? "INSERT"
                                    : st.kind == "MergeStmt" ? "MERGE" : st.kind == "CopyStmt" ? "COPY" : "TRUNCATE";

@@ -45,7 +45,7 @@ struct DataQuestion {
     std::string constraint;                    // name, if given
     bool nullsNotDistinct = false;             // DuplicateKeys
     bool leftUnvalidated = false;              // ForeignKeyOrphans: NOT VALID and never validated in the file
-    LockLevel lock = LockLevel::None;          // LockedTable
+    LockMode lock = LockMode::None;            // LockedTable
     bool rewrites = false;
     std::optional<size_t> refines;             // index of the static finding the answer completes
     // Where an earlier statement of the file changes the data the answer depends on (a backfill, an

@@ -111,7 +111,7 @@ void refuseForeignWrites(const lint::MigrationScript& script, const Manifest& ar
     if (foreign.empty()) return;
     for (const auto& st : script.statements()) {
         lint::StatementLock lock = lint::statementLock(st.kind, st.node);
-        if (lock.level != lint::LockLevel::RowExclusive && st.kind != "TruncateStmt") continue;
+        if (lock.mode != LockMode::RowExclusive && st.kind != "TruncateStmt") continue;
         for (const auto& t : lock.tables) {
             std::string name = t.value("relname", "");
             bool hit = t.contains("schemaname") ? foreign.count(t.value("schemaname", "") + "." + name) > 0 : foreignNames.count(name) > 0;
@@ -135,7 +135,7 @@ void runMigration(const lint::MigrationScript& script, const PgConnection& conn,
         s.line = st.at.line;
         s.sql = collapsed(st.text);
         lint::StatementLock lock = lint::statementLock(st.kind, st.node);
-        if (lock.level != lint::LockLevel::None) s.lock = lint::lockName(lock.level);
+        if (lock.mode != LockMode::None) s.lock = lockName(lock.mode);
         s.rewrites = lock.rewrites;
         if (log) log(fmt::format("line {}: {}", s.line, shortened(s.sql, 100)));
         // A key built over the rows: if it fails on duplicates, they are counted as the statement saw them.
