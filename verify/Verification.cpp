@@ -58,6 +58,11 @@ size_t VerifyReport::count(Verdict v) const {
     return n;
 }
 
+std::string countOnlyNote(const std::string& reason, const std::string& why) {
+    if (reason.find("count only") != std::string::npos) return "";
+    return "count only: its rows were not compared one by one" + (why.empty() ? std::string() : " (" + why + ")");
+}
+
 bool TableVerdict::rowsProven() const {
     if (verdict != Verdict::Ok || checks.notRead || checks.notCovered) return false;
     return contentProven() || checks.rows != TableChecks::Rows::None;
@@ -116,8 +121,9 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
 // A table whose rows only a count could prove says so in its reason (no-loss mode's readers must not
 // take "ok" for "every row is still there").
 void sayCountOnly(TableVerdict& v, const std::string& why) {
-    if (v.comparedBy() != "count only" || v.reason.find("count only") != std::string::npos) return;
-    v.reason += (v.reason.empty() ? "" : "; ") + std::string("count only") + (why.empty() ? "" : " (" + why + ")");
+    if (v.comparedBy() != "count only") return;
+    std::string note = countOnlyNote(v.reason, why);
+    if (!note.empty()) v.reason += (v.reason.empty() ? "" : "; ") + note;
 }
 
 // Leaves that pg_dump loaded via their partition root (hash partitioning on an enum) are routed
