@@ -21,7 +21,7 @@ int runDrill(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; the archive check uses every core)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table as part of the recovery (timed on its own line)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(

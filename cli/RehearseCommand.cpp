@@ -21,7 +21,7 @@ int runRehearse(const std::vector<std::string>& args) {
         "plan", po::value(&plan)->value_name("PLAN.yaml"), "the migration plan verify checks on the migrated copy (docs/PLANS.md)")(
         "mode", po::value(&mode)->value_name("exact|no-loss"), "verify mode after the migration (default: no-loss)")(
         "server", po::value(&server)->value_name("URL"), "the server to rehearse on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for restore and verify (default: 2)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections for restore and verify (default: 2)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the rehearsal report (markdown) to FILE")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership")(
