@@ -14,7 +14,7 @@ int runCheck(const std::vector<std::string>& args) {
     int jobs = defaultThreads();
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "decompression threads (default: number of cores)");
+        "jobs,j", po::value(&jobs)->value_name("N"), "decompression threads; check opens no connection (default: number of cores)");
     addCommonFlags(desc, flags, true);
     po::positional_options_description pos;
     pos.add("file", 1);

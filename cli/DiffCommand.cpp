@@ -26,7 +26,7 @@ int runDiff(const std::vector<std::string>& args) {
         "table,t", po::value(&tables)->value_name("SCHEMA.NAME")->composing(), "only this table (repeatable; NAME alone means public.NAME)")(
         "format", po::value(&format)->value_name("text|csv|json"), "text (default), csv (one line per difference) or json")(
         "output,o", po::value(&output)->value_name("FILE|-"), "write the list to FILE (default: stdout); an existing FILE needs --force")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "database connections and threads (default: 2)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "with --db: database connections; between two archives: threads reading and comparing them (default: 2)")(
         "tmpdir", po::value(&tmpdir)->value_name("DIR"),
         "folder for the temporary row files (default: TMPDIR, else /tmp); removed on every exit")(
         "lock-wait-timeout", po::value(&lockWait)->value_name("DURATION"),

@@ -18,7 +18,7 @@ int runDrill(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; the archive check uses every core)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table as part of the recovery (timed on its own line)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
@@ -38,16 +38,16 @@ int runDrill(const std::vector<std::string>& args) {
     sink.context()["archive"] = {{"path", file}};
     sink.expectArchiveTables(file, "pgproof.drill.tables");
     DrillOptions o;
-    o.archive = file;
+    o.restore.archive = file;
     if (vm->count("server")) o.server = server;
-    o.jobs = checkJobs(jobs);
+    o.restore.jobs = checkJobs(jobs);
     o.checkThreads = defaultThreads();
     o.keep = keep;
-    o.analyze = analyze;
-    o.noOwner = noOwner;
-    o.noPrivileges = noPrivileges;
-    if (vm->count("role")) o.role = role;
-    o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    o.restore.analyze = analyze;
+    o.restore.noOwner = noOwner;
+    o.restore.noPrivileges = noPrivileges;
+    if (vm->count("role")) o.restore.role = role;
+    o.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     o.warn = [](const std::string& s) { spdlog::warn("{}", s); };
     ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);

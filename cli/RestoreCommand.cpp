@@ -20,7 +20,7 @@ int runRestore(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections for rows, indexes and the proof (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table (planner statistics), scheduled with the rest, timed apart")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(

@@ -9,7 +9,7 @@
 #include "Repository.hpp"
 #include "RepositoryStatus.hpp"
 #include "StatusReport.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof::cli {
 
@@ -42,9 +42,9 @@ int runStatus(const std::vector<std::string>& args) {
     if (!vm) return 0;
     setUpLogging(flags);
     repository::StatusPolicy policy;
-    policy.maxAgeSeconds = repository::parseDuration(maxAge, "--max-age");
+    policy.maxAgeSeconds = parseDuration(maxAge, "--max-age");
     if (maxDrillAge == "off") policy.maxDrillAgeSeconds.reset();
-    else policy.maxDrillAgeSeconds = repository::parseDuration(maxDrillAge, "--max-drill-age");
+    else policy.maxDrillAgeSeconds = parseDuration(maxDrillAge, "--max-drill-age");
     if (minBackups < 0) throw BadInputError("--min-backups must be 0 or more, got " + std::to_string(minBackups));
     policy.minBackups = static_cast<size_t>(minBackups);
     for (const auto& d : databases) repository::checkDatabaseFolderName(d);

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "ReportOutput.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

@@ -74,7 +74,7 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
-        if (o.log) o.log("keeping scratch database " + r.scratchDatabase);
+        if (o.restore.log) o.restore.log("keeping scratch database " + r.scratchDatabase);
         return;
     }
     try {
@@ -97,11 +97,11 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
 // is not known yet: the scratch database uses C, which fits every encoding).
 DrillResult runDrill(const DrillOptions& o) {
     auto log = [&](const std::string& s) {
-        if (o.log) o.log(s);
+        if (o.restore.log) o.restore.log(s);
     };
     DrillResult r;
-    r.archive = o.archive;
-    auto source = openArchiveSource(o.archive);  // BadInputError (cannot be opened) propagates: nothing was drilled
+    r.archive = o.restore.archive;
+    auto source = openArchiveSource(o.restore.archive);  // BadInputError (cannot be opened) propagates: nothing was drilled
     if (source->randomAccess()) r.archiveBytes = source->size();
     std::optional<OpenedArchive> archive;
     try {
@@ -128,15 +128,8 @@ DrillResult runDrill(const DrillOptions& o) {
     noteLeftoverScratch(admin, o);
     r.server = admin.describe();
 
-    RestoreOptions ro;
-    ro.archive = o.archive;
-    ro.jobs = o.jobs;
+    RestoreOptions ro = o.restore;
     ro.verify = true;
-    ro.analyze = o.analyze;
-    ro.noOwner = o.noOwner;
-    ro.noPrivileges = o.noPrivileges;
-    ro.role = o.role;
-    ro.log = o.log;
     std::string name = scratchName(o.scratchPrefix);
     if (const ArchiveReader* reader = archive->reader()) {
         auto t = std::chrono::steady_clock::now();

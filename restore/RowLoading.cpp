@@ -6,7 +6,6 @@
 #include <atomic>
 #include <mutex>
 
-#include "DumpSplitter.hpp"
 #include "Errors.hpp"
 #include "FrameLoop.hpp"
 #include "TableFingerprint.hpp"
@@ -46,10 +45,10 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
     // table that holds no row is truncated. Small tables skip the extra round trips.
     constexpr uint64_t kFreezeBytes = 1u << 20;
     bool frozen = false;
-    auto target = parseCopyLine(copy);
+    auto target = table.copyTarget();
     const std::string suffix = " FROM stdin;";
     if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
-        target->id == table.id() && copy.size() > suffix.size() &&
+        *target == table.id() && copy.size() > suffix.size() &&
         copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
         PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
         bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;

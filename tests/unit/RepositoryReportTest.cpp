@@ -9,7 +9,7 @@
 #include "RepositoryListing.hpp"
 #include "StatusReport.hpp"
 #include "TestSupport.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 using namespace pgproof;
 using namespace pgproof::repository;
