@@ -70,3 +70,35 @@ TEST_CASE("drill text: the verdict with recovery time, the problem and the scrat
     CHECK(xml.find("<testcase classname=\"pgproof.drill\" name=\"restore\"") != std::string::npos);
     CHECK(xml.find("errors=\"1\"") != std::string::npos);
 }
+
+TEST_CASE("drill markdown and JSON: verdict, archive, scratch database and every timing of the recovery") {
+    DrillResult d;
+    d.archive = "shop.sql.zst";
+    d.archiveBytes = 4096;
+    d.archiveCreated = "2026-01-01T00:00:00Z";
+    d.archiveAgeSeconds = 7200;
+    d.source = {{"database", "shop"}, {"host", "db1"}, {"port", "5432"}, {"server_version", "15.4"}};
+    d.server = "localhost:5432";
+    d.scratchDatabase = "pgproof_drill_1";
+    d.dropped = true;
+    d.checkSeconds = 0.75;
+    d.verdict = "proven";
+    d.restore = restored();
+    std::string md = renderDrillMarkdown(d);
+    CHECK(md.rfind("# Restore drill: PASSED\n\n- **Verdict:** proven (exit code 0)\n", 0) == 0);
+    CHECK(md.find("- **Archive:** `shop.sql.zst`, 4.0 KiB, created 2026-01-01T00:00:00Z (2.0 h old)\n") != std::string::npos);
+    CHECK(md.find("- **Backed up from:** database shop on db1:5432 (PostgreSQL 15.4)\n") != std::string::npos);
+    CHECK(md.find("- **Restored on:** localhost:5432, scratch database `pgproof_drill_1` (dropped)\n") != std::string::npos);
+    CHECK(md.find("| **recovery time (restore + verify)** | | | **4.50** |\n| **drill total (check + recovery)** | | | **5.25** |\n") !=
+          std::string::npos);
+    CHECK(md.find("Restored 3 tables, 12,345 rows") != std::string::npos);
+    auto j = drillJson(d);
+    CHECK(j["report"] == "pgproof-drill");
+    CHECK(j["verdict"] == "proven");
+    CHECK(j["archive"]["path"] == "shop.sql.zst");
+    CHECK(j["scratch_database"] == "pgproof_drill_1");
+    CHECK(j["dropped"] == true);
+    CHECK(j["rows_restored"] == 12345);
+    CHECK(j["timings"]["drill_total"] == 5.25);
+    CHECK(j["timings"]["spans"]["data"]["end"] == 4.0);
+}
