@@ -35,7 +35,10 @@ void requireArchiveEncoding(const std::string& encoding, const PgConnection& tar
                         " --locale=C NEW)");
 }
 
-void refuseDataOnly() {
+bool definesTable(const TocEntry& e) { return e.type == "TABLE"; }
+
+void requireTableDefinitions(bool tableDefined) {
+    if (tableDefined) return;
     throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
                         "database; load it with zstd -dc FILE | psql into a database that has the schema");
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ConnectionTarget.hpp"
+#include "DumpToc.hpp"
 #include "ParallelRestore.hpp"
 #include "PgConnection.hpp"
 
@@ -26,8 +27,11 @@ void requireEmptyTarget(const PgConnection& leader);
 // ("archive FILE", "the archive on standard input").
 void requireArchiveEncoding(const std::string& encoding, const PgConnection& target, const std::string& archive);
 
-// Rows arrived (or the TOC holds TABLE DATA) but no schema entry came before them.
-[[noreturn]] void refuseDataOnly();
+// A data-only archive (pg_dump -a) holds TABLE DATA but no TABLE entry. Other schema entries do not
+// count: with -a, pg_dump still writes each large object's BLOB entry in pre-data.
+bool definesTable(const TocEntry& entry);
+// Throws unless a table definition came before the rows (`tableDefined`).
+void requireTableDefinitions(bool tableDefined);
 
 // The target's roles, read once; owners of the archive's entries are checked against them.
 class TargetRoles {
