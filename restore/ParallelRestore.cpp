@@ -255,7 +255,7 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
     if (std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
-        requireTableDefinitions(std::any_of(m.toc.begin(), m.toc.end(), definesTable));
+        requireSchema(std::any_of(m.toc.begin(), m.toc.end(), definesSchema));
     // Every owner the archive names must exist on the target, or the restore would stop halfway.
     TargetRoles(*leader).requireOwners(script.owners());
     setUpRestoreConnection(*leader, script.preamble, o.role);

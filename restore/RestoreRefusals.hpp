@@ -27,11 +27,12 @@ void requireEmptyTarget(const PgConnection& leader);
 // ("archive FILE", "the archive on standard input").
 void requireArchiveEncoding(const std::string& encoding, const PgConnection& target, const std::string& archive);
 
-// A data-only archive (pg_dump -a) holds TABLE DATA but no TABLE entry. Other schema entries do not
-// count: with -a, pg_dump still writes each large object's BLOB entry in pre-data.
-bool definesTable(const TocEntry& entry);
-// Throws unless a table definition came before the rows (`tableDefined`).
-void requireTableDefinitions(bool tableDefined);
+// A data-only archive (pg_dump -a) holds TABLE DATA but no schema entry: no pre-data entry other than
+// large objects' (with -a, pg_dump still writes each large object's BLOB entry in pre-data). An
+// extension's entry counts: its CREATE EXTENSION makes the configuration tables whose rows follow.
+bool definesSchema(const TocEntry& entry);
+// Throws unless a schema entry came before the rows (`schemaDefined`).
+void requireSchema(bool schemaDefined);
 
 // The target's roles, read once; owners of the archive's entries are checked against them.
 class TargetRoles {
