@@ -254,9 +254,8 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     requireArchiveEncoding(DatabaseLocale::ofArchive(m).encoding, *leader, "archive " + archive.source().name());
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
-    if (std::none_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.section == TocSection::PreData; }) &&
-        std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
-        refuseDataOnly();
+    if (std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
+        requireSchema(std::any_of(m.toc.begin(), m.toc.end(), definesSchema));
     // Every owner the archive names must exist on the target, or the restore would stop halfway.
     TargetRoles(*leader).requireOwners(script.owners());
     setUpRestoreConnection(*leader, script.preamble, o.role);

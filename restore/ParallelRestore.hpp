@@ -61,8 +61,8 @@ struct RestoreResult {
     uint64_t rows = 0;
     uint64_t rawBytes = 0;
     std::shared_ptr<const Baseline> baseline;  // the manifest's tables; the report points into it
-    std::shared_ptr<const Manifest> streamManifest;
-    uint64_t archiveBytes = 0;                       // stream form: bytes read  // stream form: the manifest that arrived at the end
+    std::shared_ptr<const Manifest> streamManifest;  // stream form: the manifest that arrived at the end
+    uint64_t archiveBytes = 0;                       // stream form: bytes read
     std::optional<VerifyReport> verification;  // absent with --no-verify
     std::string keptOldDatabase;              // with --swap-into: the old database's new name
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)

@@ -35,7 +35,12 @@ void requireArchiveEncoding(const std::string& encoding, const PgConnection& tar
                         " --locale=C NEW)");
 }
 
-void refuseDataOnly() {
+bool definesSchema(const TocEntry& e) {
+    return e.section == TocSection::PreData && e.type.rfind("BLOB", 0) != 0 && e.type.rfind("LARGE OBJECT", 0) != 0;
+}
+
+void requireSchema(bool schemaDefined) {
+    if (schemaDefined) return;
     throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
                         "database; load it with zstd -dc FILE | psql into a database that has the schema");
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "ConnectionTarget.hpp"
+#include "DumpToc.hpp"
 #include "ParallelRestore.hpp"
 #include "PgConnection.hpp"
 
@@ -26,8 +27,12 @@ void requireEmptyTarget(const PgConnection& leader);
 // ("archive FILE", "the archive on standard input").
 void requireArchiveEncoding(const std::string& encoding, const PgConnection& target, const std::string& archive);
 
-// Rows arrived (or the TOC holds TABLE DATA) but no schema entry came before them.
-[[noreturn]] void refuseDataOnly();
+// A data-only archive (pg_dump -a) holds TABLE DATA but no schema entry: no pre-data entry other than
+// large objects' (with -a, pg_dump still writes each large object's BLOB entry in pre-data). An
+// extension's entry counts: its CREATE EXTENSION makes the configuration tables whose rows follow.
+bool definesSchema(const TocEntry& entry);
+// Throws unless a schema entry came before the rows (`schemaDefined`).
+void requireSchema(bool schemaDefined);
 
 // The target's roles, read once; owners of the archive's entries are checked against them.
 class TargetRoles {

@@ -200,7 +200,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
     std::vector<ScriptEntry> postData;
     StreamFrameLog frames;
     ScriptFollower script(true);
-    bool started = false, sawPreData = false;
+    bool started = false, sawPreData = false, sawSchema = false;
     std::string preamble;
     CopyWorker* loading = nullptr;  // the connection receiving the current table's rows
     uint64_t itemBytes = 0;
@@ -258,12 +258,13 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
         }
         if (se.section == ScriptEntry::Section::PreData) {
             sawPreData = true;
+            sawSchema = sawSchema || definesSchema(e);
             throwIfInterrupted("restoring the schema");
             runEntry(*leader, se);
             WorkProgress::process().addDone();
         } else if (se.section == ScriptEntry::Section::Data) {
             if (se.type == "TABLE DATA") {
-                if (!sawPreData) refuseDataOnly();
+                requireSchema(sawSchema);
                 return;
             }
             runEntry(*leader, se);
@@ -291,7 +292,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
             failure.rethrow();
             if (rows) {
                 start();
-                if (!sawPreData) refuseDataOnly();
+                requireSchema(sawSchema);
                 if (!tData) {
                     tData = Clock::now();
                     result.timings.preData = since(tPre);

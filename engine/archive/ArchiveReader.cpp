@@ -2,6 +2,7 @@
 
 #include "XxHash.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -15,18 +16,31 @@ namespace pgproof {
 
 ArchiveReader::ArchiveReader(const std::filesystem::path& path) : ArchiveReader(openArchiveFile(path.string())) {}
 
+namespace {
+// The end of the archive is read once: the trailer and, unless the manifest is larger, the manifest
+// before it. An object store answers every read with a round trip; a file does not mind either way.
+constexpr uint64_t kTailBytes = 256u << 10;
+}  // namespace
+
 ArchiveReader::ArchiveReader(std::unique_ptr<ArchiveSource> source) : source_(std::move(source)) {
     const ArchiveSource& src = *source_;
     const std::string& p = src.name();
     size_ = src.size();
+    const uint64_t tailStart = size_ - std::min(size_, kTailBytes);
+    std::string tail(size_ - tailStart, '\0');
+    src.readAt(tail.data(), tail.size(), tailStart);
+    auto bytesAt = [&](void* out, uint64_t length, uint64_t offset) {
+        if (offset >= tailStart) std::memcpy(out, tail.data() + (offset - tailStart), length);
+        else src.readAt(out, length, offset);
+    };
     unsigned char magic[4] = {};
-    if (size_ >= 4) src.readAt(magic, 4, 0);
+    if (size_ >= 4) bytesAt(magic, 4, 0);
     if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
         throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
     if (size_ < archive::kTrailerSize)
         throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
     unsigned char tb[archive::kTrailerSize];
-    src.readAt(tb, sizeof tb, size_ - archive::kTrailerSize);
+    bytesAt(tb, sizeof tb, size_ - archive::kTrailerSize);
     auto trailer = archive::decodeTrailer(tb);
     if (!trailer)
         throw ProofFailedError(p + " has no valid pgproof trailer at its end: the archive is truncated, damaged or was never completed");
@@ -35,14 +49,14 @@ ArchiveReader::ArchiveReader(std::unique_ptr<ArchiveSource> source) : source_(st
                             "; this pgproof reads version " + std::to_string(archive::kFormatVersion));
     const uint64_t mOff = trailer->manifestOffset;
     const uint64_t mLen = trailer->manifestLength;
-    if (mOff + archive::kSkippableHeaderSize + mLen + archive::kTrailerSize != size_)
+    if (mOff > size_ || mLen > size_ || mOff + archive::kSkippableHeaderSize + mLen + archive::kTrailerSize != size_)
         throw ProofFailedError(p + ": the trailer's manifest position does not match the file size: the archive is damaged");
     unsigned char mh[archive::kSkippableHeaderSize];
-    src.readAt(mh, sizeof mh, mOff);
+    bytesAt(mh, sizeof mh, mOff);
     if (archive::getLE32(mh) != archive::kManifestFrameMagic || archive::getLE32(mh + 4) != mLen)
         throw ProofFailedError(p + ": the manifest frame header is damaged");
     std::string body(mLen, '\0');
-    src.readAt(body.data(), mLen, mOff + archive::kSkippableHeaderSize);
+    bytesAt(body.data(), mLen, mOff + archive::kSkippableHeaderSize);
     manifest_ = decodeManifest(body, trailer->manifestChecksum, p);
     manifestOffset_ = mOff;
     manifestChecksum_ = trailer->manifestChecksum;
