@@ -99,7 +99,10 @@ void DiffListWriter::row(const QualifiedName& table, const RowDifference& d) {
     case DiffFormat::Text: {
         if (!any_ || !(table == current_)) write_(std::string(any_ ? "\n" : "") + table.display() + "\n");
         std::string line = std::string("  ") + describeRowDifference(d, kTextWidth);
-        if (d.kind != RowDifference::Kind::Changed && !d.key.empty()) line += " " + rowDisplay(d.row, kTextWidth);
+        if (d.kind != RowDifference::Kind::Changed && !d.key.empty()) {
+            line += ' ';  // not line += " " + ...: GCC 12 warns -Wrestrict there, wrongly
+            line += rowDisplay(d.row, kTextWidth);
+        }
         write_(line + "\n");
         break;
     }
