@@ -1,12 +1,9 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <iostream>
+#include <filesystem>
 
-#include "ArchiveChecker.hpp"
 #include "Backup.hpp"
+#include "BackupReport.hpp"
 #include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
@@ -14,23 +11,14 @@
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 #include "Repository.hpp"
-#include "ReportOutput.hpp"
 #include "ReportSink.hpp"
-#include "RepositoryCommands.hpp"
+#include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
 int runBackup(const std::vector<std::string>& rawArgs) {
-    std::vector<std::string> args, pgDumpArgs;
-    bool afterDashes = false;
-    for (const auto& a : rawArgs) {
-        if (!afterDashes && a == "--") {
-            afterDashes = true;
-            continue;
-        }
-        (afterDashes ? pgDumpArgs : args).push_back(a);
-    }
+    auto [args, pgDumpArgs] = splitAtDashes(rawArgs);
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan, repo, name;
@@ -44,7 +32,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
         "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads, not connections: pg_dump reads on one (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest")(
@@ -104,22 +92,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     }
     std::optional<GlobalsResult> written;
     if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
-    if (globals) {
-        if (output == "-") throw BadInputError("--globals writes NAME.globals.sql.zst beside the archive: use -o FILE or --repo DIR "
-                                               "(or run pg_dumpall --globals-only | zstd on its own)");
-        if (o.fromStdin) throw BadInputError("--globals reads the server's roles: it needs a server, not --from-stdin");
-        GlobalsOptions go;
-        go.db = o.db;
-        go.output = globalsPathFor(output);
-        go.overwrite = flags.force;
-        go.noRolePasswords = noRolePasswords;
-        go.level = o.level;
-        go.jobs = o.jobs;
-        go.pgDump = o.pgDump;
-        written = backupGlobals(go);
-        o.globals = written->reference();
-        spdlog::info("globals: {} ({} roles)", written->path.string(), written->roles.size());
-    }
+    if (globals) written = writeGlobalsBeside(o, output, flags.force, noRolePasswords);
     ProgressLine progress(progressWanted(flags));
     BackupResult r;
     try {
@@ -131,54 +104,17 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         throw;
     }
     progress.finish();
-    if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
-    if (checkAfter && written) {
-        ArchiveReader reader(written->path);
-        if (CheckReport report = checkArchive(reader, o.jobs); !report.ok())
-            throw ProofFailedError("--check: the globals " + written->path.string() + " just written do not read back intact (" +
-                                   (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
-    }
+    if (checkAfter && output != "-") repository::checkWrittenArchive(sink.recorder(), output, o.jobs);
+    if (checkAfter && written) checkWrittenGlobals(*written, o.jobs);
     const Manifest& m = r.manifest;
-    uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) {
-        nlohmann::json tables = nlohmann::json::array();
-        for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
-        nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
-                            {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                            {"tables", tables}, {"globals", written ? nlohmann::json{{"path", written->path.string()}, {"bytes", written->bytes}, {"roles", written->roles}, {"role_passwords", !noRolePasswords}} : nlohmann::json()}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
-        if (!s.error().empty()) j["error"] = s.error();
-        return j;
-    };
-    out.junit = [&](const SettledOutcome& s) {
-        std::vector<JUnitCase> cases;
-        appendOutcomeCase(cases, s, "pgproof.backup");
-        for (const auto& t : m.tables) cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
-        return renderJUnit("pgproof backup " + output, cases, r.seconds);
-    };
-    // With -o - stdout carries the archive alone: the summary goes to stderr.
-    out.textOnStderr = output == "-";
-    out.text = [&](const SettledOutcome& s) {
-        std::string text;
-        if (flags.quiet && s.outcome == Outcome::Proven) return text;
-        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
-        if (flags.quiet) return text;
-        text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
-                std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
-        if (written)
-            text += "globals " + written->path.string() + ": " + std::to_string(written->roles.size()) + " roles" +
-                    (noRolePasswords ? " (without passwords)" : "") + "\n";
-        text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
-                            r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
-        if (flags.verbose) {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& t : m.tables) rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
-            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
-        }
-        return text;
-    };
+    const GlobalsResult* withGlobals = written ? &*written : nullptr;
+    out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s, withGlobals); };
+    out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };
+    out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}, withGlobals); };
+    out.textOnStderr = output == "-";  // stdout carries the archive alone
     return sink.publish(Outcome::Proven, out);
 }
 
