@@ -1,11 +1,13 @@
 #include "ServerGlobals.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 
+#include "ArchiveChecker.hpp"
 #include "ArchiveReader.hpp"
 #include "ArchiveWriter.hpp"
 #include "BackupPipeline.hpp"
@@ -119,6 +121,31 @@ GlobalsResult backupGlobals(const GlobalsOptions& o) {
     }
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return res;
+}
+
+GlobalsResult writeGlobalsBeside(BackupOptions& o, const std::string& archive, bool overwrite, bool noRolePasswords) {
+    if (archive == "-") throw BadInputError("--globals writes NAME.globals.sql.zst beside the archive: use -o FILE or --repo DIR "
+                                            "(or run pg_dumpall --globals-only | zstd on its own)");
+    if (o.fromStdin) throw BadInputError("--globals reads the server's roles: it needs a server, not --from-stdin");
+    GlobalsOptions go;
+    go.db = o.db;
+    go.output = globalsPathFor(archive);
+    go.overwrite = overwrite;
+    go.noRolePasswords = noRolePasswords;
+    go.level = o.level;
+    go.jobs = o.jobs;
+    go.pgDump = o.pgDump;
+    GlobalsResult written = backupGlobals(go);
+    o.globals = written.reference();
+    spdlog::info("globals: {} ({} roles)", written.path.string(), written.roles.size());
+    return written;
+}
+
+void checkWrittenGlobals(const GlobalsResult& written, int jobs) {
+    ArchiveReader reader(written.path);
+    if (CheckReport report = checkArchive(reader, jobs); !report.ok())
+        throw ProofFailedError("--check: the globals " + written.path.string() + " just written do not read back intact (" +
+                               (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
 }
 
 }  // namespace pgproof

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "Backup.hpp"
 #include "Manifest.hpp"
 
 namespace pgproof {
@@ -45,5 +46,14 @@ std::filesystem::path globalsPathFor(const std::filesystem::path& archive);
 // options.output. Throws IncompleteError if pg_dumpall fails (nothing is left at the final path),
 // BadInputError for an existing output without overwrite.
 GlobalsResult backupGlobals(const GlobalsOptions& options);
+
+// backup --globals for the archive `archive` that `backup` is about to write (a path: refused for "-" and
+// with --from-stdin, BadInputError): the globals of backup.db's server, written beside it with the
+// backup's level, jobs and pg_dump, and recorded in backup.globals (source.globals of its manifest).
+GlobalsResult writeGlobalsBeside(BackupOptions& backup, const std::string& archive, bool overwrite, bool noRolePasswords);
+
+// backup --check for the globals just written: read back from disk and proven intact as `pgproof check`
+// proves any archive. Throws ProofFailedError naming the first damage.
+void checkWrittenGlobals(const GlobalsResult& written, int jobs);
 
 }  // namespace pgproof

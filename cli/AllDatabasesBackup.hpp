@@ -3,7 +3,7 @@
 // time stamp. Each database is its own backup with its own history record (and --check); a database
 // that fails is named and the others go on. The run's exit code combines theirs (a failed proof
 // outranks an incomplete one), and the server's run record (repository/ServerRun) lets status answer
-// for the whole server.
+// for the whole server. Its reports and server metrics are written by repository/ServerBackupReport.
 #include <optional>
 #include <string>
 

@@ -1,51 +1,27 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
-#include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <chrono>
-#include <iostream>
+#include <filesystem>
 
 #include "AllDatabasesBackup.hpp"
-#include "ArchiveChecker.hpp"
 #include "Backup.hpp"
+#include "BackupReport.hpp"
 #include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
 #include "ConnectionTarget.hpp"
 #include "PlanEvaluator.hpp"
+#include "ServerDatabases.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 #include "Repository.hpp"
-#include "ReportOutput.hpp"
 #include "ReportSink.hpp"
-#include "RepositoryCommands.hpp"
+#include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
-namespace {
-// The server label of a run that may fail before it connects: host and port as libpq will take them
-// (the connection string, then PGHOST and PGPORT), as the manifest records them once connected.
-std::string targetServerLabel(const ConnectionTarget& target) {
-    auto pick = [&](const char* keyword, const char* env, const char* fallback) {
-        if (auto v = target.option(keyword); v && !v->empty()) return *v;
-        const char* e = std::getenv(env);
-        return std::string(e && *e ? e : fallback);
-    };
-    return pick("host", "PGHOST", "/var/run/postgresql") + ":" + pick("port", "PGPORT", "5432");
-}
-}  // namespace
-
 int runBackup(const std::vector<std::string>& rawArgs) {
-    std::vector<std::string> args, pgDumpArgs;
-    bool afterDashes = false;
-    for (const auto& a : rawArgs) {
-        if (!afterDashes && a == "--") {
-            afterDashes = true;
-            continue;
-        }
-        (afterDashes ? pgDumpArgs : args).push_back(a);
-    }
+    auto [args, pgDumpArgs] = splitAtDashes(rawArgs);
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan, repo, name;
@@ -67,7 +43,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "exclude-database", po::value(&patterns.exclude)->value_name("PATTERN")->composing(),
         "with --all-databases: leave out databases whose name matches (repeatable; wins over --include-database)")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads, not connections: pg_dump reads on one (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest")(
@@ -134,7 +110,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
-    if (!o.fromStdin) sink.recorder().setServer(targetServerLabel(ConnectionTarget::resolve(o.db)));
+    if (!o.fromStdin) sink.recorder().setServer(serverLabel(ConnectionTarget::resolve(o.db)));
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
     o.jobs = checkJobs(jobs);
@@ -151,23 +127,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
     std::optional<GlobalsResult> written;
-    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
-    if (globals) {
-        if (output == "-") throw BadInputError("--globals writes NAME.globals.sql.zst beside the archive: use -o FILE or --repo DIR "
-                                               "(or run pg_dumpall --globals-only | zstd on its own)");
-        if (o.fromStdin) throw BadInputError("--globals reads the server's roles: it needs a server, not --from-stdin");
-        GlobalsOptions go;
-        go.db = o.db;
-        go.output = globalsPathFor(output);
-        go.overwrite = flags.force;
-        go.noRolePasswords = noRolePasswords;
-        go.level = o.level;
-        go.jobs = o.jobs;
-        go.pgDump = o.pgDump;
-        written = backupGlobals(go);
-        o.globals = written->reference();
-        spdlog::info("globals: {} ({} roles)", written->path.string(), written->roles.size());
-    }
+    if (globals) written = writeGlobalsBeside(o, output, flags.force, noRolePasswords);
     ProgressLine progress(progressWanted(flags));
     BackupResult r;
     try {
@@ -179,54 +139,17 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         throw;
     }
     progress.finish();
-    if (checkAfter && output != "-") checkWrittenArchive(sink.recorder(), output, o.jobs);
-    if (checkAfter && written) {
-        ArchiveReader reader(written->path);
-        if (CheckReport report = checkArchive(reader, o.jobs); !report.ok())
-            throw ProofFailedError("--check: the globals " + written->path.string() + " just written do not read back intact (" +
-                                   (report.problems.empty() ? std::string("a frame") : report.problems.front()) + "); do not rely on them");
-    }
+    if (checkAfter && output != "-") repository::checkWrittenArchive(sink.recorder(), output, o.jobs);
+    if (checkAfter && written) checkWrittenGlobals(*written, o.jobs);
     const Manifest& m = r.manifest;
-    uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) {
-        nlohmann::json tables = nlohmann::json::array();
-        for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
-        nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
-                            {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                            {"tables", tables}, {"globals", written ? nlohmann::json{{"path", written->path.string()}, {"bytes", written->bytes}, {"roles", written->roles}, {"role_passwords", !noRolePasswords}} : nlohmann::json()}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
-        if (!s.error().empty()) j["error"] = s.error();
-        return j;
-    };
-    out.junit = [&](const SettledOutcome& s) {
-        std::vector<JUnitCase> cases;
-        appendOutcomeCase(cases, s, "pgproof.backup");
-        for (const auto& t : m.tables) cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
-        return renderJUnit("pgproof backup " + output, cases, r.seconds);
-    };
-    // With -o - stdout carries the archive alone: the summary goes to stderr.
-    out.textOnStderr = output == "-";
-    out.text = [&](const SettledOutcome& s) {
-        std::string text;
-        if (flags.quiet && s.outcome == Outcome::Proven) return text;
-        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
-        if (flags.quiet) return text;
-        text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
-                std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
-        if (written)
-            text += "globals " + written->path.string() + ": " + std::to_string(written->roles.size()) + " roles" +
-                    (noRolePasswords ? " (without passwords)" : "") + "\n";
-        text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
-                            r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
-        if (flags.verbose) {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& t : m.tables) rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
-            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
-        }
-        return text;
-    };
+    const GlobalsResult* withGlobals = written ? &*written : nullptr;
+    out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s, withGlobals); };
+    out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };
+    out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}, withGlobals); };
+    out.textOnStderr = output == "-";  // stdout carries the archive alone
     return sink.publish(Outcome::Proven, out);
 }
 

@@ -11,7 +11,7 @@
 #include "ProgressLine.hpp"
 #include "RepositoryStatus.hpp"
 #include "ServerRun.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof::cli {
 
@@ -38,9 +38,9 @@ int runReport(const std::vector<std::string>& args) {
     if (!vm) return 0;
     setUpLogging(flags);
     repository::StatusPolicy policy;
-    policy.maxAgeSeconds = repository::parseDuration(maxAge, "--max-age");
+    policy.maxAgeSeconds = parseDuration(maxAge, "--max-age");
     if (maxDrillAge == "off") policy.maxDrillAgeSeconds.reset();
-    else policy.maxDrillAgeSeconds = repository::parseDuration(maxDrillAge, "--max-drill-age");
+    else policy.maxDrillAgeSeconds = parseDuration(maxDrillAge, "--max-drill-age");
     if (output == "-") throw BadInputError("report -o needs a file: the page is written atomically under its name");
     prepareOutputFile(output, flags);
     ProgressLine progress(progressWanted(flags));

@@ -6,7 +6,6 @@
 #include <cctype>
 
 #include "SvgChart.hpp"
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

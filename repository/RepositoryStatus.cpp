@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 namespace pgproof::repository {
 

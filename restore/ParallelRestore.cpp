@@ -12,7 +12,10 @@
 #include <thread>
 
 #include "ArchiveReader.hpp"
+#include "DatabaseLocale.hpp"
 #include "RestoreEncoding.hpp"
+#include "OpenedArchive.hpp"
+#include "RestoreRefusals.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
 #include "ExtensionExclusion.hpp"
@@ -157,53 +160,6 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 }  // namespace
 
-std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const Manifest& m,
-                                      const std::vector<ScriptEntry>& entries) {
-    auto needed = rolesNamedBy(entries);
-    if (needed.empty()) return {};
-    std::optional<GlobalsScript> globals = o.createRoles && o.archive != "-" ? globalsOf(o.archive, m) : std::nullopt;
-    std::vector<std::string> created;
-    if (globals) {
-        RoleCreation c = createMissingRoles(leader, *globals, needed, [&](const std::string& role) {
-            created.push_back(role);
-            if (o.roleCreated) o.roleCreated(role);
-        });
-        if (!c.created.empty() && o.log) {
-            std::string list;
-            for (const auto& r : c.created) list += (list.empty() ? "" : ", ") + r;
-            o.log("created " + std::to_string(c.created.size()) + " role(s) the archive needs from its globals: " + list);
-        }
-    }
-    // Every role the archive names must exist on the target, or the restore would stop halfway.
-    std::string list;
-    for (const auto& r : needed) list += (list.empty() ? "" : "\n") + r;
-    auto missing = leader.execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
-                                     "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
-                                     {list}, "checking that the archive's roles exist on the target");
-    if (missing.rows() > 0) {
-        std::string names;
-        for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
-        const bool many = missing.rows() > 1;
-        throw BadInputError("role" + std::string(many ? "s " : " ") + names + " named in the archive (as owner or grantee) " +
-                            (many ? "do" : "does") + " not exist on the target" + (created.empty() ? "; nothing was changed" : "") +
-                            ". Create " + (many ? "them" : "it") +
-                            (globals ? " (the archive's globals do not define " + std::string(many ? "them" : "it") + ")"
-                                     : " (or back up with --globals: restore then creates the roles an archive needs)") +
-                            ", or restore with --no-owner and --no-privileges");
-    }
-    return created;
-}
-
-void requireEmptyTarget(const PgConnection& leader) {
-    auto existing = existingUserTables(leader);
-    if (existing.empty()) return;
-    std::string list;
-    for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
-    throw BadInputError("target database " + leader.database() + " is not empty (it holds " + list +
-                        "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
-                        " --swap-into " + leader.database() + ") or use pgproof drill");
-}
-
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
                                                 size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
@@ -289,11 +245,10 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
 
 namespace {
 
-// --create: a new database like the archive's source, then the restore into it.
-RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
+// --create: a new database like the archive's source, then the restore into it. Random access only
+// (requireManifestFirst): the encoding, locale and owner come from the manifest.
+RestoreResult restoreIntoNewDatabase(const RestoreOptions& o, OpenedArchive& archive) {
     const std::string& name = *o.createDatabase;
-    if (o.archive == "-") throw BadInputError("--create needs the archive's manifest first (encoding, locale, owner): restore a file, not -");
-    ArchiveReader archive(o.archive);
     const Manifest& m = archive.manifest();
     ConnectionTarget maintenance = o.target.option("dbname") ? o.target : o.target.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof restore");
@@ -307,7 +262,7 @@ RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
     RestoreOptions inner = o;
     inner.createDatabase.reset();
     inner.target = o.target.withDatabase(name);
-    RestoreResult r = runRestore(inner);
+    RestoreResult r = runRestore(inner, archive);
     r.createdDatabaseNote = created.note;
     // The owner last: the role may be one the restore has just created from the archive's globals.
     std::string owner = m.source.value("database_owner", "");
@@ -319,10 +274,18 @@ RestoreResult restoreIntoNewDatabase(const RestoreOptions& o) {
 }  // namespace
 
 RestoreResult runRestore(const RestoreOptions& o) {
-    if (o.createDatabase) return restoreIntoNewDatabase(o);
-    if (o.archive == "-" && !o.excludeExtensions.empty())
-        throw BadInputError("--exclude-extension needs the archive's manifest before the script: restore a file, not -");
-    if (o.archive == "-") return runStreamRestore(o);
+    OpenedArchive archive(o.archive);
+    return runRestore(o, archive);
+}
+
+RestoreResult runRestore(const RestoreOptions& o, OpenedArchive& archive) {
+    requireManifestFirst(o, archive);
+    if (o.createDatabase) return restoreIntoNewDatabase(o, archive);
+    return archive.reader() ? restoreByOffset(o, *archive.reader()) : runStreamRestore(o, *archive.stream());
+}
+
+// Random access: the manifest first, then frames by offset, tables in parallel.
+RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& archive) {
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
@@ -330,7 +293,6 @@ RestoreResult runRestore(const RestoreOptions& o) {
     RestoreResult result;
 
     auto tCheck = Clock::now();
-    ArchiveReader archive(o.archive);
     const Manifest& m = archive.manifest();
     DumpScript script = DumpScript::fromArchive(archive);
     ExtensionExclusion excluded = excludeExtensions(script, m, o.excludeExtensions);
@@ -340,20 +302,16 @@ RestoreResult runRestore(const RestoreOptions& o) {
             if (u.id() == m.tables[t].id()) result.excludedTables.push_back(u);
     result.timings.archiveCheck = since(tCheck);
 
-    std::optional<PgConnection> leader(PgConnection::connect(o.target, "pgproof restore"));
+    std::optional<PgConnection> leader(connectEmptyTarget(o, o.target));
     result.database = leader->database();
-    if (o.swapInto && *o.swapInto == result.database)
-        throw BadInputError("--swap-into names the restore target itself (" + result.database +
-                            "); restore into a new database and swap it into " + result.database);
-    requireEmptyTarget(*leader);
-    requireArchiveEncoding(m, *leader, o.archive);
+    requireArchiveEncoding(DatabaseLocale::ofArchive(m).encoding, *leader, "archive " + archive.source().name());
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
-    if (std::none_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.section == TocSection::PreData; }) &&
-        std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
-        throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
-                            "database; load it with zstd -dc FILE | psql into a database that has the schema");
-    result.createdRoles = provideRoles(*leader, o, m, script.entries);
+    if (std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
+        requireSchema(std::any_of(m.toc.begin(), m.toc.end(), definesSchema));
+    // Every role the archive names (owners, grantees) must exist on the target, or the restore would stop
+    // halfway: those it lacks are created from the archive's globals, the rest refused.
+    result.createdRoles = provideRoles(*leader, o, archive.source().location(), m, script.entries);
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.

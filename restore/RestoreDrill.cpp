@@ -11,10 +11,12 @@
 #include <optional>
 
 #include "ArchiveChecker.hpp"
+#include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "RestoreEncoding.hpp"
 #include "RoleProvisioning.hpp"
 #include "ExtensionExclusion.hpp"
+#include "RestoreRefusals.hpp"
 #include "RestoreTimingsReport.hpp"
 #include "SqlIdentifier.hpp"
 #include "UtcTime.hpp"
@@ -75,7 +77,7 @@ void dropRolesCreated(const DrillOptions& o, const PgConnection& admin, DrillRes
     if (r.createdRoles.empty() || !r.dropped) return;
     auto problems = dropCreatedRoles(admin, r.createdRoles);
     r.rolesDropped = problems.empty();
-    if (o.log && r.rolesDropped) o.log("dropped the " + std::to_string(r.createdRoles.size()) + " role(s) the drill created");
+    if (o.restore.log && r.rolesDropped) o.restore.log("dropped the " + std::to_string(r.createdRoles.size()) + " role(s) the drill created");
     if (problems.empty()) return;
     r.problem += (r.problem.empty() ? "" : "; ") + std::string("a role the drill created could not be dropped: ") + problems.front();
     if (r.exitCode == 0) r.exitCode = 3;
@@ -87,7 +89,8 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
-        if (o.log) o.log("keeping scratch database " + r.scratchDatabase + (r.createdRoles.empty() ? "" : " and the roles created for it"));
+        if (o.restore.log)
+            o.restore.log("keeping scratch database " + r.scratchDatabase + (r.createdRoles.empty() ? "" : " and the roles created for it"));
         return;
     }
     try {
@@ -101,29 +104,76 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     dropRolesCreated(o, admin, r);
 }
 
-// `drill -`: the stream can be read once, so the archive check is the restore's own: every frame is
-// checked as it is loaded and judged against the manifest at the end, before indexes and the proof. The
-// scratch database is created once the dump's preamble names the encoding (the locale, recorded in the
-// manifest at the end, is not known yet: the scratch database uses C, which fits every encoding).
-DrillResult runStreamDrill(const DrillOptions& o) {
+}  // namespace
+
+// One body for every source. Random access: the archive is checked first (every frame, every table),
+// and the scratch database is created in the archive's encoding and locale before the restore. A stream
+// can be read once, so the archive check is the restore's own: every frame is checked as it is loaded
+// and judged against the manifest at the end, before indexes and the proof; the scratch database is
+// created once the dump's preamble names the encoding (the locale, recorded in the manifest at the end,
+// is not known yet: the scratch database uses C, which fits every encoding).
+DrillResult runDrill(const DrillOptions& o) {
+    auto log = [&](const std::string& s) {
+        if (o.restore.log) o.restore.log(s);
+    };
     DrillResult r;
-    r.archive = o.archive;
+    r.archive = o.restore.archive;
+    auto source = openArchiveSource(o.restore.archive);  // BadInputError (cannot be opened) propagates: nothing was drilled
+    if (source->randomAccess()) r.archiveBytes = source->size();
+    std::optional<OpenedArchive> archive;
+    try {
+        archive.emplace(std::move(source));  // BadInputError (not an archive at all) propagates
+    } catch (const ProofFailedError& e) {
+        // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
+        r.checkProblems.push_back(e.what());
+        r.exitCode = 1;
+        r.verdict = "failed";
+        r.problem = "the archive is damaged (" + std::string(e.what()) + "); no restore was attempted";
+        return r;
+    }
+    auto describeArchive = [&](const Manifest& m, uint64_t bytes) {
+        r.archiveBytes = bytes;
+        r.archiveCreated = m.created;
+        r.archiveAgeSeconds = secondsSince(r.archiveCreated);
+        r.source = m.source;
+    };
+    if (archive->manifestKnown()) describeArchive(archive->manifest(), archive->size());
+
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
     noteLeftoverScratch(admin, o);
     r.server = admin.describe();
+
+    RestoreOptions ro = o.restore;
+    ro.verify = true;
+    ro.createDatabase.reset();  // the drill's target is its scratch database
+    ro.roleCreated = [&r](const std::string& role) { r.createdRoles.push_back(role); };
+    requireManifestFirst(ro, *archive);  // --exclude-extension on a stream: bad input, before anything is created
     std::string name = scratchName(o.scratchPrefix);
-    try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
-        ro.jobs = o.jobs;
-        ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
+    if (const ArchiveReader* reader = archive->reader()) {
+        auto t = std::chrono::steady_clock::now();
+        log("checking the archive (every frame, every table)");
+        CheckReport check = checkArchive(*reader, o.checkThreads);
+        r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        if (!check.ok()) {
+            for (const auto& p : check.problems) r.checkProblems.push_back(p);
+            for (const auto& tc : check.tables)
+                for (const auto& p : tc.problems) r.checkProblems.push_back(tc.table->id().display() + ": " + p);
+            r.exitCode = 1;
+            r.verdict = "failed";
+            r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
+            return r;
+        }
+        requireExtensionsInArchive(reader->manifest(), ro.excludeExtensions);  // bad input: before anything is created
+        r.scratchDatabase = name;
+        log("creating scratch database " + r.scratchDatabase);
+        ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader->manifest());
+        r.scratchLocale = created.locale;
+        r.localeNote = created.note;
+        if (!r.localeNote.empty()) log("note: " + r.localeNote);
+        ro.target = server.withDatabase(r.scratchDatabase);
+    } else {
         ro.prepareTarget = [&](const std::string& encoding) {
             Manifest like;
             like.settings = nlohmann::json::object();
@@ -131,7 +181,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
                 like.settings["client_encoding"] = encoding;
                 like.source = {{"encoding", encoding}, {"lc_collate", "C"}, {"lc_ctype", "C"}};
             }
-            if (o.log) o.log("creating scratch database " + name);
+            log("creating scratch database " + name);
             ScratchDatabaseLocale created = createDatabaseLike(admin, name, like);
             r.scratchDatabase = name;
             r.scratchLocale = created.locale;
@@ -139,120 +189,25 @@ DrillResult runStreamDrill(const DrillOptions& o) {
                            "uses the C locale (rows and fingerprints are unaffected, text sorts bytewise)";
             return server.withDatabase(name);
         };
-        r.restore = runRestore(ro);
+    }
+    try {
+        r.restore = runRestore(ro, *archive);
         r.exitCode = r.restore->exitCode();
-        r.checkSeconds = r.restore->timings.archiveCheck;
-        if (r.restore->streamManifest) {
-            const Manifest& m = *r.restore->streamManifest;
-            r.archiveBytes = r.restore->archiveBytes;
-            r.archiveCreated = m.created;
-            r.archiveAgeSeconds = secondsSince(r.archiveCreated);
-            r.source = m.source;
+        if (!archive->reader()) {
+            r.checkSeconds = r.restore->timings.archiveCheck;
+            if (r.restore->streamManifest) describeArchive(*r.restore->streamManifest, r.restore->archiveBytes);
         }
         if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
             r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
-        } else if (r.exitCode == 1) {  // every frame was checked against the manifest on the way in
+        } else if (r.exitCode == 1) {  // every frame was checked against the manifest, before or on the way in
             r.targetFailed = true;
             r.problem = targetDifference(*r.restore, "drill");
         }
     } catch (const PgproofError& e) {
         if (e.code() == ExitCode::BadInput && r.scratchDatabase.empty()) throw;  // nothing was created or drilled
         r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
-        if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
-        r.targetFailed = e.code() == ExitCode::BadInput;
-        r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();
-    } catch (const std::exception& e) {
-        r.exitCode = 3;
-        r.problem = e.what();
-    }
-    r.verdict = verdictFor(r.exitCode);
-    keepOrDrop(o, admin, r);
-    return r;
-}
-
-}  // namespace
-
-DrillResult runDrill(const DrillOptions& o) {
-    if (o.archive == "-" && !o.excludeExtensions.empty())
-        throw BadInputError("--exclude-extension needs the archive's manifest before the script: drill a file, not -");
-    if (o.archive == "-") return runStreamDrill(o);
-    auto log = [&](const std::string& s) {
-        if (o.log) o.log(s);
-    };
-    DrillResult r;
-    r.archive = o.archive;
-    std::optional<ArchiveReader> opened;
-    try {
-        opened.emplace(o.archive);  // BadInputError (not an archive at all) propagates: nothing was drilled
-    } catch (const ProofFailedError& e) {
-        // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
-        std::error_code ec;
-        auto size = std::filesystem::file_size(o.archive, ec);
-        if (!ec) r.archiveBytes = size;
-        r.checkProblems.push_back(e.what());
-        r.exitCode = 1;
-        r.verdict = "failed";
-        r.problem = "the archive is damaged (" + std::string(e.what()) + "); no restore was attempted";
-        return r;
-    }
-    const ArchiveReader& reader = *opened;
-    r.archiveBytes = reader.fileSize();
-    r.archiveCreated = reader.manifest().created;
-    r.archiveAgeSeconds = secondsSince(r.archiveCreated);
-    r.source = reader.manifest().source;
-
-    ConnectionTarget server = ConnectionTarget::resolve(o.server);
-    ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
-    PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
-    noteLeftoverScratch(admin, o);
-    r.server = admin.describe();
-
-    auto t = std::chrono::steady_clock::now();
-    log("checking the archive (every frame, every table)");
-    CheckReport check = checkArchive(reader, o.checkThreads);
-    r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-    if (!check.ok()) {
-        for (const auto& p : check.problems) r.checkProblems.push_back(p);
-        for (const auto& tc : check.tables)
-            for (const auto& p : tc.problems) r.checkProblems.push_back(tc.table->id().display() + ": " + p);
-        r.exitCode = 1;
-        r.verdict = "failed";
-        r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
-        return r;
-    }
-
-    requireExtensionsInArchive(reader.manifest(), o.excludeExtensions);  // bad input: before anything is created
-    r.scratchDatabase = scratchName(o.scratchPrefix);
-    log("creating scratch database " + r.scratchDatabase);
-    ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader.manifest());
-    r.scratchLocale = created.locale;
-    r.localeNote = created.note;
-    if (!r.localeNote.empty()) log("note: " + r.localeNote);
-    try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
-        ro.target = server.withDatabase(r.scratchDatabase);
-        ro.jobs = o.jobs;
-        ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
-        ro.roleCreated = [&r](const std::string& role) { r.createdRoles.push_back(role); };
-        ro.excludeExtensions = o.excludeExtensions;
-        r.restore = runRestore(ro);
-        r.exitCode = r.restore->exitCode();
-        if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
-            r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
-        } else if (r.exitCode == 1) {  // the archive check above passed
-            r.targetFailed = true;
-            r.problem = targetDifference(*r.restore, "drill");
-        }
-    } catch (const PgproofError& e) {
-        r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
-        // The archive check passed; a ProofFailedError here is frame damage met while loading (the file
-        // changed under the drill, or a fault between check and load): still the archive's.
+        // The archive check passed (or is the stream's own); a ProofFailedError here is frame damage met
+        // while loading (a stream's, or a file that changed under the drill): still the archive's.
         if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
         r.targetFailed = e.code() == ExitCode::BadInput;
         r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();

@@ -175,4 +175,41 @@ std::vector<std::string> dropCreatedRoles(const PgConnection& conn, const std::v
     return problems;
 }
 
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const std::filesystem::path& archive,
+                                      const Manifest& m, const std::vector<ScriptEntry>& entries) {
+    auto needed = rolesNamedBy(entries);
+    if (needed.empty()) return {};
+    std::optional<GlobalsScript> globals = o.createRoles ? globalsOf(archive, m) : std::nullopt;
+    std::vector<std::string> created;
+    if (globals) {
+        RoleCreation c = createMissingRoles(leader, *globals, needed, [&](const std::string& role) {
+            created.push_back(role);
+            if (o.roleCreated) o.roleCreated(role);
+        });
+        if (!c.created.empty() && o.log) {
+            std::string list;
+            for (const auto& r : c.created) list += (list.empty() ? "" : ", ") + r;
+            o.log("created " + std::to_string(c.created.size()) + " role(s) the archive needs from its globals: " + list);
+        }
+    }
+    // Every role the archive names must exist on the target, or the restore would stop halfway.
+    std::string list;
+    for (const auto& r : needed) list += (list.empty() ? "" : "\n") + r;
+    auto missing = leader.execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
+                                     "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
+                                     {list}, "checking that the archive's roles exist on the target");
+    if (missing.rows() > 0) {
+        std::string names;
+        for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
+        const bool many = missing.rows() > 1;
+        throw BadInputError("role" + std::string(many ? "s " : " ") + names + " named in the archive (as owner or grantee) " +
+                            (many ? "do" : "does") + " not exist on the target" + (created.empty() ? "; nothing was changed" : "") +
+                            ". Create " + (many ? "them" : "it") +
+                            (globals ? " (the archive's globals do not define " + std::string(many ? "them" : "it") + ")"
+                                     : " (or back up with --globals: restore then creates the roles an archive needs)") +
+                            ", or restore with --no-owner and --no-privileges");
+    }
+    return created;
+}
+
 }  // namespace pgproof

@@ -12,6 +12,7 @@
 #include "DumpScript.hpp"
 #include "GlobalsScript.hpp"
 #include "Manifest.hpp"
+#include "ParallelRestore.hpp"
 #include "PgConnection.hpp"
 
 namespace pgproof {
@@ -35,6 +36,13 @@ struct RoleCreation {
 // caller that must remove them (a drill) knows them even if a later statement fails.
 RoleCreation createMissingRoles(const PgConnection& conn, const GlobalsScript& globals, const std::vector<std::string>& needed,
                                 const std::function<void(const std::string&)>& onCreated);
+
+// What a restore does before its first statement (the random-access form): the roles `entries` name
+// that the target lacks are created from the globals recorded with the archive at `archive` (when it has
+// them and o.createRoles; each told to o.roleCreated); then any role still missing is refused
+// (BadInputError, naming them and what to do). Returns the roles created.
+std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreOptions& o, const std::filesystem::path& archive,
+                                      const Manifest& m, const std::vector<ScriptEntry>& entries);
 
 // Drops roles a drill created (reverse order); returns the problems ("" each for those dropped).
 std::vector<std::string> dropCreatedRoles(const PgConnection& conn, const std::vector<std::string>& roles);

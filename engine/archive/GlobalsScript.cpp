@@ -73,7 +73,7 @@ GlobalsScript GlobalsScript::read(const ArchiveReader& archive) {
     for (const auto& seg : archive.manifest().segments) {
         if (seg.kind != SegmentEntry::Kind::Sql) continue;
         for (const auto& f : seg.frames) {
-            ArchiveReader::decompressFrame(archive.readFrame(f), f, archive.path().string() + " (globals)", frame);
+            ArchiveReader::decompressFrame(archive.readFrame(f), f, archive.source().name() + " (globals)", frame);
             sql += frame;
         }
     }

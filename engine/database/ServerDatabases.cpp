@@ -3,7 +3,9 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "ConnectionTarget.hpp"
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 
@@ -24,6 +26,15 @@ std::string serverLabel(const PgConnection& c) {
     const char* host = PQhost(c.get());
     const char* port = PQport(c.get());
     return std::string(host ? host : "") + ":" + (port ? port : "");
+}
+
+std::string serverLabel(const ConnectionTarget& target) {
+    auto pick = [&](const char* keyword, const char* env, const char* fallback) {
+        if (auto v = target.option(keyword); v && !v->empty()) return *v;
+        const char* e = std::getenv(env);
+        return std::string(e && *e ? e : fallback);
+    };
+    return pick("host", "PGHOST", "/var/run/postgresql") + ":" + pick("port", "PGPORT", "5432");
 }
 
 ServerDatabases listServerDatabases(const PgConnection& c, const DatabasePatterns& patterns) {

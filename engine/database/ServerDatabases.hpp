@@ -8,6 +8,7 @@
 
 namespace pgproof {
 
+class ConnectionTarget;
 class PgConnection;
 
 struct DatabasePatterns {
@@ -29,5 +30,8 @@ ServerDatabases listServerDatabases(const PgConnection& connection, const Databa
 
 // "host:port" of a connection (the server label of metrics, status and the server's run record).
 std::string serverLabel(const PgConnection& connection);
+// The same label before connecting (a run that may fail first): host and port as libpq will take them,
+// from the connection string, then PGHOST and PGPORT, then libpq's defaults.
+std::string serverLabel(const ConnectionTarget& target);
 
 }  // namespace pgproof
