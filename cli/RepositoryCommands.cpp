@@ -40,22 +40,31 @@ std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_m
 }
 
 void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs) {
-    ArchiveReader reader(archive);
-    CheckReport report = checkArchive(reader, jobs);
+    std::optional<ArchiveReader> opened;
+    std::unique_ptr<ArchiveStream> stream;
+    CheckReport report;
+    if (ArchiveStream::readsAsStream(archive)) {  // encrypted: through age, with the --identity given
+        stream = ArchiveStream::open(archive);
+        report = checkArchiveStream(*stream, jobs);
+    } else {
+        opened.emplace(archive);
+        report = checkArchive(*opened, jobs);
+    }
+    const Manifest& manifest = stream ? stream->manifest() : opened->manifest();
     repository::HistoryRecord r;
     r.at = utcNow();
     r.command = "check";
     r.exitCode = report.ok() ? 0 : 1;
     r.verdict = outcomeName(outcomeOfExitCode(r.exitCode));
     r.seconds = report.seconds;
-    r.tables = reader.manifest().tables.size();
-    r.rows = reader.manifest().totalRows();
+    r.tables = manifest.tables.size();
+    r.rows = manifest.totalRows();
     std::string first = !report.problems.empty() ? report.problems.front() : "";
     for (const auto& t : report.tables)
         if (first.empty() && !t.ok()) first = t.table->id().display() + ": " + t.problems.front();
     if (!report.ok()) r.error = first;
     r.damaged = !report.ok();
-    r.manifestChecksum = reader.manifestChecksumText();
+    if (opened) r.manifestChecksum = opened->manifestChecksumText();  // an encrypted one binds by its ciphertext (RunRecorder)
     for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
     if (!report.ok())
         throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
@@ -80,6 +89,7 @@ nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, co
                         {"clock_note", a.clockNote},
                         {"size", a.size},
                         {"complete", a.complete},
+                        {"encrypted", a.encrypted},
                         {"damaged", a.damaged()},
                         {"partial", a.isPartial()},
                         {"not_covered", a.partial},

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "ArchiveReader.hpp"
+#include "ArchiveStream.hpp"
 #include "RestoreEncoding.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
@@ -236,7 +237,7 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
 }
 
 RestoreResult runRestore(const RestoreOptions& o) {
-    if (o.archive == "-") return runStreamRestore(o);
+    if (ArchiveStream::readsAsStream(o.archive)) return runStreamRestore(o);  // stdin, or encrypted (age)
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);

@@ -158,7 +158,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
 }  // namespace
 
 DrillResult runDrill(const DrillOptions& o) {
-    if (o.archive == "-") return runStreamDrill(o);
+    if (ArchiveStream::readsAsStream(o.archive)) return runStreamDrill(o);  // stdin, or encrypted (age)
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
     };

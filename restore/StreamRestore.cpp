@@ -181,8 +181,9 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
         if (o.log) o.log(s);
     };
     RestoreResult result;
-    const std::string streamName = "the archive on standard input";
-    ArchiveStream stream(STDIN_FILENO, streamName);
+    std::unique_ptr<ArchiveStream> opened = ArchiveStream::open(o.archive);  // stdin, or an encrypted archive through age
+    ArchiveStream& stream = *opened;
+    const std::string streamName = stream.name();
 
     // Without a target hook, the target is known now: refuse a non-empty one before reading a byte.
     std::optional<PgConnection> leader;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "AgeEncryption.hpp"
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
@@ -41,8 +42,12 @@ ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
     size_ = static_cast<uint64_t>(st.st_size);
     unsigned char magic[4] = {};
     if (size_ >= 4) preadAll(fd, magic, 4, 0, p);
-    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
+    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic) {
+        if (isAgeEncrypted(path))
+            throw BadInputError(p + " is encrypted (age), and this reads archives at random offsets, which an encrypted one does not "
+                                "allow: decrypt it to a file first (age -d -i KEY -o NAME.sql.zst " + p + ")");
         throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
+    }
     if (size_ < archive::kTrailerSize)
         throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
     unsigned char tb[archive::kTrailerSize];

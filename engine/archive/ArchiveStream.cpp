@@ -12,6 +12,7 @@
 #include <cstring>
 #include <memory>
 
+#include "AgeEncryption.hpp"
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
@@ -29,6 +30,44 @@ ArchiveStream::ArchiveStream(int fd, std::string name) : fd_(fd), name_(std::mov
     if (::isatty(fd))
         throw BadInputError("- reads the archive from standard input, but it is a terminal: pipe an archive in "
                             "(cat FILE | pgproof ... -, or aws s3 cp s3://bucket/NAME.sql.zst - | pgproof ... -)");
+}
+
+ArchiveStream::~ArchiveStream() = default;
+
+bool ArchiveStream::readsAsStream(const std::string& archive) { return archive == "-" || isAgeEncrypted(archive); }
+
+std::unique_ptr<ArchiveStream> ArchiveStream::open(const std::string& archive) {
+    if (archive != "-") {
+        if (!isAgeEncrypted(archive)) throw BadInputError(archive + " is not an age-encrypted archive: it is read from its file, not as a stream");
+        auto decryption = std::make_unique<AgeDecryption>(archive, archive);
+        auto stream = std::make_unique<ArchiveStream>(decryption->fd(), archive);
+        stream->decryption_ = std::move(decryption);
+        return stream;
+    }
+    const std::string name = "the archive on standard input";
+    auto stream = std::make_unique<ArchiveStream>(STDIN_FILENO, name);  // refuses a terminal
+    // Enough of stdin to tell an age file from an archive; those bytes go on to whichever reads it.
+    std::string head;
+    stream->fill(kAgeHeaderLine.size());
+    head.assign(stream->buf_.data() + stream->pos_, stream->end_ - stream->pos_);
+    if (!startsWithAgeHeader(head)) return stream;
+    auto decryption = std::make_unique<AgeDecryption>("-", name + " (age-encrypted)", head);
+    auto decrypted = std::make_unique<ArchiveStream>(decryption->fd(), name + " (age-encrypted)");
+    decrypted->decryption_ = std::move(decryption);
+    return decrypted;
+}
+
+bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
+    if (!decryption_) return readNext(compressed, offset);
+    bool more;
+    try {
+        more = readNext(compressed, offset);
+    } catch (...) {
+        decryption_->throwIfAgeFailed();  // age's failure is the cause of whatever the stream saw
+        throw;
+    }
+    if (!more) decryption_->finish();
+    return more;
 }
 
 bool ArchiveStream::fill(size_t n) {
@@ -64,7 +103,7 @@ void ArchiveStream::take(size_t n, std::string& out) {
     offset_ += n;
 }
 
-bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
+bool ArchiveStream::readNext(std::string& compressed, uint64_t& offset) {
     compressed.clear();
     if (complete_) return false;
     offset = offset_;

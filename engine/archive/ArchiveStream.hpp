@@ -6,6 +6,7 @@
 // manifest is unknown: nothing read from a stream can be proven before that.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "Manifest.hpp"
@@ -13,11 +14,22 @@
 
 namespace pgproof {
 
+class AgeDecryption;
+
 class ArchiveStream {
 public:
     // `fd` is read to its end; `name` names it in messages ("the archive on standard input").
     // Throws BadInputError when fd is a terminal.
     ArchiveStream(int fd, std::string name);
+    ~ArchiveStream();
+
+    // The archive `archive` names, read as a stream: "-" is stdin; an age-encrypted archive (a file, or
+    // stdin that starts with age's header) is read from `age -d` (AgeEncryption.hpp), whose failures then
+    // replace the stream's own (no matching identity: BadInputError; damaged ciphertext: ProofFailedError).
+    static std::unique_ptr<ArchiveStream> open(const std::string& archive);
+    // Whether `archive` can only be read as a stream: stdin, or an age-encrypted file.
+    static bool readsAsStream(const std::string& archive);
+    bool encrypted() const { return decryption_ != nullptr; }
 
     // Reads the next zstd frame whole into `compressed` and its offset in the archive; returns false once
     // the manifest and trailer have been read and checked. Throws BadInputError when the stream is not a
@@ -31,6 +43,7 @@ public:
     const std::string& name() const { return name_; }
 
 private:
+    bool readNext(std::string& compressed, uint64_t& offset);
     bool fill(size_t n);  // at least n bytes buffered; false at the end of the stream
     void need(size_t n, const char* what);
     void take(size_t n, std::string& out);
@@ -44,6 +57,7 @@ private:
     uint64_t manifestOffset_ = 0;
     bool complete_ = false;
     Manifest manifest_;
+    std::unique_ptr<AgeDecryption> decryption_;  // declared last: age stops before the rest goes
 };
 
 // One frame of a stream, decoded.
