@@ -51,7 +51,6 @@ struct EncryptedFixture {
     std::string identity() const { return " --identity " + q(keys.key1); }
 };
 
-std::string firstLine(const std::string& s) { return s.substr(0, s.find('\n')); }
 size_t lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
 
 CommandResult pipeline(const std::string& commands) { return run("bash -o pipefail -c " + shellQuote(commands)); }
@@ -118,7 +117,7 @@ TEST_CASE("an encrypted archive is age's, holds nothing in the clear, and proves
     CHECK(plain.scalar("SELECT sum(total) FROM public.app_orders") == f.db.scalar("SELECT sum(total) + 82.5 FROM public.app_orders"));
 }
 
-TEST_CASE("no identity or the wrong one is exit 2 in one line; a flipped byte is exit 1, damaged") {
+TEST_CASE("no identity or the wrong one is exit 2 in one line, and a flipped byte is exit 1, damaged") {
     EncryptedFixture f;
     ScratchDatabase empty("ence");
     for (const std::string& cmd : {"check " + q(f.archive), "inspect " + q(f.archive), "verify --baseline " + q(f.archive) + " --db " + shellQuote(f.db.conninfo()),
@@ -145,7 +144,8 @@ TEST_CASE("no identity or the wrong one is exit 2 in one line; a flipped byte is
 
     // One byte flipped in the middle of the ciphertext: age authenticates every chunk.
     fs::path damaged = flipByteAt(f.archive, f.dir / "d.sql.zst.age", fs::file_size(f.archive) / 2);
-    for (const std::string& cmd : {"check " + q(damaged), "restore " + q(damaged) + " --db " + shellQuote(ScratchDatabase("encd").conninfo()),
+    ScratchDatabase target("encd");
+    for (const std::string& cmd : {"check " + q(damaged), "restore " + q(damaged) + " --db " + shellQuote(target.conninfo()),
                                    "drill " + q(damaged)}) {
         auto r = runPgproof(cmd + f.identity());
         INFO(cmd << "\n" << r.out << r.err);
