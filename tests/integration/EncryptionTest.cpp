@@ -137,6 +137,13 @@ TEST_CASE("no identity or the wrong one is exit 2 in one line, and a flipped byt
         CHECK(contains(wrong.err, "encrypted to other keys"));
         CHECK(!contains(wrong.err, "damaged"));
     }
+    // diff compares an encrypted archive by its manifest (its rows cannot be read at random offsets) and
+    // names the table that changed.
+    f.db.exec("UPDATE app_users SET email = 'changed' WHERE id = 7");
+    auto diff = runPgproof("diff " + q(f.archive) + " --db " + shellQuote(f.db.conninfo()) + f.identity());
+    INFO(diff.out << diff.err);
+    CHECK(diff.exitCode == 1);
+    CHECK(contains(diff.out, "app_users"));
     // A key on the command line or in the variable is refused before anything is read.
     auto secret = run("PGPROOF_AGE_IDENTITY=\"$(tail -1 " + q(f.keys.key1) + ")\" " + shellQuote(PGPROOF_BIN) + " check " + q(f.archive));
     CHECK(secret.exitCode == 2);
