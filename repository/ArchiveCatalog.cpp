@@ -19,7 +19,6 @@
 #include "AtomicFile.hpp"
 #include "Errors.hpp"
 #include "Repository.hpp"
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

@@ -4,9 +4,8 @@
 #include <sstream>
 
 #include "ArchiveFormat.hpp"
-#include "AgeEncryption.hpp"
 #include "ArchiveReader.hpp"
-#include "ArchiveStream.hpp"
+#include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "JsonFields.hpp"
 #include "OutputEncoding.hpp"
@@ -38,19 +37,17 @@ Baseline Baseline::load(const std::filesystem::path& path) {
     in.read(reinterpret_cast<char*>(magic), 4);
     Baseline b;
     b.path = path;
-    if (in.gcount() == 4 && std::string_view(reinterpret_cast<const char*>(magic), 4) == kAgeHeaderLine.substr(0, 4) && isAgeEncrypted(path)) {
-        auto stream = ArchiveStream::open(p);
-        std::string frame;
-        uint64_t offset = 0;
-        while (stream->next(frame, offset)) {  // the manifest comes last; age authenticates every byte on the way
-        }
-        Baseline encrypted = fromManifest(path, stream->manifest());
-        encrypted.encrypted = true;
-        return encrypted;
-    }
-    if (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic) {
-        ArchiveReader reader(path);
-        return fromManifest(path, reader.manifest());
+    // An archive, plain or age-encrypted: the one opener tells them apart (an encrypted one comes back as a
+    // stream through age, read once to its manifest at the end; age authenticates every byte on the way).
+    // (A snapshot may come from a pipe, which no archive source reads: only a regular file is asked.)
+    std::error_code ec;
+    auto source = std::filesystem::is_regular_file(path, ec) ? openArchiveSource(p) : nullptr;
+    if (source && (!source->randomAccess() || (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic))) {
+        OpenedArchive archive(std::move(source));
+        archive.readToManifest();
+        Baseline fromArchive = fromManifest(path, archive.manifest());
+        fromArchive.encrypted = archive.source().encrypted();
+        return fromArchive;
     }
     in.clear();
     in.seekg(0);

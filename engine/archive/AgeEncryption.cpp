@@ -180,13 +180,6 @@ std::string joinNames(const std::vector<std::string>& files) {
 
 bool startsWithAgeHeader(std::string_view bytes) { return bytes.substr(0, kAgeHeaderLine.size()) == kAgeHeaderLine; }
 
-bool isAgeEncrypted(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::string head(kAgeHeaderLine.size(), '\0');
-    if (!in.read(head.data(), static_cast<std::streamsize>(head.size()))) return false;
-    return startsWithAgeHeader(head);
-}
-
 void AgeRecipients::validate() const {
     for (const auto& k : keys) {
         if (k.rfind("AGE-SECRET-KEY-", 0) == 0)
@@ -256,16 +249,20 @@ struct AgeDecryption::StdinFeed {
     }
 };
 
-AgeDecryption::AgeDecryption(const std::string& file, std::string name, std::string alreadyRead) : file_(file), name_(std::move(name)) {
+std::vector<std::string> AgeDecryption::requireIdentities(const std::string& name) {
     std::vector<std::string> identities = AgeIdentities::current();
     if (identities.empty())
-        throw BadInputError(name_ + " is encrypted (age): pass the key it was encrypted to with --identity FILE or PGPROOF_AGE_IDENTITY=FILE");
-    std::vector<std::string> argv = {"age", "--decrypt"};
+        throw BadInputError(name + " is encrypted (age): pass the key it was encrypted to with --identity FILE or PGPROOF_AGE_IDENTITY=FILE");
     for (const auto& id : identities) {
         std::ifstream in(id);
         if (!in) throw BadInputError("cannot read the identity file " + id + " (--identity / PGPROOF_AGE_IDENTITY): no such file or not readable");
-        argv.insert(argv.end(), {"-i", id});
     }
+    return identities;
+}
+
+AgeDecryption::AgeDecryption(const std::string& file, std::string name, std::string alreadyRead) : file_(file), name_(std::move(name)) {
+    std::vector<std::string> argv = {"age", "--decrypt"};
+    for (const auto& id : requireIdentities(name_)) argv.insert(argv.end(), {"-i", id});
     if (file == "-") {
         auto [readEnd, writeEnd] = makePipe();
         age_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, ChildStreams{.stdinFrom = readEnd.get()});

@@ -7,10 +7,11 @@
 //
 // Writing: encryptingSink() wraps any ArchiveSink (file, stream) so that what the ArchiveWriter writes
 // leaves as ciphertext; the wrapped sink commits only once age has finished cleanly.
-// Reading: an encrypted archive is read as a stream (ArchiveStream::open), from `age -d`'s stdout; age
-// authenticates every 64 KiB chunk before it hands it on, so a flipped byte anywhere stops the reading.
-// AgeDecryption then says why the stream ended: no identity or none that matches (BadInputError, exit
-// 2, one line), a damaged ciphertext (ProofFailedError, exit 1).
+// Reading: openArchiveSource (ArchiveSource.hpp) recognises age's header and hands the archive over as a
+// sequential source of `age -d`'s stdout; age authenticates every 64 KiB chunk before it hands it on, so
+// a flipped byte anywhere stops the reading. AgeDecryption then says why the plaintext ended: no
+// identity or none that matches (BadInputError, exit 2, one line), a damaged ciphertext (ProofFailedError,
+// exit 1).
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -27,8 +28,6 @@ class ArchiveSink;
 // age's header line: every age file starts with it.
 inline constexpr std::string_view kAgeHeaderLine = "age-encryption.org/v1\n";
 bool startsWithAgeHeader(std::string_view bytes);
-// Whether the file is an age file (false when it cannot be read: its reader will say why).
-bool isAgeEncrypted(const std::filesystem::path& file);
 
 // Who a backup is encrypted to: public keys (--encrypt-to, age1...) and recipients files (--encrypt-to-file).
 struct AgeRecipients {
@@ -58,6 +57,9 @@ public:
     // or an identity file cannot be read. For stdin, `alreadyRead` are the bytes taken off it to
     // recognise the header; they are handed to age before the rest of stdin.
     AgeDecryption(const std::string& file, std::string name, std::string alreadyRead = {});
+    // What the constructor refuses before age runs: no identity given, an identity file that cannot be
+    // read (BadInputError, one line naming `name`). Returns the identity files.
+    static std::vector<std::string> requireIdentities(const std::string& name);
     ~AgeDecryption();
     AgeDecryption(const AgeDecryption&) = delete;
     AgeDecryption& operator=(const AgeDecryption&) = delete;

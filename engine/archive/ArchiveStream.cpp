@@ -12,7 +12,6 @@
 #include <cstring>
 #include <memory>
 
-#include "AgeEncryption.hpp"
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
@@ -26,49 +25,9 @@ constexpr size_t kReadBytes = 1u << 20;
 constexpr size_t kMaxBlock = 128u << 10;  // zstd's largest block
 }  // namespace
 
-ArchiveStream::ArchiveStream(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
-    if (::isatty(fd))
-        throw BadInputError("- reads the archive from standard input, but it is a terminal: pipe an archive in "
-                            "(cat FILE | pgproof ... -, or aws s3 cp s3://bucket/NAME.sql.zst - | pgproof ... -)");
-}
+ArchiveStream::ArchiveStream(std::unique_ptr<ArchiveSource> source) : source_(std::move(source)), name_(source_->name()) {}
 
-ArchiveStream::~ArchiveStream() = default;
-
-bool ArchiveStream::readsAsStream(const std::string& archive) { return archive == "-" || isAgeEncrypted(archive); }
-
-std::unique_ptr<ArchiveStream> ArchiveStream::open(const std::string& archive) {
-    if (archive != "-") {
-        if (!isAgeEncrypted(archive)) throw BadInputError(archive + " is not an age-encrypted archive: it is read from its file, not as a stream");
-        auto decryption = std::make_unique<AgeDecryption>(archive, archive);
-        auto stream = std::make_unique<ArchiveStream>(decryption->fd(), archive);
-        stream->decryption_ = std::move(decryption);
-        return stream;
-    }
-    const std::string name = "the archive on standard input";
-    auto stream = std::make_unique<ArchiveStream>(STDIN_FILENO, name);  // refuses a terminal
-    // Enough of stdin to tell an age file from an archive; those bytes go on to whichever reads it.
-    std::string head;
-    stream->fill(kAgeHeaderLine.size());
-    head.assign(stream->buf_.data() + stream->pos_, stream->end_ - stream->pos_);
-    if (!startsWithAgeHeader(head)) return stream;
-    auto decryption = std::make_unique<AgeDecryption>("-", name + " (age-encrypted)", head);
-    auto decrypted = std::make_unique<ArchiveStream>(decryption->fd(), name + " (age-encrypted)");
-    decrypted->decryption_ = std::move(decryption);
-    return decrypted;
-}
-
-bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
-    if (!decryption_) return readNext(compressed, offset);
-    bool more;
-    try {
-        more = readNext(compressed, offset);
-    } catch (...) {
-        decryption_->throwIfAgeFailed();  // age's failure is the cause of whatever the stream saw
-        throw;
-    }
-    if (!more) decryption_->finish();
-    return more;
-}
+ArchiveStream::ArchiveStream(int fd, std::string name) : ArchiveStream(openArchiveDescriptor(fd, std::move(name))) {}
 
 bool ArchiveStream::fill(size_t n) {
     while (end_ - pos_ < n) {
@@ -79,14 +38,9 @@ bool ArchiveStream::fill(size_t n) {
             pos_ = 0;
         }
         if (buf_.size() < end_ + std::max(kReadBytes, n)) buf_.resize(end_ + std::max(kReadBytes, n));
-        ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
-        if (got < 0 && errno == EINTR) {
-            throwIfInterrupted("reading " + name_);
-            continue;
-        }
-        if (got < 0) throw IncompleteError("reading " + name_ + " failed: " + std::strerror(errno));
+        size_t got = source_->read(buf_.data() + end_, buf_.size() - end_);
         if (got == 0) eof_ = true;
-        end_ += static_cast<size_t>(got);
+        end_ += got;
     }
     return true;
 }
@@ -103,7 +57,7 @@ void ArchiveStream::take(size_t n, std::string& out) {
     offset_ += n;
 }
 
-bool ArchiveStream::readNext(std::string& compressed, uint64_t& offset) {
+bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
     compressed.clear();
     if (complete_) return false;
     offset = offset_;

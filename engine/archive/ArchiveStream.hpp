@@ -1,5 +1,6 @@
 #pragma once
-// Reads an archive sequentially from a byte stream (stdin, a pipe, an object store's client), never
+// Reads an archive sequentially from a byte stream (ArchiveSource in its sequential form: stdin, a pipe,
+// an object store's client, a decrypting stream), never
 // seeking and never copying it to disk: frame by frame, each delimited from its zstd frame and block
 // headers without decompressing, then the manifest and the trailer at the end, which must agree with
 // what was read (offsets, length, checksum) and be the last bytes. Until next() returns false the
@@ -9,27 +10,20 @@
 #include <memory>
 #include <string>
 
+#include "ArchiveSource.hpp"
+
 #include "Manifest.hpp"
 #include "TableFingerprint.hpp"
 
 namespace pgproof {
 
-class AgeDecryption;
-
 class ArchiveStream {
 public:
-    // `fd` is read to its end; `name` names it in messages ("the archive on standard input").
+    // `source` is read to its end, in order; its name() names it in messages.
+    explicit ArchiveStream(std::unique_ptr<ArchiveSource> source);
+    // `fd` read to its end; `name` names it in messages ("the archive on standard input").
     // Throws BadInputError when fd is a terminal.
     ArchiveStream(int fd, std::string name);
-    ~ArchiveStream();
-
-    // The archive `archive` names, read as a stream: "-" is stdin; an age-encrypted archive (a file, or
-    // stdin that starts with age's header) is read from `age -d` (AgeEncryption.hpp), whose failures then
-    // replace the stream's own (no matching identity: BadInputError; damaged ciphertext: ProofFailedError).
-    static std::unique_ptr<ArchiveStream> open(const std::string& archive);
-    // Whether `archive` can only be read as a stream: stdin, or an age-encrypted file.
-    static bool readsAsStream(const std::string& archive);
-    bool encrypted() const { return decryption_ != nullptr; }
 
     // Reads the next zstd frame whole into `compressed` and its offset in the archive; returns false once
     // the manifest and trailer have been read and checked. Throws BadInputError when the stream is not a
@@ -41,14 +35,14 @@ public:
     uint64_t bytesRead() const { return offset_; }
     uint64_t manifestOffset() const { return manifestOffset_; }
     const std::string& name() const { return name_; }
+    const ArchiveSource& source() const { return *source_; }
 
 private:
-    bool readNext(std::string& compressed, uint64_t& offset);
     bool fill(size_t n);  // at least n bytes buffered; false at the end of the stream
     void need(size_t n, const char* what);
     void take(size_t n, std::string& out);
 
-    int fd_;
+    std::unique_ptr<ArchiveSource> source_;
     std::string name_;
     std::string buf_;
     size_t pos_ = 0, end_ = 0;
@@ -57,7 +51,6 @@ private:
     uint64_t manifestOffset_ = 0;
     bool complete_ = false;
     Manifest manifest_;
-    std::unique_ptr<AgeDecryption> decryption_;  // declared last: age stops before the rest goes
 };
 
 // One frame of a stream, decoded.
