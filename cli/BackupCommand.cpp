@@ -1,4 +1,7 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
+#include <fmt/format.h>
+
+#include "AgeEncryption.hpp"
 #include "Backup.hpp"
 #include "BackupReport.hpp"
 #include "CommandLine.hpp"
@@ -36,11 +39,17 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
         "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
+        "encrypt-to", po::value(&o.encryptTo.keys)->value_name("RECIPIENT")->composing(),
+        "encrypt the archive with age to this public key (age1..., repeatable): NAME.sql.zst.age (docs/ENCRYPTION.md)")(
+        "encrypt-to-file", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+        "encrypt to every recipient listed in FILE (age's recipients file, repeatable)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
+    addIdentityFlag(desc);  // for --check of an encrypted archive
     auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
+                           "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -50,12 +59,17 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     setUpLogging(flags);
     if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
     if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
+    if (vm->count("encrypt-to-file"))
+        for (const auto& f : (*vm)["encrypt-to-file"].as<std::vector<std::string>>()) o.encryptTo.files.emplace_back(f);
+    const bool encrypted = !o.encryptTo.empty();
+    if (checkAfter && encrypted && AgeIdentities::current().empty())
+        throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
     ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
     if (!repo.empty()) {
         if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
         if (name.empty()) name = PgConnection::connect(ConnectionTarget::resolve(vm->count("db") ? std::optional(db) : std::nullopt), "pgproof backup").database();
         repository::createRepository(repo);
-        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr));
+        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr), encrypted);
         output = reserved.archive().string();
         sink.recorder().holdReservation(std::move(reserved));
     }
@@ -87,6 +101,15 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     const Manifest& m = r.manifest;
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
+    if (encrypted) {
+        // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
+        std::optional<std::string> partial;
+        if (!m.notCovered.empty()) partial = fmt::format("{} of {} tables not covered", m.notCovered.size(), m.tables.size());
+        if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
+            partial = partial.value_or("") + (partial ? "; " : "") +
+                      fmt::format("{} of {} large objects not covered", *m.largeObjectsAtSnapshot - m.largeObjects, *m.largeObjectsAtSnapshot);
+        sink.recorder().describeEncryptedArchive(m.created, partial);
+    }
     ReportRenderers out;
     out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s); };
     out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };

@@ -26,6 +26,7 @@ int runDrill(const std::vector<std::string>& args) {
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",

@@ -28,6 +28,12 @@ public:
     // checksum is read now: the records of this run are bound to the file it opened.
     RunRecorder(std::string command, std::string subject, std::string metricsFile);
     void addFigures(const RunFigures& figures);
+    // backup of an encrypted archive: what list, status and prune read from its record instead of the
+    // manifest they cannot decrypt (HistoryRecord::archiveCreated, partial: counts, never names).
+    void describeEncryptedArchive(std::string created, std::optional<std::string> partial) {
+        created_ = std::move(created);
+        partial_ = std::move(partial);
+    }
     // Who is to blame for a failure. Only an archive check may find the archive damaged: check itself
     // (its exit 1 always means that), backup --check, the check step of a restore, drill or rehearsal.
     // A restore, drill or rehearsal whose archive checked intact but whose target refused it or holds
@@ -46,13 +52,16 @@ public:
 
 private:
     std::string databaseLabel() const;
-    // The manifest checksum of the subject archive, which every record carries (ArchiveHistory::bindTo).
-    std::string checksumOfSubject() const;
-    std::string command_, subject_, metrics_, checksum_;
+    // Reads what binds records to the subject archive (ArchiveHistory::bindTo): its manifest checksum, or
+    // for an encrypted archive its ciphertext identity.
+    void bindSubject();
+    std::string command_, subject_, metrics_, checksum_, ciphertext_;
     std::optional<fs::path> repository_;
     std::optional<ArchiveLock> hold_;
     std::optional<ReservedArchive> reservation_;
     RunFigures figures_;
+    std::string created_;
+    std::optional<std::string> partial_;
     std::chrono::steady_clock::time_point start_;
     bool finished_ = false;
     bool archiveDamaged_ = false, targetFailed_ = false;

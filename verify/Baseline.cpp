@@ -5,6 +5,7 @@
 
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
+#include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "JsonFields.hpp"
 #include "OutputEncoding.hpp"
@@ -36,9 +37,17 @@ Baseline Baseline::load(const std::filesystem::path& path) {
     in.read(reinterpret_cast<char*>(magic), 4);
     Baseline b;
     b.path = path;
-    if (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic) {
-        ArchiveReader reader(path);
-        return fromManifest(path, reader.manifest());
+    // An archive, plain or age-encrypted: the one opener tells them apart (an encrypted one comes back as a
+    // stream through age, read once to its manifest at the end; age authenticates every byte on the way).
+    // (A snapshot may come from a pipe, which no archive source reads: only a regular file is asked.)
+    std::error_code ec;
+    auto source = std::filesystem::is_regular_file(path, ec) ? openArchiveSource(p) : nullptr;
+    if (source && (!source->randomAccess() || (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic))) {
+        OpenedArchive archive(std::move(source));
+        archive.readToManifest();
+        Baseline fromArchive = fromManifest(path, archive.manifest());
+        fromArchive.encrypted = archive.source().encrypted();
+        return fromArchive;
     }
     in.clear();
     in.seekg(0);

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "AgeEncryption.hpp"
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
@@ -35,8 +36,16 @@ ArchiveReader::ArchiveReader(std::unique_ptr<ArchiveSource> source) : source_(st
     };
     unsigned char magic[4] = {};
     if (size_ >= 4) bytesAt(magic, 4, 0);
-    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
+    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic) {
+        // openArchiveSource hands an age file over as a decrypting stream; only a caller that opened
+        // the file for random access itself lands here with one.
+        std::string head(std::min<uint64_t>(size_, kAgeHeaderLine.size()), '\0');
+        bytesAt(head.data(), head.size(), 0);
+        if (startsWithAgeHeader(head))
+            throw BadInputError(p + " is encrypted (age), and this reads archives at random offsets, which an encrypted one does not "
+                                "allow: decrypt it to a file first (age -d -i KEY -o NAME.sql.zst " + p + ")");
         throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
+    }
     if (size_ < archive::kTrailerSize)
         throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
     unsigned char tb[archive::kTrailerSize];
