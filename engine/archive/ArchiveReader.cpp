@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include "XxHash.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -85,6 +86,22 @@ std::string ArchiveReader::readFrame(const FrameEntry& frame) const {
 void ArchiveReader::decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
                                     std::string& raw) {
     std::string damage = FrameCodec::decode(compressed, frame.raw, raw);
+    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
+}
+
+void ArchiveReader::decodeFrameInPieces(const FrameEntry& frame, const std::string& what,
+                                        const std::function<void(std::string_view)>& onRaw) const {
+    if (frame.offset + frame.compressed > manifestOffset_)
+        throw ProofFailedError(path_.string() + ": a frame lies outside the data area: the manifest is inconsistent");
+    uint64_t at = 0;
+    std::string damage = FrameCodec::decodeInPieces(
+        [&](char* buf, size_t cap) {
+            size_t n = static_cast<size_t>(std::min<uint64_t>(cap, frame.compressed - at));
+            if (n > 0) preadAll(fd_.get(), buf, n, frame.offset + at, path_.string());
+            at += n;
+            return n;
+        },
+        frame.raw, onRaw);
     if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
 }
 
