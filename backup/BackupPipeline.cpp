@@ -6,8 +6,11 @@
 
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "Errors.hpp"
+#include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
@@ -55,6 +58,54 @@ void compressFrame(FramePart& job, int level) {
     job.compressed.assign(scratch.get(), n);
 }
 
+// The frame of a row too long to hold (DumpSplitter hands it out in pieces): compressed and hashed
+// piece by piece as the pieces reach the writer, in order, its compressed bytes written as they come.
+// Its zstd header carries no content size (unknown when the frame begins); the manifest records it.
+class LongRowFrame {
+public:
+    bool open() const { return open_; }
+    void begin(uint64_t offset, int level, int jobs) {
+        if (!cctx_) cctx_.reset(ZSTD_createCCtx());
+        ZSTD_CCtx_reset(cctx_.get(), ZSTD_reset_session_and_parameters);
+        ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
+        ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
+        // zstd's own workers compress the one long frame on every core (ignored by a single-threaded libzstd).
+        if (jobs > 1) ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_nbWorkers, jobs);
+        entry_ = FrameEntry{};
+        entry_.offset = offset;
+        open_ = true;
+    }
+    // Feeds one piece; `last` ends the frame. Compressed bytes go to `writer` as zstd produces them.
+    void feed(std::string_view piece, bool last, ArchiveWriter& writer) {
+        rows_.feed(piece);
+        entry_.raw += piece.size();
+        out_.resize(ZSTD_CStreamOutSize());
+        ZSTD_inBuffer in{piece.data(), piece.size(), 0};
+        const ZSTD_EndDirective mode = last ? ZSTD_e_end : ZSTD_e_continue;
+        for (;;) {
+            ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+            size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
+            if (ZSTD_isError(left)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
+            if (out.pos > 0) {
+                writer.append(std::string_view(out_.data(), out.pos));
+                entry_.compressed += out.pos;
+            }
+            if (last ? left == 0 : in.pos == in.size) break;
+        }
+        if (last) open_ = false;
+    }
+    // After the last piece: the frame's manifest entry and its rows' fingerprint.
+    FrameEntry entry() const { return entry_; }
+    TableFingerprint rows() { return rows_.finish(); }
+
+private:
+    std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
+    std::vector<char> out_;
+    RowHashStream rows_;
+    FrameEntry entry_;
+    bool open_ = false;
+};
+
 // Frame jobs are recycled by the writer stage, so their buffers keep their capacity. The pool owns
 // every job: the pipeline passes plain pointers, and jobs still in flight when a stage throws (TBB
 // drops its tokens on cancellation) are freed with the pool.
@@ -101,6 +152,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     const int jobs = std::max(1, options.jobs);
 
     FrameJobPool pool;
+    LongRowFrame longRow;
     bool ended = false;
     auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
         if (ended) {
@@ -131,6 +183,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     auto work = [&](FrameJobPtr job) -> FrameJobPtr {
         for (size_t i = 0; i < job->count; ++i) {
             FramePart& part = job->parts[i];
+            if (part.chunk.continuesFrame || part.chunk.frameGoesOn) continue;  // a long row's piece: the writer's
             if (part.chunk.kind == DumpChunk::Kind::Rows) part.rows = fingerprintRows(part.chunk.bytes);
             if (!part.chunk.bytes.empty()) compressFrame(part, options.level);
         }
@@ -160,6 +213,22 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             result.pgDumpVersion = headerValue(c.bytes, "-- Dumped by pg_dump version ");
             result.clientEncoding = headerValue(c.bytes, "SET client_encoding = '");
             result.clientEncoding = result.clientEncoding.substr(0, result.clientEncoding.find('\''));
+        }
+        if (c.continuesFrame || c.frameGoesOn) {
+            if (!c.continuesFrame) longRow.begin(writer.size(), options.level, jobs);
+            if (!longRow.open()) throw IncompleteError("the pieces of a long row arrived out of order: the backup is abandoned");
+            longRow.feed(c.bytes, !c.frameGoesOn, writer);
+            progress.addBytes(c.bytes.size());
+            auto idx = static_cast<size_t>(c.table);
+            result.tables[idx].rawBytes += c.bytes.size();
+            if (c.frameGoesOn) return;
+            FrameEntry f = longRow.entry();
+            TableFingerprint rows = longRow.rows();
+            f.rows = rows.rows;
+            result.segments[static_cast<size_t>(c.segment)].frames.push_back(f);
+            progress.addRows(f.rows);
+            sums[idx].add(rows);
+            return;
         }
         if (!c.bytes.empty()) {
             FrameEntry f;
