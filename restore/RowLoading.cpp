@@ -8,6 +8,8 @@
 
 #include "DumpSplitter.hpp"
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
+#include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
@@ -74,14 +76,35 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
         const FrameEntry& frame = seg.frames[f];
         std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
                            table.id().display();
-        try {
-            ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
-            if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-        } catch (...) {
-            abortCopy("damaged archive frame");
-            throw;
+        auto send = [&](std::string_view bytes) {
+            if (PQputCopyData(conn.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
+                throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+        };
+        TableFingerprint part;
+        if (frame.raw >= FrameCodec::kPiecesFrom) {
+            // A huge row's frame goes to the server a MiB at a time, hashed on the way: never held whole.
+            // Its damage shows only at its end, after pieces went out: the COPY is aborted, so none is kept.
+            RowHashStream rows;
+            try {
+                archive.decodeFrameInPieces(frame, what, [&](std::string_view piece) {
+                    rows.feed(piece);
+                    send(piece);
+                });
+            } catch (const ProofFailedError&) {
+                abortCopy("damaged archive frame");
+                throw;
+            }
+            part = rows.finish();
+        } else {
+            try {
+                ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
+                if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
+            } catch (...) {
+                abortCopy("damaged archive frame");
+                throw;
+            }
+            part = fingerprintRows(raw);
         }
-        TableFingerprint part = fingerprintRows(raw);
         if (part.rows != frame.rows) {
             abortCopy("damaged archive frame");
             throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
@@ -89,9 +112,8 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
         }
         local.add(part);
         WorkProgress::process().addRows(part.rows);
-        WorkProgress::process().addBytes(raw.size());
-        if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
-            throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+        WorkProgress::process().addBytes(frame.raw);
+        if (frame.raw < FrameCodec::kPiecesFrom) send(raw);
     }
     if (PQputCopyEnd(conn.get(), nullptr) != 1)
         throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));

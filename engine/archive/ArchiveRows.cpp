@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
 #include "Interrupt.hpp"
 
 namespace pgproof {
@@ -33,8 +34,16 @@ void forEachFrame(const ArchiveReader& archive, const TableEntry& table, const s
                     const uint32_t i = which(w);
                     std::string what = frameName(table, i);
                     if (i >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
-                    ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
+                    if (frames[i].raw >= FrameCodec::kPiecesFrom) {
+                        // A huge row's frame: its rows are wanted whole (one copy), its compressed bytes never.
+                        raw.clear();
+                        raw.reserve(frames[i].raw);
+                        archive.decodeFrameInPieces(frames[i], what, [&](std::string_view piece) { raw.append(piece); });
+                    } else {
+                        ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
+                    }
                     use(w, i, raw);
+                    if (raw.capacity() > FrameCodec::kPiecesFrom) std::string().swap(raw);  // not kept for the next frame
                 } catch (const std::exception& e) {
                     std::lock_guard lock(mutex);
                     if (error.empty()) error = e.what();
