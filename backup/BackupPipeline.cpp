@@ -2,7 +2,6 @@
 
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
-#include <zstd.h>
 
 #include <memory>
 #include <mutex>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
 #include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
@@ -17,10 +17,6 @@
 namespace pgproof {
 
 namespace {
-
-struct CCtxDeleter {
-    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
 
 struct FramePart {
     DumpChunk chunk;
@@ -38,39 +34,14 @@ struct FrameJob {
 constexpr size_t kPartsPerJob = 64;
 using FrameJobPtr = FrameJob*;
 
-void compressFrame(FramePart& job, int level) {
-    thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
-    // One scratch buffer per thread: no zero-filling or fresh pages for every frame.
-    thread_local std::unique_ptr<char[]> scratch;
-    thread_local size_t scratchSize = 0;
-    ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-    const std::string& in = job.chunk.bytes;
-    size_t bound = ZSTD_compressBound(in.size());
-    if (scratchSize < bound) {
-        scratch = std::make_unique_for_overwrite<char[]>(bound);
-        scratchSize = bound;
-    }
-    size_t n = ZSTD_compress2(cctx.get(), scratch.get(), scratchSize, in.data(), in.size());
-    if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    job.compressed.assign(scratch.get(), n);
-}
-
 // The frame of a row too long to hold (DumpSplitter hands it out in pieces): compressed and hashed
 // piece by piece as the pieces reach the writer, in order, its compressed bytes written as they come.
-// Its zstd header carries no content size (unknown when the frame begins); the manifest records it.
+// FrameCodec::Encoder makes its zstd frame (no content size in its header; the manifest records it).
 class LongRowFrame {
 public:
     bool open() const { return open_; }
     void begin(uint64_t offset, int level, int jobs) {
-        if (!cctx_) cctx_.reset(ZSTD_createCCtx());
-        ZSTD_CCtx_reset(cctx_.get(), ZSTD_reset_session_and_parameters);
-        ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_compressionLevel, level);
-        ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_checksumFlag, 1);
-        // zstd's own workers compress the one long frame on every core (ignored by a single-threaded libzstd).
-        if (jobs > 1) ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_nbWorkers, jobs);
+        encoder_.begin(level, jobs);
         entry_ = FrameEntry{};
         entry_.offset = offset;
         open_ = true;
@@ -79,19 +50,10 @@ public:
     void feed(std::string_view piece, bool last, ArchiveWriter& writer) {
         rows_.feed(piece);
         entry_.raw += piece.size();
-        out_.resize(ZSTD_CStreamOutSize());
-        ZSTD_inBuffer in{piece.data(), piece.size(), 0};
-        const ZSTD_EndDirective mode = last ? ZSTD_e_end : ZSTD_e_continue;
-        for (;;) {
-            ZSTD_outBuffer out{out_.data(), out_.size(), 0};
-            size_t left = ZSTD_compressStream2(cctx_.get(), &out, &in, mode);
-            if (ZSTD_isError(left)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(left));
-            if (out.pos > 0) {
-                writer.append(std::string_view(out_.data(), out.pos));
-                entry_.compressed += out.pos;
-            }
-            if (last ? left == 0 : in.pos == in.size) break;
-        }
+        encoder_.feed(piece, last, [&](std::string_view compressed) {
+            writer.append(compressed);
+            entry_.compressed += compressed.size();
+        });
         if (last) open_ = false;
     }
     // After the last piece: the frame's manifest entry and its rows' fingerprint.
@@ -99,8 +61,7 @@ public:
     TableFingerprint rows() { return rows_.finish(); }
 
 private:
-    std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx_;
-    std::vector<char> out_;
+    FrameCodec::Encoder encoder_;
     RowHashStream rows_;
     FrameEntry entry_;
     bool open_ = false;
@@ -185,7 +146,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             FramePart& part = job->parts[i];
             if (part.chunk.continuesFrame || part.chunk.frameGoesOn) continue;  // a long row's piece: the writer's
             if (part.chunk.kind == DumpChunk::Kind::Rows) part.rows = fingerprintRows(part.chunk.bytes);
-            if (!part.chunk.bytes.empty()) compressFrame(part, options.level);
+            if (!part.chunk.bytes.empty()) FrameCodec::encode(part.chunk.bytes, options.level, part.compressed);
         }
         return job;
     };

@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
-#include "DumpSplitter.hpp"
 #include "Errors.hpp"
-#include "FrameCodec.hpp"
+#include "FrameLoop.hpp"
 #include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
@@ -22,6 +23,13 @@ struct CopyItem {
     size_t table;
     size_t firstFrame, endFrame;
     uint64_t rawBytes;
+};
+
+// How the frame loop of one COPY ends early: the scheduler stopped (another job failed), or the server
+// took no more rows (the connection's own error, the COPY is not aborted again).
+struct RestoreStopped {};
+struct SendFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 struct TableProgress {
@@ -40,10 +48,10 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
     // table that holds no row is truncated. Small tables skip the extra round trips.
     constexpr uint64_t kFreezeBytes = 1u << 20;
     bool frozen = false;
-    auto target = parseCopyLine(copy);
+    auto target = table.copyTarget();
     const std::string suffix = " FROM stdin;";
     if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
-        target->id == table.id() && copy.size() > suffix.size() &&
+        *target == table.id() && copy.size() > suffix.size() &&
         copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
         PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
         bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;
@@ -61,59 +69,63 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
         if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
         throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
     }
-    std::string raw;
     TableFingerprint local;
     auto abortCopy = [&](const std::string& why) {
         PQputCopyEnd(conn.get(), why.c_str());
         while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
         if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
     };
-    for (size_t f = item.firstFrame; f < item.endFrame; ++f) {
-        if (failure.stopped()) {
-            abortCopy("restore stopped");
-            return;
-        }
-        const FrameEntry& frame = seg.frames[f];
-        std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
-                           table.id().display();
-        auto send = [&](std::string_view bytes) {
-            if (PQputCopyData(conn.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
-                throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
-        };
-        TableFingerprint part;
-        if (frame.raw >= FrameCodec::kPiecesFrom) {
-            // A huge row's frame goes to the server a MiB at a time, hashed on the way: never held whole.
-            // Its damage shows only at its end, after pieces went out: the COPY is aborted, so none is kept.
-            RowHashStream rows;
-            try {
-                archive.decodeFrameInPieces(frame, what, [&](std::string_view piece) {
-                    rows.feed(piece);
-                    send(piece);
-                });
-            } catch (const ProofFailedError&) {
-                abortCopy("damaged archive frame");
-                throw;
-            }
-            part = rows.finish();
-        } else {
-            try {
-                ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
-                if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-            } catch (...) {
-                abortCopy("damaged archive frame");
-                throw;
-            }
-            part = fingerprintRows(raw);
-        }
-        if (part.rows != frame.rows) {
-            abortCopy("damaged archive frame");
-            throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
-                                   std::to_string(frame.rows));
-        }
+    auto what = [&](size_t f) {
+        return "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " + table.id().display();
+    };
+    auto send = [&](std::string_view bytes) {
+        if (PQputCopyData(conn.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
+            throw SendFailed("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    };
+    // A frame's rows (counted before a whole frame is sent, after a huge one's last piece): their count must be the manifest's.
+    auto sent = [&](size_t k, const TableFingerprint& part, uint64_t bytes) {
+        const FrameEntry& frame = seg.frames[item.firstFrame + k];
+        if (part.rows != frame.rows)
+            throw ProofFailedError(what(item.firstFrame + k) + " is damaged: it holds " + std::to_string(part.rows) +
+                                   " rows, the manifest says " + std::to_string(frame.rows));
         local.add(part);
         WorkProgress::process().addRows(part.rows);
-        WorkProgress::process().addBytes(frame.raw);
-        if (frame.raw < FrameCodec::kPiecesFrom) send(raw);
+        WorkProgress::process().addBytes(bytes);
+    };
+    // A huge row's frame goes to the server a MiB at a time, hashed on the way: never held whole. Its damage
+    // shows only at its end, after pieces went out: the COPY is aborted below, so none of it is kept.
+    std::optional<RowHashStream> pieceRows;
+    bool stopped = false;
+    try {
+        FrameLoop loop(archive, item.endFrame - item.firstFrame,
+                       [&](size_t k) -> const FrameEntry& {
+                           if (failure.stopped()) throw RestoreStopped();
+                           return seg.frames[item.firstFrame + k];
+                       },
+                       [&](size_t k) { return what(item.firstFrame + k); }, "restoring rows of " + table.id().display());
+        loop.inPieces({.begin = [&](size_t) { pieceRows.emplace(); },
+                       .piece = [&](size_t, std::string_view piece) {
+                           pieceRows->feed(piece);
+                           send(piece);
+                       },
+                       .end = [&](size_t k) { sent(k, pieceRows->finish(), seg.frames[item.firstFrame + k].raw); }});
+        loop.inOrder([&](size_t k, std::string& raw) {
+            sent(k, fingerprintRows(raw), raw.size());
+            send(raw);
+        });
+    } catch (const RestoreStopped&) {
+        stopped = true;
+    } catch (const InterruptedError&) {
+        stopped = true;  // the scheduler reports Ctrl-C
+    } catch (const SendFailed& e) {
+        throw IncompleteError(e.what());
+    } catch (...) {
+        abortCopy("damaged archive frame");
+        throw;
+    }
+    if (stopped) {
+        abortCopy("restore stopped");
+        return;
     }
     if (PQputCopyEnd(conn.get(), nullptr) != 1)
         throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));

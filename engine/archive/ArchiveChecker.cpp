@@ -1,15 +1,14 @@
 #include "ArchiveChecker.hpp"
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include "TextLines.hpp"
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
-#include "FrameCodec.hpp"
+#include "FrameLoop.hpp"
 #include "Interrupt.hpp"
 #include "RowHashStream.hpp"
 #include "ScriptFollower.hpp"
@@ -167,6 +166,10 @@ void judgeLargeObjects(const Manifest& m, CheckReport& report) {
 }
 }  // namespace
 
+CheckReport checkArchive(OpenedArchive& archive, int jobs) {
+    return archive.reader() ? checkArchive(*archive.reader(), jobs) : checkArchiveStream(*archive.stream(), jobs);
+}
+
 CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     auto start = std::chrono::steady_clock::now();
     const Manifest& m = archive.manifest();
@@ -182,40 +185,37 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     TableCountdown tablesDone(framesPerTable);
 
     std::vector<FrameOutcome> outcomes(refs.size());
-    tbb::task_arena arena(std::max(1, jobs));
-    arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, refs.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
-            thread_local std::string raw;
-            for (size_t i = range.begin(); i != range.end(); ++i) {
-                if (interrupted()) return;  // the frames left unchecked are no damage: the run stops below
-                const auto& seg = m.segments[refs[i].segment];
-                const auto& f = seg.frames[refs[i].frame];
-                try {
-                    std::string what = frameName(m, refs[i]);
-                    if (f.raw >= FrameCodec::kPiecesFrom) {
-                        // A huge row's frame: decompressed and hashed a MiB at a time, never held whole.
-                        RowHashStream rows;
-                        archive.decodeFrameInPieces(f, what, [&](std::string_view piece) {
-                            if (seg.kind == SegmentEntry::Kind::Rows) rows.feed(piece);
-                        });
-                        outcomes[i].rows = rows.finish();
-                    } else {
-                        std::string compressed = archive.readFrame(f);
-                        std::string damage = FrameCodec::decode(compressed, f.raw, raw);
-                        if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
-                        if (seg.kind == SegmentEntry::Kind::Rows) outcomes[i].rows = fingerprintRows(raw);
-                    }
-                } catch (const std::exception& e) {
-                    outcomes[i].error = e.what();
-                }
-                progress.addBytes(f.raw);
-                progress.addWork(f.raw);
-                progress.addRows(outcomes[i].rows.rows);
-                if (seg.kind == SegmentEntry::Kind::Rows) tablesDone.pieceDone(static_cast<size_t>(seg.table));
-            }
+    auto frameDone = [&](size_t i) {
+        const auto& seg = m.segments[refs[i].segment];
+        const auto& f = seg.frames[refs[i].frame];
+        progress.addBytes(f.raw);
+        progress.addWork(f.raw);
+        progress.addRows(outcomes[i].rows.rows);
+        if (seg.kind == SegmentEntry::Kind::Rows) tablesDone.pieceDone(static_cast<size_t>(seg.table));
+    };
+    FrameLoop loop(archive, refs.size(), [&](size_t i) -> const FrameEntry& { return m.segments[refs[i].segment].frames[refs[i].frame]; },
+                   [&](size_t i) { return frameName(m, refs[i]); }, "checking the archive");
+    // A huge row's frame: decompressed and hashed a MiB at a time, never held whole (one hash per thread:
+    // a thread works on one frame at a time).
+    thread_local std::optional<RowHashStream> pieceRows;
+    loop.inPieces({.begin = [&](size_t) { pieceRows.emplace(); },
+                   .piece = [&](size_t i, std::string_view piece) {
+                       if (m.segments[refs[i].segment].kind == SegmentEntry::Kind::Rows) pieceRows->feed(piece);
+                   },
+                   .end = [&](size_t i) {
+                       outcomes[i].rows = pieceRows->finish();
+                       frameDone(i);
+                   }});
+    loop.parallelEach(
+        jobs,
+        [&](size_t i, std::string& raw) {
+            if (m.segments[refs[i].segment].kind == SegmentEntry::Kind::Rows) outcomes[i].rows = fingerprintRows(raw);
+            frameDone(i);
+        },
+        [&](size_t i, const std::string& error) {
+            outcomes[i].error = error;
+            frameDone(i);
         });
-    });
-    throwIfInterrupted("checking the archive");
     judgeFrames(m, refs, outcomes, report);
     if (report.problems.empty()) {
         checkLargeObjects(archive, report);

@@ -1,9 +1,12 @@
 #pragma once
-// The one frame codec of the readers (check, restore, inspect; file and stream forms alike):
-// decompression with the zstd content checksum verified, the raw size, the rule that a frame
-// ends at a line boundary, and the rows fingerprint of its lines.
+// The one frame codec of the archive, both directions: encoding (the backup's frames: one zstd frame
+// with its content checksum and content size, at a given level; a huge row's frame streamed by Encoder)
+// and decoding (check, restore, inspect,
+// diff; file and stream forms alike: decompression with the content checksum verified, the raw size,
+// and the rule that a frame ends at a line boundary).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,6 +15,31 @@ namespace pgproof {
 
 class FrameCodec {
 public:
+    // Compresses `raw` (whole lines) into one zstd frame in `compressed` (reused across calls), with
+    // the content checksum and content size recorded. Throws IncompleteError if zstd fails.
+    static void encode(std::string_view raw, int level, std::string& compressed);
+
+    // One frame encoded as its raw bytes stream through, for a row too long to hold (DumpSplitter hands
+    // it out in pieces): the same zstd frame with its content checksum, but no content size in its header
+    // (unknown when the frame begins; the manifest records it, and decode accepts its absence).
+    class Encoder {
+    public:
+        Encoder();
+        ~Encoder();
+        Encoder(const Encoder&) = delete;
+        Encoder& operator=(const Encoder&) = delete;
+        // Starts a frame at `level`; with jobs > 1, zstd's own workers compress it on that many threads
+        // (ignored by a single-threaded libzstd).
+        void begin(int level, int jobs);
+        // Compresses one piece of raw bytes; `last` ends the frame. The compressed bytes go to `out` as
+        // zstd produces them. Throws IncompleteError if zstd fails.
+        void feed(std::string_view piece, bool last, const std::function<void(std::string_view)>& out);
+
+    private:
+        struct State;
+        std::unique_ptr<State> state_;
+    };
+
     // Decompresses one zstd frame into `raw` (reused across calls). `expectedRaw` is the manifest's size
     // (file form); without it the frame header's content size is used (stream form: the manifest comes
     // last). Returns "" when the frame is intact, else why it is damaged ("Data corruption detected",
