@@ -91,6 +91,22 @@ void ArchiveReader::decompressFrame(const std::string& compressed, const FrameEn
     if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
 }
 
+void ArchiveReader::decodeFrameInPieces(const FrameEntry& frame, const std::string& what,
+                                        const std::function<void(std::string_view)>& onRaw) const {
+    if (frame.offset + frame.compressed > manifestOffset_)
+        throw ProofFailedError(source_->name() + ": a frame lies outside the data area: the manifest is inconsistent");
+    uint64_t at = 0;
+    std::string damage = FrameCodec::decodeInPieces(
+        [&](char* buf, size_t cap) {
+            size_t n = static_cast<size_t>(std::min<uint64_t>(cap, frame.compressed - at));
+            if (n > 0) source_->readAt(buf, n, frame.offset + at);
+            at += n;
+            return n;
+        },
+        frame.raw, onRaw);
+    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
+}
+
 Manifest ArchiveReader::decodeManifest(const std::string& body, uint64_t checksum, const std::string& p) {
     if (XXH3_64bits(body.data(), body.size()) != checksum)
         throw ProofFailedError(p + ": the manifest's checksum does not match: the manifest is damaged");
