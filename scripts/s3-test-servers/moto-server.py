@@ -27,12 +27,15 @@ from moto.server import ThreadedMotoServer  # noqa: E402
 
 # moto 5.2.1 recomputes the signature over the query string as it received it once decoded ("prefix=a/"),
 # while clients sign it percent-encoded ("prefix=a%2F"), so every request with a '/' in a query value is
-# refused (moto issue 5948, open). Re-encode the values before moto signs; '%' stays as it is.
+# refused (moto issue 5948, open); a '+' in a key's path is decoded the same way. Re-encode the path and
+# the query values before moto signs; '%' stays as it is.
 _create_aws_request = access_control.IAMRequestBase._create_aws_request
 
 
 def _create_aws_request_encoded(self):  # type: ignore[no-untyped-def]
     path, sep, query = self._path.partition("?")
+    path = quote(path, safe="/-_.~%")
+    self._path = path + sep + query
     if sep:
         items = []
         for item in query.split("&"):

@@ -24,6 +24,7 @@ public:
     Kind kind() const { return kind_; }
     const std::string& endpoint() const { return endpoint_; }
     const std::string& accessKeyId() const { return accessKeyId_; }
+    const std::string& secret() const { return secret_; }
 
     // "unset ...; VAR=value ... " for the front of a command line: the endpoint, region, key and secret.
     std::string environment() const { return environmentWithSecret(secret_); }
