@@ -320,6 +320,14 @@ std::optional<S3Client::ObjectInfo> S3Client::head(const S3Url& object) {
     Request r("HEAD", object, "reading the size of");
     auto response = perform(r);
     if (response.status == 404) return std::nullopt;
+    if (response.status == 403) {
+        // A HEAD answer has no body to say why: ask again with a one-byte GET, whose error names the cause.
+        Request again("GET", object, "reading");
+        again.headers = Headers{"Range: bytes=0-0"};
+        auto why = perform(again);
+        if (why.status >= 300 && why.status != 404 && why.status != 416)
+            refuse(settings_, "reading", object.text(), why.status, why.code(), s3xml::text(why.body, "Message").value_or(""));
+    }
     if (response.status >= 300) refuse(settings_, "reading", object.text(), response.status, response.code(), "");
     ObjectInfo info;
     info.size = std::stoull(response.headers.count("content-length") ? response.headers["content-length"] : "0");

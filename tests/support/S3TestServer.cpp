@@ -6,6 +6,7 @@
 #include <atomic>
 #include <stdexcept>
 
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -41,6 +42,17 @@ std::string S3TestServer::environmentWithSecret(const std::string& secret) const
            " AWS_SHARED_CREDENTIALS_FILE=" + q(home_ / "credentials") + " AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1" +
            " AWS_ENDPOINT_URL=" + shellQuote(endpoint_) + " AWS_ACCESS_KEY_ID=" + shellQuote(accessKeyId_) +
            " AWS_SECRET_ACCESS_KEY=" + shellQuote(secret) + " ";
+}
+
+void S3TestServer::exportEnvironment() const {
+    for (const char* name : {"AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"}) ::unsetenv(name);
+    ::setenv("AWS_CONFIG_FILE", (home_ / "config").c_str(), 1);
+    ::setenv("AWS_SHARED_CREDENTIALS_FILE", (home_ / "credentials").c_str(), 1);
+    ::setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+    ::setenv("AWS_REGION", "us-east-1", 1);
+    ::setenv("AWS_ENDPOINT_URL", endpoint_.c_str(), 1);
+    ::setenv("AWS_ACCESS_KEY_ID", accessKeyId_.c_str(), 1);
+    ::setenv("AWS_SECRET_ACCESS_KEY", secret_.c_str(), 1);
 }
 
 CommandResult S3TestServer::pgproof(const std::string& args) const {

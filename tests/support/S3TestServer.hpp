@@ -31,6 +31,9 @@ public:
     // The same with another secret (the server must refuse every request).
     std::string environmentWithSecret(const std::string& secret) const;
 
+    // Puts the same variables into this test process's environment, for children started without a
+    // shell (BackgroundPgproof) and for S3Client::fromEnvironment() in the test itself.
+    void exportEnvironment() const;
     // pgproof ARGS with this server's environment.
     CommandResult pgproof(const std::string& args) const;
     // The aws CLI (`aws ARGS --endpoint-url ...`) with this server's environment.
