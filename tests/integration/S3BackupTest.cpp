@@ -2,7 +2,8 @@
 // multipart upload put in the bucket downloads with the aws CLI and restores with stock zstd -dc | psql;
 // the same key is refused unless --force (exit 2); a malformed URL is exit 2 before pg_dump runs; a wrong
 // secret is exit 3 in one line naming no secret; a backup stopped (SIGTERM) in the middle of its upload
-// leaves no object and no pending multipart upload.
+// leaves no object and no pending multipart upload; a proxy that answers every third request with 503
+// SlowDown (scripts/s3-test-servers/flaky-proxy.py) is retried through, and the archive is whole.
 #include <catch2/catch.hpp>
 
 #include <signal.h>
@@ -125,4 +126,44 @@ TEST_CASE("backup -o s3:// stopped during its upload leaves no object and no pen
     CHECK_FALSE(client->head(pgproof::S3Url{bucket, "killed.sql.zst"}));
     CHECK(client->pendingUploads(bucket, "").empty());
     CHECK(s3.objectKeys(bucket).empty());
+}
+
+TEST_CASE("backup -o s3:// through a proxy that throttles every third request: retried, then proven", "[s3]") {
+    ScratchDatabase db("s3t");
+    db.exec("CREATE TABLE big (id int, v text); INSERT INTO big SELECT g, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) "
+            "FROM generate_series(1, 150000) g");
+    S3TestServer s3(S3TestServer::Kind::Moto);
+    std::string bucket = s3.createBucket();
+    TempDir dir;
+    std::string upstream = s3.endpoint().substr(s3.endpoint().find("://") + 3);
+    // The proxy prints its port, then serves; it is stopped at the end of the test.
+    auto started = run("setsid python3 " + std::string(PGPROOF_SOURCE_DIR) + "/scripts/s3-test-servers/flaky-proxy.py " + upstream +
+                       " 3 >" + q(dir / "port") + " 2>" + q(dir / "log") + " & echo $! >" + q(dir / "pid"));
+    REQUIRE(started.exitCode == 0);
+    std::string port;
+    for (int i = 0; i < 100 && port.empty(); ++i) {
+        std::this_thread::sleep_for(100ms);
+        port = readFile(dir / "port");
+        while (!port.empty() && port.back() == '\n') port.pop_back();
+    }
+    struct StopProxy {
+        std::string pid;
+        ~StopProxy() { run("kill " + pid); }
+    } stop{readFile(dir / "pid")};
+    REQUIRE_FALSE(port.empty());
+
+    ::setenv("PGPROOF_S3_PART_SIZE", "5", 1);
+    std::string url = "s3://" + bucket + "/throttled.sql.zst";
+    auto r = run(s3.environment() + "AWS_ENDPOINT_URL=http://127.0.0.1:" + port + " " + PGPROOF_BIN + " backup -o " + shellQuote(url) +
+                 " --db " + shellQuote(db.conninfo()));
+    INFO("stderr: " << r.err);
+    REQUIRE(r.exitCode == 0);
+    CHECK(contains(r.err, "SlowDown; retrying"));
+    // Downloaded past the proxy, the object is a whole archive.
+    auto cp = s3.aws("s3 cp " + shellQuote(url) + " " + q(dir / "a.sql.zst"));
+    REQUIRE(cp.exitCode == 0);
+    auto check = runPgproof("check " + q(dir / "a.sql.zst"));
+    INFO(check.out << check.err);
+    CHECK(check.exitCode == 0);
+    CHECK(s3.pendingUploads(bucket).empty());
 }
