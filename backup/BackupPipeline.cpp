@@ -2,22 +2,18 @@
 
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
-#include <zstd.h>
 
 #include <memory>
 #include <mutex>
 
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
 namespace pgproof {
 
 namespace {
-
-struct CCtxDeleter {
-    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
-};
 
 struct FramePart {
     DumpChunk chunk;
@@ -34,26 +30,6 @@ struct FrameJob {
 };
 constexpr size_t kPartsPerJob = 64;
 using FrameJobPtr = FrameJob*;
-
-void compressFrame(FramePart& job, int level) {
-    thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
-    // One scratch buffer per thread: no zero-filling or fresh pages for every frame.
-    thread_local std::unique_ptr<char[]> scratch;
-    thread_local size_t scratchSize = 0;
-    ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
-    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
-    const std::string& in = job.chunk.bytes;
-    size_t bound = ZSTD_compressBound(in.size());
-    if (scratchSize < bound) {
-        scratch = std::make_unique_for_overwrite<char[]>(bound);
-        scratchSize = bound;
-    }
-    size_t n = ZSTD_compress2(cctx.get(), scratch.get(), scratchSize, in.data(), in.size());
-    if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
-    job.compressed.assign(scratch.get(), n);
-}
 
 // Frame jobs are recycled by the writer stage, so their buffers keep their capacity. The pool owns
 // every job: the pipeline passes plain pointers, and jobs still in flight when a stage throws (TBB
@@ -132,7 +108,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
         for (size_t i = 0; i < job->count; ++i) {
             FramePart& part = job->parts[i];
             if (part.chunk.kind == DumpChunk::Kind::Rows) part.rows = fingerprintRows(part.chunk.bytes);
-            if (!part.chunk.bytes.empty()) compressFrame(part, options.level);
+            if (!part.chunk.bytes.empty()) FrameCodec::encode(part.chunk.bytes, options.level, part.compressed);
         }
         return job;
     };

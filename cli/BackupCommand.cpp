@@ -1,35 +1,21 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
-#include <spdlog/spdlog.h>
-#include <unistd.h>
-
-#include <chrono>
-#include <iostream>
-
 #include "Backup.hpp"
+#include "BackupReport.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 #include "Repository.hpp"
-#include "ReportOutput.hpp"
 #include "ReportSink.hpp"
 #include "S3Url.hpp"
-#include "RepositoryCommands.hpp"
+#include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
 
 int runBackup(const std::vector<std::string>& rawArgs) {
-    std::vector<std::string> args, pgDumpArgs;
-    bool afterDashes = false;
-    for (const auto& a : rawArgs) {
-        if (!afterDashes && a == "--") {
-            afterDashes = true;
-            continue;
-        }
-        (afterDashes ? pgDumpArgs : args).push_back(a);
-    }
+    auto [args, pgDumpArgs] = splitAtDashes(rawArgs);
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan, repo, name;
@@ -43,7 +29,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
         "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads, not connections: pg_dump reads on one (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest")(
@@ -102,45 +88,15 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     ProgressLine progress(progressWanted(flags));
     BackupResult r = runBackup(o);
     progress.finish();
-    if (checkAfter && output != "-") checkWrittenArchive(sink, output, o.jobs);
+    if (checkAfter && output != "-") repository::checkWrittenArchive(sink.recorder(), output, o.jobs);
     const Manifest& m = r.manifest;
-    uint64_t raw = m.totalRawBytes();
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) {
-        nlohmann::json tables = nlohmann::json::array();
-        for (const auto& t : m.tables) tables.push_back({{"schema", t.schema}, {"name", t.name}, {"rows", t.rows}, {"fingerprint", t.fingerprint}});
-        nlohmann::json j = {{"report", "pgproof-backup"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
-                            {"archive", {{"path", output}, {"bytes", r.archiveBytes}, {"raw_bytes", raw}, {"frames", m.frameCount()}}},
-                            {"tables", tables}, {"sequences", m.sequences.size()}, {"large_objects", m.largeObjects}, {"seconds", r.seconds}};
-        if (!s.error().empty()) j["error"] = s.error();
-        return j;
-    };
-    out.junit = [&](const SettledOutcome& s) {
-        std::vector<JUnitCase> cases;
-        appendOutcomeCase(cases, s, "pgproof.backup");
-        for (const auto& t : m.tables) cases.push_back({"pgproof.backup.tables", t.id().display(), false, false, "", "", 0});
-        return renderJUnit("pgproof backup " + output, cases, r.seconds);
-    };
-    // With -o - stdout carries the archive alone: the summary goes to stderr.
-    out.textOnStderr = output == "-";
-    out.text = [&](const SettledOutcome& s) {
-        std::string text;
-        if (flags.quiet && s.outcome == Outcome::Proven) return text;
-        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
-        if (flags.quiet) return text;
-        text += "backup " + output + ": " + coverageSummary(m.tables.size(), m.notCovered) + ", " + withThousands(m.totalRows()) + " rows, " +
-                std::to_string(m.sequences.size()) + " sequences, " + std::to_string(m.largeObjects) + " large objects\n";
-        text += fmt::format("  {} of SQL -> {} ({:.2f}x) in {:.2f} s, {} frames\n", humanBytes(raw), humanBytes(r.archiveBytes),
-                            r.archiveBytes ? static_cast<double>(raw) / static_cast<double>(r.archiveBytes) : 0.0, r.seconds, m.frameCount());
-        if (flags.verbose) {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& t : m.tables) rows.push_back({t.id().display(), withThousands(t.rows), t.fingerprint});
-            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, rows);
-        }
-        return text;
-    };
+    out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s); };
+    out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };
+    out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}); };
+    out.textOnStderr = output == "-";  // stdout carries the archive alone
     return sink.publish(Outcome::Proven, out);
 }
 

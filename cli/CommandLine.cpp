@@ -17,6 +17,16 @@
 
 namespace pgproof::cli {
 
+std::pair<std::vector<std::string>, std::vector<std::string>> splitAtDashes(const std::vector<std::string>& args) {
+    std::pair<std::vector<std::string>, std::vector<std::string>> out;
+    bool afterDashes = false;
+    for (const auto& a : args) {
+        if (!afterDashes && a == "--") afterDashes = true;
+        else (afterDashes ? out.second : out.first).push_back(a);
+    }
+    return out;
+}
+
 std::optional<po::variables_map> parseOptions(const std::string& command, const std::string& usage,
                                               const std::string& description, po::options_description& options,
                                               const po::positional_options_description& positional,

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/program_options.hpp>
@@ -31,6 +32,9 @@ std::optional<po::variables_map> parseOptions(const std::string& command, const 
                                               const po::positional_options_description& positional,
                                               const std::vector<std::string>& args);
 
+// The words before a bare "--" (pgproof's options) and after it (passed on, e.g. to pg_dump).
+std::pair<std::vector<std::string>, std::vector<std::string>> splitAtDashes(const std::vector<std::string>& args);
+
 // --quiet, --verbose, --progress; with `reports` also --json FILE|- and --junit FILE.
 void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports);
 // --force, for commands that write a file with -o.
@@ -50,8 +54,6 @@ int defaultThreads();
 int checkJobs(int jobs);
 // --tmpdir: "" stays "" (TMPDIR, else /tmp); otherwise it must be a writable folder (BadInputError naming it).
 std::filesystem::path checkTmpdir(const std::string& dir);
-
-using CommandFunction = std::function<int(const std::vector<std::string>& args)>;
 
 int runBackup(const std::vector<std::string>& args);
 int runCheck(const std::vector<std::string>& args);

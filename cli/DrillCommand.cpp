@@ -1,14 +1,11 @@
 // pgproof drill: timed restore drill into a scratch database, with a report.
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include <iostream>
 
 #include "CommandLine.hpp"
 #include "ProgressLine.hpp"
 #include "ReportSink.hpp"
 #include "RestoreDrill.hpp"
-#include "RestoreTimingsReport.hpp"
+#include "RestoreReport.hpp"
 
 namespace pgproof::cli {
 
@@ -21,7 +18,7 @@ int runDrill(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "server", po::value(&server)->value_name("URL"), "the server to drill on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections (default: 2; the archive check uses every core)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections (default: 2; the archive check uses every core)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table as part of the recovery (timed on its own line)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (it is dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
@@ -41,16 +38,16 @@ int runDrill(const std::vector<std::string>& args) {
     sink.context()["archive"] = {{"path", file}};
     sink.expectArchiveTables(file, "pgproof.drill.tables");
     DrillOptions o;
-    o.archive = file;
+    o.restore.archive = file;
     if (vm->count("server")) o.server = server;
-    o.jobs = checkJobs(jobs);
+    o.restore.jobs = checkJobs(jobs);
     o.checkThreads = defaultThreads();
     o.keep = keep;
-    o.analyze = analyze;
-    o.noOwner = noOwner;
-    o.noPrivileges = noPrivileges;
-    if (vm->count("role")) o.role = role;
-    o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    o.restore.analyze = analyze;
+    o.restore.noOwner = noOwner;
+    o.restore.noPrivileges = noPrivileges;
+    if (vm->count("role")) o.restore.role = role;
+    o.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     o.warn = [](const std::string& s) { spdlog::warn("{}", s); };
     ProgressLine progress(progressWanted(flags));
     DrillResult r = runDrill(o);
@@ -67,29 +64,8 @@ int runDrill(const std::vector<std::string>& args) {
     ReportRenderers out;
     out.markdown = [&](const SettledOutcome& s) { return renderDrillMarkdown(settledResult(s)); };
     out.json = [&](const SettledOutcome& s) { return drillJson(settledResult(s)); };
-    out.junit = [&](const SettledOutcome& s) {
-        auto cases = drillJUnitCases(settledResult(s));
-        appendOutcomeCase(cases, s, "pgproof.drill");
-        return renderJUnit("pgproof drill " + file, cases, 0);
-    };
-    out.text = [&](const SettledOutcome& s) {
-        if (flags.quiet && s.outcome == Outcome::Proven) return std::string();
-        const DrillResult& x = settledResult(s);
-        std::string text;
-        if (x.restore) {
-            const auto& t = x.restore->timings;
-            text += fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", file, drillVerdictWord(x),
-                                x.restore->tables, withThousands(x.restore->rows), x.checkSeconds, t.total);
-            text += renderRestoreSpans(t);
-        } else {
-            text += fmt::format("drill {}: {}\n", file, drillVerdictWord(x));
-        }
-        if (!x.problem.empty()) text += "problem: " + x.problem + "\n";
-        text += "scratch database " + (x.scratchDatabase.empty() ? std::string("-") : x.scratchDatabase) + ": " +
-                (x.kept ? "kept (--keep)" : x.dropped ? "dropped" : x.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
-        if (!report.empty()) text += "report: " + report + "\n";
-        return text;
-    };
+    out.junit = [&](const SettledOutcome& s) { return drillJUnit(settledResult(s), file, s); };
+    out.text = [&](const SettledOutcome& s) { return renderDrillText(settledResult(s), file, report, s, flags.quiet); };
     return sink.publish(outcomeOfExitCode(r.exitCode), out);
 }
 

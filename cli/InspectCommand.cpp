@@ -1,26 +1,12 @@
 // pgproof inspect: the manifest as a readable summary or as JSON.
-#include <fmt/format.h>
-
-#include <ctime>
 #include <iostream>
 
-#include <unistd.h>
-
-#include <optional>
-
-#include "ArchiveReader.hpp"
-#include "ArchiveStream.hpp"
-#include "UtcTime.hpp"
+#include "ArchiveSummary.hpp"
+#include "OpenedArchive.hpp"
 #include "CommandLine.hpp"
 #include "ReportOutput.hpp"
 
 namespace pgproof::cli {
-
-namespace {
-std::string str(const nlohmann::json& j, const char* key) {
-    return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string("?");
-}
-}  // namespace
 
 int runInspect(const std::vector<std::string>& args) {
     CommonFlags flags;
@@ -40,54 +26,15 @@ int runInspect(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    std::optional<ArchiveReader> reader;
-    std::optional<ArchiveStream> stream;
-    uint64_t size = 0;
-    if (file == "-") {
-        stream.emplace(STDIN_FILENO, "the archive on standard input");
-        std::string frame;
-        uint64_t offset = 0;
-        while (stream->next(frame, offset)) {
-        }
-        size = stream->bytesRead();
-    } else {
-        reader.emplace(file);
-        size = reader->fileSize();
-    }
-    const Manifest& m = reader ? reader->manifest() : stream->manifest();
+    OpenedArchive archive(file);
+    archive.readToManifest();  // a stream: to its end, frames skipped (the manifest comes last)
+    const uint64_t size = archive.size();
+    const Manifest& m = archive.manifest();
     if (!flags.json.empty()) {
-        nlohmann::json j = m.toJson();
-        j["archive"] = {{"path", file}, {"size", size}};
-        writeReportDocument(flags.json, j);  // UTF-8, names converted from the archive's encoding
+        writeReportDocument(flags.json, archiveSummaryJson(m, file, size));  // UTF-8, names converted from the archive's encoding
         if (flags.json == "-" || flags.quiet) return 0;
     }
-    const auto& s = m.source;
-    std::string source = s.value("from_stdin", false)
-                             ? "a plain dump read from stdin"
-                             : fmt::format("host {} port {} database {} user {}", str(s, "host"), str(s, "port"),
-                                           str(s, "database"), str(s, "user"));
-    uint64_t raw = m.totalRawBytes();
-    std::cout << fmt::format("archive   {} ({}, format v{}, pgproof {})\n", file, humanBytes(size),
-                             m.formatVersion, m.toolVersion)
-              << fmt::format("created   {} ({})\n", m.created, secondsSince(m.created) < 0 ? std::string("unknown age") : describeAge(secondsSince(m.created)) + " ago")
-              << fmt::format("source    {}\n", source)
-              << fmt::format("versions  server {}, pg_dump {}{}\n", str(s, "server_version"), str(s, "pg_dump_version"),
-                             s.contains("pg_dump") && s["pg_dump"].is_object() ? " (" + str(s["pg_dump"], "path") + ")" : "")
-              << fmt::format("contents  {}, {} rows, {} sequences, {} large objects{}\n", coverageSummary(m.tables.size(), m.notCovered),
-                             withThousands(m.totalRows()), m.sequences.size(), m.largeObjects,
-                             m.largeObjectsFingerprint.empty() && m.largeObjectsAtSnapshot.value_or(0) > 0
-                                 ? fmt::format(" (not covered: {} at the backup)", *m.largeObjectsAtSnapshot) : "")
-              << fmt::format("size      {} of SQL in {} frames -> {} compressed (zstd level {}, {:.2f}x)\n",
-                             humanBytes(raw), m.frameCount(), humanBytes(m.totalCompressedBytes()), m.compressionLevel,
-                             m.totalCompressedBytes() ? static_cast<double>(raw) / static_cast<double>(m.totalCompressedBytes()) : 0.0)
-              << "\n";
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& t : m.tables)
-        rows.push_back({t.id().display(), std::to_string(t.columns.size()), withThousands(t.rows), humanBytes(t.rawBytes),
-                        t.fingerprint});
-    for (const auto& u : m.notCovered)
-        rows.push_back({u.id().display(), "-", u.rows ? withThousands(*u.rows) : "-", "-", "NOT COVERED (" + u.reason + ")"});
-    std::cout << renderTextTable({"TABLE", "COLUMNS", "ROWS", "RAW", "FINGERPRINT"}, rows);
+    std::cout << renderArchiveSummary(m, file, size);
     return 0;
 }
 

@@ -1,51 +1,15 @@
 // pgproof prune: remove the archives of a repository that the retention policy does not keep.
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-#include <sys/file.h>
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <ctime>
 #include <iostream>
 
-#include "ProgressLine.hpp"
-#include "ArchiveLock.hpp"
+#include "ArchiveCatalog.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
-#include "FileDescriptor.hpp"
-#include "OutputFile.hpp"
-#include "Repository.hpp"
+#include "ProgressLine.hpp"
+#include "Pruning.hpp"
 #include "RepositoryCommands.hpp"
-#include "ReportOutput.hpp"
-#include "UtcTime.hpp"
 
 namespace pgproof::cli {
-
-namespace fs = std::filesystem;
-
-namespace {
-
-// History files whose archive is gone: left by a backup that was killed before its archive was complete.
-// A running backup holds its reserved history file (shared flock), so a held one is left alone.
-std::vector<fs::path> leftoverHistories(const fs::path& folder) {
-    std::vector<fs::path> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(folder, ec)) {
-        std::string name = e.path().filename().string();
-        const std::string suffix = ".history.jsonl";
-        if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-        fs::path archive = folder / (name.substr(0, name.size() - suffix.size()) + repository::kArchiveSuffix);
-        if (fs::exists(archive, ec) || fs::file_size(e.path(), ec) != 0) continue;
-        FileDescriptor fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC));
-        if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) out.push_back(e.path());
-    }
-    return out;
-}
-
-}  // namespace
 
 int runPrune(const std::vector<std::string>& args) {
     CommonFlags flags;
@@ -74,59 +38,13 @@ int runPrune(const std::vector<std::string>& args) {
     setUpLogging(flags);
     auto policy = retentionPolicy(*vm, retention);
     if (!policy) throw BadInputError("prune needs a policy: --keep-last N at least (see pgproof prune --help)");
-    fs::path dir = repo;
     ProgressLine progress(progressWanted(flags));
-    auto scan = repository::scanRepository(dir);
+    auto scan = repository::scanRepository(repo);
     progress.finish();
-    std::time_t now = std::time(nullptr);
-    const std::string verb = dryRun ? "would remove" : "removed";
-    size_t removed = 0, kept = 0, failed = 0;
-    for (const auto& db : scan) {
-        if (!databases.empty() && std::find(databases.begin(), databases.end(), db.database) == databases.end()) continue;
-        for (const auto& d : repository::decideRetention(db, *policy, now)) {
-            std::string file = db.database + "/" + d.archive->path.filename().string();
-            std::string why;
-            for (const auto& r : d.reasons) why += (why.empty() ? "" : ", ") + r;
-            if (!d.remove) {
-                ++kept;
-                if (!flags.quiet) std::cout << "keep    " << file << ": " << why << "\n";
-                continue;
-            }
-            if (dryRun) {
-                ++removed;
-                std::cout << verb << " " << file << ": " << why << "\n";
-                continue;
-            }
-            auto hold = repository::ArchiveLock::tryExclusive(d.archive->path);
-            if (!hold) {
-                ++kept;
-                std::cout << "keep    " << file << ": in use by a running pgproof command (would be removed: " << why << ")\n";
-                continue;
-            }
-            // The archive first: a history without its archive is a leftover that the next prune removes.
-            if (::unlink(d.archive->path.c_str()) != 0) {
-                ++failed;
-                spdlog::error("cannot remove {}: {}", d.archive->path.string(), std::strerror(errno));
-                continue;
-            }
-            std::error_code ec;
-            fs::remove(repository::historyPathFor(d.archive->path), ec);
-            ++removed;
-            std::cout << verb << " " << file << ": " << why << "\n";
-        }
-        if (!dryRun) {
-            for (const auto& stale : removeStalePartials(dir / db.database)) std::cout << "removed " << stale << ": temporary file of a killed run\n";
-            for (const auto& h : leftoverHistories(dir / db.database)) {
-                std::error_code ec;
-                if (fs::remove(h, ec)) std::cout << "removed " << h.string() << ": empty history of a backup that never completed\n";
-            }
-        }
-    }
-    if (!flags.quiet)
-        std::cout << fmt::format("prune {}: {} archive(s) {}, {} kept{}\n", repo, removed,
-                                 dryRun ? "to remove (--dry-run: nothing was removed)" : "removed", kept,
-                                 failed ? fmt::format(", {} could not be removed", failed) : "");
-    if (failed) throw IncompleteError(std::to_string(failed) + " archive(s) could not be removed (see above)");
+    const auto totals = repository::pruneRepository(repo, scan, *policy, {databases, dryRun, !flags.quiet}, std::time(nullptr),
+                                                    [](const std::string& line) { std::cout << line << "\n"; });
+    if (!flags.quiet) std::cout << repository::pruneSummary(repo, totals, dryRun) << "\n";
+    if (totals.failed) throw IncompleteError(std::to_string(totals.failed) + " archive(s) could not be removed (see above)");
     return 0;
 }
 

@@ -21,7 +21,7 @@ int runRehearse(const std::vector<std::string>& args) {
         "plan", po::value(&plan)->value_name("PLAN.yaml"), "the migration plan verify checks on the migrated copy (docs/PLANS.md)")(
         "mode", po::value(&mode)->value_name("exact|no-loss"), "verify mode after the migration (default: no-loss)")(
         "server", po::value(&server)->value_name("URL"), "the server to rehearse on (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for restore and verify (default: 2)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections for restore and verify (default: 2)")(
         "keep", po::bool_switch(&keep), "keep the scratch database afterwards (dropped by default, pass or fail)")(
         "report", po::value(&report)->value_name("FILE"), "write the rehearsal report (markdown) to FILE")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership")(
@@ -46,23 +46,23 @@ int runRehearse(const std::vector<std::string>& args) {
     sink.context()["archive"] = {{"path", file}};
     sink.context()["migration"] = {{"path", migration}};
     RehearsalOptions o;
-    o.archive = file;
+    o.drill.restore.archive = file;
     o.migration = migration;
-    if (mode == "exact") o.mode = VerifyMode::Exact;
-    else if (mode == "no-loss") o.mode = VerifyMode::NoLoss;
+    if (mode == "exact") o.verify.mode = VerifyMode::Exact;
+    else if (mode == "no-loss") o.verify.mode = VerifyMode::NoLoss;
     else throw BadInputError("--mode must be exact or no-loss, got '" + mode + "'");
     if (vm->count("plan")) {
-        o.plan = MigrationPlan::load(plan);
+        o.verify.plan = MigrationPlan::load(plan);
         o.planPath = plan;
     }
-    if (vm->count("server")) o.server = server;
-    o.jobs = checkJobs(jobs);
-    o.checkThreads = defaultThreads();
-    o.keep = keep;
-    o.noOwner = noOwner;
-    o.noPrivileges = noPrivileges;
-    if (vm->count("role")) o.role = role;
-    o.log = [](const std::string& s) { spdlog::info("{}", s); };
+    if (vm->count("server")) o.drill.server = server;
+    o.drill.restore.jobs = checkJobs(jobs);
+    o.drill.checkThreads = defaultThreads();
+    o.drill.keep = keep;
+    o.drill.restore.noOwner = noOwner;
+    o.drill.restore.noPrivileges = noPrivileges;
+    if (vm->count("role")) o.drill.restore.role = role;
+    o.drill.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
     // Its restore is a drill: only that drill's archive check can find the archive damaged.
     if (!r.restore.checkProblems.empty()) sink.recorder().markArchiveDamaged();

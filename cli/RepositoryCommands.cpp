@@ -1,12 +1,6 @@
 #include "RepositoryCommands.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include "ArchiveChecker.hpp"
-#include "ArchiveReader.hpp"
 #include "Errors.hpp"
-#include "TimeText.hpp"
-#include "UtcTime.hpp"
 
 namespace pgproof::cli {
 
@@ -37,68 +31,6 @@ std::optional<repository::RetentionPolicy> retentionPolicy(const po::variables_m
     p.keepMonthly = static_cast<size_t>(f.keepMonthly);
     p.removeDamaged = f.removeDamaged;
     return p;
-}
-
-void checkWrittenArchive(ReportSink& sink, const std::string& archive, int jobs) {
-    ArchiveReader reader(archive);
-    CheckReport report = checkArchive(reader, jobs);
-    repository::HistoryRecord r;
-    r.at = utcNow();
-    r.command = "check";
-    r.exitCode = report.ok() ? 0 : 1;
-    r.verdict = outcomeName(outcomeOfExitCode(r.exitCode));
-    r.seconds = report.seconds;
-    r.tables = reader.manifest().tables.size();
-    r.rows = reader.manifest().totalRows();
-    std::string first = !report.problems.empty() ? report.problems.front() : "";
-    for (const auto& t : report.tables)
-        if (first.empty() && !t.ok()) first = t.table->id().display() + ": " + t.problems.front();
-    if (!report.ok()) r.error = first;
-    r.damaged = !report.ok();
-    r.manifestChecksum = reader.manifestChecksumText();
-    for (const auto& problem : sink.recorder().recordNow(r)) spdlog::warn("{}", problem);
-    if (!report.ok())
-        throw ProofFailedError("--check: the archive " + archive + " just written does not read back intact (" +
-                               std::to_string(report.failures()) + " problem(s), first: " + first + "); do not rely on it");
-}
-
-namespace {
-nlohmann::json recordJson(const repository::HistoryRecord* r) {
-    if (!r) return nullptr;
-    nlohmann::json j = r->toJson();
-    return j;
-}
-}  // namespace
-
-nlohmann::json archiveJson(const repository::ArchiveInfo& a, std::time_t now, const repository::RetentionDecision* d) {
-    nlohmann::json j = {{"path", a.path.string()},
-                        {"file", a.path.filename().string()},
-                        {"database", a.database},
-                        {"created", a.createdText},
-                        {"seen", repository::formatUtc(a.seen)},
-                        {"age_seconds", std::difftime(now, a.dated)},
-                        {"clock_note", a.clockNote},
-                        {"size", a.size},
-                        {"complete", a.complete},
-                        {"damaged", a.damaged()},
-                        {"partial", a.isPartial()},
-                        {"not_covered", a.partial},
-                        {"full", a.isFull()},
-                        {"proven", a.proof() != nullptr},
-                        {"manifest_checksum", a.manifestChecksum},
-                        {"state", a.state()},
-                        {"problem", a.problem},
-                        {"tables", a.tables},
-                        {"rows", a.rows},
-                        {"last_check", recordJson(a.history.last("check"))},
-                        {"last_drill", recordJson(a.history.last("drill"))},
-                        {"last_proof", recordJson(a.history.lastProof())},
-                        {"history_records", a.history.records.size()},
-                        {"history_ignored", a.history.ignored},
-                        {"history_problems", a.history.problems}};
-    j["pinned"] = a.pin ? nlohmann::json{{"at", a.pin->at}, {"reason", a.pin->reason}, {"by", a.pin->by}} : nlohmann::json(nullptr);
-    j["retention"] = d ? nlohmann::json{{"action", d->remove ? "remove" : "keep"}, {"reasons", d->reasons}} : nlohmann::json(nullptr);
-    return j;
 }
 
 }  // namespace pgproof::cli

@@ -1,17 +1,13 @@
 // pgproof restore: parallel restore into an empty database, then proof.
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
-
-#include <iostream>
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ParallelRestore.hpp"
 #include "RestoreDrill.hpp"
-#include "RestoreTimingsReport.hpp"
+#include "RestoreReport.hpp"
 #include "ProgressLine.hpp"
 #include "ReportSink.hpp"
-#include "VerifyReportWriter.hpp"
 
 namespace pgproof::cli {
 
@@ -24,7 +20,7 @@ int runRestore(const std::vector<std::string>& args) {
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
         "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "connections for rows and indexes (default: 2)")(
+        "jobs,j", po::value(&jobs)->value_name("N"), "database connections for rows, indexes and the proof (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table (planner statistics), scheduled with the rest, timed apart")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
@@ -72,59 +68,21 @@ int runRestore(const std::vector<std::string>& args) {
         throw;
     }
     progress.finish();
-    const bool targetDiffers = r.verification && r.verification->exitCode() == 1;
-    // The archive's frames were checked while loading: what differs is the target's, and the record says what.
-    const std::string targetProblem = targetDiffers ? targetDifference(r, "restore") : "";
-    const auto& t = r.timings;
-    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = t.total,
+    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = r.timings.total,
                                 .verdict = r.verification ? "" : "not verified"});
-    if (targetDiffers) {
+    if (r.verification && r.verification->exitCode() == 1) {
+        // The archive's frames were checked while loading: what differs is the target's, and the record says what.
         sink.recorder().markTargetFailed();
-        sink.explain(targetProblem);
+        sink.explain(targetDifference(r, "restore"));
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
+    const RestoreRequest asked{file, o.swapInto};
     ReportRenderers out;
     if (r.verification) {
-        out.json = [&](const SettledOutcome& s) {
-            auto j = verifyJson(*r.verification, s);
-            j["report"] = "pgproof-restore";
-            j["restored_database"] = r.database;
-            j["timings"] = restoreTimingsJson(t);
-            j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
-            j["uncreated_constraints"] = uncreatedConstraintsJson(r.uncreatedConstraints);
-            if (o.swapInto) j["swap"] = {{"into", *o.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0},
-                                   {"problem", r.swapProblem}};
-            return j;
-        };
-        out.junit = [&](const SettledOutcome& s) {
-            return renderJUnit("pgproof restore " + file, verifyJUnitCases(*r.verification, s), t.total);
-        };
+        out.json = [&](const SettledOutcome& s) { return restoreJson(r, asked, s); };
+        out.junit = [&](const SettledOutcome& s) { return restoreJUnit(r, asked, s); };
     }
-    out.text = [&](const SettledOutcome& s) {
-        std::string text;
-        if (r.verification && !(flags.quiet && s.outcome == Outcome::Proven)) text += renderVerifyText(*r.verification, s, flags.verbose);
-        if (flags.quiet) return text;
-        text += fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s\n", file, r.database, r.tables, withThousands(r.rows), t.total);
-        text += renderRestoreSpans(t);
-        if (r.skippedOwnerChanges || r.skippedPrivileges)
-            text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
-                                "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
-        for (const auto& c : r.uncreatedConstraints) text += describeUncreated(c) + "\n";
-        if (!r.uncreatedConstraints.empty())
-            text += fmt::format("FAILED: every row is restored{}, but {} constraint(s) of the source could not be created over them; "
-                                "do not use this database as it is\n",
-                                r.verification && r.verification->exitCode() == 0 ? " and proven" : "", r.uncreatedConstraints.size());
-        if (!r.verification) text += "NOT VERIFIED (--no-verify): the restore finished, but nothing is proven\n";
-        if (targetDiffers) text += targetProblem + "\n";
-        if (o.swapInto && r.exitCode() == 0)
-            text += "swapped: database " + *o.swapInto + " is now the restored one" +
-                    (r.keptOldDatabase.empty() ? "" : "; the previous one is kept as " + r.keptOldDatabase) + "\n";
-        if (o.swapInto && !r.swapProblem.empty())
-            text += "NOT swapped: " + r.database + " is restored and proven, but " + r.swapProblem + "\n";
-        else if (o.swapInto && r.exitCode() != 0)
-            text += "NOT swapped: the restored database did not prove equal to the backup\n";
-        return text;
-    };
+    out.text = [&](const SettledOutcome& s) { return renderRestoreText(r, asked, s, {flags.quiet, flags.verbose}); };
     return sink.publish(outcomeOfExitCode(r.exitCode()), out);
 }
 

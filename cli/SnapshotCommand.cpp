@@ -1,13 +1,10 @@
 // pgproof snapshot: counts and fingerprints of every live table, to a JSON file.
-#include <fmt/format.h>
-
-#include <iostream>
-
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "LiveSnapshot.hpp"
+#include "SnapshotReport.hpp"
 #include "ReportOutput.hpp"
 #include "Interrupt.hpp"
 #include "ReportSink.hpp"
@@ -67,49 +64,11 @@ int runSnapshot(const std::vector<std::string>& args) {
     progress.finish();
     throwIfInterrupted("finishing the snapshot");  // an interrupted snapshot leaves no file
     writeReportDocument(output, r.document);
-    uint64_t totalRows = 0;
-    for (const auto& t : r.tables) totalRows += t.fingerprint.rows;
+    const SnapshotRequest asked{output, o.countsOnly, rows ? o.rowsFile.string() : "", o.jobs};
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) {
-        nlohmann::json tables = nlohmann::json::array();
-        for (const auto& t : r.tables) {
-            nlohmann::json tj = {{"schema", t.id.schema}, {"name", t.id.name}, {"rows", t.fingerprint.rows}};
-            if (t.fingerprinted) tj["fingerprint"] = t.fingerprint.hex();
-            tables.push_back(tj);
-        }
-        nlohmann::json j = {{"report", "pgproof-snapshot"}, {"report_version", 1}, {"verdict", outcomeName(s.outcome)}, {"exit_code", s.exitCode()},
-                            {"output", output}, {"counts_only", o.countsOnly},
-                            {"rows_file", rows ? nlohmann::json(o.rowsFile.string()) : nlohmann::json(nullptr)}, {"tables", tables},
-                            {"seconds", r.seconds}};
-        if (!s.error().empty()) j["error"] = s.error();
-        return j;
-    };
-    out.junit = [&](const SettledOutcome& s) {
-        std::vector<JUnitCase> cases;
-        appendOutcomeCase(cases, s, "pgproof.snapshot");
-        for (const auto& t : r.tables) cases.push_back({"pgproof.snapshot.tables", t.id.display(), false, false, "", "", t.seconds});
-        return renderJUnit("pgproof snapshot " + output, cases, r.seconds);
-    };
-    out.text = [&](const SettledOutcome& s) {
-        std::string text;
-        if (s.outcome != Outcome::Proven) text += s.headline() + ": " + s.error() + "\n";
-        if (flags.quiet || output == "-") return text;
-        if (flags.verbose) {
-            std::vector<std::vector<std::string>> table;
-            for (const auto& t : r.tables)
-                table.push_back({t.id.display(), withThousands(t.fingerprint.rows), t.fingerprinted ? t.fingerprint.hex() : "-"});
-            text += renderTextTable({"TABLE", "ROWS", "FINGERPRINT"}, table);
-        }
-        text += fmt::format("snapshot {}: {} tables, {} rows{} in {:.2f} s on {} connections\n", output, r.tables.size(),
-                            withThousands(totalRows), o.countsOnly ? " (counts only)" : ", fingerprinted", r.seconds, o.jobs);
-        if (rows)
-            text += fmt::format("row digests {}: {} ({:.1f} bytes per row): verify and diff can name lost, added and changed rows\n",
-                                o.rowsFile.string(), humanBytes(r.rowsFileBytes),
-                                totalRows ? static_cast<double>(r.rowsFileBytes) / static_cast<double>(totalRows) : 0.0);
-        else
-            text += "counts and fingerprints only: verify proves them; to name rows that differ, use an archive or snapshot --rows\n";
-        return text;
-    };
+    out.json = [&](const SettledOutcome& s) { return snapshotJson(r, asked, s); };
+    out.junit = [&](const SettledOutcome& s) { return snapshotJUnit(r, asked, s); };
+    out.text = [&](const SettledOutcome& s) { return renderSnapshotText(r, asked, s, {flags.quiet, flags.verbose}); };
     return sink.publish(Outcome::Proven, out);
 }
 

@@ -1,65 +1,17 @@
 // pgproof status: the monitoring check of a repository (fresh proven backups, recent drills).
-#include <fmt/format.h>
-
 #include <ctime>
 #include <iostream>
 
-#include "ProgressLine.hpp"
 #include "CommandLine.hpp"
 #include "Errors.hpp"
-#include "PrometheusTextfile.hpp"
+#include "ProgressLine.hpp"
 #include "ReportOutput.hpp"
 #include "Repository.hpp"
 #include "RepositoryStatus.hpp"
-#include "TimeText.hpp"
+#include "StatusReport.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::cli {
-
-namespace {
-
-void writeStatusMetrics(const std::string& file, const repository::RepositoryStatus& s) {
-    using repository::Labels;
-    repository::PrometheusTextfile m;
-    m.gauge("pgproof_repository_up", "1 if pgproof status could read the repository", {}, 1);
-    m.gauge("pgproof_repository_ok", "1 if every database has a fresh proven backup and a recent passed drill", {}, s.ok() ? 1 : 0);
-    m.gauge("pgproof_repository_status_timestamp_seconds", "when pgproof status last ran (Unix time)", {}, static_cast<double>(s.at));
-    for (const auto& d : s.databases) {
-        Labels l = {{"database", d.database}};
-        m.gauge("pgproof_repository_database_ok", "1 if the database's newest proven backup and drill are fresh enough", l, d.ok() ? 1 : 0);
-        m.gauge("pgproof_repository_backups", "full backups in the repository (partial and damaged archives not counted)", l,
-                static_cast<double>(d.backups));
-        m.gauge("pgproof_repository_partial_archives", "archives that leave out table data (not damaged, never counted as backups)", l,
-                static_cast<double>(d.partial));
-        m.gauge("pgproof_repository_damaged_archives", "damaged archives in the repository (incomplete, or found damaged by a check)", l,
-                static_cast<double>(d.damaged));
-        if (d.newestBackup) {
-            m.gauge("pgproof_repository_backup_last_success_timestamp_seconds", "time of the newest full backup (Unix time; the earlier of its creation and when the repository saw it)", l,
-                    static_cast<double>(d.newestBackup->dated));
-            m.gauge("pgproof_repository_backup_size_bytes", "size of the newest full backup", l, static_cast<double>(d.newestBackup->size));
-        }
-        if (d.newestProven)
-            m.gauge("pgproof_repository_backup_last_proven_timestamp_seconds",
-                    "time of the newest full backup proven intact by a check, restore or drill (Unix time)", l,
-                    static_cast<double>(d.newestProven->dated));
-        if (d.drillAgeSeconds)
-            m.gauge("pgproof_repository_drill_last_success_timestamp_seconds", "when the newest passed drill ran (Unix time)", l,
-                    static_cast<double>(s.at) - *d.drillAgeSeconds);
-        if (d.recoverySeconds)
-            m.gauge("pgproof_repository_drill_recovery_seconds", "recovery time measured by the newest passed drill", l, *d.recoverySeconds);
-    }
-    m.write(file);
-}
-
-void writeUnreadableMetrics(const std::string& file) {
-    repository::PrometheusTextfile m;
-    m.gauge("pgproof_repository_up", "1 if pgproof status could read the repository", {}, 0);
-    m.gauge("pgproof_repository_ok", "1 if every database has a fresh proven backup and a recent passed drill", {}, 0);
-    m.gauge("pgproof_repository_status_timestamp_seconds", "when pgproof status last ran (Unix time)", {}, static_cast<double>(std::time(nullptr)));
-    m.write(file);
-}
-
-}  // namespace
 
 int runStatus(const std::vector<std::string>& args) {
     CommonFlags flags;
@@ -90,9 +42,9 @@ int runStatus(const std::vector<std::string>& args) {
     if (!vm) return 0;
     setUpLogging(flags);
     repository::StatusPolicy policy;
-    policy.maxAgeSeconds = repository::parseDuration(maxAge, "--max-age");
+    policy.maxAgeSeconds = parseDuration(maxAge, "--max-age");
     if (maxDrillAge == "off") policy.maxDrillAgeSeconds.reset();
-    else policy.maxDrillAgeSeconds = repository::parseDuration(maxDrillAge, "--max-drill-age");
+    else policy.maxDrillAgeSeconds = parseDuration(maxDrillAge, "--max-drill-age");
     if (minBackups < 0) throw BadInputError("--min-backups must be 0 or more, got " + std::to_string(minBackups));
     policy.minBackups = static_cast<size_t>(minBackups);
     for (const auto& d : databases) repository::checkDatabaseFolderName(d);
@@ -104,30 +56,16 @@ int runStatus(const std::vector<std::string>& args) {
         scan = repository::scanRepository(dir);
         progress.finish();
     } catch (const PgproofError& e) {
-        if (!flags.metrics.empty()) writeUnreadableMetrics(flags.metrics);
+        if (!flags.metrics.empty()) repository::unreadableStatusMetrics(std::time(nullptr)).write(flags.metrics);
         std::cout << "PGPROOF UNKNOWN - " << e.what() << "\n";
         throw;
     }
     auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr));
-    if (!flags.metrics.empty()) writeStatusMetrics(flags.metrics, status);
+    if (!flags.metrics.empty()) repository::statusMetrics(status).write(flags.metrics);
     if (!flags.json.empty()) writeReportDocument(flags.json, status.toJson());
     if (flags.json != "-") {
         std::cout << status.nagiosLine() << "\n";
-        if (!flags.quiet) {
-            std::vector<std::vector<std::string>> rows;
-            for (const auto& d : status.databases)
-                rows.push_back({d.database, d.ok() ? "ok" : "STALE", std::to_string(d.backups), std::to_string(d.partial), std::to_string(d.damaged),
-                                d.newestProven ? d.newestProven->path.filename().string() : "-",
-                                d.provenAgeSeconds ? describeAge(*d.provenAgeSeconds) : "-",
-                                d.drillAgeSeconds ? describeAge(*d.drillAgeSeconds) : "-",
-                                d.recoverySeconds ? fmt::format("{:.1f} s", *d.recoverySeconds) : "-"});
-            if (!rows.empty())
-                std::cout << renderTextTable({"DATABASE", "STATUS", "BACKUPS", "PARTIAL", "DAMAGED", "NEWEST PROVEN", "AGE", "DRILL AGE", "RTO"}, rows);
-            for (const auto& d : status.databases) {
-                for (const auto& p : d.problems) std::cout << d.database << ": " << p << "\n";
-                for (const auto& n : d.notes) std::cout << d.database << ": note: " << n << "\n";
-            }
-        }
+        if (!flags.quiet) std::cout << repository::renderStatusText(status);
     }
     return status.ok() ? 0 : 1;
 }

@@ -1,10 +1,11 @@
 // pgproof: backup-and-integrity verification for PostgreSQL.
-// This file only dispatches to the commands and turns failures into exit codes.
+// This file holds the command table, dispatches to the commands and turns failures into exit codes.
 #include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <iostream>
-#include <map>
+#include <string>
+#include <vector>
 
 #include "CommandLine.hpp"
 #include "Errors.hpp"
@@ -15,39 +16,62 @@
 
 namespace {
 
-const char* kUsage = R"(usage: pgproof COMMAND [OPTIONS]
+// The one list of commands: --help lists them in this order (and the shell completion reads that list),
+// dispatch finds them here, and an unknown command is answered with their names.
+struct Command {
+    const char* name;
+    const char* synopsis;  // the arguments, as --help shows them after the name
+    const char* summary;   // what it does, in a line
+    int (*run)(const std::vector<std::string>& args);
+};
 
-Commands:
-  backup    (-o FILE|- [--force] | --repo DIR [--name NAME]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]
-            compressed, fingerprinted backup (pg_dump plain format inside)
-  check     FILE|- [--jobs N]          prove an archive is intact, without a database
-  inspect   FILE|- [--json FILE|-]     show what an archive holds
-  snapshot  -o FILE [--db URL] [--jobs N] [--counts-only]
-            row counts and fingerprints of every table of a live database
-  verify    --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N]
-            prove a live database still holds what the baseline recorded
-  restore   FILE|- --db URL [--jobs N] [--no-verify] [--swap-into NAME]
-            parallel restore into an empty database, then proof
-  drill     FILE|- [--server URL] [--jobs N] [--keep] [--report FILE]
-            restore drill into a scratch database, timed, with a report
-  diff      BASELINE (--db URL | OTHER) [--table T]... [--format text|csv|json]
-            every row that differs: an archive against the database, or two archives
-  plan      --from-migration FILE.sql [-o PLAN.yaml]
-            draft a migration plan from a migration's SQL, to edit
-  list      DIR [--json FILE|-]        the archives of a repository, their proofs and pins
-  status    DIR [--max-age 24h] [--max-drill-age 92d] [--min-backups N] [--metrics FILE]
-            is every database's newest proven backup fresh? (monitoring, Nagios-style line)
-  prune     DIR --keep-last N [--keep-days D] [--keep-daily D --keep-weekly W --keep-monthly M] [--dry-run]
-            remove archives outside the retention policy, saying why
-  pin       FILE [--reason TEXT] / unpin FILE   keep an archive from prune, or let it go
+const Command kCommands[] = {
+    {"backup", "(-o FILE|- [--force] | --repo DIR [--name NAME]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]",
+     "compressed, fingerprinted backup (pg_dump plain format inside)", pgproof::cli::runBackup},
+    {"check", "FILE|- [--jobs N]", "prove an archive is intact, without a database", pgproof::cli::runCheck},
+    {"inspect", "FILE|- [--json FILE|-]", "show what an archive holds", pgproof::cli::runInspect},
+    {"snapshot", "-o FILE [--db URL] [--jobs N] [--counts-only]", "row counts and fingerprints of every table of a live database",
+     pgproof::cli::runSnapshot},
+    {"verify", "--baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N]",
+     "prove a live database still holds what the baseline recorded", pgproof::cli::runVerify},
+    {"restore", "FILE|- --db URL [--jobs N] [--no-verify] [--swap-into NAME]", "parallel restore into an empty database, then proof",
+     pgproof::cli::runRestore},
+    {"drill", "FILE|- [--server URL] [--jobs N] [--keep] [--report FILE]", "restore drill into a scratch database, timed, with a report",
+     pgproof::cli::runDrill},
+    {"rehearse", "ARCHIVE --migration FILE.sql [--plan PLAN.yaml] [--server URL] [--keep] [--report FILE]",
+     "the migration run on a restored copy, timed, then verified with the plan", pgproof::cli::runRehearse},
+    {"diff", "BASELINE (--db URL | OTHER) [--table T]... [--format text|csv|json]",
+     "every row that differs: an archive against the database, or two archives", pgproof::cli::runDiff},
+    {"plan", "--from-migration FILE.sql [-o PLAN.yaml]", "draft a migration plan from a migration's SQL, to edit", pgproof::cli::runPlan},
+    {"lint", "MIGRATION.sql... [--db URL] [--fail-on error|warning] [--json FILE|-] [--junit FILE]",
+     "migration SQL checked for unsafe statements, and with --db against the data (docs/LINT.md)", pgproof::cli::runLint},
+    {"list", "DIR [--json FILE|-]", "the archives of a repository, their proofs and pins", pgproof::cli::runList},
+    {"status", "DIR [--max-age 24h] [--max-drill-age 92d] [--min-backups N] [--metrics FILE]",
+     "is every database's newest proven backup fresh? (monitoring, Nagios-style line)", pgproof::cli::runStatus},
+    {"prune", "DIR --keep-last N [--keep-days D] [--keep-daily D --keep-weekly W --keep-monthly M] [--dry-run]",
+     "remove archives outside the retention policy, saying why", pgproof::cli::runPrune},
+    {"pin", "FILE [--reason TEXT]", "keep an archive from prune", pgproof::cli::runPin},
+    {"unpin", "FILE", "let a pinned archive go again", pgproof::cli::runUnpin},
+};
 
+const Command* findCommand(const std::string& name) {
+    for (const auto& c : kCommands)
+        if (name == c.name) return &c;
+    return nullptr;
+}
+
+// One entry per command: the summary on the same line when the synopsis is short, else on the next.
+std::string usage() {
+    std::string out = "usage: pgproof COMMAND [OPTIONS]\n\nCommands:\n";
+    for (const auto& c : kCommands) {
+        std::string line = "  " + std::string(c.name) + std::string(10 - std::string(c.name).size(), ' ') + c.synopsis;
+        if (line.size() < 39) out += line + std::string(39 - line.size(), ' ') + c.summary + "\n";
+        else out += line + "\n" + std::string(12, ' ') + c.summary + "\n";
+    }
+    return out + R"(
 Repositories (docs/REPOSITORY.md): backup --repo DIR [--name NAME] writes
 DIR/NAME/NAME-<UTC timestamp>.sql.zst; check, verify, restore and drill of such an
 archive record their outcome in NAME-<timestamp>.history.jsonl beside it.
-  rehearse  ARCHIVE --migration FILE.sql [--plan PLAN.yaml] [--server URL] [--keep] [--report FILE]
-            the migration run on a restored copy, timed, then verified with the plan
-  lint      MIGRATION.sql... [--db URL] [--fail-on error|warning] [--json FILE|-] [--junit FILE]
-            migration SQL checked for unsafe statements, and with --db against the data (docs/LINT.md)
 
 Common options:
   -d, --db URL (also --dbname)  libpq connection string or postgres:// URI
@@ -73,6 +97,13 @@ Exit codes: 0 proven; 1 proof failed (data lost or changed, archive damaged);
 2 bad usage or input; 3 the proof could not be completed.
 
 Run 'pgproof COMMAND --help' for a command's options.)";
+}
+
+std::string commandNames() {
+    std::string out;
+    for (const auto& c : kCommands) out += (out.empty() ? "" : ", ") + std::string(c.name);
+    return out;
+}
 
 }  // namespace
 
@@ -81,47 +112,28 @@ int main(int argc, char** argv) {
     // Everything printed for people is converted from the data's encoding to the terminal's (docs: README "Encodings").
     OutputEncoding::readLocale();
     cli::TerminalStreamBuf terminalOut(std::cout), terminalErr(std::cerr);
-    std::map<std::string, cli::CommandFunction> commands = {
-        {"backup", cli::runBackup},
-        {"check", cli::runCheck},
-        {"inspect", cli::runInspect},
-        {"snapshot", cli::runSnapshot},
-        {"verify", cli::runVerify},
-        {"restore", cli::runRestore},
-        {"drill", cli::runDrill},
-        {"plan", cli::runPlan},
-        {"list", cli::runList},
-        {"status", cli::runStatus},
-        {"prune", cli::runPrune},
-        {"pin", cli::runPin},
-        {"unpin", cli::runUnpin},
-        {"diff", cli::runDiff},
-        {"lint", cli::runLint},
-        {"rehearse", cli::runRehearse},
-    };
     if (argc < 2) {
-        std::cerr << kUsage << "\n";
+        std::cerr << usage() << "\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     std::string cmd = argv[1];
     if (cmd == "--help" || cmd == "-h" || cmd == "help") {
-        std::cout << kUsage << "\n";
+        std::cout << usage() << "\n";
         return 0;
     }
     if (cmd == "--version" || cmd == "-V") {
         std::cout << "pgproof " << PGPROOF_VERSION << "\n";
         return 0;
     }
-    auto it = commands.find(cmd);
-    if (it == commands.end()) {
-        std::cerr << "pgproof: unknown command '" << cmd << "' (commands: backup, check, inspect, snapshot, verify, "
-                  << "restore, drill, diff, plan, list, status, prune, pin, unpin, lint, rehearse; see pgproof --help)\n";
+    const Command* command = findCommand(cmd);
+    if (!command) {
+        std::cerr << "pgproof: unknown command '" << cmd << "' (commands: " << commandNames() << "; see pgproof --help)\n";
         return static_cast<int>(ExitCode::BadInput);
     }
     installInterruptHandlers();
     std::vector<std::string> args(argv + 2, argv + argc);
     try {
-        int code = it->second(args);
+        int code = command->run(args);
         // A run that was interrupted never exits 0, even if its last step finished anyway (a run that
         // published its reports checked this before settling: its files already say how it ended).
         if (code == 0 && !cli::ReportSink::published()) throwIfInterrupted("finishing");

@@ -8,7 +8,7 @@
 #include "ArchiveCatalog.hpp"
 #include "ArchiveHistory.hpp"
 #include "FuzzSupport.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string& path = pgproof::fuzz::writeInputFile(data, size, ".history.jsonl");
@@ -20,7 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (const auto& r : a.history.records) {
             (void)r.toJson().dump();
             (void)r.passed();
-            (void)repo::parseUtc(r.at);
+            (void)pgproof::parseUtc(r.at);
         }
         for (const char* command : {"backup", "check", "verify", "restore", "drill"}) {
             (void)a.history.last(command);

@@ -47,14 +47,14 @@ LiveDataChecks::~LiveDataChecks() {
     if (conn_.ok()) PgResult(PQexec(conn_.get(), "ROLLBACK"));
 }
 
-std::optional<LiveDataChecks::Table> LiveDataChecks::resolve(const TableName& name) {
+std::optional<LiveDataChecks::Table> LiveDataChecks::resolve(const QualifiedName& name) {
     std::string spelled = (name.schema.empty() ? "" : quoteIdent(name.schema) + ".") + quoteIdent(name.name);
     auto it = resolved_.find(spelled);
     if (it != resolved_.end()) return it->second;
     auto r = conn_.execParams(
         "SELECT c.oid, n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p', 'm')",
-        {spelled}, "looking up table " + name.display());
+        {spelled}, "looking up table " + name.asWritten());
     std::optional<Table> t;
     if (r.rows() == 1) t = Table{QualifiedName{r.value(0, 1), r.value(0, 2)}.sql(), QualifiedName{r.value(0, 1), r.value(0, 2)}.display(), r.value(0, 0)};
     resolved_[spelled] = t;
@@ -141,7 +141,7 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
         };
         auto table = resolve(q.table);
         if (!table) {
-            if (q.kind != QuestionKind::LockedTable) notChecked("table " + q.table.display() + " does not exist in the database");
+            if (q.kind != QuestionKind::LockedTable) notChecked("table " + q.table.asWritten() + " does not exist in the database");
             continue;
         }
         if (q.kind == QuestionKind::DuplicateKeys && q.computedBy && computedDuplicates(q, *table, f, added)) continue;
@@ -162,7 +162,7 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
                 f.figure = rows;
                 f.message = fmt::format("{} {}: {}, {} with indexes{}", q.rewrites ? "rewrites" : lockName(q.lock) + " lock on",
                                         table->display, rowsText(rows), humanBytes(size),
-                                        q.rewrites ? ", under an ACCESS EXCLUSIVE lock" : blocksWrites(q.lock) && q.lock != LockLevel::AccessExclusive
+                                        q.rewrites ? ", under an ACCESS EXCLUSIVE lock" : blocksWrites(q.lock) && q.lock != LockMode::AccessExclusive
                                                                                              ? ": writes wait until it ends"
                                                                                              : ": reads and writes wait until it ends");
                 added.push_back(f);
@@ -241,7 +241,7 @@ void LiveDataChecks::answer(MigrationAnalysis& analysis, const std::string& file
             case QuestionKind::ForeignKeyOrphans: {
                 auto parent = resolve(q.referenced);
                 if (!parent) {
-                    notChecked("referenced table " + q.referenced.display() + " does not exist in the database");
+                    notChecked("referenced table " + q.referenced.asWritten() + " does not exist in the database");
                     break;
                 }
                 auto parentColumns = q.referencedColumns.empty() ? primaryKey(*parent) : q.referencedColumns;

@@ -37,7 +37,7 @@ private:
         std::string display;  // schema.name for people
         std::string oid;
     };
-    std::optional<Table> resolve(const TableName& name);
+    std::optional<Table> resolve(const QualifiedName& name);
     // Columns of `t` among `wanted` that do not exist.
     std::vector<std::string> missingColumns(const Table& t, const std::vector<std::string>& wanted);
     std::vector<std::string> primaryKey(const Table& t);

@@ -13,13 +13,14 @@ namespace pgproof::lint {
 
 using nlohmann::json;
 
-TableName TableName::of(const json& rangeVar) {
-    return {rangeVar.value("schemaname", ""), rangeVar.value("relname", "")};
-}
+QualifiedName tableOf(const json& rangeVar) { return {rangeVar.value("schemaname", ""), rangeVar.value("relname", "")}; }
 
-std::string TableName::display() const { return schema.empty() ? name : schema + "." + name; }
+namespace {
 
-std::string TableName::key() const { return (schema.empty() || schema == "public" ? "" : schema) + "." + name; }
+// For matching names within one file: "public" and no schema are the same.
+std::string tableKey(const QualifiedName& t) { return (t.schema.empty() || t.schema == "public" ? "" : t.schema) + "." + t.name; }
+
+}  // namespace
 
 namespace {
 
@@ -68,7 +69,7 @@ private:
     // A one-column key whose only writer in the file is one UPDATE, the latest change before the question.
     void noteComputedBy(DataQuestion& q) {
         if (q.columns.size() != 1 || !q.earlierChange) return;
-        auto it = assignedBy_.find({q.table.key(), q.columns.front()});
+        auto it = assignedBy_.find({tableKey(q.table), q.columns.front()});
         if (it == assignedBy_.end() || it->second.size() != 1) return;
         const MigrationStatement& update = script_.statements()[it->second.front()];
         if (update.at.line == q.earlierChange->line && update.at.column == q.earlierChange->column) q.computedBy = update;
@@ -86,17 +87,17 @@ private:
         return out_.findings.size() - 1;
     }
 
-    bool existing(const TableName& t) const { return !createdTables_.count(t.key()); }
+    bool existing(const QualifiedName& t) const { return !createdTables_.count(tableKey(t)); }
 
     // The latest earlier change of the data a question about (table, columns) depends on.
-    void noteEarlierChange(DataQuestion& q, const TableName& table, const std::vector<std::string>& columns) {
+    void noteEarlierChange(DataQuestion& q, const QualifiedName& table, const std::vector<std::string>& columns) {
         const Change* latest = nullptr;
         auto consider = [&](const Change& c) {
             if (!latest || c.at.line > latest->at.line || (c.at.line == latest->at.line && c.at.column > latest->at.column)) latest = &c;
         };
-        if (auto it = lastChange_.find(table.key()); it != lastChange_.end()) consider(it->second);
+        if (auto it = lastChange_.find(tableKey(table)); it != lastChange_.end()) consider(it->second);
         for (const auto& c : columns)
-            if (auto it = addedColumns_.find({table.key(), c}); it != addedColumns_.end()) consider(it->second);
+            if (auto it = addedColumns_.find({tableKey(table), c}); it != addedColumns_.end()) consider(it->second);
         if (latest && (!q.earlierChange || latest->at.line > q.earlierChange->line)) {
             q.earlierChange = latest->at;
             q.earlierChangeWhat = latest->what;
@@ -112,7 +113,7 @@ private:
         const json& n = st.node;
         StatementLock lock = statementLock(st.kind, n);
         bool onExisting = false;
-        for (const auto& t : lock.tables) onExisting = onExisting || existing(TableName::of(t));
+        for (const auto& t : lock.tables) onExisting = onExisting || existing(tableOf(t));
 
         if (auto effect = serverWideEffect(st))
             add(st, Severity::Error, "outside-database",
@@ -130,30 +131,30 @@ private:
             if (name == "lock_timeout") lockTimeoutSet_ = n.value("kind", "") == "VAR_SET_VALUE";
             return;
         }
-        if (lock.level == LockLevel::AccessExclusive && onExisting && !lockTimeoutSet_ && !lockTimeoutReported_) {
+        if (lock.mode == LockMode::AccessExclusive && onExisting && !lockTimeoutSet_ && !lockTimeoutReported_) {
             add(st, Severity::Warning, "missing-lock-timeout",
-                "takes an ACCESS EXCLUSIVE lock on " + TableName::of(lock.tables.front()).display() +
+                "takes an ACCESS EXCLUSIVE lock on " + tableOf(lock.tables.front()).asWritten() +
                     " with no lock_timeout set before it: waiting behind one long query, it blocks every read and write of the table; "
                     "SET lock_timeout = '5s' first (and retry on timeout)");
             lockTimeoutReported_ = true;
         }
-        if (blocksWrites(lock.level) || lock.rewrites) {
+        if (blocksWrites(lock.mode) || lock.rewrites) {
             for (const auto& t : lock.tables) {
                 DataQuestion q;
                 q.kind = QuestionKind::LockedTable;
                 q.statement = st.index;
                 q.at = st.at;
-                q.table = TableName::of(t);
-                q.lock = lock.level;
+                q.table = tableOf(t);
+                q.lock = lock.mode;
                 q.rewrites = lock.rewrites;
                 ask(q);
             }
         }
 
         if (st.kind == "CreateStmt") {
-            createdTables_.insert(TableName::of(field(n, "relation")).key());
+            createdTables_.insert(tableKey(tableOf(field(n, "relation"))));
         } else if (st.kind == "CreateTableAsStmt") {
-            createdTables_.insert(TableName::of(field(field(n, "into"), "rel")).key());
+            createdTables_.insert(tableKey(tableOf(field(field(n, "into"), "rel"))));
         } else if (st.kind == "AlterTableStmt") {
             alterTable(st);
         } else if (st.kind == "IndexStmt") {
@@ -164,18 +165,18 @@ private:
             rename(st);
         } else if (st.kind == "TruncateStmt") {
             std::vector<std::string> names;
-            for (const auto& r : n.value("relations", json::array())) names.push_back(TableName::of(field(r, "RangeVar")).display());
+            for (const auto& r : n.value("relations", json::array())) names.push_back(tableOf(field(r, "RangeVar")).asWritten());
             add(st, Severity::Error, "truncate", "TRUNCATE " + joined(names) + " deletes every row (and takes an ACCESS EXCLUSIVE lock)");
         } else if (st.kind == "DeleteStmt") {
             if (!n.contains("whereClause"))
                 add(st, Severity::Error, "delete-without-where",
-                    "DELETE without WHERE deletes every row of " + TableName::of(field(n, "relation")).display());
+                    "DELETE without WHERE deletes every row of " + tableOf(field(n, "relation")).asWritten());
         } else if (st.kind == "UpdateStmt") {
             for (const auto& t : n.value("targetList", json::array()))
-                assignedBy_[{TableName::of(field(n, "relation")).key(), field(t, "ResTarget").value("name", "")}].push_back(st.index);
+                assignedBy_[{tableKey(tableOf(field(n, "relation"))), field(t, "ResTarget").value("name", "")}].push_back(st.index);
             if (!n.contains("whereClause") && !n.contains("fromClause"))
                 add(st, Severity::Warning, "update-without-where",
-                    "UPDATE without WHERE rewrites every row of " + TableName::of(field(n, "relation")).display() +
+                    "UPDATE without WHERE rewrites every row of " + tableOf(field(n, "relation")).asWritten() +
                         " in one transaction; backfill in batches by key range");
         } else if (st.kind == "AlterEnumStmt" && n.contains("oldVal")) {
             add(st, Severity::Warning, "rename-object",
@@ -188,18 +189,18 @@ private:
                 "CONCURRENTLY cannot run inside a transaction block (BEGIN before it): PostgreSQL refuses it; "
                 "run it outside BEGIN ... COMMIT");
         // Statements that write rows: later findings about the table's data say so.
-        if (lock.level == LockLevel::RowExclusive || st.kind == "TruncateStmt")
+        if (lock.mode == LockMode::RowExclusive || st.kind == "TruncateStmt")
             for (const auto& t : lock.tables) {
                 std::string verb = st.kind == "UpdateStmt" ? "UPDATE" : st.kind == "DeleteStmt" ? "DELETE" : st.kind == "InsertStmt" ? "INSERT"
                                    : st.kind == "MergeStmt" ? "MERGE" : st.kind == "CopyStmt" ? "COPY" : "TRUNCATE";
-                lastChange_[TableName::of(t).key()] = {st.at, verb + " " + TableName::of(t).display()};
+                lastChange_[tableKey(tableOf(t))] = {st.at, verb + " " + tableOf(t).asWritten()};
             }
     }
 
     // The backfill left out: a static warning at the ADD COLUMN; with --db, the rows that keep NULL.
     void unfilled(const UnfilledColumn& u) {
         const MigrationStatement& st = script_.statements()[u.addedStatement];
-        TableName table{u.schema, u.table};
+        QualifiedName table{u.schema, u.table};
         DataQuestion q;
         q.kind = QuestionKind::UnfilledColumn;
         q.statement = st.index;
@@ -208,7 +209,7 @@ private:
         q.columns = {u.column};
         q.label = u.use;
         q.refines = add(st, Severity::Warning, "unfilled-column",
-                        "ADD COLUMN " + table.display() + "." + displayIdent(u.column) +
+                        "ADD COLUMN " + table.asWritten() + "." + displayIdent(u.column) +
                             " is never filled by this migration (no UPDATE sets it, no DEFAULT, not generated), yet " + u.use +
                             " at line " + std::to_string(u.usedAt.line) +
                             " relies on it: existing rows keep NULL in it; backfill it before line " +
@@ -219,7 +220,7 @@ private:
     void alterTable(const MigrationStatement& st) {
         const json& n = st.node;
         std::string objtype = n.value("objtype", "");
-        TableName table = TableName::of(field(n, "relation"));
+        QualifiedName table = tableOf(field(n, "relation"));
         bool old = existing(table);
         for (const auto& c : n.value("cmds", json::array())) {
             const json& cmd = field(c, "AlterTableCmd");
@@ -227,24 +228,24 @@ private:
             std::string column = cmd.value("name", "");
             if (objtype == "OBJECT_TYPE") {
                 if (sub == "AT_DropColumn")
-                    add(st, Severity::Error, "alter-type-drop", "ALTER TYPE " + table.display() + " DROP ATTRIBUTE " + column +
+                    add(st, Severity::Error, "alter-type-drop", "ALTER TYPE " + table.asWritten() + " DROP ATTRIBUTE " + column +
                                                                      " loses that attribute of every stored value");
                 continue;
             }
             if (objtype != "OBJECT_TABLE") continue;
             if (sub == "AT_DropColumn") {
                 add(st, Severity::Error, "drop-column",
-                    "DROP COLUMN " + table.display() + "." + column +
+                    "DROP COLUMN " + table.asWritten() + "." + column +
                         " loses its data for good, and breaks every client still reading it; stop using it first, drop it in a later release");
             } else if (sub == "AT_AlterColumnType") {
                 if (old)
                     add(st, Severity::Warning, "alter-column-type",
-                        "ALTER COLUMN " + column + " TYPE rewrites " + table.display() +
+                        "ALTER COLUMN " + column + " TYPE rewrites " + table.asWritten() +
                             " and its indexes under an ACCESS EXCLUSIVE lock (unless the types are binary-coercible); "
                             "add a new column, backfill it in batches, switch over");
             } else if (sub == "AT_SetNotNull") {
                 // After a validated CHECK (c IS NOT NULL), SET NOT NULL uses it instead of scanning (PostgreSQL 12+).
-                if (!old || provenNotNull_.count({table.key(), column})) continue;
+                if (!old || provenNotNull_.count({tableKey(table), column})) continue;
                 DataQuestion q;
                 q.kind = QuestionKind::NullsInColumn;
                 q.statement = st.index;
@@ -254,7 +255,7 @@ private:
                 q.label = "SET NOT NULL";
                 noteEarlierChange(q, table, q.columns);
                 q.refines = add(st, Severity::Warning, "set-not-null",
-                                "SET NOT NULL on " + table.display() + "." + displayIdent(column) +
+                                "SET NOT NULL on " + table.asWritten() + "." + displayIdent(column) +
                                     " scans the whole table under an ACCESS EXCLUSIVE lock, and fails if any row is NULL; "
                                     "add CHECK (" + displayIdent(column) + " IS NOT NULL) NOT VALID, VALIDATE it, then SET NOT NULL");
                 ask(q);
@@ -263,17 +264,17 @@ private:
             } else if (sub == "AT_AddConstraint") {
                 addConstraint(st, table, old, field(field(cmd, "def"), "Constraint"));
             } else if (sub == "AT_ValidateConstraint") {
-                if (auto c = unvalidatedNotNullChecks_.find({table.key(), column}); c != unvalidatedNotNullChecks_.end()) {
+                if (auto c = unvalidatedNotNullChecks_.find({tableKey(table), column}); c != unvalidatedNotNullChecks_.end()) {
                     DataQuestion q = c->second;
                     q.statement = st.index;
                     q.at = st.at;
                     q.label = "VALIDATE CONSTRAINT " + column;
                     noteEarlierChange(q, q.table, q.columns);
-                    provenNotNull_.insert({table.key(), q.columns.front()});
+                    provenNotNull_.insert({tableKey(table), q.columns.front()});
                     ask(q);
                     unvalidatedNotNullChecks_.erase(c);
                 }
-                auto it = unvalidatedForeignKeys_.find({table.key(), column});
+                auto it = unvalidatedForeignKeys_.find({tableKey(table), column});
                 if (it != unvalidatedForeignKeys_.end()) {
                     DataQuestion q = it->second;
                     q.statement = st.index;
@@ -284,7 +285,7 @@ private:
                     noteEarlierChange(q, q.referenced, q.referencedColumns);
                     // The question asked at ADD ... NOT VALID moves here, where the check really happens.
                     for (auto& asked : out_.questions)
-                        if (asked.kind == QuestionKind::ForeignKeyOrphans && asked.table.key() == q.table.key() && asked.constraint == column &&
+                        if (asked.kind == QuestionKind::ForeignKeyOrphans && tableKey(asked.table) == tableKey(q.table) && asked.constraint == column &&
                             asked.leftUnvalidated)
                             asked = q;
                     unvalidatedForeignKeys_.erase(it);
@@ -293,7 +294,7 @@ private:
         }
     }
 
-    void addColumn(const MigrationStatement& st, const TableName& table, bool old, const json& col) {
+    void addColumn(const MigrationStatement& st, const QualifiedName& table, bool old, const json& col) {
         std::string name = col.value("colname", "");
         bool notNull = false, hasDefault = false;
         json defaultExpr;  // a copy: the constraints list below is a temporary
@@ -312,7 +313,7 @@ private:
         bool serial = type == "serial" || type == "bigserial" || type == "smallserial" || type == "serial2" || type == "serial4" ||
                       type == "serial8";
         if (serial) hasDefault = true;
-        addedColumns_[{table.key(), name}] = {st.at, "ADD COLUMN " + table.display() + "." + name};
+        addedColumns_[{tableKey(table), name}] = {st.at, "ADD COLUMN " + table.asWritten() + "." + name};
         if (!old) return;
         if (notNull && !hasDefault) {
             DataQuestion q;
@@ -323,18 +324,18 @@ private:
             q.columns = {name};
             noteEarlierChange(q, table, {});
             q.refines = add(st, Severity::Error, "add-column-not-null-without-default",
-                            "ADD COLUMN " + table.display() + "." + name +
+                            "ADD COLUMN " + table.asWritten() + "." + name +
                                 " NOT NULL without DEFAULT fails on a table with rows; add it nullable or with a DEFAULT");
             ask(q);
         }
         if (volatileDefault(defaultExpr) || serial)
             add(st, Severity::Warning, "add-column-volatile-default",
-                "ADD COLUMN " + table.display() + "." + name +
+                "ADD COLUMN " + table.asWritten() + "." + name +
                     " with a volatile default rewrites the whole table under an ACCESS EXCLUSIVE lock; "
                     "add it without default (or a constant one), then backfill in batches");
     }
 
-    void addConstraint(const MigrationStatement& st, const TableName& table, bool old, const json& k) {
+    void addConstraint(const MigrationStatement& st, const QualifiedName& table, bool old, const json& k) {
         std::string type = k.value("contype", "");
         std::string name = k.value("conname", "");
         bool notValid = k.value("skip_validation", false);
@@ -346,7 +347,7 @@ private:
             q.at = st.at;
             q.table = table;
             q.columns = stringList(k.value("fk_attrs", json::array()));
-            q.referenced = TableName::of(field(k, "pktable"));
+            q.referenced = tableOf(field(k, "pktable"));
             q.referencedColumns = stringList(k.value("pk_attrs", json::array()));
             q.constraint = name;
             q.label = "FOREIGN KEY" + label;
@@ -355,10 +356,10 @@ private:
             noteEarlierChange(q, q.referenced, q.referencedColumns);
             if (old && !notValid)
                 add(st, Severity::Warning, "add-foreign-key-without-not-valid",
-                    "ADD FOREIGN KEY" + label + " on " + table.display() +
-                        " checks every row while it blocks writes to " + table.display() + " and " + q.referenced.display() +
+                    "ADD FOREIGN KEY" + label + " on " + table.asWritten() +
+                        " checks every row while it blocks writes to " + table.asWritten() + " and " + q.referenced.asWritten() +
                         "; add it NOT VALID, then VALIDATE CONSTRAINT in a later statement");
-            if (notValid && !name.empty()) unvalidatedForeignKeys_[{table.key(), name}] = q;
+            if (notValid && !name.empty()) unvalidatedForeignKeys_[{tableKey(table), name}] = q;
             if (existing(q.referenced) || old) ask(q);
         } else if (type == "CONSTR_CHECK") {
             // CHECK (c IS NOT NULL): the safe way to SET NOT NULL; its validation is a question for the data.
@@ -376,16 +377,16 @@ private:
                     q.label = "CHECK" + label;
                     noteEarlierChange(q, table, fields);
                     if (notValid && !name.empty()) {
-                        unvalidatedNotNullChecks_[{table.key(), name}] = q;
+                        unvalidatedNotNullChecks_[{tableKey(table), name}] = q;
                     } else if (!notValid) {
-                        provenNotNull_.insert({table.key(), fields.front()});
+                        provenNotNull_.insert({tableKey(table), fields.front()});
                         ask(q);
                     }
                 }
             }
             if (old && !notValid)
                 add(st, Severity::Warning, "add-check-without-not-valid",
-                    "ADD CHECK" + label + " on " + table.display() +
+                    "ADD CHECK" + label + " on " + table.asWritten() +
                         " checks every row under an ACCESS EXCLUSIVE lock; add it NOT VALID, then VALIDATE CONSTRAINT");
         } else if (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") {
             std::string what = type == "CONSTR_UNIQUE" ? "UNIQUE" : "PRIMARY KEY";
@@ -393,7 +394,7 @@ private:
             auto keys = stringList(k.value("keys", json::array()));
             if (old)
                 add(st, Severity::Warning, "add-unique-without-using-index",
-                    "ADD " + what + label + " on " + table.display() + " builds its index under an ACCESS EXCLUSIVE lock; "
+                    "ADD " + what + label + " on " + table.asWritten() + " builds its index under an ACCESS EXCLUSIVE lock; "
                     "CREATE UNIQUE INDEX CONCURRENTLY first, then ADD " + what + " USING INDEX");
             DataQuestion q;
             q.kind = QuestionKind::DuplicateKeys;
@@ -419,11 +420,11 @@ private:
 
     void createIndex(const MigrationStatement& st) {
         const json& n = st.node;
-        TableName table = TableName::of(field(n, "relation"));
+        QualifiedName table = tableOf(field(n, "relation"));
         bool old = existing(table);
         if (old && !n.value("concurrent", false))
             add(st, Severity::Warning, "create-index-without-concurrently",
-                "CREATE INDEX" + (n.contains("idxname") ? " " + n.value("idxname", "") : std::string()) + " on " + table.display() +
+                "CREATE INDEX" + (n.contains("idxname") ? " " + n.value("idxname", "") : std::string()) + " on " + table.asWritten() +
                     " blocks writes to it for the whole build; use CREATE INDEX CONCURRENTLY (outside a transaction)");
         if (!n.value("unique", false) || n.contains("whereClause")) return;
         std::vector<std::string> columns;
@@ -484,7 +485,7 @@ private:
     void rename(const MigrationStatement& st) {
         const json& n = st.node;
         std::string type = n.value("renameType", "");
-        std::string target = n.contains("relation") ? TableName::of(field(n, "relation")).display() : "";
+        std::string target = n.contains("relation") ? tableOf(field(n, "relation")).asWritten() : "";
         std::string newName = n.value("newname", "");
         if (type == "OBJECT_COLUMN") {
             add(st, Severity::Error, "rename-column",

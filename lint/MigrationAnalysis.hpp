@@ -10,19 +10,13 @@
 
 #include "LintFinding.hpp"
 #include "MigrationScript.hpp"
+#include "SqlIdentifier.hpp"
 #include "StatementLocks.hpp"
 
 namespace pgproof::lint {
 
-// A table as the migration names it; an empty schema means "found through the search_path".
-struct TableName {
-    std::string schema, name;
-    static TableName of(const nlohmann::json& rangeVar);
-    // "name" or "schema.name", for messages.
-    std::string display() const;
-    // For matching names within one file: "public" and no schema are the same.
-    std::string key() const;
-};
+// A table as the migration names it (a RangeVar node); an empty schema means "found through the search_path".
+QualifiedName tableOf(const nlohmann::json& rangeVar);
 
 enum class QuestionKind {
     NullsInColumn,      // SET NOT NULL, or the keys of a new PRIMARY KEY
@@ -37,15 +31,15 @@ struct DataQuestion {
     QuestionKind kind = QuestionKind::LockedTable;
     size_t statement = 0;
     SourcePosition at;
-    TableName table;
+    QualifiedName table;
     std::vector<std::string> columns;
-    TableName referenced;                      // ForeignKeyOrphans
+    QualifiedName referenced;                  // ForeignKeyOrphans
     std::vector<std::string> referencedColumns;  // empty: the referenced table's primary key
     std::string label;                         // what the statement does, for messages: "SET NOT NULL", "UNIQUE u"
     std::string constraint;                    // name, if given
     bool nullsNotDistinct = false;             // DuplicateKeys
     bool leftUnvalidated = false;              // ForeignKeyOrphans: NOT VALID and never validated in the file
-    LockLevel lock = LockLevel::None;          // LockedTable
+    LockMode lock = LockMode::None;            // LockedTable
     bool rewrites = false;
     std::optional<size_t> refines;             // index of the static finding the answer completes
     // Where an earlier statement of the file changes the data the answer depends on (a backfill, an

@@ -1,7 +1,5 @@
 #include "MigrationScript.hpp"
 
-#include <pg_query.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -11,18 +9,11 @@
 
 #include "Errors.hpp"
 #include "ServerWideEffect.hpp"
+#include "SqlParser.hpp"
 
 namespace pgproof::lint {
 
 namespace {
-
-struct ParseResult {
-    PgQueryParseResult r;
-    explicit ParseResult(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
-    ~ParseResult() { pg_query_free_parse_result(r); }
-    ParseResult(const ParseResult&) = delete;
-    ParseResult& operator=(const ParseResult&) = delete;
-};
 
 // The offset of the first byte that is not part of a well-formed UTF-8 sequence, or npos. libpg_query hands
 // such bytes on into its JSON parse tree, which then does not parse.
@@ -126,9 +117,9 @@ MigrationScript MigrationScript::parse(std::string name, std::string sql) {
         throw BadInputError(script.source_.where(script.source_.atByte(bad)) + ": error: byte " + byte +
                             " is not UTF-8: lint reads migration files as UTF-8");
     }
-    ParseResult parsed(text);
-    if (parsed.r.error) {
-        size_t cursor = parsed.r.error->cursorpos > 0 ? static_cast<size_t>(parsed.r.error->cursorpos - 1) : 0;
+    SqlParse parsed = parseSql(text);
+    if (parsed.error) {
+        size_t cursor = parsed.error->cursor > 0 ? parsed.error->cursor - 1 : 0;
         std::string where = script.source_.where(script.source_.atCharacter(cursor));
         // A backslash outside quotes is never SQL: it is a psql meta-command (\connect, \set, \i ...).
         if (size_t byte = byteOfCharacter(text, cursor); byte < text.size() && text[byte] == '\\') {
@@ -137,9 +128,9 @@ MigrationScript MigrationScript::parse(std::string name, std::string sql) {
             throw BadInputError(where + ": error: psql meta-command " + line + " " + psqlMetaCommandEffect(line) +
                                 ": pgproof runs migrations as SQL through libpq, not psql; take it out of the file");
         }
-        throw BadInputError(where + ": error: " + parsed.r.error->message);
+        throw BadInputError(where + ": error: " + parsed.error->message);
     }
-    auto tree = nlohmann::json::parse(parsed.r.parse_tree);
+    const nlohmann::json& tree = parsed.tree;
     std::vector<std::pair<size_t, std::set<std::string>>> trailing;  // comments after a statement's end, same line
     size_t previousEnd = 0;
     for (const auto& raw : tree.value("stmts", nlohmann::json::array())) {

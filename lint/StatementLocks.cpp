@@ -5,21 +5,6 @@
 
 namespace pgproof::lint {
 
-std::string lockName(LockLevel l) {
-    switch (l) {
-        case LockLevel::None: return "none";
-        case LockLevel::AccessShare: return "ACCESS SHARE";
-        case LockLevel::RowShare: return "ROW SHARE";
-        case LockLevel::RowExclusive: return "ROW EXCLUSIVE";
-        case LockLevel::ShareUpdateExclusive: return "SHARE UPDATE EXCLUSIVE";
-        case LockLevel::Share: return "SHARE";
-        case LockLevel::ShareRowExclusive: return "SHARE ROW EXCLUSIVE";
-        case LockLevel::Exclusive: return "EXCLUSIVE";
-        case LockLevel::AccessExclusive: return "ACCESS EXCLUSIVE";
-    }
-    return "none";
-}
-
 namespace {
 
 bool containsVolatileCall(const nlohmann::json& j) {
@@ -44,21 +29,21 @@ bool containsVolatileCall(const nlohmann::json& j) {
 }
 
 // The lock one ALTER TABLE subcommand takes (the statement takes the strongest of its subcommands).
-LockLevel alterTableCommandLock(const nlohmann::json& cmd, bool& rewrites) {
+LockMode alterTableCommandLock(const nlohmann::json& cmd, bool& rewrites) {
     std::string sub = cmd.value("subtype", "");
     if (sub == "AT_ValidateConstraint" || sub == "AT_SetStatistics" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
         sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions" || sub == "AT_SetOptions" || sub == "AT_ResetOptions" ||
         sub == "AT_AttachPartition" || sub == "AT_DetachPartitionFinalize")
-        return LockLevel::ShareUpdateExclusive;
+        return LockMode::ShareUpdateExclusive;
     if (sub == "AT_AddConstraint") {
         const auto& def = cmd.value("def", nlohmann::json::object());
         if (def.contains("Constraint") && def["Constraint"].value("contype", "") == "CONSTR_FOREIGN")
-            return LockLevel::ShareRowExclusive;
-        return LockLevel::AccessExclusive;
+            return LockMode::ShareRowExclusive;
+        return LockMode::AccessExclusive;
     }
     if (sub == "AT_EnableTrig" || sub == "AT_DisableTrig" || sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig" ||
         sub == "AT_EnableTrigAll" || sub == "AT_DisableTrigAll" || sub == "AT_EnableTrigUser" || sub == "AT_DisableTrigUser")
-        return LockLevel::ShareRowExclusive;
+        return LockMode::ShareRowExclusive;
     if (sub == "AT_AlterColumnType" || sub == "AT_SetTableSpace") rewrites = true;
     if (sub == "AT_AddColumn") {
         const auto& def = cmd.value("def", nlohmann::json::object());
@@ -79,7 +64,7 @@ LockLevel alterTableCommandLock(const nlohmann::json& cmd, bool& rewrites) {
             }
         }
     }
-    return LockLevel::AccessExclusive;
+    return LockMode::AccessExclusive;
 }
 
 }  // namespace
@@ -97,17 +82,17 @@ StatementLock statementLock(const std::string& kind, const nlohmann::json& node)
         addRelation(node.value("relation", nlohmann::json()));
         for (const auto& c : node.value("cmds", nlohmann::json::array())) {
             bool rewrites = false;
-            LockLevel l = alterTableCommandLock(c.value("AlterTableCmd", nlohmann::json::object()), rewrites);
-            out.level = std::max(out.level, l);
+            LockMode l = alterTableCommandLock(c.value("AlterTableCmd", nlohmann::json::object()), rewrites);
+            out.mode = std::max(out.mode, l);
             out.rewrites = out.rewrites || rewrites;
         }
     } else if (kind == "IndexStmt") {
         addRelation(node.value("relation", nlohmann::json()));
-        out.level = node.value("concurrent", false) ? LockLevel::ShareUpdateExclusive : LockLevel::Share;
+        out.mode = node.value("concurrent", false) ? LockMode::ShareUpdateExclusive : LockMode::Share;
     } else if (kind == "DropStmt") {
         std::string type = node.value("removeType", "");
         if (type == "OBJECT_TABLE" || type == "OBJECT_MATVIEW" || type == "OBJECT_VIEW" || type == "OBJECT_SEQUENCE") {
-            out.level = LockLevel::AccessExclusive;
+            out.mode = LockMode::AccessExclusive;
             for (const auto& o : node.value("objects", nlohmann::json::array())) {
                 auto names = o.contains("List") ? o["List"].value("items", nlohmann::json::array()) : nlohmann::json::array();
                 nlohmann::json rv = nlohmann::json::object();
@@ -119,42 +104,42 @@ StatementLock statementLock(const std::string& kind, const nlohmann::json& node)
                 addRelation(rv);
             }
         } else if (type == "OBJECT_INDEX") {
-            out.level = node.value("concurrent", false) ? LockLevel::ShareUpdateExclusive : LockLevel::AccessExclusive;
+            out.mode = node.value("concurrent", false) ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
         }
     } else if (kind == "TruncateStmt") {
-        out.level = LockLevel::AccessExclusive;
+        out.mode = LockMode::AccessExclusive;
         for (const auto& r : node.value("relations", nlohmann::json::array())) addRelation(r.value("RangeVar", nlohmann::json()));
     } else if (kind == "RenameStmt") {
         std::string type = node.value("renameType", "");
         if (node.contains("relation")) {
             addRelation(node["relation"]);
-            out.level = type == "OBJECT_INDEX" ? LockLevel::ShareUpdateExclusive : LockLevel::AccessExclusive;
+            out.mode = type == "OBJECT_INDEX" ? LockMode::ShareUpdateExclusive : LockMode::AccessExclusive;
         }
     } else if (kind == "UpdateStmt" || kind == "DeleteStmt" || kind == "InsertStmt" || kind == "MergeStmt") {
         addRelation(node.value("relation", nlohmann::json()));
-        out.level = LockLevel::RowExclusive;
+        out.mode = LockMode::RowExclusive;
     } else if (kind == "CopyStmt" && node.value("is_from", false)) {
         addRelation(node.value("relation", nlohmann::json()));
-        out.level = LockLevel::RowExclusive;
+        out.mode = LockMode::RowExclusive;
     } else if (kind == "CreateTrigStmt") {
         addRelation(node.value("relation", nlohmann::json()));
-        out.level = LockLevel::ShareRowExclusive;
+        out.mode = LockMode::ShareRowExclusive;
     } else if (kind == "VacuumStmt") {
         bool full = false;
         for (const auto& o : node.value("options", nlohmann::json::array()))
             if (o.contains("DefElem") && o["DefElem"].value("defname", "") == "full") full = true;
         for (const auto& r : node.value("rels", nlohmann::json::array()))
             addRelation(r.value("VacuumRelation", nlohmann::json::object()).value("relation", nlohmann::json()));
-        out.level = full ? LockLevel::AccessExclusive : LockLevel::ShareUpdateExclusive;
+        out.mode = full ? LockMode::AccessExclusive : LockMode::ShareUpdateExclusive;
         out.rewrites = full;
     } else if (kind == "ClusterStmt") {
         addRelation(node.value("relation", nlohmann::json()));
-        out.level = LockLevel::AccessExclusive;
+        out.mode = LockMode::AccessExclusive;
         out.rewrites = true;
     } else if (kind == "LockStmt") {
         for (const auto& r : node.value("relations", nlohmann::json::array())) addRelation(r.value("RangeVar", nlohmann::json()));
         int mode = node.value("mode", 8);
-        out.level = static_cast<LockLevel>(std::clamp(mode, 1, 8));
+        out.mode = static_cast<LockMode>(std::clamp(mode, 1, 8));
     }
     return out;
 }

@@ -7,26 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "LockMode.hpp"
+
 namespace pgproof::lint {
 
-enum class LockLevel {
-    None,
-    AccessShare,
-    RowShare,
-    RowExclusive,
-    ShareUpdateExclusive,
-    Share,
-    ShareRowExclusive,
-    Exclusive,
-    AccessExclusive,
-};
-
-std::string lockName(LockLevel l);  // "ACCESS EXCLUSIVE", ...
-// Whether the lock blocks writes to the table (SHARE and stronger).
-inline bool blocksWrites(LockLevel l) { return l >= LockLevel::Share; }
-
 struct StatementLock {
-    LockLevel level = LockLevel::None;
+    LockMode mode = LockMode::None;
     std::vector<nlohmann::json> tables;  // RangeVar nodes of the tables the lock is on
     bool rewrites = false;               // the whole table is rewritten (new heap)
 };

@@ -18,7 +18,6 @@
 #include "AtomicFile.hpp"
 #include "Errors.hpp"
 #include "Repository.hpp"
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

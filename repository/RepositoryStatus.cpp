@@ -4,7 +4,6 @@
 
 #include <algorithm>
 
-#include "TimeText.hpp"
 #include "UtcTime.hpp"
 
 namespace pgproof::repository {

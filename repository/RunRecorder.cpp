@@ -47,13 +47,12 @@ void RunRecorder::holdReservation(ReservedArchive reservation) {
 std::string RunRecorder::databaseLabel() const {
     if (!figures_.database.empty()) return figures_.database;
     if (repository_) return fs::absolute(subject_).parent_path().filename().string();
-    if (subject_ != "-") {
-        try {
-            return ArchiveReader(subject_).manifest().source.value("database", "");
-        } catch (const std::exception&) {
-        }
+    try {
+        auto source = openArchiveSource(subject_);
+        if (source->randomAccess()) return ArchiveReader(std::move(source)).manifest().source.value("database", "");
+    } catch (const std::exception&) {
     }
-    return "";
+    return "";  // a stream is read once, by the command itself
 }
 
 std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {

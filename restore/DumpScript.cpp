@@ -1,5 +1,7 @@
 #include "DumpScript.hpp"
 
+#include "FrameLoop.hpp"
+
 #include <algorithm>
 #include <set>
 
@@ -82,21 +84,15 @@ size_t ownerStatementAt(const std::string& sql) {
 }  // namespace
 
 ScriptEntry makeScriptEntry(TocEntry e, std::string_view sql) {
-    ScriptEntry se;
-    se.type = e.type;
-    se.name = e.name;
-    se.schema = e.schema;
-    se.owner = e.owner;
-    se.section = e.section;
+    ScriptEntry se{std::move(e), {}};
     // TABLE DATA is restored from its rows segment; its SQL (COPY line, --disable-triggers) is not run.
-    if (e.type != "TABLE DATA") se.sql = runnableSql(sql);
+    if (se.type != "TABLE DATA") se.sql = runnableSql(sql);
     // pg_dump -n public writes CREATE SCHEMA public, which every new database already has (psql
     // reports the error and goes on): the schema that exists is the one meant.
     if (e.type == "SCHEMA")
         for (size_t p = se.sql.find("CREATE SCHEMA "); p != std::string::npos; p = se.sql.find("CREATE SCHEMA ", p + 1))
             if ((p == 0 || se.sql[p - 1] == '\n') && se.sql.compare(p + 14, 14, "IF NOT EXISTS ") != 0)
                 se.sql.insert(p + 14, "IF NOT EXISTS ");
-    se.toc = std::move(e);
     return se;
 }
 
@@ -120,8 +116,8 @@ bool hasOwnerStatement(const ScriptEntry& e) { return ownerStatementAt(e.sql) !=
 
 std::string ScriptEntry::sessionSetup() const {
     std::string out;
-    if (toc.defaultTablespace) out += "SET default_tablespace = " + (toc.defaultTablespace->empty() ? std::string("''") : quoteIdent(*toc.defaultTablespace)) + ";\n";
-    if (toc.accessMethod) out += "SET default_table_access_method = " + quoteIdent(*toc.accessMethod) + ";\n";
+    if (defaultTablespace) out += "SET default_tablespace = " + (defaultTablespace->empty() ? std::string("''") : quoteIdent(*defaultTablespace)) + ";\n";
+    if (accessMethod) out += "SET default_table_access_method = " + quoteIdent(*accessMethod) + ";\n";
     return out;
 }
 
@@ -134,7 +130,6 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
     const Manifest& m = archive.manifest();
     std::vector<ScriptSlice> slices;
     uint64_t offset = 0;
-    std::string raw;
     for (size_t s = 0; s < m.segments.size(); ++s) {
         const auto& seg = m.segments[s];
         if (seg.kind != SegmentEntry::Kind::Sql) {
@@ -142,12 +137,13 @@ DumpScript DumpScript::fromArchive(const ArchiveReader& archive) {
             continue;
         }
         ScriptSlice slice{offset, {}};
-        for (size_t f = 0; f < seg.frames.size(); ++f) {
-            ArchiveReader::decompressFrame(archive.readFrame(seg.frames[f]), seg.frames[f],
-                                           "frame " + std::to_string(f + 1) + " of SQL segment " + std::to_string(s), raw);
-            slice.text += raw;
-            offset += seg.frames[f].raw;
-        }
+        FrameLoop(archive, seg.frames.size(), [&](size_t f) -> const FrameEntry& { return seg.frames[f]; },
+                  [&](size_t f) { return "frame " + std::to_string(f + 1) + " of SQL segment " + std::to_string(s); },
+                  "reading the archive's schema")
+            .inOrder([&](size_t f, std::string& raw) {
+                slice.text += raw;
+                offset += seg.frames[f].raw;
+            });
         slices.push_back(std::move(slice));
     }
     return assemble(m.toc.empty() ? buildToc(slices, offset) : m.toc, slices);

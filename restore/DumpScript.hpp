@@ -12,16 +12,10 @@
 
 namespace pgproof {
 
-struct ScriptEntry {
-    using Section = TocSection;
-    std::string type;    // "TABLE", "INDEX", "FK CONSTRAINT", ...
-    std::string name;
-    std::string schema;
-    std::string owner;
+// A TOC entry (engine/archive/DumpToc: type, schema, name, owner, section, its place in the script)
+// with its statements, ready to run. The entry is the manifest's own; this adds only the SQL.
+struct ScriptEntry : TocEntry {
     std::string sql;     // the statements (psql meta-commands removed; empty for TABLE DATA)
-    Section section = Section::PreData;
-    TocEntry toc;        // the entry as the manifest records it
-    std::string label() const { return type + " " + (schema.empty() || schema == "-" ? "" : schema + ".") + name; }
     // SET default_tablespace / default_table_access_method as pg_dump had them at this entry, for an
     // entry run on a connection of its own (parallel post-data); "" when pg_dump never set them.
     std::string sessionSetup() const;

@@ -9,6 +9,7 @@
 
 #include "ArchiveReader.hpp"
 #include "KeyViolations.hpp"
+#include "ArchiveSource.hpp"
 #include "Errors.hpp"
 #include "MigrationScript.hpp"
 #include "PgConnection.hpp"
@@ -111,7 +112,7 @@ void refuseForeignWrites(const lint::MigrationScript& script, const Manifest& ar
     if (foreign.empty()) return;
     for (const auto& st : script.statements()) {
         lint::StatementLock lock = lint::statementLock(st.kind, st.node);
-        if (lock.level != lint::LockLevel::RowExclusive && st.kind != "TruncateStmt") continue;
+        if (lock.mode != LockMode::RowExclusive && st.kind != "TruncateStmt") continue;
         for (const auto& t : lock.tables) {
             std::string name = t.value("relname", "");
             bool hit = t.contains("schemaname") ? foreign.count(t.value("schemaname", "") + "." + name) > 0 : foreignNames.count(name) > 0;
@@ -135,7 +136,7 @@ void runMigration(const lint::MigrationScript& script, const PgConnection& conn,
         s.line = st.at.line;
         s.sql = collapsed(st.text);
         lint::StatementLock lock = lint::statementLock(st.kind, st.node);
-        if (lock.level != lint::LockLevel::None) s.lock = lint::lockName(lock.level);
+        if (lock.mode != LockMode::None) s.lock = lockName(lock.mode);
         s.rewrites = lock.rewrites;
         if (log) log(fmt::format("line {}: {}", s.line, shortened(s.sql, 100)));
         // A key built over the rows: if it fails on duplicates, they are counted as the statement saw them.
@@ -193,32 +194,24 @@ void runMigration(const lint::MigrationScript& script, const PgConnection& conn,
 
 RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     auto log = [&](const std::string& s) {
-        if (o.log) o.log(s);
+        if (o.drill.restore.log) o.drill.restore.log(s);
     };
-    if (o.archive == "-")
+    if (!openArchiveSource(o.drill.restore.archive)->randomAccess())
         throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
     // Everything that can be refused is refused before a database is created.
     lint::MigrationScript script = lint::MigrationScript::read(o.migration);
     refuseServerWide(script);
     RehearsalResult r;
-    r.archive = o.archive;
+    r.archive = o.drill.restore.archive;
     r.migration = o.migration;
     r.planPath = o.planPath;
     r.statementsInFile = script.statements().size();
     r.transactionNote = whyNotOneTransaction(script);
     r.singleTransaction = r.transactionNote.empty();
-    r.baseline = std::make_unique<Baseline>(Baseline::load(o.archive));
-    refuseForeignWrites(script, ArchiveReader(o.archive).manifest());
+    r.baseline = std::make_unique<Baseline>(Baseline::load(o.drill.restore.archive));
+    refuseForeignWrites(script, ArchiveReader(o.drill.restore.archive).manifest());
 
-    DrillOptions d;
-    d.archive = o.archive;
-    d.server = o.server;
-    d.jobs = o.jobs;
-    d.checkThreads = o.checkThreads;
-    d.noOwner = o.noOwner;
-    d.noPrivileges = o.noPrivileges;
-    d.role = o.role;
-    d.log = o.log;
+    DrillOptions d = o.drill;
     d.scratchPrefix = "pgproof_rehearse";
     d.leaveScratchToCaller = true;
     r.restore = runDrill(d);
@@ -226,7 +219,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     r.exitCode = r.restore.exitCode;
     if (r.exitCode != 0) r.problem = "the restore failed: " + r.restore.problem + "; the migration was not run";
 
-    ConnectionTarget server = ConnectionTarget::resolve(o.server);
+    ConnectionTarget server = ConnectionTarget::resolve(o.drill.server);
     if (r.exitCode == 0) {
         try {
             log(fmt::format("running {} ({} statements{})", o.migration, r.statementsInFile,
@@ -236,7 +229,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
                 // The migration's NOTICEs (an index renamed by USING INDEX, ...) go to the log, not raw to stderr.
                 PQsetNoticeProcessor(
                     conn.get(), [](void*, const char* message) { spdlog::debug("server: {}", firstLine(message)); }, nullptr);
-                runMigration(script, conn, r, o.log);
+                runMigration(script, conn, r, o.drill.restore.log);
             }
             if (r.migrationFailed) {
                 const auto& failed = r.statements.back();
@@ -246,12 +239,10 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
                 if (failed.duplicateKeys > 0)
                     r.problem += fmt::format("; {}", duplicatesText(failed));
             } else {
-                log("verifying the migrated copy against the archive" + std::string(o.plan ? " with the plan" : ""));
-                VerifyOptions v;
+                log("verifying the migrated copy against the archive" + std::string(o.verify.plan ? " with the plan" : ""));
+                VerifyOptions v = o.verify;
                 v.db = server.withDatabase(r.scratchDatabase).conninfo();
-                v.jobs = o.jobs;
-                v.mode = o.mode;
-                v.plan = o.plan;
+                v.jobs = o.drill.restore.jobs;
                 r.verification = runVerification(*r.baseline, v);
                 r.exitCode = r.verification->exitCode();
                 if (r.exitCode != 0) {
@@ -273,7 +264,7 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     }
     // The scratch database goes, pass or fail, unless --keep.
     if (!r.scratchDatabase.empty()) {
-        if (o.keep) {
+        if (o.drill.keep) {
             r.kept = true;
             log("keeping scratch database " + r.scratchDatabase);
         } else {

@@ -19,19 +19,15 @@
 
 namespace pgproof {
 
+// A rehearsal is a drill, a migration, then a verification: `drill` holds the drill's options (the
+// archive, server, connections, --keep, ...), `verify` the final verification's (--mode, the plan); its
+// database and connections are the drill's scratch database and connections.
 struct RehearsalOptions {
-    std::string archive;
+    RehearsalOptions() { verify.mode = VerifyMode::NoLoss; }
+    DrillOptions drill;
+    VerifyOptions verify;
     std::string migration;                // the SQL file
-    std::optional<MigrationPlan> plan;
-    std::string planPath;
-    VerifyMode mode = VerifyMode::NoLoss;
-    std::optional<std::string> server;
-    int jobs = 2;
-    int checkThreads = 2;
-    bool keep = false;
-    bool noOwner = false, noPrivileges = false;
-    std::optional<std::string> role;
-    std::function<void(const std::string&)> log;
+    std::string planPath;                 // where verify.plan came from
 };
 
 struct RehearsedStatement {

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "ArchiveReader.hpp"
-#include "RestoreEncoding.hpp"
+#include "DatabaseLocale.hpp"
+#include "OpenedArchive.hpp"
+#include "RestoreRefusals.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
 #include "PostDataJobs.hpp"
@@ -144,16 +146,6 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 }  // namespace
 
-void requireEmptyTarget(const PgConnection& leader) {
-    auto existing = existingUserTables(leader);
-    if (existing.empty()) return;
-    std::string list;
-    for (size_t i = 0; i < existing.size(); ++i) list += (i ? ", " : "") + existing[i];
-    throw BadInputError("target database " + leader.database() + " is not empty (it holds " + list +
-                        "); nothing was changed. Restore into a new database (createdb NEW; pgproof restore FILE --db NEW"
-                        " --swap-into " + leader.database() + ") or use pgproof drill");
-}
-
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
                                                 size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated) {
@@ -236,7 +228,16 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
 }
 
 RestoreResult runRestore(const RestoreOptions& o) {
-    if (o.archive == "-") return runStreamRestore(o);
+    OpenedArchive archive(o.archive);
+    return runRestore(o, archive);
+}
+
+RestoreResult runRestore(const RestoreOptions& o, OpenedArchive& archive) {
+    return archive.reader() ? restoreByOffset(o, *archive.reader()) : runStreamRestore(o, *archive.stream());
+}
+
+// Random access: the manifest first, then frames by offset, tables in parallel.
+RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& archive) {
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
@@ -244,40 +245,19 @@ RestoreResult runRestore(const RestoreOptions& o) {
     RestoreResult result;
 
     auto tCheck = Clock::now();
-    ArchiveReader archive(o.archive);
     const Manifest& m = archive.manifest();
     DumpScript script = DumpScript::fromArchive(archive);
     result.timings.archiveCheck = since(tCheck);
 
-    std::optional<PgConnection> leader(PgConnection::connect(o.target, "pgproof restore"));
+    std::optional<PgConnection> leader(connectEmptyTarget(o, o.target));
     result.database = leader->database();
-    if (o.swapInto && *o.swapInto == result.database)
-        throw BadInputError("--swap-into names the restore target itself (" + result.database +
-                            "); restore into a new database and swap it into " + result.database);
-    requireEmptyTarget(*leader);
-    requireArchiveEncoding(m, *leader, o.archive);
+    requireArchiveEncoding(DatabaseLocale::ofArchive(m).encoding, *leader, "archive " + archive.source().name());
     if (o.noOwner) result.skippedOwnerChanges = script.dropOwnership();
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
-    if (std::none_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.section == TocSection::PreData; }) &&
-        std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
-        throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "
-                            "database; load it with zstd -dc FILE | psql into a database that has the schema");
+    if (std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
+        requireSchema(std::any_of(m.toc.begin(), m.toc.end(), definesSchema));
     // Every owner the archive names must exist on the target, or the restore would stop halfway.
-    if (auto owners = script.owners(); !owners.empty()) {
-        std::string list;
-        for (size_t i = 0; i < owners.size(); ++i) list += (i ? "\n" : "") + owners[i];
-        auto missing = leader->execParams("SELECT o FROM pg_catalog.unnest(pg_catalog.string_to_array($1, E'\\n')) AS o WHERE o NOT IN "
-                                          "(SELECT rolname FROM pg_catalog.pg_roles) ORDER BY 1",
-                                          {list}, "checking that the archive's owners exist on the target");
-        if (missing.rows() > 0) {
-            std::string names;
-            for (int i = 0; i < missing.rows() && i < 5; ++i) names += (i ? ", " : "") + missing.value(i, 0);
-            throw BadInputError("role" + std::string(missing.rows() > 1 ? "s " : " ") + names + (missing.rows() > 1 ? " own" : " owns") +
-                                " objects in the archive but " + (missing.rows() > 1 ? "do" : "does") + " not exist on the target; "
-                                "nothing was changed. Create " + (missing.rows() > 1 ? "them" : "it") +
-                                ", or restore with --no-owner (and --no-privileges for grants)");
-        }
-    }
+    TargetRoles(*leader).requireOwners(script.owners());
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.

@@ -16,6 +16,7 @@
 
 #include "ConnectionTarget.hpp"
 #include "Manifest.hpp"
+#include "OpenedArchive.hpp"
 #include "PgConnection.hpp"
 #include "RestoreScheduler.hpp"
 #include "UncreatedConstraints.hpp"
@@ -24,7 +25,7 @@
 namespace pgproof {
 
 struct RestoreOptions {
-    std::string archive;  // a file, or "-": the archive arrives on stdin (StreamRestore)
+    std::string archive;  // where the archive is (openArchiveSource: a file, or "-": stdin, read once in order by StreamRestore)
     ConnectionTarget target{""};
     int jobs = 2;
     bool verify = true;
@@ -60,8 +61,8 @@ struct RestoreResult {
     uint64_t rows = 0;
     uint64_t rawBytes = 0;
     std::shared_ptr<const Baseline> baseline;  // the manifest's tables; the report points into it
-    std::shared_ptr<const Manifest> streamManifest;
-    uint64_t archiveBytes = 0;                       // stream form: bytes read  // stream form: the manifest that arrived at the end
+    std::shared_ptr<const Manifest> streamManifest;  // stream form: the manifest that arrived at the end
+    uint64_t archiveBytes = 0;                       // stream form: bytes read
     std::optional<VerifyReport> verification;  // absent with --no-verify
     std::string keptOldDatabase;              // with --swap-into: the old database's new name
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
@@ -75,6 +76,8 @@ struct RestoreResult {
 // Throws BadInputError for a non-empty target (changing nothing), ProofFailedError for a damaged
 // archive (naming the table), IncompleteError for failures of the server, connection or a signal.
 RestoreResult runRestore(const RestoreOptions& options);
+// The same from an archive already opened (a drill has checked it first); a stream must be unread.
+RestoreResult runRestore(const RestoreOptions& options, OpenedArchive& archive);
 
 // The names of user tables already in a database (empty if none).
 std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit = 5);

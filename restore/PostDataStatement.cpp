@@ -1,8 +1,8 @@
 #include "PostDataStatement.hpp"
 
-#include <pg_query.h>
-
 #include <nlohmann/json.hpp>
+
+#include "SqlParser.hpp"
 
 namespace pgproof {
 
@@ -11,13 +11,7 @@ namespace {
 using nlohmann::json;
 
 // The parse tree of a whole entry, as libpg_query's JSON; null when PostgreSQL's grammar refuses it.
-json parseTree(const std::string& sql) {
-    PgQueryParseResult r = pg_query_parse(sql.c_str());
-    json out;
-    if (!r.error && r.parse_tree) out = json::parse(r.parse_tree, nullptr, false);
-    pg_query_free_parse_result(r);
-    return out.is_discarded() ? json() : out;
-}
+json parseTree(const std::string& sql) { return lint::parseSql(sql).tree; }
 
 std::optional<QualifiedName> relationOf(const json& rangeVar) {
     if (!rangeVar.is_object() || !rangeVar.contains("schemaname") || !rangeVar.contains("relname")) return std::nullopt;

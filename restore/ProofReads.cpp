@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "DumpSplitter.hpp"
 #include "Errors.hpp"
 #include "RestoreCost.hpp"
 #include "Interrupt.hpp"
@@ -27,9 +26,8 @@ ProofReads::ProofReads(const Manifest& manifest, PinnedSettings settings, bool a
 bool ProofReads::covers(size_t t) const {
     const TableEntry& table = manifest_.tables[t];
     if (table.rowsTotal) return false;
-    if (table.copyLine.empty()) return true;
-    auto target = parseCopyLine(table.copyLine);
-    return target && target->id == table.id();
+    auto target = table.copyTarget();
+    return target && *target == table.id();
 }
 
 std::vector<size_t> ProofReads::addJobs(RestoreScheduler& scheduler, size_t t, const std::vector<size_t>& after) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "ArchiveChecker.hpp"
+#include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "RestoreEncoding.hpp"
 #include "RestoreTimingsReport.hpp"
@@ -73,7 +74,7 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
-        if (o.log) o.log("keeping scratch database " + r.scratchDatabase);
+        if (o.restore.log) o.restore.log("keeping scratch database " + r.scratchDatabase);
         return;
     }
     try {
@@ -86,29 +87,72 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
     }
 }
 
-// `drill -`: the stream can be read once, so the archive check is the restore's own: every frame is
-// checked as it is loaded and judged against the manifest at the end, before indexes and the proof. The
-// scratch database is created once the dump's preamble names the encoding (the locale, recorded in the
-// manifest at the end, is not known yet: the scratch database uses C, which fits every encoding).
-DrillResult runStreamDrill(const DrillOptions& o) {
+}  // namespace
+
+// One body for every source. Random access: the archive is checked first (every frame, every table),
+// and the scratch database is created in the archive's encoding and locale before the restore. A stream
+// can be read once, so the archive check is the restore's own: every frame is checked as it is loaded
+// and judged against the manifest at the end, before indexes and the proof; the scratch database is
+// created once the dump's preamble names the encoding (the locale, recorded in the manifest at the end,
+// is not known yet: the scratch database uses C, which fits every encoding).
+DrillResult runDrill(const DrillOptions& o) {
+    auto log = [&](const std::string& s) {
+        if (o.restore.log) o.restore.log(s);
+    };
     DrillResult r;
-    r.archive = o.archive;
+    r.archive = o.restore.archive;
+    auto source = openArchiveSource(o.restore.archive);  // BadInputError (cannot be opened) propagates: nothing was drilled
+    if (source->randomAccess()) r.archiveBytes = source->size();
+    std::optional<OpenedArchive> archive;
+    try {
+        archive.emplace(std::move(source));  // BadInputError (not an archive at all) propagates
+    } catch (const ProofFailedError& e) {
+        // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
+        r.checkProblems.push_back(e.what());
+        r.exitCode = 1;
+        r.verdict = "failed";
+        r.problem = "the archive is damaged (" + std::string(e.what()) + "); no restore was attempted";
+        return r;
+    }
+    auto describeArchive = [&](const Manifest& m, uint64_t bytes) {
+        r.archiveBytes = bytes;
+        r.archiveCreated = m.created;
+        r.archiveAgeSeconds = secondsSince(r.archiveCreated);
+        r.source = m.source;
+    };
+    if (archive->manifestKnown()) describeArchive(archive->manifest(), archive->size());
+
     ConnectionTarget server = ConnectionTarget::resolve(o.server);
     ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
     PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
     noteLeftoverScratch(admin, o);
     r.server = admin.describe();
+
+    RestoreOptions ro = o.restore;
+    ro.verify = true;
     std::string name = scratchName(o.scratchPrefix);
-    try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
-        ro.jobs = o.jobs;
-        ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
+    if (const ArchiveReader* reader = archive->reader()) {
+        auto t = std::chrono::steady_clock::now();
+        log("checking the archive (every frame, every table)");
+        CheckReport check = checkArchive(*reader, o.checkThreads);
+        r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+        if (!check.ok()) {
+            for (const auto& p : check.problems) r.checkProblems.push_back(p);
+            for (const auto& tc : check.tables)
+                for (const auto& p : tc.problems) r.checkProblems.push_back(tc.table->id().display() + ": " + p);
+            r.exitCode = 1;
+            r.verdict = "failed";
+            r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
+            return r;
+        }
+        r.scratchDatabase = name;
+        log("creating scratch database " + r.scratchDatabase);
+        ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader->manifest());
+        r.scratchLocale = created.locale;
+        r.localeNote = created.note;
+        if (!r.localeNote.empty()) log("note: " + r.localeNote);
+        ro.target = server.withDatabase(r.scratchDatabase);
+    } else {
         ro.prepareTarget = [&](const std::string& encoding) {
             Manifest like;
             like.settings = nlohmann::json::object();
@@ -116,7 +160,7 @@ DrillResult runStreamDrill(const DrillOptions& o) {
                 like.settings["client_encoding"] = encoding;
                 like.source = {{"encoding", encoding}, {"lc_collate", "C"}, {"lc_ctype", "C"}};
             }
-            if (o.log) o.log("creating scratch database " + name);
+            log("creating scratch database " + name);
             ScratchDatabaseLocale created = createDatabaseLike(admin, name, like);
             r.scratchDatabase = name;
             r.scratchLocale = created.locale;
@@ -124,115 +168,25 @@ DrillResult runStreamDrill(const DrillOptions& o) {
                            "uses the C locale (rows and fingerprints are unaffected, text sorts bytewise)";
             return server.withDatabase(name);
         };
-        r.restore = runRestore(ro);
+    }
+    try {
+        r.restore = runRestore(ro, *archive);
         r.exitCode = r.restore->exitCode();
-        r.checkSeconds = r.restore->timings.archiveCheck;
-        if (r.restore->streamManifest) {
-            const Manifest& m = *r.restore->streamManifest;
-            r.archiveBytes = r.restore->archiveBytes;
-            r.archiveCreated = m.created;
-            r.archiveAgeSeconds = secondsSince(r.archiveCreated);
-            r.source = m.source;
+        if (!archive->reader()) {
+            r.checkSeconds = r.restore->timings.archiveCheck;
+            if (r.restore->streamManifest) describeArchive(*r.restore->streamManifest, r.restore->archiveBytes);
         }
         if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
             r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
-        } else if (r.exitCode == 1) {  // every frame was checked against the manifest on the way in
+        } else if (r.exitCode == 1) {  // every frame was checked against the manifest, before or on the way in
             r.targetFailed = true;
             r.problem = targetDifference(*r.restore, "drill");
         }
     } catch (const PgproofError& e) {
         if (e.code() == ExitCode::BadInput && r.scratchDatabase.empty()) throw;  // nothing was created or drilled
         r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
-        if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
-        r.targetFailed = e.code() == ExitCode::BadInput;
-        r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();
-    } catch (const std::exception& e) {
-        r.exitCode = 3;
-        r.problem = e.what();
-    }
-    r.verdict = verdictFor(r.exitCode);
-    keepOrDrop(o, admin, r);
-    return r;
-}
-
-}  // namespace
-
-DrillResult runDrill(const DrillOptions& o) {
-    if (o.archive == "-") return runStreamDrill(o);
-    auto log = [&](const std::string& s) {
-        if (o.log) o.log(s);
-    };
-    DrillResult r;
-    r.archive = o.archive;
-    std::optional<ArchiveReader> opened;
-    try {
-        opened.emplace(o.archive);  // BadInputError (not an archive at all) propagates: nothing was drilled
-    } catch (const ProofFailedError& e) {
-        // A truncated archive or a damaged manifest is exactly what a drill exists to find: report it.
-        std::error_code ec;
-        auto size = std::filesystem::file_size(o.archive, ec);
-        if (!ec) r.archiveBytes = size;
-        r.checkProblems.push_back(e.what());
-        r.exitCode = 1;
-        r.verdict = "failed";
-        r.problem = "the archive is damaged (" + std::string(e.what()) + "); no restore was attempted";
-        return r;
-    }
-    const ArchiveReader& reader = *opened;
-    r.archiveBytes = reader.fileSize();
-    r.archiveCreated = reader.manifest().created;
-    r.archiveAgeSeconds = secondsSince(r.archiveCreated);
-    r.source = reader.manifest().source;
-
-    ConnectionTarget server = ConnectionTarget::resolve(o.server);
-    ConnectionTarget maintenance = server.option("dbname") ? server : server.withDatabase("postgres");
-    PgConnection admin = PgConnection::connect(maintenance, "pgproof drill");
-    noteLeftoverScratch(admin, o);
-    r.server = admin.describe();
-
-    auto t = std::chrono::steady_clock::now();
-    log("checking the archive (every frame, every table)");
-    CheckReport check = checkArchive(reader, o.checkThreads);
-    r.checkSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-    if (!check.ok()) {
-        for (const auto& p : check.problems) r.checkProblems.push_back(p);
-        for (const auto& tc : check.tables)
-            for (const auto& p : tc.problems) r.checkProblems.push_back(tc.table->id().display() + ": " + p);
-        r.exitCode = 1;
-        r.verdict = "failed";
-        r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
-        return r;
-    }
-
-    r.scratchDatabase = scratchName(o.scratchPrefix);
-    log("creating scratch database " + r.scratchDatabase);
-    ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader.manifest());
-    r.scratchLocale = created.locale;
-    r.localeNote = created.note;
-    if (!r.localeNote.empty()) log("note: " + r.localeNote);
-    try {
-        RestoreOptions ro;
-        ro.archive = o.archive;
-        ro.target = server.withDatabase(r.scratchDatabase);
-        ro.jobs = o.jobs;
-        ro.verify = true;
-        ro.analyze = o.analyze;
-        ro.noOwner = o.noOwner;
-        ro.noPrivileges = o.noPrivileges;
-        ro.role = o.role;
-        ro.log = o.log;
-        r.restore = runRestore(ro);
-        r.exitCode = r.restore->exitCode();
-        if (r.exitCode == 1 && sourceViolatesConstraints(*r.restore)) {
-            r.problem = restoreProblem(*r.restore);  // the rows are proven; the source's own data breaks its constraints
-        } else if (r.exitCode == 1) {  // the archive check above passed
-            r.targetFailed = true;
-            r.problem = targetDifference(*r.restore, "drill");
-        }
-    } catch (const PgproofError& e) {
-        r.exitCode = e.code() == ExitCode::BadInput ? 3 : static_cast<int>(e.code());
-        // The archive check passed; a ProofFailedError here is frame damage met while loading (the file
-        // changed under the drill, or a fault between check and load): still the archive's.
+        // The archive check passed (or is the stream's own); a ProofFailedError here is frame damage met
+        // while loading (a stream's, or a file that changed under the drill): still the archive's.
         if (e.code() == ExitCode::ProofFailed) r.checkProblems.push_back(e.what());
         r.targetFailed = e.code() == ExitCode::BadInput;
         r.problem = r.targetFailed ? targetRefused(e.what()) : e.what();

@@ -13,22 +13,20 @@
 
 namespace pgproof {
 
+// A drill is a restore with more around it: `restore` holds what the restore itself takes (the archive,
+// connections, --analyze, --no-owner, --no-privileges, --role, the log); the drill sets its target (the
+// scratch database) and always verifies.
 struct DrillOptions {
-    std::string archive;
+    RestoreOptions restore;
     std::optional<std::string> server;  // conninfo/URI of the server (any database on it)
-    int jobs = 2;          // connections
     int checkThreads = 2;  // threads of the archive check (no connections: the command passes one per core)
     bool keep = false;
-    bool analyze = false;  // as restore's --analyze
-    bool noOwner = false, noPrivileges = false;  // as restore's --no-owner / --no-privileges
-    std::optional<std::string> role;
-    std::function<void(const std::string&)> log;
     // Warnings shown at the default verbosity (scratch databases earlier drills left behind).
     std::function<void(const std::string&)> warn;
     // Scratch database names start with this (then _<time>_<pid>).
     std::string scratchPrefix = "pgproof_drill";
     // The caller (rehearse) goes on working in the scratch database and drops it itself: the drill
-    // neither keeps nor drops it (kept and dropped stay false).
+    // neither keeps nor drops it (kept and dropped stay false; the caller honours `keep`).
     bool leaveScratchToCaller = false;
 };
 

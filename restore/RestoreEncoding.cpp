@@ -5,17 +5,6 @@
 
 namespace pgproof {
 
-void requireArchiveEncoding(const Manifest& m, const PgConnection& target, const std::string& archivePath) {
-    DatabaseLocale archive = DatabaseLocale::ofArchive(m);
-    if (archive.encoding.empty()) return;
-    DatabaseLocale here = DatabaseLocale::read(target);
-    if (here.encoding == archive.encoding) return;
-    throw BadInputError("archive " + archivePath + " holds " + archive.encoding + " data but target database " +
-                        target.database() + " is " + here.encoding + " (its COPY rows would be reinterpreted); nothing was "
-                        "changed. Restore into a database created with ENCODING '" + archive.encoding +
-                        "' (createdb -T template0 -E " + archive.encoding + " --locale=C NEW)");
-}
-
 ScratchDatabaseLocale createDatabaseLike(const PgConnection& admin, const std::string& name, const Manifest& m) {
     DatabaseLocale want = DatabaseLocale::ofArchive(m);
     auto create = [&](const DatabaseLocale& l) {

@@ -1,7 +1,8 @@
 #pragma once
 // Restore targets in the archive's encoding and locale. The archive's COPY rows are bytes in the
 // source database's encoding (pgproof pins client_encoding to it): a target in another encoding
-// would have the server convert them, so neither the data nor its fingerprints would be the backup's.
+// would have the server convert them, so neither the data nor its fingerprints would be the backup's
+// (a restore refuses it: RestoreRefusals).
 #include <string>
 
 #include "DatabaseLocale.hpp"
@@ -9,10 +10,6 @@
 #include "PgConnection.hpp"
 
 namespace pgproof {
-
-// Throws BadInputError (one line naming both encodings) when the target database's encoding is not
-// the archive's; archives that record no encoding are not checked.
-void requireArchiveEncoding(const Manifest& manifest, const PgConnection& target, const std::string& archivePath);
 
 struct ScratchDatabaseLocale {
     DatabaseLocale locale;  // what the database was created with (empty encoding: the server's default)

@@ -14,22 +14,6 @@
 
 namespace pgproof {
 
-bool locksConflict(LockMode a, LockMode b) {
-    // PostgreSQL's table-level lock conflict table, for the modes above.
-    using M = LockMode;
-    auto rank = [](M m) { return static_cast<int>(m); };
-    static const bool table[6][6] = {
-        //              AS     RE     SUE    S      SRE    AE
-        /* AS  */ {false, false, false, false, false, true},
-        /* RE  */ {false, false, false, true, true, true},
-        /* SUE */ {false, false, true, true, true, true},
-        /* S   */ {false, true, true, false, true, true},
-        /* SRE */ {false, true, true, true, true, true},
-        /* AE  */ {true, true, true, true, true, true},
-    };
-    return table[rank(a)][rank(b)];
-}
-
 void WorkSpan::include(double from, double to) {
     if (!ran() || from < start) start = from;
     if (to > end) end = to;

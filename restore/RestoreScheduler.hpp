@@ -18,14 +18,11 @@
 #include <vector>
 
 #include "FirstFailure.hpp"
+#include "LockMode.hpp"
 #include "PgConnection.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
-
-// The table lock modes restore statements take (PostgreSQL's names).
-enum class LockMode { AccessShare, RowExclusive, ShareUpdateExclusive, Share, ShareRowExclusive, AccessExclusive };
-bool locksConflict(LockMode a, LockMode b);
 
 struct TableLock {
     QualifiedName table;

@@ -1,6 +1,7 @@
 #pragma once
-// The steps a restore is made of, shared by the file form (ParallelRestore: frames by offset, tables
-// in parallel, largest first) and the stream form (StreamRestore: the script in order as it arrives).
+// The steps a restore is made of, shared by the random-access form (ParallelRestore: frames by offset,
+// tables in parallel, largest first) and the stream form (StreamRestore: the script in order as it
+// arrives). The refusals before anything changes are RestoreRefusals.
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -10,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "ArchiveReader.hpp"
+#include "ArchiveStream.hpp"
 #include "DumpScript.hpp"
 #include "FirstFailure.hpp"
 #include "Interrupt.hpp"
@@ -22,8 +25,6 @@
 
 namespace pgproof {
 
-// Throws BadInputError naming the tables when the target holds any (nothing is changed).
-void requireEmptyTarget(const PgConnection& leader);
 // Runs one entry's SQL; an entry on a connection of its own first gets the session state pg_dump had set.
 void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection = false);
 // Every restore connection runs the dump's preamble, and with --role works as that role.
@@ -42,7 +43,9 @@ void recordSpans(const RestoreScheduler& scheduler, RestoreTimings& timings);
 void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& result, const ProofReads* reads,
                   std::chrono::steady_clock::time_point t0);
 
-// `pgproof restore -`: see StreamRestore.cpp.
-RestoreResult runStreamRestore(const RestoreOptions& o);
+// The two forms of runRestore: frames by offset (ParallelRestore.cpp) and the stream read once, in
+// order (StreamRestore.cpp).
+RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& archive);
+RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream);
 
 }  // namespace pgproof

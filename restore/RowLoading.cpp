@@ -6,8 +6,8 @@
 #include <atomic>
 #include <mutex>
 
-#include "DumpSplitter.hpp"
 #include "Errors.hpp"
+#include "FrameLoop.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
@@ -20,6 +20,13 @@ struct CopyItem {
     size_t table;
     size_t firstFrame, endFrame;
     uint64_t rawBytes;
+};
+
+// How the frame loop of one COPY ends early: the scheduler stopped (another job failed), or the server
+// took no more rows (the connection's own error, the COPY is not aborted again).
+struct RestoreStopped {};
+struct SendFailed : std::runtime_error {
+    using std::runtime_error::runtime_error;
 };
 
 struct TableProgress {
@@ -38,10 +45,10 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
     // table that holds no row is truncated. Small tables skip the extra round trips.
     constexpr uint64_t kFreezeBytes = 1u << 20;
     bool frozen = false;
-    auto target = parseCopyLine(copy);
+    auto target = table.copyTarget();
     const std::string suffix = " FROM stdin;";
     if (item.firstFrame == 0 && item.endFrame == seg.frames.size() && table.rawBytes >= kFreezeBytes && target &&
-        target->id == table.id() && copy.size() > suffix.size() &&
+        *target == table.id() && copy.size() > suffix.size() &&
         copy.compare(copy.size() - suffix.size(), suffix.size(), suffix) == 0) {
         PgResult t(PQexec(conn.get(), ("BEGIN; SELECT 1 FROM ONLY " + table.id().sql() + " LIMIT 1").c_str()));
         bool empty = PQresultStatus(t.get()) == PGRES_TUPLES_OK && PQntuples(t.get()) == 0;
@@ -59,39 +66,48 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
         if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
         throw IncompleteError("restoring rows of " + table.id().display() + " failed: " + why);
     }
-    std::string raw;
     TableFingerprint local;
     auto abortCopy = [&](const std::string& why) {
         PQputCopyEnd(conn.get(), why.c_str());
         while (PGresult* r = PQgetResult(conn.get())) PQclear(r);
         if (frozen) PgResult rollback(PQexec(conn.get(), "ROLLBACK"));
     };
-    for (size_t f = item.firstFrame; f < item.endFrame; ++f) {
-        if (failure.stopped()) {
-            abortCopy("restore stopped");
-            return;
-        }
-        const FrameEntry& frame = seg.frames[f];
-        std::string what = "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " +
-                           table.id().display();
-        try {
-            ArchiveReader::decompressFrame(archive.readFrame(frame), frame, what, raw);
-            if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(what + " is damaged: it does not end at a line boundary");
-        } catch (...) {
-            abortCopy("damaged archive frame");
-            throw;
-        }
-        TableFingerprint part = fingerprintRows(raw);
-        if (part.rows != frame.rows) {
-            abortCopy("damaged archive frame");
-            throw ProofFailedError(what + " is damaged: it holds " + std::to_string(part.rows) + " rows, the manifest says " +
-                                   std::to_string(frame.rows));
-        }
-        local.add(part);
-        WorkProgress::process().addRows(part.rows);
-        WorkProgress::process().addBytes(raw.size());
-        if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
-            throw IncompleteError("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    auto what = [&](size_t f) {
+        return "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " + table.id().display();
+    };
+    bool stopped = false;
+    try {
+        FrameLoop(archive, item.endFrame - item.firstFrame,
+                  [&](size_t k) -> const FrameEntry& {
+                      if (failure.stopped()) throw RestoreStopped();
+                      return seg.frames[item.firstFrame + k];
+                  },
+                  [&](size_t k) { return what(item.firstFrame + k); }, "restoring rows of " + table.id().display())
+            .inOrder([&](size_t k, std::string& raw) {
+                const FrameEntry& frame = seg.frames[item.firstFrame + k];
+                TableFingerprint part = fingerprintRows(raw);
+                if (part.rows != frame.rows)
+                    throw ProofFailedError(what(item.firstFrame + k) + " is damaged: it holds " + std::to_string(part.rows) +
+                                           " rows, the manifest says " + std::to_string(frame.rows));
+                local.add(part);
+                WorkProgress::process().addRows(part.rows);
+                WorkProgress::process().addBytes(raw.size());
+                if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
+                    throw SendFailed("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+            });
+    } catch (const RestoreStopped&) {
+        stopped = true;
+    } catch (const InterruptedError&) {
+        stopped = true;  // the scheduler reports Ctrl-C
+    } catch (const SendFailed& e) {
+        throw IncompleteError(e.what());
+    } catch (...) {
+        abortCopy("damaged archive frame");
+        throw;
+    }
+    if (stopped) {
+        abortCopy("restore stopped");
+        return;
     }
     if (PQputCopyEnd(conn.get(), nullptr) != 1)
         throw IncompleteError("finishing rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));

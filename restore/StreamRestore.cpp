@@ -23,6 +23,7 @@
 
 #include "ArchiveChecker.hpp"
 #include "ArchiveStream.hpp"
+#include "RestoreRefusals.hpp"
 #include "DatabaseLocale.hpp"
 #include "Errors.hpp"
 #include "RestoreSteps.hpp"
@@ -175,36 +176,31 @@ bool sameEntry(const TocEntry& a, const TocEntry& b) {
 
 }  // namespace
 
-RestoreResult runStreamRestore(const RestoreOptions& o) {
+RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
     auto t0 = Clock::now();
     auto log = [&](const std::string& s) {
         if (o.log) o.log(s);
     };
     RestoreResult result;
-    const std::string streamName = "the archive on standard input";
-    ArchiveStream stream(STDIN_FILENO, streamName);
+    const std::string& streamName = stream.name();
 
     // Without a target hook, the target is known now: refuse a non-empty one before reading a byte.
     std::optional<PgConnection> leader;
     auto connectLeader = [&](const ConnectionTarget& target) {
-        leader.emplace(PgConnection::connect(target, "pgproof restore"));
+        leader.emplace(connectEmptyTarget(o, target));
         result.database = leader->database();
-        if (o.swapInto && *o.swapInto == result.database)
-            throw BadInputError("--swap-into names the restore target itself (" + result.database +
-                                "); restore into a new database and swap it into " + result.database);
-        requireEmptyTarget(*leader);
     };
     ConnectionTarget target = o.target;
     if (!o.prepareTarget) connectLeader(target);
 
-    std::set<std::string> roles;
+    std::optional<TargetRoles> roles;
     std::vector<std::unique_ptr<PgConnection>> connections;
     std::vector<std::unique_ptr<CopyWorker>> workers;
     FirstFailure failure;
     std::vector<ScriptEntry> postData;
     StreamFrameLog frames;
     ScriptFollower script(true);
-    bool started = false, sawPreData = false;
+    bool started = false, sawPreData = false, sawSchema = false;
     std::string preamble;
     CopyWorker* loading = nullptr;  // the connection receiving the current table's rows
     uint64_t itemBytes = 0;
@@ -223,15 +219,8 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
             target = o.prepareTarget(encoding);
             connectLeader(target);
         }
-        if (!encoding.empty()) {
-            DatabaseLocale here = DatabaseLocale::read(*leader);
-            if (here.encoding != encoding)
-                throw BadInputError("the archive on standard input holds " + encoding + " data but target database " +
-                                    result.database + " is " + here.encoding + "; nothing was changed. Restore into a database "
-                                    "created with ENCODING '" + encoding + "' (createdb -T template0 -E " + encoding + " --locale=C NEW)");
-        }
-        auto r = leader->exec("SELECT rolname FROM pg_catalog.pg_roles", "reading the target's roles");
-        for (int i = 0; i < r.rows(); ++i) roles.insert(r.value(i, 0));
+        requireArchiveEncoding(encoding, *leader, streamName);
+        roles.emplace(*leader);
         setUpRestoreConnection(*leader, preamble, o.role);
         connections = openWorkers(target, o.jobs, preamble, o.role);
         for (auto& c : connections) workers.push_back(std::make_unique<CopyWorker>(*c, failure));
@@ -264,20 +253,18 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
         }
         if (o.noOwner) {
             result.skippedOwnerChanges += dropOwnerStatement(se) ? 1 : 0;
-        } else if (!se.owner.empty() && hasOwnerStatement(se) && !roles.count(se.owner)) {
-            throw BadInputError("role " + se.owner + " owns " + se.label() + " in the archive but does not exist on the target; "
-                                "create it, or restore with --no-owner (and --no-privileges for grants)");
+        } else if (!se.owner.empty() && hasOwnerStatement(se)) {
+            roles->requireOwners({se.owner}, !sawPreData);
         }
         if (se.section == ScriptEntry::Section::PreData) {
             sawPreData = true;
+            sawSchema = sawSchema || definesSchema(e);
             throwIfInterrupted("restoring the schema");
             runEntry(*leader, se);
             WorkProgress::process().addDone();
         } else if (se.section == ScriptEntry::Section::Data) {
             if (se.type == "TABLE DATA") {
-                if (!sawPreData)
-                    throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an "
-                                        "empty database; load it with zstd -dc FILE | psql into a database that has the schema");
+                requireSchema(sawSchema);
                 return;
             }
             runEntry(*leader, se);
@@ -305,9 +292,7 @@ RestoreResult runStreamRestore(const RestoreOptions& o) {
             failure.rethrow();
             if (rows) {
                 start();
-                if (!sawPreData)
-                    throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an "
-                                        "empty database; load it with zstd -dc FILE | psql into a database that has the schema");
+                requireSchema(sawSchema);
                 if (!tData) {
                     tData = Clock::now();
                     result.timings.preData = since(tPre);

@@ -55,20 +55,6 @@ int DiffReport::exitCode() const {
 
 namespace {
 
-std::string rowSummaryText(const RowDiffSummary& s) {
-    std::vector<std::string> parts;
-    if (s.lost) parts.push_back(withThousands(s.lost) + " lost");
-    if (s.duplicated) parts.push_back(withThousands(s.duplicated) + " more under a key that identified one row");
-    if (s.changed) parts.push_back(withThousands(s.changed) + " changed");
-    if (s.added) parts.push_back(withThousands(s.added) + " added");
-    std::string out;
-    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
-    if (out.empty()) out = "every row equal";
-    std::string how;
-    for (const auto& k : s.key) how += (how.empty() ? "" : ", ") + displayIdent(k);
-    return out + (s.key.empty() ? " (compared as a multiset of rows: the table has no key)" : " (by key " + how + ")");
-}
-
 // A sequence on both sides, in the words verify uses for the same move.
 SequenceDiff sequenceDiff(const QualifiedName& id, int64_t before, int64_t after, SequenceMove move) {
     SequenceDiff d;
@@ -258,7 +244,7 @@ void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOption
         std::function<void(const RowDifference&)> rowSink;
         if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
         t.rows = compareLargeObjects(*before, *after, 0, o.jobs, rowSink);
-        t.reason = "large objects: " + rowSummaryText(*t.rows);
+        t.reason = "large objects: " + describeRowDiff(*t.rows);
         if (!t.rows->differences()) t.status = TableDiff::Status::Equal;
     } catch (const InterruptedError&) {
         throw;
@@ -350,7 +336,7 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
             std::function<void(const RowDifference&)> rowSink;
             if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
             t.rows = compareRows(before, ta.columns, after, tb.columns, key, common, 0, o.jobs, rowSink);
-            t.reason = rowSummaryText(*t.rows);
+            t.reason = describeRowDiff(*t.rows);
             if (!columnsNote.empty()) t.reason = columnsNote + "; " + t.reason + (gone.empty() ? "" : " on the columns both hold");
             t.status = t.rows->differences() || !columnsNote.empty() ? TableDiff::Status::Differs : TableDiff::Status::Equal;
         } catch (const InterruptedError&) {

@@ -13,6 +13,7 @@
 
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "ReportOutput.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -359,6 +360,20 @@ std::string rowDisplay(const std::string& row, size_t width) {
     auto fields = copyFields(row);
     for (size_t i = 0; i < fields.size(); ++i) out += (i ? ", " : "") + readableValue(std::string(fields[i]), width);
     return out + ")";
+}
+
+std::string describeRowDiff(const RowDiffSummary& d) {
+    std::vector<std::string> kinds;
+    if (d.lost) kinds.push_back(withThousands(d.lost) + " lost");
+    if (d.duplicated) kinds.push_back(withThousands(d.duplicated) + " duplicated");
+    if (d.changed) kinds.push_back(withThousands(d.changed) + " changed");
+    if (d.added) kinds.push_back(withThousands(d.added) + " added");
+    std::string out;
+    for (const auto& k : kinds) out += (out.empty() ? "" : ", ") + k;
+    if (out.empty()) out = "every row equal";
+    std::string key;
+    for (const auto& c : d.key) key += (key.empty() ? "" : ", ") + displayIdent(c);
+    return out + (d.key.empty() ? " (rows compared as a multiset: the table has no key)" : " (by key " + key + ")");
 }
 
 std::string describeRowDifference(const RowDifference& d, size_t width) {

@@ -76,5 +76,9 @@ std::string rowDisplay(const std::string& row, size_t width = 60);
 nlohmann::json rowDifferenceToJson(const RowDifference& d, size_t valueWidth = 200);
 // "key id=5: amount 10.00 -> 12.50" / "row '1\tx' x2": one line for people.
 std::string describeRowDifference(const RowDifference& d, size_t valueWidth = 60);
+// The row-difference summary of one table, the one wording of verify and diff: "2 lost, 1 duplicated,
+// 1 changed, 3 added (by key id)", "... (rows compared as a multiset: the table has no key)";
+// "every row equal" when there is none.
+std::string describeRowDiff(const RowDiffSummary& d);
 
 }  // namespace pgproof

@@ -17,7 +17,6 @@
 #include "LiveFingerprinter.hpp"
 #include "LiveSnapshot.hpp"
 #include "PlanEvaluator.hpp"
-#include "DumpSplitter.hpp"
 #include "ReportOutput.hpp"
 #include "SnapshotSession.hpp"
 #include "WorkProgress.hpp"
@@ -57,6 +56,11 @@ size_t VerifyReport::count(Verdict v) const {
     for (const auto& p : planItems) n += p.verdict == v;
     for (const auto& t : notCovered) n += t.verdict == v;
     return n;
+}
+
+std::string countOnlyNote(const std::string& reason, const std::string& why) {
+    if (reason.find("count only") != std::string::npos) return "";
+    return "count only: its rows were not compared one by one" + (why.empty() ? std::string() : " (" + why + ")");
 }
 
 bool TableVerdict::rowsProven() const {
@@ -117,8 +121,9 @@ void judgeRows(TableVerdict& v, VerifyMode mode, uint64_t current, bool contentK
 // A table whose rows only a count could prove says so in its reason (no-loss mode's readers must not
 // take "ok" for "every row is still there").
 void sayCountOnly(TableVerdict& v, const std::string& why) {
-    if (v.comparedBy() != "count only" || v.reason.find("count only") != std::string::npos) return;
-    v.reason += (v.reason.empty() ? "" : "; ") + std::string("count only") + (why.empty() ? "" : " (" + why + ")");
+    if (v.comparedBy() != "count only") return;
+    std::string note = countOnlyNote(v.reason, why);
+    if (!note.empty()) v.reason += (v.reason.empty() ? "" : "; ") + note;
 }
 
 // Leaves that pg_dump loaded via their partition root (hash partitioning on an enum) are routed
@@ -132,9 +137,8 @@ std::map<QualifiedName, bool> compareViaRootGroups(const std::vector<const Table
     std::map<QualifiedName, bool> judged;
     for (size_t i = 0; i < entryOf.size() && i < report.tables.size(); ++i) {
         const auto& bt = *entryOf[i];
-        if (bt.copyLine.empty()) continue;
-        auto target = parseCopyLine(bt.copyLine);
-        if (target && !(target->id == bt.id())) groups[target->id].push_back(i);
+        auto target = bt.copyTarget();
+        if (target && !(*target == bt.id())) groups[*target].push_back(i);
     }
     for (const auto& [root, members] : groups) {
         TableVerdict group;
@@ -177,10 +181,9 @@ std::map<QualifiedName, bool> compareViaRootGroups(const std::vector<const Table
 // The root a leaf was loaded via (pg_dump's COPY names the root), if it was: its rows may have moved
 // to another leaf, which leaf by leaf would look like loss; its leaves are compared as one row set.
 std::optional<QualifiedName> loadedViaRoot(const TableEntry& bt) {
-    if (bt.copyLine.empty()) return std::nullopt;
-    auto target = parseCopyLine(bt.copyLine);
-    if (!target || target->id == bt.id()) return std::nullopt;
-    return target->id;
+    auto target = bt.copyTarget();
+    if (!target || *target == bt.id()) return std::nullopt;
+    return target;
 }
 
 // How one row set is compared row by row: a table, or every leaf of one root loaded via the root (the

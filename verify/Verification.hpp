@@ -149,5 +149,10 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& opti
 
 const char* verdictName(Verdict v);
 const char* modeName(VerifyMode m);
+// The one note of a table whose rows only a count proved: "count only: its rows were not compared one by
+// one", then " (why)" when given. The model appends it to the table's reason where it records the check;
+// the text writer to the line of a table that passed unproven and whose reason does not carry it. "" when
+// `reason` says "count only" already.
+std::string countOnlyNote(const std::string& reason, const std::string& why = "");
 
 }  // namespace pgproof

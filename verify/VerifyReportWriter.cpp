@@ -30,9 +30,10 @@ std::string alsoFailed(const SettledOutcome& settled) {
     return settled.judged == Outcome::Proven ? "" : "; the tables match, but the run did not pass for another reason (below)";
 }
 // A table that passed on its count alone says so on its line (a counts-only run says it once, in the verdict).
-std::string countOnlyNote(const VerifyReport& r, const TableVerdict& t) {
-    if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven() || t.reason.find("count only") != std::string::npos) return "";
-    return std::string(t.reason.empty() ? ": " : "; ") + "count only: its rows were not compared one by one";
+std::string countOnlyLineNote(const VerifyReport& r, const TableVerdict& t) {
+    if (r.countsOnly || t.verdict != Verdict::Ok || t.rowsProven()) return "";
+    std::string note = countOnlyNote(t.reason);
+    return note.empty() ? "" : std::string(t.reason.empty() ? ": " : "; ") + note;
 }
 std::string shortFp(const std::string& fp) { return fp.empty() ? "-" : fp.substr(0, 12); }
 std::string contentLabel(const TableVerdict& t) {
@@ -60,16 +61,7 @@ std::string coverage(const VerifyReport& r) {
 }
 
 std::string renderRowDiffText(const QualifiedName& table, const RowDiffSummary& d, size_t showRows) {
-    std::vector<std::string> kinds;
-    if (d.lost) kinds.push_back(withThousands(d.lost) + " lost");
-    if (d.duplicated) kinds.push_back(withThousands(d.duplicated) + " duplicated");
-    if (d.changed) kinds.push_back(withThousands(d.changed) + " changed");
-    if (d.added) kinds.push_back(withThousands(d.added) + " added");
-    std::string out = table.display() + ": ";
-    for (size_t i = 0; i < kinds.size(); ++i) out += (i ? ", " : "") + kinds[i];
-    std::string key;
-    for (const auto& c : d.key) key += (key.empty() ? "" : ", ") + displayIdent(c);
-    out += d.key.empty() ? " (rows compared as a multiset: the table has no key)\n" : " (by key " + key + ")\n";
+    std::string out = table.display() + ": " + describeRowDiff(d) + "\n";
     size_t shown = 0;
     for (const auto& row : d.rows) {
         if (shown++ == showRows) break;
@@ -98,7 +90,7 @@ std::string renderVerifyText(const VerifyReport& r, const SettledOutcome& settle
         if (!verbose && t->verdict == Verdict::Ok && t->content != "changed" && sorted.size() > 40) continue;
         std::string delta = t->rows ? signedDelta(static_cast<int64_t>(*t->rows) - static_cast<int64_t>(t->baselineRows)) : "-";
         rows.push_back({t->id.display(), withThousands(t->baselineRows), t->rows ? withThousands(*t->rows) : "-", delta,
-                        r.countsOnly ? "-" : contentLabel(*t), verdictLabel(t->verdict) + (t->reason.empty() ? "" : ": " + t->reason) + countOnlyNote(r, *t)});
+                        r.countsOnly ? "-" : contentLabel(*t), verdictLabel(t->verdict) + (t->reason.empty() ? "" : ": " + t->reason) + countOnlyLineNote(r, *t)});
     }
     std::string out = renderTextTable({"TABLE", "BASELINE", "CURRENT", "DELTA", "CONTENT", "VERDICT"}, rows);
     size_t hidden = r.tables.size() - rows.size();

@@ -1,15 +1,12 @@
 #include "ArchiveChecker.hpp"
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <algorithm>
 #include <chrono>
 
 #include "TextLines.hpp"
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
-#include "FrameCodec.hpp"
+#include "FrameLoop.hpp"
 #include "Interrupt.hpp"
 #include "ScriptFollower.hpp"
 #include "WorkProgress.hpp"
@@ -166,6 +163,10 @@ void judgeLargeObjects(const Manifest& m, CheckReport& report) {
 }
 }  // namespace
 
+CheckReport checkArchive(OpenedArchive& archive, int jobs) {
+    return archive.reader() ? checkArchive(*archive.reader(), jobs) : checkArchiveStream(*archive.stream(), jobs);
+}
+
 CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     auto start = std::chrono::steady_clock::now();
     const Manifest& m = archive.manifest();
@@ -181,31 +182,26 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     TableCountdown tablesDone(framesPerTable);
 
     std::vector<FrameOutcome> outcomes(refs.size());
-    tbb::task_arena arena(std::max(1, jobs));
-    arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, refs.size(), 1), [&](const tbb::blocked_range<size_t>& range) {
-            thread_local std::string raw;
-            for (size_t i = range.begin(); i != range.end(); ++i) {
-                if (interrupted()) return;  // the frames left unchecked are no damage: the run stops below
-                const auto& seg = m.segments[refs[i].segment];
-                const auto& f = seg.frames[refs[i].frame];
-                try {
-                    std::string what = frameName(m, refs[i]);
-                    std::string compressed = archive.readFrame(f);
-                    std::string damage = FrameCodec::decode(compressed, f.raw, raw);
-                    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
-                    if (seg.kind == SegmentEntry::Kind::Rows) outcomes[i].rows = fingerprintRows(raw);
-                } catch (const std::exception& e) {
-                    outcomes[i].error = e.what();
-                }
-                progress.addBytes(f.raw);
-                progress.addWork(f.raw);
-                progress.addRows(outcomes[i].rows.rows);
-                if (seg.kind == SegmentEntry::Kind::Rows) tablesDone.pieceDone(static_cast<size_t>(seg.table));
-            }
+    auto frameDone = [&](size_t i) {
+        const auto& seg = m.segments[refs[i].segment];
+        const auto& f = seg.frames[refs[i].frame];
+        progress.addBytes(f.raw);
+        progress.addWork(f.raw);
+        progress.addRows(outcomes[i].rows.rows);
+        if (seg.kind == SegmentEntry::Kind::Rows) tablesDone.pieceDone(static_cast<size_t>(seg.table));
+    };
+    FrameLoop loop(archive, refs.size(), [&](size_t i) -> const FrameEntry& { return m.segments[refs[i].segment].frames[refs[i].frame]; },
+                   [&](size_t i) { return frameName(m, refs[i]); }, "checking the archive");
+    loop.parallelEach(
+        jobs,
+        [&](size_t i, std::string& raw) {
+            if (m.segments[refs[i].segment].kind == SegmentEntry::Kind::Rows) outcomes[i].rows = fingerprintRows(raw);
+            frameDone(i);
+        },
+        [&](size_t i, const std::string& error) {
+            outcomes[i].error = error;
+            frameDone(i);
         });
-    });
-    throwIfInterrupted("checking the archive");
     judgeFrames(m, refs, outcomes, report);
     if (report.problems.empty()) {
         checkLargeObjects(archive, report);

@@ -9,6 +9,7 @@
 
 #include "ArchiveReader.hpp"
 #include "ArchiveStream.hpp"
+#include "OpenedArchive.hpp"
 #include "TableFingerprint.hpp"
 
 namespace pgproof {
@@ -31,6 +32,11 @@ struct CheckReport {
     size_t failures() const;
 };
 
+// The check of an archive from any source: frames by offset in parallel where the source has random
+// access, else the stream read once in order (checkArchiveStream). Same checks, same messages.
+CheckReport checkArchive(OpenedArchive& archive, int jobs);
+
+// The random-access form.
 CheckReport checkArchive(const ArchiveReader& archive, int jobs);
 
 // What a stream reader saw of every frame, kept until the manifest arrives (a few numbers per frame,

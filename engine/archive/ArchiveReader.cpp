@@ -1,10 +1,8 @@
 #include "ArchiveReader.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "XxHash.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,37 +14,33 @@
 
 namespace pgproof {
 
+ArchiveReader::ArchiveReader(const std::filesystem::path& path) : ArchiveReader(openArchiveFile(path.string())) {}
+
 namespace {
-void preadAll(int fd, void* buf, size_t len, uint64_t offset, const std::string& path) {
-    char* p = static_cast<char*>(buf);
-    while (len > 0) {
-        ssize_t n = ::pread(fd, p, len, static_cast<off_t>(offset));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) throw IncompleteError("reading " + path + " failed: " + std::strerror(errno));
-        if (n == 0) throw ProofFailedError(path + " is shorter than its manifest says: the file is truncated");
-        p += n;
-        len -= static_cast<size_t>(n);
-        offset += static_cast<uint64_t>(n);
-    }
-}
+// The end of the archive is read once: the trailer and, unless the manifest is larger, the manifest
+// before it. An object store answers every read with a round trip; a file does not mind either way.
+constexpr uint64_t kTailBytes = 256u << 10;
 }  // namespace
 
-ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
-    const std::string p = path.string();
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw BadInputError("cannot open " + p + ": " + std::strerror(errno));
-    fd_ = FileDescriptor(fd);
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) throw BadInputError(p + " is not a regular file");
-    size_ = static_cast<uint64_t>(st.st_size);
+ArchiveReader::ArchiveReader(std::unique_ptr<ArchiveSource> source) : source_(std::move(source)) {
+    const ArchiveSource& src = *source_;
+    const std::string& p = src.name();
+    size_ = src.size();
+    const uint64_t tailStart = size_ - std::min(size_, kTailBytes);
+    std::string tail(size_ - tailStart, '\0');
+    src.readAt(tail.data(), tail.size(), tailStart);
+    auto bytesAt = [&](void* out, uint64_t length, uint64_t offset) {
+        if (offset >= tailStart) std::memcpy(out, tail.data() + (offset - tailStart), length);
+        else src.readAt(out, length, offset);
+    };
     unsigned char magic[4] = {};
-    if (size_ >= 4) preadAll(fd, magic, 4, 0, p);
+    if (size_ >= 4) bytesAt(magic, 4, 0);
     if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
         throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
     if (size_ < archive::kTrailerSize)
         throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
     unsigned char tb[archive::kTrailerSize];
-    preadAll(fd, tb, sizeof tb, size_ - archive::kTrailerSize, p);
+    bytesAt(tb, sizeof tb, size_ - archive::kTrailerSize);
     auto trailer = archive::decodeTrailer(tb);
     if (!trailer)
         throw ProofFailedError(p + " has no valid pgproof trailer at its end: the archive is truncated, damaged or was never completed");
@@ -55,14 +49,14 @@ ArchiveReader::ArchiveReader(const std::filesystem::path& path) : path_(path) {
                             "; this pgproof reads version " + std::to_string(archive::kFormatVersion));
     const uint64_t mOff = trailer->manifestOffset;
     const uint64_t mLen = trailer->manifestLength;
-    if (mOff + archive::kSkippableHeaderSize + mLen + archive::kTrailerSize != size_)
+    if (mOff > size_ || mLen > size_ || mOff + archive::kSkippableHeaderSize + mLen + archive::kTrailerSize != size_)
         throw ProofFailedError(p + ": the trailer's manifest position does not match the file size: the archive is damaged");
     unsigned char mh[archive::kSkippableHeaderSize];
-    preadAll(fd, mh, sizeof mh, mOff, p);
+    bytesAt(mh, sizeof mh, mOff);
     if (archive::getLE32(mh) != archive::kManifestFrameMagic || archive::getLE32(mh + 4) != mLen)
         throw ProofFailedError(p + ": the manifest frame header is damaged");
     std::string body(mLen, '\0');
-    preadAll(fd, body.data(), mLen, mOff + archive::kSkippableHeaderSize, p);
+    bytesAt(body.data(), mLen, mOff + archive::kSkippableHeaderSize);
     manifest_ = decodeManifest(body, trailer->manifestChecksum, p);
     manifestOffset_ = mOff;
     manifestChecksum_ = trailer->manifestChecksum;
@@ -76,9 +70,9 @@ std::string ArchiveReader::manifestChecksumText() const {
 
 std::string ArchiveReader::readFrame(const FrameEntry& frame) const {
     if (frame.offset + frame.compressed > manifestOffset_)
-        throw ProofFailedError(path_.string() + ": a frame lies outside the data area: the manifest is inconsistent");
+        throw ProofFailedError(source_->name() + ": a frame lies outside the data area: the manifest is inconsistent");
     std::string buf(frame.compressed, '\0');
-    preadAll(fd_.get(), buf.data(), buf.size(), frame.offset, path_.string());
+    source_->readAt(buf.data(), buf.size(), frame.offset);
     return buf;
 }
 

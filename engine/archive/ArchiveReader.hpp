@@ -1,12 +1,13 @@
 #pragma once
-// Opens an archive: finds the trailer, reads and checks the manifest, and
-// reads single frames by offset (thread-safe: pread), so that several workers
-// can decompress frames at once.
+// Opens an archive from a random-access source (ArchiveSource: a local file, an object): finds the
+// trailer, reads and checks the manifest, and reads single frames by offset (thread-safe), so that
+// several workers can decompress frames at once.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 
-#include "FileDescriptor.hpp"
+#include "ArchiveSource.hpp"
 #include "Manifest.hpp"
 
 namespace pgproof {
@@ -16,9 +17,11 @@ public:
     // Throws BadInputError when the file is missing or not a pgproof archive at all,
     // ProofFailedError when it is one but its trailer or manifest is missing or damaged.
     explicit ArchiveReader(const std::filesystem::path& path);
+    // The same from a source that has random access (ArchiveSource::randomAccess()).
+    explicit ArchiveReader(std::unique_ptr<ArchiveSource> source);
 
     const Manifest& manifest() const { return manifest_; }
-    const std::filesystem::path& path() const { return path_; }
+    const ArchiveSource& source() const { return *source_; }
     uint64_t fileSize() const { return size_; }
     uint64_t manifestOffset() const { return manifestOffset_; }
     // The manifest's checksum as its trailer records it (XXH3-64): what a repository's history binds
@@ -36,8 +39,7 @@ public:
     static Manifest decodeManifest(const std::string& body, uint64_t checksum, const std::string& archive);
 
 private:
-    std::filesystem::path path_;
-    FileDescriptor fd_;
+    std::unique_ptr<ArchiveSource> source_;
     uint64_t size_ = 0;
     uint64_t manifestOffset_ = 0;
     uint64_t manifestChecksum_ = 0;

@@ -2,14 +2,11 @@
 
 #include <map>
 
-#include <oneapi/tbb/parallel_for.h>
-#include <oneapi/tbb/task_arena.h>
-
 #include <algorithm>
 #include <mutex>
 
 #include "Errors.hpp"
-#include "Interrupt.hpp"
+#include "FrameLoop.hpp"
 
 namespace pgproof {
 
@@ -17,33 +14,18 @@ namespace {
 
 std::string frameName(const TableEntry& table, uint32_t i) { return "frame " + std::to_string(i + 1) + " of the rows of " + table.id().display(); }
 
-// Decompresses frames[i] of `table` for each i in `which` on `jobs` threads and hands each to
-// `use(w, i, raw)` (w: the position in `which`); the first failure is a ProofFailedError once all have run (or Ctrl-C stopped them).
-void forEachFrame(const ArchiveReader& archive, const TableEntry& table, const std::vector<FrameEntry>& frames, size_t count, int jobs,
-                  const std::function<uint32_t(size_t)>& which, const std::function<void(size_t, uint32_t, const std::string&)>& use) {
-    std::mutex mutex;
-    std::string error;
-    tbb::task_arena arena(std::max(1, jobs));
-    arena.execute([&] {
-        tbb::parallel_for(tbb::blocked_range<size_t>(0, count, 1), [&](const tbb::blocked_range<size_t>& range) {
-            thread_local std::string raw;
-            for (size_t w = range.begin(); w != range.end(); ++w) {
-                if (interrupted()) return;
-                try {
-                    const uint32_t i = which(w);
-                    std::string what = frameName(table, i);
-                    if (i >= frames.size()) throw ProofFailedError(what + " is not in the archive's manifest: the archive is damaged");
-                    ArchiveReader::decompressFrame(archive.readFrame(frames[i]), frames[i], what, raw);
-                    use(w, i, raw);
-                } catch (const std::exception& e) {
-                    std::lock_guard lock(mutex);
-                    if (error.empty()) error = e.what();
-                }
-            }
-        });
-    });
-    throwIfInterrupted("reading the rows of " + table.id().display() + " from the archive");
-    if (!error.empty()) throw ProofFailedError(error);
+// The loop over frames[which(w)] of `table`, w < count (FrameLoop: the first error is kept).
+FrameLoop tableFrames(const ArchiveReader& archive, const TableEntry& table, const std::vector<FrameEntry>& frames, size_t count,
+                      std::function<uint32_t(size_t)> which) {
+    return FrameLoop(
+        archive, count,
+        [&table, &frames, which](size_t w) -> const FrameEntry& {
+            const uint32_t i = which(w);
+            if (i >= frames.size()) throw ProofFailedError(frameName(table, i) + " is not in the archive's manifest: the archive is damaged");
+            return frames[i];
+        },
+        [&table, which](size_t w) { return frameName(table, which(w)); },
+        "reading the rows of " + table.id().display() + " from the archive");
 }
 
 }  // namespace
@@ -59,13 +41,12 @@ TableFingerprint readArchiveRows(const ArchiveReader& archive, const TableEntry&
     }
     const auto& frames = m.segments[static_cast<size_t>(table.segment)].frames;
     std::mutex mutex;
-    forEachFrame(archive, table, frames, frames.size(), jobs, [](size_t w) { return static_cast<uint32_t>(w); },
-                 [&](size_t, uint32_t i, const std::string& raw) {
-                     if (!raw.empty() && raw.back() != '\n') throw ProofFailedError(frameName(table, i) + " is damaged: it does not end at a line boundary");
-                     TableFingerprint part = sink(raw, i);
-                     std::lock_guard lock(mutex);
-                     total.add(part);
-                 });
+    tableFrames(archive, table, frames, frames.size(), [](size_t w) { return static_cast<uint32_t>(w); })
+        .parallel(jobs, [&](size_t i, std::string& raw) {
+            TableFingerprint part = sink(raw, static_cast<uint32_t>(i));
+            std::lock_guard lock(mutex);
+            total.add(part);
+        });
     if (total.rows != table.rows || total.hex() != table.fingerprint)
         throw ProofFailedError("the archive's rows of " + table.id().display() + " (" + std::to_string(total.rows) +
                                ") do not match its manifest (" + std::to_string(table.rows) + "): the archive is damaged");
@@ -86,15 +67,16 @@ std::vector<std::string> archiveRowsAt(const ArchiveReader& archive, const Table
     for (const auto& entry : byFrame) work.push_back(&entry);
     // Rows spread over many frames (a few changed rows per frame) decompress those frames in parallel;
     // each frame fills its own positions of `out`.
-    forEachFrame(archive, table, frames, work.size(), jobs, [&](size_t w) { return work[w]->first; },
-                 [&](size_t w, uint32_t i, const std::string& raw) {
-                     for (size_t at : work[w]->second) {
-                         auto offset = static_cast<size_t>(locations[at] & 0xffffffffu);
-                         if (offset >= raw.size()) throw ProofFailedError(frameName(table, i) + " is shorter than when it was read: the archive changed");
-                         size_t nl = raw.find('\n', offset);
-                         out[at] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
-                     }
-                 });
+    tableFrames(archive, table, frames, work.size(), [&](size_t w) { return work[w]->first; })
+        .parallel(jobs, [&](size_t w, std::string& raw) {
+            const uint32_t i = work[w]->first;
+            for (size_t at : work[w]->second) {
+                auto offset = static_cast<size_t>(locations[at] & 0xffffffffu);
+                if (offset >= raw.size()) throw ProofFailedError(frameName(table, i) + " is shorter than when it was read: the archive changed");
+                size_t nl = raw.find('\n', offset);
+                out[at] = raw.substr(offset, (nl == std::string::npos ? raw.size() : nl) - offset);
+            }
+        });
     return out;
 }
 

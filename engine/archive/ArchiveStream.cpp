@@ -25,11 +25,9 @@ constexpr size_t kReadBytes = 1u << 20;
 constexpr size_t kMaxBlock = 128u << 10;  // zstd's largest block
 }  // namespace
 
-ArchiveStream::ArchiveStream(int fd, std::string name) : fd_(fd), name_(std::move(name)) {
-    if (::isatty(fd))
-        throw BadInputError("- reads the archive from standard input, but it is a terminal: pipe an archive in "
-                            "(cat FILE | pgproof ... -, or aws s3 cp s3://bucket/NAME.sql.zst - | pgproof ... -)");
-}
+ArchiveStream::ArchiveStream(std::unique_ptr<ArchiveSource> source) : source_(std::move(source)), name_(source_->name()) {}
+
+ArchiveStream::ArchiveStream(int fd, std::string name) : ArchiveStream(openArchiveDescriptor(fd, std::move(name))) {}
 
 bool ArchiveStream::fill(size_t n) {
     while (end_ - pos_ < n) {
@@ -40,14 +38,9 @@ bool ArchiveStream::fill(size_t n) {
             pos_ = 0;
         }
         if (buf_.size() < end_ + std::max(kReadBytes, n)) buf_.resize(end_ + std::max(kReadBytes, n));
-        ssize_t got = ::read(fd_, buf_.data() + end_, buf_.size() - end_);
-        if (got < 0 && errno == EINTR) {
-            throwIfInterrupted("reading " + name_);
-            continue;
-        }
-        if (got < 0) throw IncompleteError("reading " + name_ + " failed: " + std::strerror(errno));
+        size_t got = source_->read(buf_.data() + end_, buf_.size() - end_);
         if (got == 0) eof_ = true;
-        end_ += static_cast<size_t>(got);
+        end_ += got;
     }
     return true;
 }

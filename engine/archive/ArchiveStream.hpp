@@ -1,12 +1,16 @@
 #pragma once
-// Reads an archive sequentially from a byte stream (stdin, a pipe, an object store's client), never
+// Reads an archive sequentially from a byte stream (ArchiveSource in its sequential form: stdin, a pipe,
+// an object store's client, a decrypting stream), never
 // seeking and never copying it to disk: frame by frame, each delimited from its zstd frame and block
 // headers without decompressing, then the manifest and the trailer at the end, which must agree with
 // what was read (offsets, length, checksum) and be the last bytes. Until next() returns false the
 // manifest is unknown: nothing read from a stream can be proven before that.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include "ArchiveSource.hpp"
 
 #include "Manifest.hpp"
 #include "TableFingerprint.hpp"
@@ -15,7 +19,9 @@ namespace pgproof {
 
 class ArchiveStream {
 public:
-    // `fd` is read to its end; `name` names it in messages ("the archive on standard input").
+    // `source` is read to its end, in order; its name() names it in messages.
+    explicit ArchiveStream(std::unique_ptr<ArchiveSource> source);
+    // `fd` read to its end; `name` names it in messages ("the archive on standard input").
     // Throws BadInputError when fd is a terminal.
     ArchiveStream(int fd, std::string name);
 
@@ -29,13 +35,14 @@ public:
     uint64_t bytesRead() const { return offset_; }
     uint64_t manifestOffset() const { return manifestOffset_; }
     const std::string& name() const { return name_; }
+    const ArchiveSource& source() const { return *source_; }
 
 private:
     bool fill(size_t n);  // at least n bytes buffered; false at the end of the stream
     void need(size_t n, const char* what);
     void take(size_t n, std::string& out);
 
-    int fd_;
+    std::unique_ptr<ArchiveSource> source_;
     std::string name_;
     std::string buf_;
     size_t pos_ = 0, end_ = 0;

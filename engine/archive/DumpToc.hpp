@@ -20,6 +20,7 @@ namespace pgproof {
 enum class TocSection { PreData, Data, PostData };
 
 struct TocEntry {
+    using Section = TocSection;
     std::string type;        // "TABLE", "TABLE DATA", "INDEX", "FK CONSTRAINT", "ACL", ...
     std::string schema;      // "" when pg_dump wrote "-"
     std::string name;        // as in the header ("t t_pkey" for constraints, "TABLE t" for ACLs)

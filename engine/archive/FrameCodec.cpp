@@ -4,13 +4,37 @@
 
 #include <memory>
 
+#include "Errors.hpp"
+
 namespace pgproof {
 
 namespace {
 struct DCtxDeleter {
     void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
 };
+struct CCtxDeleter {
+    void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
 }  // namespace
+
+void FrameCodec::encode(std::string_view in, int level, std::string& compressed) {
+    thread_local std::unique_ptr<ZSTD_CCtx, CCtxDeleter> cctx(ZSTD_createCCtx());
+    // One scratch buffer per thread: no zero-filling or fresh pages for every frame.
+    thread_local std::unique_ptr<char[]> scratch;
+    thread_local size_t scratchSize = 0;
+    ZSTD_CCtx_reset(cctx.get(), ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, level);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 1);
+    ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
+    size_t bound = ZSTD_compressBound(in.size());
+    if (scratchSize < bound) {
+        scratch = std::make_unique_for_overwrite<char[]>(bound);
+        scratchSize = bound;
+    }
+    size_t n = ZSTD_compress2(cctx.get(), scratch.get(), scratchSize, in.data(), in.size());
+    if (ZSTD_isError(n)) throw IncompleteError(std::string("zstd compression failed: ") + ZSTD_getErrorName(n));
+    compressed.assign(scratch.get(), n);
+}
 
 std::string FrameCodec::decode(std::string_view compressed, std::optional<uint64_t> expectedRaw, std::string& raw) {
     thread_local std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx(ZSTD_createDCtx());

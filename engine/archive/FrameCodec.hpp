@@ -1,7 +1,8 @@
 #pragma once
-// The one frame codec of the readers (check, restore, inspect; file and stream forms alike):
-// decompression with the zstd content checksum verified, the raw size, the rule that a frame
-// ends at a line boundary, and the rows fingerprint of its lines.
+// The one frame codec of the archive, both directions: encoding (the backup's frames: one zstd frame
+// with its content checksum and content size, at a given level) and decoding (check, restore, inspect,
+// diff; file and stream forms alike: decompression with the content checksum verified, the raw size,
+// and the rule that a frame ends at a line boundary).
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,6 +12,10 @@ namespace pgproof {
 
 class FrameCodec {
 public:
+    // Compresses `raw` (whole lines) into one zstd frame in `compressed` (reused across calls), with
+    // the content checksum and content size recorded. Throws IncompleteError if zstd fails.
+    static void encode(std::string_view raw, int level, std::string& compressed);
+
     // Decompresses one zstd frame into `raw` (reused across calls). `expectedRaw` is the manifest's size
     // (file form); without it the frame header's content size is used (stream form: the manifest comes
     // last). Returns "" when the frame is intact, else why it is damaged ("Data corruption detected",

@@ -1,5 +1,7 @@
 #include "LargeObjects.hpp"
 
+#include "FrameLoop.hpp"
+
 #include <algorithm>
 
 #include "Errors.hpp"
@@ -61,23 +63,32 @@ TableFingerprint fingerprintArchiveLargeObjects(const ArchiveReader& archive, co
     for (const auto& e : m.toc)
         if (e.type == "BLOBS" || e.type == "LARGE OBJECTS") blobs.push_back(&e);
     LargeObjectDigest digest(onRow);
-    std::string raw;
+    // The frames that hold a part of a BLOBS entry, with where each starts in the script, read in order.
+    struct Piece {
+        const FrameEntry* frame;
+        uint64_t start;
+        const TocEntry* entry;
+    };
+    std::vector<Piece> pieces;
     uint64_t frameStart = 0;
     for (const auto& seg : m.segments) {
         for (const auto& f : seg.frames) {
             uint64_t frameEnd = frameStart + f.raw;
-            for (const TocEntry* blob : blobs) {
-                const TocEntry& e = *blob;
-                if (e.offset >= frameEnd || e.offset + e.length <= frameStart) continue;
-                ArchiveReader::decompressFrame(archive.readFrame(f), f, "a frame of the large objects' data", raw);
-                uint64_t from = std::max(e.offset, frameStart) - frameStart;
-                uint64_t to = std::min(e.offset + e.length, frameEnd) - frameStart;
-                std::string_view part = std::string_view(raw).substr(from, to - from);
-                forEachLine(part, [&](std::string_view line, size_t) { digest.line(line); });
-            }
+            for (const TocEntry* blob : blobs)
+                if (blob->offset < frameEnd && blob->offset + blob->length > frameStart) pieces.push_back({&f, frameStart, blob});
             frameStart = frameEnd;
         }
     }
+    FrameLoop(archive, pieces.size(), [&](size_t i) -> const FrameEntry& { return *pieces[i].frame; },
+              [](size_t) { return std::string("a frame of the large objects' data"); }, "reading the large objects")
+        .inOrder([&](size_t i, std::string& raw) {
+            const Piece& p = pieces[i];
+            const TocEntry& e = *p.entry;
+            uint64_t from = std::max(e.offset, p.start) - p.start;
+            uint64_t to = std::min(e.offset + e.length, p.start + p.frame->raw) - p.start;
+            std::string_view part = std::string_view(raw).substr(from, to - from);
+            forEachLine(part, [&](std::string_view line, size_t) { digest.line(line); });
+        });
     return digest.fingerprint();
 }
 

@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "DumpSplitter.hpp"
 #include "JsonFields.hpp"
 
 namespace pgproof {
@@ -9,6 +10,13 @@ namespace pgproof {
 
 
 using nlohmann::json;
+
+std::optional<QualifiedName> TableEntry::copyTarget() const {
+    if (copyLine.empty()) return id();
+    auto target = parseCopyLine(copyLine);
+    if (!target) return std::nullopt;
+    return target->id;
+}
 
 uint64_t Manifest::totalRows() const {
     uint64_t n = 0;

@@ -46,6 +46,10 @@ struct TableEntry {
     // or the baseline predates keys. Rows of a table without a key are compared as a multiset.
     std::vector<std::string> key;
     QualifiedName id() const { return {schema, name}; }
+    // The table `copyLine` loads (parsed by DumpSplitter's parseCopyLine, the one COPY line parser): the
+    // partition root for a leaf dumped via its root, else the table itself (also when no line is
+    // recorded); nullopt when the recorded line is not a `COPY ... FROM stdin;`.
+    std::optional<QualifiedName> copyTarget() const;
 };
 
 // A table that existed at the snapshot but whose rows are not in the archive (pg_dump -s,

@@ -44,6 +44,8 @@ std::string QualifiedName::display() const {
 
 std::string displayIdent(std::string_view ident) { return QualifiedName{"", std::string(ident)}.display(); }
 
+std::string QualifiedName::asWritten() const { return schema.empty() ? name : schema + "." + name; }
+
 std::string QualifiedName::sql() const {
     return schema.empty() ? quoteIdent(name) : quoteIdent(schema) + "." + quoteIdent(name);
 }

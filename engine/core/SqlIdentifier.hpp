@@ -17,6 +17,9 @@ struct QualifiedName {
     std::string display() const;
     // schema.name quoted for SQL.
     std::string sql() const;
+    // schema.name as SQL source spells it once parsed (no quotes), without the schema when it is empty
+    // (a migration's name found through the search_path): lint's messages.
+    std::string asWritten() const;
 };
 
 // Always-safe quoting: "name" with embedded quotes doubled.

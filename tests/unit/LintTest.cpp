@@ -138,16 +138,16 @@ TEST_CASE("lint: locks and rewrites per statement") {
         auto s = MigrationScript::parse("m.sql", sql);
         return statementLock(s.statements()[0].kind, s.statements()[0].node);
     };
-    CHECK(lockOf("CREATE INDEX i ON t (a)").level == LockLevel::Share);
-    CHECK(lockOf("CREATE INDEX CONCURRENTLY i ON t (a)").level == LockLevel::ShareUpdateExclusive);
-    CHECK(lockOf("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)").level == LockLevel::ShareRowExclusive);
-    CHECK(lockOf("ALTER TABLE t VALIDATE CONSTRAINT f").level == LockLevel::ShareUpdateExclusive);
+    CHECK(lockOf("CREATE INDEX i ON t (a)").mode == LockMode::Share);
+    CHECK(lockOf("CREATE INDEX CONCURRENTLY i ON t (a)").mode == LockMode::ShareUpdateExclusive);
+    CHECK(lockOf("ALTER TABLE t ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES p (id)").mode == LockMode::ShareRowExclusive);
+    CHECK(lockOf("ALTER TABLE t VALIDATE CONSTRAINT f").mode == LockMode::ShareUpdateExclusive);
     auto rewrite = lockOf("ALTER TABLE t ALTER COLUMN a TYPE bigint");
-    CHECK(rewrite.level == LockLevel::AccessExclusive);
+    CHECK(rewrite.mode == LockMode::AccessExclusive);
     CHECK(rewrite.rewrites);
     CHECK_FALSE(lockOf("ALTER TABLE t ADD COLUMN b int DEFAULT 0").rewrites);
     CHECK(lockOf("ALTER TABLE t ADD COLUMN b float DEFAULT random()").rewrites);
-    CHECK(lockOf("UPDATE t SET a = 1").level == LockLevel::RowExclusive);
+    CHECK(lockOf("UPDATE t SET a = 1").mode == LockMode::RowExclusive);
 }
 
 // Found by fuzz/fuzz_lint (docs/RELIABILITY.md): a byte that is not UTF-8 went through libpg_query into its

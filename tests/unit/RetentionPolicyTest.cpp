@@ -6,7 +6,7 @@
 
 #include "Errors.hpp"
 #include "RetentionPolicy.hpp"
-#include "TimeText.hpp"
+#include "UtcTime.hpp"
 
 using namespace pgproof;
 using namespace pgproof::repository;

@@ -61,6 +61,12 @@ void appendOutcomeCase(std::vector<JUnitCase>& cases, const SettledOutcome& sett
 
 std::string renderJUnit(const std::string& suiteName, const std::vector<JUnitCase>& cases, double seconds);
 
+// What the text for people leaves out or adds: --quiet and --verbose (a command may be given both).
+struct TextDetail {
+    bool quiet = false;
+    bool verbose = false;
+};
+
 // A left-aligned text table; columns separated by two spaces.
 std::string renderTextTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows);
 

@@ -1,0 +1,20 @@
+#pragma once
+// The reports of `pgproof backup` (docs/REPORTS.md), each rendered from the archive as written and the
+// settled outcome: versioned JSON, JUnit (one case per table) and the summary for people. `archive` is
+// the path written (a repository's reserved name, or "-" for stdout).
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "Backup.hpp"
+#include "Outcome.hpp"
+#include "ReportOutput.hpp"
+
+namespace pgproof {
+
+nlohmann::json backupJson(const BackupResult& result, const std::string& archive, const SettledOutcome& settled);
+std::string backupJUnit(const BackupResult& result, const std::string& archive, const SettledOutcome& settled);
+// Two lines (tables, rows, sizes, ratio, time); --verbose adds every table; --quiet prints only a failure.
+std::string renderBackupText(const BackupResult& result, const std::string& archive, const SettledOutcome& settled, TextDetail detail);
+
+}  // namespace pgproof
