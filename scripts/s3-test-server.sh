@@ -4,6 +4,10 @@
 #                                         PGPROOF_S3_ACCESS_KEY_ID, PGPROOF_S3_SECRET_ACCESS_KEY and
 #                                         PGPROOF_S3_SERVER_DIR (the server's folder, for stop)
 #   s3-test-server.sh stop DIR            stops that server and removes its folder
+#   s3-test-server.sh start-shared DIR    starts one moto and one s3rver (in parallel) for a whole ctest
+#                                         run and writes their exports to DIR/moto.env, DIR/s3rver.env
+#                                         (the fixture's setup test; S3TestServer uses them when present)
+#   s3-test-server.sh stop-shared DIR     stops them and removes the .env files (the fixture's cleanup)
 # moto: moto's server with IAM authentication switched on after an IAM user and key are created
 # (s3-test-servers/moto-server.py). s3rver: the npm server installed by install-s3-test-servers.sh
 # (s3-test-servers/s3rver-server.js), with a random key pair. A request signed with another secret is
@@ -53,5 +57,28 @@ case "$cmd" in
     kill -KILL -- "-$pid" 2>/dev/null || true
     rm -rf "$dir"
     ;;
-  *) echo "usage: s3-test-server.sh start moto|s3rver | stop DIR" >&2; exit 2 ;;
+  start-shared)
+    shared=${2:?usage: s3-test-server.sh start-shared DIR}
+    mkdir -p "$shared"
+    "$0" stop-shared "$shared"  # a run that was killed may have left its servers behind
+    pids=()
+    for kind in moto s3rver; do
+      ( "$0" start "$kind" >"$shared/$kind.env.tmp" && mv "$shared/$kind.env.tmp" "$shared/$kind.env" ) &
+      pids+=($!)
+    done
+    status=0
+    for p in "${pids[@]}"; do wait "$p" || status=1; done
+    exit $status
+    ;;
+  stop-shared)
+    shared=${2:?usage: s3-test-server.sh stop-shared DIR}
+    for f in "$shared"/moto.env "$shared"/s3rver.env; do
+      [ -f "$f" ] || continue
+      server=$(sed -n 's/.*PGPROOF_S3_SERVER_DIR=\([^ ]*\).*/\1/p' "$f" | head -1)
+      rm -f "$f"
+      [ -n "$server" ] && [ -f "$server/pid" ] && "$0" stop "$server"
+    done
+    rm -f "$shared"/*.env.tmp
+    ;;
+  *) echo "usage: s3-test-server.sh start moto|s3rver | stop DIR | start-shared DIR | stop-shared DIR" >&2; exit 2 ;;
 esac

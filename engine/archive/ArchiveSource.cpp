@@ -10,6 +10,8 @@
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
 #include "Interrupt.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
@@ -84,6 +86,7 @@ std::unique_ptr<ArchiveSource> openArchiveDescriptor(int fd, std::string name, b
 
 std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location) {
     if (location == "-") return openArchiveDescriptor(STDIN_FILENO, "the archive on standard input");
+    if (S3Url::is(location)) return openArchiveObject(location);
     return openArchiveFile(location);
 }
 

@@ -13,27 +13,47 @@
 
 namespace pgproof::test {
 
+namespace {
+// A value from the script's `export NAME=value` lines; no value holds a space or a quote.
+std::string exported(const std::string& text, const std::string& key) {
+    auto p = text.find(key + "=");
+    if (p == std::string::npos) return std::string();
+    p += key.size() + 1;
+    auto end = text.find_first_of(" \n", p);
+    return text.substr(p, end == std::string::npos ? std::string::npos : end - p);
+}
+
+bool running(const std::string& dir) {
+    return !dir.empty() && run("kill -0 \"$(cat " + shellQuote(dir + "/pid") + " 2>/dev/null)\" 2>/dev/null").exitCode == 0;
+}
+}  // namespace
+
 S3TestServer::S3TestServer(Kind kind) : kind_(kind) {
-    auto r = run(std::string(PGPROOF_SOURCE_DIR) + "/scripts/s3-test-server.sh start " + name(kind));
-    // export NAME=value lines; no value holds a space or a quote.
-    auto field = [&](const std::string& key) {
-        auto p = r.out.find(key + "=");
-        if (p == std::string::npos) return std::string();
-        p += key.size() + 1;
-        auto end = r.out.find_first_of(" \n", p);
-        return r.out.substr(p, end == std::string::npos ? std::string::npos : end - p);
-    };
-    dir_ = field("PGPROOF_S3_SERVER_DIR");
-    endpoint_ = field("PGPROOF_S3_ENDPOINT");
-    accessKeyId_ = field("PGPROOF_S3_ACCESS_KEY_ID");
-    secret_ = field("PGPROOF_S3_SECRET_ACCESS_KEY");
-    if (r.exitCode != 0 || dir_.empty() || endpoint_.empty() || secret_.empty())
+    // Under ctest the fixture "S3 servers: start" has started one server of each kind for the whole run;
+    // each test keeps to its own buckets. Run alone (or after a crash), a test starts its own.
+    const std::string sharedEnv = std::string(PGPROOF_BUILD_DIR) + "/s3-servers/" + name(kind) + ".env";
+    std::string text;
+    if (std::filesystem::exists(sharedEnv)) {
+        text = readFile(sharedEnv);
+        shared_ = running(exported(text, "PGPROOF_S3_SERVER_DIR"));
+    }
+    CommandResult r;
+    if (!shared_) {
+        r = run(std::string(PGPROOF_SOURCE_DIR) + "/scripts/s3-test-server.sh start " + name(kind));
+        text = r.out;
+    }
+    dir_ = exported(text, "PGPROOF_S3_SERVER_DIR");
+    endpoint_ = exported(text, "PGPROOF_S3_ENDPOINT");
+    accessKeyId_ = exported(text, "PGPROOF_S3_ACCESS_KEY_ID");
+    secret_ = exported(text, "PGPROOF_S3_SECRET_ACCESS_KEY");
+    if ((!shared_ && r.exitCode != 0) || dir_.empty() || endpoint_.empty() || secret_.empty())
         throw std::runtime_error("starting the " + name(kind) + " S3 test server failed: " + r.err);
     writeFile(home_ / "config", "");
     writeFile(home_ / "credentials", "");
 }
 
 S3TestServer::~S3TestServer() {
+    if (shared_) return;  // the fixture's cleanup stops it
     run(std::string(PGPROOF_SOURCE_DIR) + "/scripts/s3-test-server.sh stop " + shellQuote(dir_));
 }
 

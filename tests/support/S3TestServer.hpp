@@ -1,6 +1,8 @@
 #pragma once
-// An S3 server on loopback for one test, started by scripts/s3-test-server.sh and stopped (its data
-// removed) when the test ends: moto's server with IAM authentication on, or s3rver from the npm registry.
+// An S3 server on loopback: moto's server with IAM authentication on, or s3rver from the npm registry.
+// Under ctest, the one of its kind that the fixture "S3 servers: start" runs for all S3 suites (tests keep
+// to their own buckets); otherwise one started by scripts/s3-test-server.sh for this test and stopped
+// (its data removed) when the test ends.
 // Both check every request's Signature V4 against the one key pair the server was started with, so a
 // command given another secret is refused by the server itself. Commands reach it through environment
 // assignments put before their command line (never in argv), with empty AWS config files so that the
@@ -47,6 +49,7 @@ public:
 
 private:
     Kind kind_;
+    bool shared_ = false;
     std::string dir_, endpoint_, accessKeyId_, secret_;
     TempDir home_;  // empty ~/.aws config and credentials files
 };
