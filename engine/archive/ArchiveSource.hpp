@@ -1,6 +1,7 @@
 #pragma once
-// Where an archive's bytes come from, named once by what the user gave: "-" is standard input, anything
-// else a local file (and, next, "s3://BUCKET/KEY" an object; an encrypted archive a decrypting stream).
+// Where an archive's bytes come from, named once by what the user gave: "-" is standard input,
+// "s3://BUCKET/KEY" an object (S3ObjectSource), anything else a local file (next: an encrypted archive, a
+// decrypting stream).
 // A source offers one of two access forms:
 //   - random access: its size, and bytes read at any offset, from several threads at once (a local file
 //     by pread; an object by ranged reads). ArchiveReader opens these: trailer, manifest, frames by offset.
@@ -43,8 +44,9 @@ private:
     std::string name_;
 };
 
-// The one opener: "-" is standard input (refused when it is a terminal), anything else a local file
-// (BadInputError when it cannot be opened or is not a regular file). Opening reads nothing yet.
+// The one opener: "-" is standard input (refused when it is a terminal), "s3://BUCKET/KEY" an object
+// (openArchiveObject: asked for its size, BadInputError when the key is missing), anything else a local
+// file (BadInputError when it cannot be opened or is not a regular file). A file or stdin reads nothing yet.
 std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location);
 
 // A local file by pread (random access).
