@@ -11,6 +11,7 @@
 #include "PgConnection.hpp"
 #include "Repository.hpp"
 #include "ReportSink.hpp"
+#include "S3Url.hpp"
 #include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
 
@@ -76,6 +77,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     sink.context()["archive"] = {{"path", output}};
     o.output = output;
     o.overwrite = flags.force;
+    if (S3Url::is(output)) {
+        S3Url::parseObject(output);  // a malformed URL fails here, before pg_dump starts (exit 2)
+        if (checkAfter) throw BadInputError("--check reads the archive back from a file: with -o s3://... run pgproof check on the object instead");
+    }
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;

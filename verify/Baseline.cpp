@@ -9,6 +9,8 @@
 #include "Errors.hpp"
 #include "JsonFields.hpp"
 #include "OutputEncoding.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
@@ -31,6 +33,15 @@ Baseline Baseline::fromManifest(const std::filesystem::path& path, const Manifes
 
 Baseline Baseline::load(const std::filesystem::path& path) {
     const std::string p = path.string();
+    // An object is read by ranged GETs: the archive's end (trailer and manifest) is all a baseline needs.
+    if (S3Url::is(p)) {
+        auto source = openArchiveObject(p);
+        unsigned char head[4] = {};
+        if (source->size() >= 4) source->readAt(head, 4, 0);
+        if (source->size() < 4 || archive::getLE32(head) != archive::kZstdFrameMagic)
+            throw BadInputError("baseline " + p + " is not a pgproof archive: a snapshot file is read from disk (aws s3 cp " + p + " .)");
+        return fromManifest(path, ArchiveReader(std::move(source)).manifest());
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw BadInputError("cannot open baseline " + p + ": no such file or not readable");
     unsigned char magic[4] = {};

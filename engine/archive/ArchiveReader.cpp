@@ -12,10 +12,14 @@
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
 #include "OutputEncoding.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
-ArchiveReader::ArchiveReader(const std::filesystem::path& path) : ArchiveReader(openArchiveFile(path.string())) {}
+// A path is always read by offset: a local file, or an object when it is s3://BUCKET/KEY; never stdin.
+ArchiveReader::ArchiveReader(const std::filesystem::path& path)
+    : ArchiveReader(S3Url::is(path.string()) ? openArchiveObject(path.string()) : openArchiveFile(path.string())) {}
 
 namespace {
 // The end of the archive is read once: the trailer and, unless the manifest is larger, the manifest

@@ -12,6 +12,8 @@
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
 #include "Interrupt.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
@@ -163,6 +165,7 @@ std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location) {
         openArchiveDescriptor(STDIN_FILENO, "-");  // refuses a terminal
         return std::make_unique<StdinSource>("the archive on standard input");
     }
+    if (S3Url::is(location)) return openArchiveObject(location);  // an encrypted object: not yet (docs/ENCRYPTION.md)
     auto file = openArchiveFile(location);
     std::string head(std::min<uint64_t>(file->size(), kAgeHeaderLine.size()), '\0');
     file->readAt(head.data(), head.size(), 0);

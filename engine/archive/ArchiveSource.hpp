@@ -1,7 +1,7 @@
 #pragma once
-// Where an archive's bytes come from, named once by what the user gave: "-" is standard input, anything
-// else a local file (and, next, "s3://BUCKET/KEY" an object). An age-encrypted archive (a file or stdin
-// that starts with age's header, AgeEncryption.hpp) is a sequential source of `age -d`'s output, with the
+// Where an archive's bytes come from, named once by what the user gave: "-" is standard input,
+// "s3://BUCKET/KEY" an object (S3ObjectSource), anything else a local file. An age-encrypted archive (a file or
+// stdin that starts with age's header, AgeEncryption.hpp) is a sequential source of `age -d`'s output, with the
 // identities of --identity / PGPROOF_AGE_IDENTITY: readers never see ciphertext and need no branch for it.
 // A source offers one of two access forms:
 //   - random access: its size, and bytes read at any offset, from several threads at once (a local file
@@ -48,7 +48,8 @@ private:
     std::string name_;
 };
 
-// The one opener: "-" is standard input (refused when it is a terminal), anything else a local file
+// The one opener: "-" is standard input (refused when it is a terminal), "s3://BUCKET/KEY" an object
+// (openArchiveObject: asked for its size, BadInputError when the key is missing), anything else a local file
 // (BadInputError when it cannot be opened or is not a regular file). A file that starts with age's header
 // is decrypted through age (BadInputError now when no identity was given); stdin is told apart by its
 // first bytes, at its first read. Opening reads nothing else yet.
