@@ -81,6 +81,21 @@ struct LiveSource {
     std::optional<SnapshotCoverage> coverage;  // absent for a dump read from stdin
 };
 
+// Each extension with what is its own (restore --exclude-extension leaves these out): its configuration
+// tables and sequences (pg_extension_config_dump) and the schemas it created.
+nlohmann::json recordExtensions(const PgConnection& leader) {
+    auto r = leader.exec(
+        "SELECT pg_catalog.json_agg(pg_catalog.json_build_object('name', e.extname, 'version', e.extversion, 'schema', n.nspname, "
+        "'config_relations', COALESCE((SELECT pg_catalog.json_agg(pg_catalog.json_build_array(cn.nspname, c.relname) ORDER BY cn.nspname, "
+        "c.relname) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace WHERE c.oid = ANY (e.extconfig)), "
+        "'[]'), 'member_schemas', COALESCE((SELECT pg_catalog.json_agg(mn.nspname ORDER BY mn.nspname) FROM pg_catalog.pg_depend d "
+        "JOIN pg_catalog.pg_namespace mn ON mn.oid = d.objid WHERE d.classid = 'pg_catalog.pg_namespace'::pg_catalog.regclass "
+        "AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass AND d.refobjid = e.oid AND d.deptype = 'e'), '[]')) "
+        "ORDER BY e.extname) FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace",
+        "reading the extensions");
+    return r.isNull(0, 0) ? nlohmann::json::array() : nlohmann::json::parse(r.value(0, 0));
+}
+
 size_t readFd(int fd, char* buf, size_t cap, const std::string& what) {
     while (true) {
         throwIfInterrupted(what);
@@ -219,6 +234,10 @@ BackupResult runBackup(const BackupOptions& o) {
                            {"snapshot", session->snapshotId()},
                            {"pg_dump", {{"path", pgDump.path()}, {"version", pgDump.version()}}}};
             DatabaseLocale::read(leader).addTo(live.source);  // a drill creates its scratch database alike
+            // restore --create gives the new database this owner.
+            live.source["database_owner"] = leader.exec("SELECT pg_catalog.pg_get_userbyid(datdba) FROM pg_catalog.pg_database "
+                                                        "WHERE datname = pg_catalog.current_database()", "reading the database's owner").value(0, 0);
+            live.source["extensions"] = recordExtensions(leader);
             live.settings = pinnedSettingsJson(session->settings().clientEncoding, session->settings().lcMonetary, true);
             for (const auto& t : session->tables()) live.tables.emplace(t.id, t);
             for (auto& sq : listLiveSequences(leader))  // owners only: reading values would lock every sequence twice
@@ -353,6 +372,7 @@ BackupResult runBackup(const BackupOptions& o) {
         m.largeObjectsAtSnapshot = live.coverage->largeObjects;
     }
     m.plan = live.plan;
+    if (!o.globals.is_null()) m.source["globals"] = o.globals;
     writer.commit(m);
 
     BackupResult res;

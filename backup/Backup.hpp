@@ -31,6 +31,9 @@ struct BackupOptions {
     // Runs on the leader connection inside the snapshot, after the catalog is read
     // (plans record their filtered counts here); its result is stored as the manifest's "plan".
     std::function<nlohmann::json(const PgConnection&)> atSnapshot;
+    // backup --globals: what the manifest records about the globals written beside the archive
+    // (GlobalsResult::reference(): file name, its manifest checksum, its roles), as source.globals.
+    nlohmann::json globals;
 };
 
 struct BackupResult {

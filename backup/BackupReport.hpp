@@ -1,7 +1,8 @@
 #pragma once
 // The reports of `pgproof backup` (docs/REPORTS.md), each rendered from the archive as written and the
 // settled outcome: versioned JSON, JUnit (one case per table) and the summary for people. `archive` is
-// the path written (a repository's reserved name, or "-" for stdout).
+// the path written (a repository's reserved name, or "-" for stdout). `globals` is what backup --globals
+// wrote beside it, or null.
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -9,12 +10,16 @@
 #include "Backup.hpp"
 #include "Outcome.hpp"
 #include "ReportOutput.hpp"
+#include "ServerGlobals.hpp"
 
 namespace pgproof {
 
-nlohmann::json backupJson(const BackupResult& result, const std::string& archive, const SettledOutcome& settled);
+nlohmann::json backupJson(const BackupResult& result, const std::string& archive, const SettledOutcome& settled,
+                          const GlobalsResult* globals = nullptr);
 std::string backupJUnit(const BackupResult& result, const std::string& archive, const SettledOutcome& settled);
-// Two lines (tables, rows, sizes, ratio, time); --verbose adds every table; --quiet prints only a failure.
-std::string renderBackupText(const BackupResult& result, const std::string& archive, const SettledOutcome& settled, TextDetail detail);
+// Two lines (tables, rows, sizes, ratio, time) and one for the globals; --verbose adds every table; --quiet
+// prints only a failure.
+std::string renderBackupText(const BackupResult& result, const std::string& archive, const SettledOutcome& settled, TextDetail detail,
+                             const GlobalsResult* globals = nullptr);
 
 }  // namespace pgproof

@@ -1,9 +1,12 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "AgeEncryption.hpp"
 #include "Backup.hpp"
 #include "BackupReport.hpp"
+#include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
 #include "PlanEvaluator.hpp"
 #include "ProgressLine.hpp"
@@ -23,7 +26,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
-    bool checkAfter = false;
+    bool checkAfter = false, globals = false, noRolePasswords = false;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
@@ -39,6 +42,12 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "pg-dump", po::value<std::string>()->value_name("PATH"),
         "pg_dump to run (default: PGPROOF_PG_DUMP, else the server's version under /usr/lib/postgresql/N/bin, else the "
         "newest there, else PATH's); refused if older than the server")(
+        "globals", po::bool_switch(&globals),
+        "also record the server's roles, memberships, role settings and tablespaces (pg_dumpall --globals-only) beside the "
+        "archive as NAME.globals.sql.zst; restore and drill create the roles the archive needs from it")(
+        "no-role-passwords", po::bool_switch(&noRolePasswords),
+        "with --globals: leave role passwords out (pg_dumpall --no-role-passwords; needed without access to pg_authid, "
+        "as for a role with pg_read_all_data or on hosted services)")(
         "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
         "encrypt-to", po::value(&o.encryptTo.keys)->value_name("RECIPIENT")->composing(),
         "encrypt the archive with age to this public key (age1..., repeatable): NAME.sql.zst.age (docs/ENCRYPTION.md)")(
@@ -49,7 +58,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
     addIdentityFlag(desc);  // for --check of an encrypted archive
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
@@ -99,10 +108,22 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         auto p = std::make_shared<MigrationPlan>(MigrationPlan::load(plan));
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
+    std::optional<GlobalsResult> written;
+    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
+    if (globals) written = writeGlobalsBeside(o, output, flags.force, noRolePasswords);
     ProgressLine progress(progressWanted(flags));
-    BackupResult r = runBackup(o);
+    BackupResult r;
+    try {
+        r = runBackup(o);
+    } catch (...) {
+        // Globals without the archive they were written for are no backup: do not leave them behind.
+        std::error_code ec;
+        if (written) std::filesystem::remove(written->path, ec);
+        throw;
+    }
     progress.finish();
     if (checkAfter && output != "-") repository::checkWrittenArchive(sink.recorder(), output, o.jobs);
+    if (checkAfter && written) checkWrittenGlobals(*written, o.jobs);
     const Manifest& m = r.manifest;
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
@@ -116,9 +137,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         sink.recorder().describeEncryptedArchive(m.created, partial);
     }
     ReportRenderers out;
-    out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s); };
+    const GlobalsResult* withGlobals = written ? &*written : nullptr;
+    out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s, withGlobals); };
     out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };
-    out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}); };
+    out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}, withGlobals); };
     out.textOnStderr = output == "-";  // stdout carries the archive alone
     return sink.publish(Outcome::Proven, out);
 }

@@ -14,6 +14,7 @@ int runDrill(const std::vector<std::string>& args) {
     std::string file, server, report;
     bool keep = false, noOwner = false, noPrivileges = false, analyze = false;
     std::string role;
+    std::vector<std::string> excludeExtensions;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
@@ -24,12 +25,15 @@ int runDrill(const std::vector<std::string>& args) {
         "report", po::value(&report)->value_name("FILE"), "write the drill report (markdown) to FILE")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (for staging servers without production's roles)")(
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants")(
+        "exclude-extension", po::value(&excludeExtensions)->value_name("NAME")->composing(),
+        "leave extension NAME out (repeatable): its CREATE EXTENSION, its configuration tables' data (reported as not covered) "
+        "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
     addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--json FILE|-] [--junit FILE]",
                            "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
                            "verification, times every step (the real recovery time) and writes a report.",
                            desc, pos, args);
@@ -48,6 +52,7 @@ int runDrill(const std::vector<std::string>& args) {
     o.restore.noOwner = noOwner;
     o.restore.noPrivileges = noPrivileges;
     if (vm->count("role")) o.restore.role = role;
+    o.restore.excludeExtensions = excludeExtensions;
     o.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     o.warn = [](const std::string& s) { spdlog::warn("{}", s); };
     ProgressLine progress(progressWanted(flags));

@@ -13,18 +13,25 @@ namespace pgproof::cli {
 
 int runRestore(const std::vector<std::string>& args) {
     CommonFlags flags;
-    std::string file, db, swapInto;
+    std::string file, db, swapInto, server, create;
     bool noVerify = false, noOwner = false, noPrivileges = false, analyze = false;
     std::string role;
+    std::vector<std::string> excludeExtensions;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin (once, in order)")(
-        "db", po::value(&db)->value_name("URL")->required(), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
+        "db", po::value(&db)->value_name("URL"), "the EMPTY target database (conninfo or postgres:// URI; also -d, --dbname)")(
+        "server", po::value(&server)->value_name("URL"), "with --create: the server (any database on it; default: DATABASE_URL, then PG*)")(
+        "create", po::value(&create)->value_name("NAME"),
+        "create database NAME on --server with the archive's encoding, locale and owner, and restore into it (a fresh server)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "database connections for rows, indexes and the proof (default: 2)")(
         "no-verify", po::bool_switch(&noVerify), "skip the final verification (then nothing is proven)")(
         "analyze", po::bool_switch(&analyze), "ANALYZE every restored table (planner statistics), scheduled with the rest, timed apart")(
         "no-owner,O", po::bool_switch(&noOwner), "do not restore ownership (as pg_restore --no-owner): objects belong to the restoring role")(
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants (as pg_restore --no-privileges)")(
+        "exclude-extension", po::value(&excludeExtensions)->value_name("NAME")->composing(),
+        "leave extension NAME out (repeatable): its CREATE EXTENSION, its configuration tables' data (reported as not covered) "
+        "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection (as pg_restore --role)")(
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
@@ -32,7 +39,7 @@ int runRestore(const std::vector<std::string>& args) {
     addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE|- --db URL [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
                            "the way); each table's indexes, keys and proof read (the table read back from the server) start\n"
                            "as soon as its rows are in, all on the same N connections; finally every table is proven equal to\n"
@@ -45,13 +52,23 @@ int runRestore(const std::vector<std::string>& args) {
     sink.expectArchiveTables(file, "pgproof.verify.tables");
     RestoreOptions o;
     o.archive = file;
-    o.target = ConnectionTarget(db);
+    if (vm->count("db") == vm->count("create"))
+        throw BadInputError("restore needs exactly one of --db URL (an empty database) and --create NAME (a new one, on --server)");
+    if (vm->count("server") && !vm->count("create")) throw BadInputError("--server goes with --create NAME; to restore into a database use --db URL");
+    if (vm->count("create")) {
+        if (create.empty()) throw BadInputError("--create needs a database name");
+        o.target = ConnectionTarget::resolve(vm->count("server") ? std::optional(server) : std::nullopt);
+        o.createDatabase = create;
+    } else {
+        o.target = ConnectionTarget(db);
+    }
     o.jobs = checkJobs(jobs);
     o.verify = !noVerify;
     o.analyze = analyze;
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
+    o.excludeExtensions = excludeExtensions;
     if (vm->count("swap-into")) {
         if (swapInto.empty()) throw BadInputError("--swap-into needs a database name");
         if (noVerify) throw BadInputError("--swap-into needs the verification: a database is only swapped in once proven; drop --no-verify");

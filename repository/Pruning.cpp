@@ -77,6 +77,7 @@ PruneTotals pruneRepository(const fs::path& dir, const std::vector<DatabaseArchi
             }
             std::error_code ec;
             fs::remove(historyPathFor(d.archive->path), ec);
+            fs::remove(globalsPathFor(d.archive->path), ec);  // backup --globals wrote it with the archive
             ++n.removed;
             say(verb + " " + file + ": " + why);
         }

@@ -35,9 +35,10 @@ fs::path sidePath(const fs::path& archive, const std::string& suffix) {
 
 fs::path historyPathFor(const fs::path& archive) { return sidePath(archive, ".history.jsonl"); }
 fs::path pinPathFor(const fs::path& archive) { return sidePath(archive, ".pin.json"); }
+fs::path globalsPathFor(const fs::path& archive) { return sidePath(archive, ".globals.sql.zst"); }
 
 bool isArchiveName(const std::string& filename) {
-    if (filename.empty() || filename[0] == '.') return false;
+    if (filename.empty() || filename[0] == '.' || endsWith(filename, ".globals.sql.zst")) return false;
     if (endsWith(filename, kEncryptedSuffix)) return filename.size() > std::strlen(kEncryptedSuffix);
     return endsWith(filename, kArchiveSuffix) && filename.size() > std::strlen(kArchiveSuffix);
 }

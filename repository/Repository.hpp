@@ -25,7 +25,10 @@ inline constexpr const char* kEncryptedSuffix = ".sql.zst.age";
 // NAME.sql.zst -> NAME.history.jsonl and NAME.pin.json, beside it.
 fs::path historyPathFor(const fs::path& archive);
 fs::path pinPathFor(const fs::path& archive);
-// Whether a file name is an archive's (NAME.sql.zst or NAME.sql.zst.age, not a hidden temporary).
+// NAME.sql.zst -> NAME.globals.sql.zst: the server's roles, written with it by backup --globals.
+fs::path globalsPathFor(const fs::path& archive);
+// Whether a file name is a database archive's (NAME.sql.zst or NAME.sql.zst.age, not a hidden temporary,
+// not the globals written beside one).
 bool isArchiveName(const std::string& filename);
 
 // The repository folder holding `archive` (DIR for DIR/<database>/NAME.sql.zst when DIR has the marker).

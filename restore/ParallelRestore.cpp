@@ -13,10 +13,13 @@
 
 #include "ArchiveReader.hpp"
 #include "DatabaseLocale.hpp"
+#include "RestoreEncoding.hpp"
 #include "OpenedArchive.hpp"
 #include "RestoreRefusals.hpp"
 #include "DumpScript.hpp"
 #include "RestoreSteps.hpp"
+#include "ExtensionExclusion.hpp"
+#include "RoleProvisioning.hpp"
 #include "PostDataJobs.hpp"
 #include "ProofReads.hpp"
 #include "RowLoading.hpp"
@@ -34,7 +37,15 @@ namespace pgproof {
 int RestoreResult::exitCode() const {
     int proof = verification ? verification->exitCode() : 0;
     if (proof == 0 && !uncreatedConstraints.empty()) return static_cast<int>(ExitCode::ProofFailed);
+    if (proof == 0 && !access.held()) return static_cast<int>(ExitCode::ProofFailed);
     return proof == 0 && !swapProblem.empty() ? static_cast<int>(ExitCode::Incomplete) : proof;
+}
+
+std::string RestoreResult::excludedSummary() const {
+    if (excludedTables.empty()) return "";
+    std::string names;
+    for (const auto& t : excludedTables) names += (names.empty() ? "" : ", ") + t.id().display();
+    return "not covered: " + names + " (" + excludedTables.front().reason + "; their rows are not restored, nor proven)";
 }
 
 std::vector<std::string> existingUserTables(const PgConnection& conn, size_t limit) {
@@ -73,6 +84,9 @@ void runEntry(const PgConnection& conn, const ScriptEntry& e, bool ownConnection
         // An entry run on a connection of its own first gets the session state pg_dump had set before it.
         conn.exec(ownConnection ? e.sessionSetup() + e.sql : e.sql, "restoring " + e.label());
     } catch (const IncompleteError& err) {
+        if (e.type == "EXTENSION")
+            throw IncompleteError(std::string(err.what()) + " (an extension that cannot be restored here: leave it out with "
+                                  "--exclude-extension " + e.name + "; its configuration tables are then reported as not covered)");
         rethrowWithRoleHint(err);
     }
 }
@@ -148,7 +162,8 @@ std::string swapDatabases(const RestoreOptions& o, const std::string& restored) 
 
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated) {
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
+                                                const std::set<size_t>& skip) {
     std::map<QualifiedName, size_t> loadedById;
     for (size_t t = 0; t < m.tables.size(); ++t) loadedById[m.tables[t].id()] = rowsLoaded[t];
     PostDataJobs post = addPostDataJobs(s, entries, m, loadedById, allRows, leader, uncreated);
@@ -159,7 +174,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
         if (!post.writesRows.empty() && o.log)
             o.log("the proof reads wait for all of post-data: " + post.writesRows + " might write rows");
         for (size_t t = 0; t < m.tables.size(); ++t) {
-            if (!reads->covers(t)) continue;
+            if (!reads->covers(t) || skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             if (!post.writesRows.empty()) after.push_back(post.done);
             reads->addJobs(s, t, after);
@@ -167,6 +182,7 @@ std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& s, const Resto
     }
     if (o.analyze) {
         for (size_t t = 0; t < m.tables.size(); ++t) {
+            if (skip.count(t)) continue;
             std::vector<size_t> after = {rowsLoaded[t]};
             auto keys = post.keysOf.find(m.tables[t].id());
             if (keys != post.keysOf.end()) after.insert(after.end(), keys->second.begin(), keys->second.end());
@@ -227,12 +243,44 @@ void proveAndSwap(const RestoreOptions& o, const Manifest& m, RestoreResult& res
     }
 }
 
+namespace {
+
+// --create: a new database like the archive's source, then the restore into it. Random access only
+// (requireManifestFirst): the encoding, locale and owner come from the manifest.
+RestoreResult restoreIntoNewDatabase(const RestoreOptions& o, OpenedArchive& archive) {
+    const std::string& name = *o.createDatabase;
+    const Manifest& m = archive.manifest();
+    ConnectionTarget maintenance = o.target.option("dbname") ? o.target : o.target.withDatabase("postgres");
+    PgConnection admin = PgConnection::connect(maintenance, "pgproof restore");
+    if (admin.execParams("SELECT 1 FROM pg_catalog.pg_database WHERE datname = $1", {name}).rows() > 0)
+        throw BadInputError("database " + name + " already exists; --create makes a new one: choose another NAME (or restore into it "
+                            "with --db if it is empty)");
+    requireExtensionsInArchive(m, o.excludeExtensions);
+    if (o.log) o.log("creating database " + name);
+    ScratchDatabaseLocale created = createDatabaseLike(admin, name, m);
+    if (!created.note.empty() && o.log) o.log("note: " + created.note);
+    RestoreOptions inner = o;
+    inner.createDatabase.reset();
+    inner.target = o.target.withDatabase(name);
+    RestoreResult r = runRestore(inner, archive);
+    r.createdDatabaseNote = created.note;
+    // The owner last: the role may be one the restore has just created from the archive's globals.
+    std::string owner = m.source.value("database_owner", "");
+    if (!owner.empty() && admin.execParams("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", {owner}).rows() > 0)
+        admin.exec("ALTER DATABASE " + quoteIdent(name) + " OWNER TO " + quoteIdent(owner), "giving database " + name + " its owner");
+    return r;
+}
+
+}  // namespace
+
 RestoreResult runRestore(const RestoreOptions& o) {
     OpenedArchive archive(o.archive);
     return runRestore(o, archive);
 }
 
 RestoreResult runRestore(const RestoreOptions& o, OpenedArchive& archive) {
+    requireManifestFirst(o, archive);
+    if (o.createDatabase) return restoreIntoNewDatabase(o, archive);
     return archive.reader() ? restoreByOffset(o, *archive.reader()) : runStreamRestore(o, *archive.stream());
 }
 
@@ -247,6 +295,11 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     auto tCheck = Clock::now();
     const Manifest& m = archive.manifest();
     DumpScript script = DumpScript::fromArchive(archive);
+    ExtensionExclusion excluded = excludeExtensions(script, m, o.excludeExtensions);
+    result.excludedEntries = excluded.entriesDropped;
+    for (size_t t : excluded.tables)
+        for (const auto& u : excluded.proofManifest.notCovered)
+            if (u.id() == m.tables[t].id()) result.excludedTables.push_back(u);
     result.timings.archiveCheck = since(tCheck);
 
     std::optional<PgConnection> leader(connectEmptyTarget(o, o.target));
@@ -256,8 +309,9 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     if (o.noPrivileges) result.skippedPrivileges = script.dropPrivileges();
     if (std::any_of(m.toc.begin(), m.toc.end(), [](const TocEntry& e) { return e.type == "TABLE DATA"; }))
         requireSchema(std::any_of(m.toc.begin(), m.toc.end(), definesSchema));
-    // Every owner the archive names must exist on the target, or the restore would stop halfway.
-    TargetRoles(*leader).requireOwners(script.owners());
+    // Every role the archive names (owners, grantees) must exist on the target, or the restore would stop
+    // halfway: those it lacks are created from the archive's globals, the rest refused.
+    result.createdRoles = provideRoles(*leader, o, archive.source().location(), m, script.entries);
     setUpRestoreConnection(*leader, script.preamble, o.role);
 
     // From here on the target changes: a failure leaves it incomplete, and the message says so.
@@ -287,7 +341,7 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     auto workers = openWorkers(o.target, o.jobs, script.preamble, o.role);
     RestoreScheduler scheduler(t0);
     RowLoading rows(archive);
-    std::vector<size_t> loaded = rows.addJobs(scheduler, {});
+    std::vector<size_t> loaded = rows.addJobs(scheduler, {}, excluded.tables);
     RestoreJob data;
     data.label = "sequences and large objects";
     data.work = RestoreWork::Data;
@@ -303,9 +357,10 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
     std::vector<size_t> everything = loaded;
     if (!dataEntries.empty()) everything.push_back(scheduler.add(std::move(data)));
     size_t allRows = scheduler.milestone("all rows, sequences and large objects", everything);
-    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated);
+    reads = addPostDataAndProof(scheduler, o, m, script.entries, loaded, allRows, *leader, uncreated, excluded.tables);
     scheduler.run(workers);
     result.uncreatedConstraints = uncreated.counted(*leader);
+    if (o.verify) result.access = proveAccess(*leader, script.entries);
     recordSpans(scheduler, result.timings);
     workers.clear();
     } catch (const ProofFailedError& e) {
@@ -317,11 +372,12 @@ RestoreResult restoreByOffset(const RestoreOptions& o, const ArchiveReader& arch
         throw InterruptedError(std::string(e.what()) + "; database " + result.database + " is incomplete: drop it, do not use it");
     }
     leader.reset();  // a swap renames this database, which PostgreSQL refuses while anyone is connected
-    result.tables = m.tables.size();
-    result.rows = m.totalRows();
-    result.rawBytes = m.totalRawBytes();
+    const Manifest& proven = excluded.proofManifest;  // without an excluded extension's tables
+    result.tables = proven.tables.size();
+    result.rows = proven.totalRows();
+    result.rawBytes = proven.totalRawBytes();
 
-    proveAndSwap(o, m, result, reads.get(), t0);
+    proveAndSwap(o, proven, result, reads.get(), t0);
     result.timings.total = since(t0);
     return result;
 }

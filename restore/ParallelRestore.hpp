@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "AccessProof.hpp"
 #include "ConnectionTarget.hpp"
 #include "Manifest.hpp"
 #include "OpenedArchive.hpp"
@@ -35,6 +36,16 @@ struct RestoreOptions {
     bool noPrivileges = false;            // pg_restore --no-privileges: skip GRANT/REVOKE (ACL entries)
     std::optional<std::string> role;      // pg_restore --role: SET ROLE on every restore connection
     std::function<void(const std::string&)> log;  // progress lines for people
+    // The roles the archive needs that the target lacks are created from the globals recorded with it
+    // (backup --globals; never a role that exists); false: a missing role is refused as before.
+    bool createRoles = true;
+    // restore --server URL --create NAME: `target` is the server; the database NAME is created first with the
+    // archive's encoding and locale (as a drill's scratch database), and given the archive's database owner.
+    std::optional<std::string> createDatabase;
+    // --exclude-extension: extensions left out with their configuration tables' data (reported not covered).
+    std::vector<std::string> excludeExtensions;
+    // Told each role as soon as the restore has created it (a drill drops them when it ends, even after a failure).
+    std::function<void(const std::string&)> roleCreated;
     // Stream form only: called with the archive's encoding (from the dump's preamble) before the target
     // is connected, and returns the target to use (a drill creates its scratch database here).
     std::function<ConnectionTarget(const std::string& encoding)> prepareTarget;
@@ -56,6 +67,7 @@ struct RestoreTimings {
 
 struct RestoreResult {
     std::string database;
+    std::string createdDatabaseNote;  // with --create: the locale fallback, if the server lacks the archive's
     RestoreTimings timings;
     size_t tables = 0;
     uint64_t rows = 0;
@@ -68,6 +80,12 @@ struct RestoreResult {
     std::string swapProblem;                  // with --swap-into: why the proven database was not swapped in (exit 3)
     size_t skippedOwnerChanges = 0;           // with --no-owner
     size_t skippedPrivileges = 0;             // with --no-privileges: ACL entries
+    std::vector<std::string> createdRoles;    // roles the restore created from the archive's globals
+    AccessProof access;                       // owners and grants read back (with the verification)
+    size_t excludedEntries = 0;               // script entries --exclude-extension left out
+    std::vector<UncoveredTable> excludedTables;  // an excluded extension's configuration tables: not covered
+    // "not covered: cron.job, cron.job_run_details (extension pg_cron left out (--exclude-extension))", or "".
+    std::string excludedSummary() const;
     // Constraints the archive's rows violate: every row is still loaded and proven, the run fails (exit 1).
     std::vector<UncreatedConstraint> uncreatedConstraints;
     int exitCode() const;

@@ -14,6 +14,9 @@
 #include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "RestoreEncoding.hpp"
+#include "RoleProvisioning.hpp"
+#include "ExtensionExclusion.hpp"
+#include "RestoreRefusals.hpp"
 #include "RestoreTimingsReport.hpp"
 #include "SqlIdentifier.hpp"
 #include "UtcTime.hpp"
@@ -69,12 +72,25 @@ std::string targetRefused(const std::string& why) {
 std::string verdictFor(int code) { return outcomeName(outcomeOfExitCode(code)); }
 
 
+// The roles the drill created go with its scratch database: once it is dropped, nothing of them is left.
+void dropRolesCreated(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
+    if (r.createdRoles.empty() || !r.dropped) return;
+    auto problems = dropCreatedRoles(admin, r.createdRoles);
+    r.rolesDropped = problems.empty();
+    if (o.restore.log && r.rolesDropped) o.restore.log("dropped the " + std::to_string(r.createdRoles.size()) + " role(s) the drill created");
+    if (problems.empty()) return;
+    r.problem += (r.problem.empty() ? "" : "; ") + std::string("a role the drill created could not be dropped: ") + problems.front();
+    if (r.exitCode == 0) r.exitCode = 3;
+    r.verdict = verdictFor(r.exitCode);
+}
+
 // Drops the scratch database unless --keep, pass or fail; a failed drop makes a passed drill incomplete.
 void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r) {
     if (r.scratchDatabase.empty() || o.leaveScratchToCaller) return;
     if (o.keep) {
         r.kept = true;
-        if (o.restore.log) o.restore.log("keeping scratch database " + r.scratchDatabase);
+        if (o.restore.log)
+            o.restore.log("keeping scratch database " + r.scratchDatabase + (r.createdRoles.empty() ? "" : " and the roles created for it"));
         return;
     }
     try {
@@ -85,6 +101,7 @@ void keepOrDrop(const DrillOptions& o, const PgConnection& admin, DrillResult& r
         if (r.exitCode == 0) r.exitCode = 3;
         r.verdict = verdictFor(r.exitCode);
     }
+    dropRolesCreated(o, admin, r);
 }
 
 }  // namespace
@@ -130,6 +147,9 @@ DrillResult runDrill(const DrillOptions& o) {
 
     RestoreOptions ro = o.restore;
     ro.verify = true;
+    ro.createDatabase.reset();  // the drill's target is its scratch database
+    ro.roleCreated = [&r](const std::string& role) { r.createdRoles.push_back(role); };
+    requireManifestFirst(ro, *archive);  // --exclude-extension on a stream: bad input, before anything is created
     std::string name = scratchName(o.scratchPrefix);
     if (const ArchiveReader* reader = archive->reader()) {
         auto t = std::chrono::steady_clock::now();
@@ -145,6 +165,7 @@ DrillResult runDrill(const DrillOptions& o) {
             r.problem = "the archive is damaged (" + std::to_string(check.failures()) + " problem(s)); no restore was attempted";
             return r;
         }
+        requireExtensionsInArchive(reader->manifest(), ro.excludeExtensions);  // bad input: before anything is created
         r.scratchDatabase = name;
         log("creating scratch database " + r.scratchDatabase);
         ScratchDatabaseLocale created = createDatabaseLike(admin, r.scratchDatabase, reader->manifest());
@@ -200,7 +221,7 @@ DrillResult runDrill(const DrillOptions& o) {
 }
 
 std::string targetDifference(const RestoreResult& restore, const std::string& again) {
-    std::string first;
+    std::string first = restore.access.held() ? "" : restore.access.problems.front();
     if (restore.verification) {
         for (const auto& t : restore.verification->tables)
             if (first.empty() && t.verdict != Verdict::Ok) first = t.id.display() + (t.reason.empty() ? "" : ": " + t.reason);
@@ -235,6 +256,12 @@ std::string renderDrillMarkdown(const DrillResult& r) {
                            r.scratchLocale.collate.empty() ? "server default" : r.scratchLocale.collate,
                            r.scratchLocale.ctype.empty() ? "server default" : r.scratchLocale.ctype);
     if (!r.localeNote.empty()) out += fmt::format("- **Note:** {}\n\n", r.localeNote);
+    if (!r.createdRoles.empty()) {
+        std::string list;
+        for (const auto& role : r.createdRoles) list += (list.empty() ? "`" : ", `") + role + "`";
+        out += fmt::format("- **Roles created from the archive's globals:** {} ({})\n\n", list,
+                           r.rolesDropped ? "dropped after the drill" : r.kept ? "kept with the database" : "NOT dropped");
+    }
     out += "## Timings\n\n";
     if (r.restore)
         out += "The restore's steps overlap: one scheduler runs rows, indexes and keys, the proof reads (each table read back as "
@@ -250,6 +277,8 @@ std::string renderDrillMarkdown(const DrillResult& r) {
         out += fmt::format("| **drill total (check + recovery)** | | | **{:.2f}** |\n\n", r.checkSeconds + t.total);
         out += fmt::format("Restored {} tables, {} rows, {} of SQL.\n\n", r.restore->tables, withThousands(r.restore->rows),
                            humanBytes(r.restore->rawBytes));
+        if (r.restore->access.ran) out += "Ownership and grants: " + describeAccess(r.restore->access) + ".\n\n";
+        if (!r.restore->excludedTables.empty()) out += "Left out: " + r.restore->excludedSummary() + ".\n\n";
         if (!r.restore->uncreatedConstraints.empty()) {
             out += "## Constraints not created\n\n";
             for (const auto& c : r.restore->uncreatedConstraints) out += "- " + describeUncreated(c) + "\n";
@@ -286,6 +315,9 @@ nlohmann::json drillJson(const DrillResult& r) {
         {"dropped", r.dropped},
         {"archive_problems", r.checkProblems},
         {"target_failed", r.targetFailed},
+        {"created_roles", r.createdRoles},
+        {"access", r.restore ? accessJson(r.restore->access) : nlohmann::json()},
+        {"created_roles_dropped", r.rolesDropped},
     };
     nlohmann::json timings = {{"archive_check", r.checkSeconds}};
     if (r.restore) {

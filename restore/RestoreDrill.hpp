@@ -14,7 +14,7 @@
 namespace pgproof {
 
 // A drill is a restore with more around it: `restore` holds what the restore itself takes (the archive,
-// connections, --analyze, --no-owner, --no-privileges, --role, the log); the drill sets its target (the
+// connections, --analyze, --no-owner, --no-privileges, --role, --exclude-extension, the log); the drill sets its target (the
 // scratch database) and always verifies.
 struct DrillOptions {
     RestoreOptions restore;
@@ -51,6 +51,9 @@ struct DrillResult {
     // The archive checked intact, but the target refused it (a role, the encoding) or the restored database
     // differs from it (an extension's version, a setting): the target is to fix, not the archive.
     bool targetFailed = false;
+    // Roles the restore created from the archive's globals; dropped again when the drill ends (kept with --keep).
+    std::vector<std::string> createdRoles;
+    bool rolesDropped = false;
 };
 
 // Never throws for a failed drill: the failure is in the result (the report is always written).

@@ -39,6 +39,16 @@ bool definesSchema(const TocEntry& e) {
     return e.section == TocSection::PreData && e.type.rfind("BLOB", 0) != 0 && e.type.rfind("LARGE OBJECT", 0) != 0;
 }
 
+void requireManifestFirst(const RestoreOptions& o, const OpenedArchive& archive) {
+    if (archive.reader()) return;
+    if (!o.excludeExtensions.empty())
+        throw BadInputError("--exclude-extension needs the archive's manifest before the script, and " + archive.name() +
+                            " records it at its end: give the archive as a file, not -");
+    if (o.createDatabase)
+        throw BadInputError("--create needs the archive's manifest first (encoding, locale, owner), and " + archive.name() +
+                            " records it at its end: restore a file, not -");
+}
+
 void requireSchema(bool schemaDefined) {
     if (schemaDefined) return;
     throw BadInputError("the archive is data-only (pg_dump -a): it holds no table definitions to restore into an empty "

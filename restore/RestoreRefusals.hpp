@@ -5,13 +5,16 @@
 //   - the target: --swap-into naming the target itself, a target that already holds tables;
 //   - the archive's encoding: a target in another encoding would have the server convert the rows;
 //   - a data-only archive (pg_dump -a): no schema to restore into an empty database;
-//   - owners the archive names that the target lacks (unless --no-owner).
+//   - owners the archive names that the target lacks (unless --no-owner; the random-access form first
+//     creates them from the archive's globals: RoleProvisioning);
+//   - options that need the manifest before the script (--exclude-extension, --create) on a stream.
 #include <set>
 #include <string>
 #include <vector>
 
 #include "ConnectionTarget.hpp"
 #include "DumpToc.hpp"
+#include "OpenedArchive.hpp"
 #include "ParallelRestore.hpp"
 #include "PgConnection.hpp"
 
@@ -19,6 +22,10 @@ namespace pgproof {
 
 // Connects the restore's leader to `target` and refuses --swap-into naming it, and a non-empty target.
 PgConnection connectEmptyTarget(const RestoreOptions& o, const ConnectionTarget& target);
+
+// --exclude-extension and --create read the manifest before the script (which tables are an extension's;
+// the encoding, locale and owner): a stream records it at its end, so they are refused on one.
+void requireManifestFirst(const RestoreOptions& o, const OpenedArchive& archive);
 
 // Throws BadInputError naming the tables when the target holds any (nothing is changed).
 void requireEmptyTarget(const PgConnection& leader);

@@ -2,11 +2,22 @@
 
 #include <fmt/format.h>
 
+#include "AccessProof.hpp"
 #include "RestoreTimingsReport.hpp"
 #include "UncreatedConstraints.hpp"
 #include "VerifyReportWriter.hpp"
 
 namespace pgproof {
+
+namespace {
+
+std::string commaList(const std::vector<std::string>& names) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    return list;
+}
+
+}  // namespace
 
 nlohmann::json restoreJson(const RestoreResult& r, const RestoreRequest& q, const SettledOutcome& s) {
     auto j = verifyJson(*r.verification, s);
@@ -14,6 +25,8 @@ nlohmann::json restoreJson(const RestoreResult& r, const RestoreRequest& q, cons
     j["restored_database"] = r.database;
     j["timings"] = restoreTimingsJson(r.timings);
     j["skipped"] = {{"owner_changes", r.skippedOwnerChanges}, {"privileges", r.skippedPrivileges}};
+    j["created_roles"] = r.createdRoles;
+    j["access"] = accessJson(r.access);
     j["uncreated_constraints"] = uncreatedConstraintsJson(r.uncreatedConstraints);
     if (q.swapInto)
         j["swap"] = {{"into", *q.swapInto}, {"kept_old_database", r.keptOldDatabase}, {"swapped", r.exitCode() == 0}, {"problem", r.swapProblem}};
@@ -31,6 +44,9 @@ std::string renderRestoreText(const RestoreResult& r, const RestoreRequest& q, c
     const auto& t = r.timings;
     text += fmt::format("restore {} -> {}: {} tables, {} rows in {:.2f} s\n", q.archive, r.database, r.tables, withThousands(r.rows), t.total);
     text += renderRestoreSpans(t);
+    if (!r.createdRoles.empty()) text += "roles created from the archive's globals: " + commaList(r.createdRoles) + "\n";
+    if (r.access.ran) text += describeAccess(r.access) + "\n";
+    if (!r.excludedTables.empty()) text += r.excludedSummary() + "\n";
     if (r.skippedOwnerChanges || r.skippedPrivileges)
         text += fmt::format("skipped (not data, the proof stands on its own): {} owner change(s) (--no-owner), {} grant "
                             "entries (--no-privileges)\n", r.skippedOwnerChanges, r.skippedPrivileges);
@@ -67,12 +83,17 @@ std::string renderDrillText(const DrillResult& x, const std::string& archive, co
         text += fmt::format("drill {}: {} - {} tables, {} rows; check {:.2f} s; recovery time {:.2f} s\n", archive, drillVerdictWord(x),
                             x.restore->tables, withThousands(x.restore->rows), x.checkSeconds, t.total);
         text += renderRestoreSpans(t);
+        if (x.restore->access.ran) text += describeAccess(x.restore->access) + "\n";
+        if (!x.restore->excludedTables.empty()) text += x.restore->excludedSummary() + "\n";
     } else {
         text += fmt::format("drill {}: {}\n", archive, drillVerdictWord(x));
     }
     if (!x.problem.empty()) text += "problem: " + x.problem + "\n";
     text += "scratch database " + (x.scratchDatabase.empty() ? std::string("-") : x.scratchDatabase) + ": " +
             (x.kept ? "kept (--keep)" : x.dropped ? "dropped" : x.scratchDatabase.empty() ? "not created" : "NOT DROPPED") + "\n";
+    if (!x.createdRoles.empty())
+        text += "roles created from the archive's globals: " + commaList(x.createdRoles) + " (" +
+                (x.rolesDropped ? "dropped" : x.kept ? "kept with the database (--keep)" : "NOT DROPPED") + ")\n";
     if (!reportFile.empty()) text += "report: " + reportFile + "\n";
     return text;
 }

@@ -23,13 +23,15 @@ struct RestoreRequest {
 // JSON and JUnit need the verification (absent with --no-verify: the restore then has neither).
 nlohmann::json restoreJson(const RestoreResult& result, const RestoreRequest& request, const SettledOutcome& settled);
 std::string restoreJUnit(const RestoreResult& result, const RestoreRequest& request, const SettledOutcome& settled);
-// The proof's table and verdict (renderVerifyText), then the restore's totals, timings, what was skipped
-// or could not be created, and the swap; --quiet leaves the proof of a proven run and everything else out.
+// The proof's table and verdict (renderVerifyText), then the restore's totals, timings, the roles it
+// created, the ownership and grants proven, the excluded extensions' tables, what was skipped or could not
+// be created, and the swap; --quiet leaves the proof of a proven run and everything else out.
 std::string renderRestoreText(const RestoreResult& result, const RestoreRequest& request, const SettledOutcome& settled, TextDetail detail);
 
 // The drill's cases (drillJUnitCases) after the run's own outcome case.
 std::string drillJUnit(const DrillResult& result, const std::string& archive, const SettledOutcome& settled);
-// The verdict with totals and timings, the problem, the scratch database's fate and the report's path
+// The verdict with totals, timings, access proof and excluded tables, the problem, the scratch database's
+// fate, the roles it created and whether they were dropped, and the report's path
 // (reportFile "" when none was asked for); nothing with --quiet on a proven run.
 std::string renderDrillText(const DrillResult& result, const std::string& archive, const std::string& reportFile,
                             const SettledOutcome& settled, bool quiet);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,8 @@ std::vector<std::unique_ptr<PgConnection>> openWorkers(const ConnectionTarget& t
 // `rowsLoaded` milestone and `allRows` (every row, sequence and large object). Returns the proof reads.
 std::unique_ptr<ProofReads> addPostDataAndProof(RestoreScheduler& scheduler, const RestoreOptions& o, const Manifest& m,
                                                 const std::vector<ScriptEntry>& entries, const std::vector<size_t>& rowsLoaded,
-                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated);
+                                                size_t allRows, const PgConnection& leader, UncreatedConstraints& uncreated,
+                                                const std::set<size_t>& skip = {});
 // The scheduler's spans into the timings.
 void recordSpans(const RestoreScheduler& scheduler, RestoreTimings& timings);
 // The final proof (verify --mode exact against the manifest, with the tables `reads` read already) and,

@@ -6,6 +6,7 @@
 // damaged archive: ProofFailedError), and the table's milestone "rows loaded" finishes.
 #include <map>
 #include <memory>
+#include <set>
 #include <vector>
 
 #include "ArchiveReader.hpp"
@@ -17,8 +18,9 @@ class RowLoading {
 public:
     explicit RowLoading(const ArchiveReader& archive);
     ~RowLoading();
-    // Adds the COPY jobs (after `after`) and returns the milestone of each manifest table.
-    std::vector<size_t> addJobs(RestoreScheduler& scheduler, const std::vector<size_t>& after);
+    // Adds the COPY jobs (after `after`) and returns the milestone of each manifest table. Tables in `skip`
+    // (manifest indexes: an excluded extension's configuration tables) get no job; their milestone is `after`.
+    std::vector<size_t> addJobs(RestoreScheduler& scheduler, const std::vector<size_t>& after, const std::set<size_t>& skip = {});
 
 private:
     struct Table;

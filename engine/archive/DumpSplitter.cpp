@@ -11,6 +11,9 @@ namespace pgproof {
 namespace {
 constexpr std::string_view kDumpHeader = "--\n-- PostgreSQL database dump\n";
 constexpr std::string_view kDumpComplete = "-- PostgreSQL database dump complete";
+// pg_dumpall --globals-only (backup --globals) writes the same kind of script under its own header.
+constexpr std::string_view kClusterHeader = "--\n-- PostgreSQL database cluster dump\n";
+constexpr std::string_view kClusterComplete = "-- PostgreSQL database cluster dump complete";
 constexpr std::string_view kDataHeader = "-- Data for Name: ";
 constexpr std::string_view kTerminator = "\\.\n";
 
@@ -118,7 +121,7 @@ bool DumpSplitter::fill(size_t want) {
 
 void DumpSplitter::checkStart() {
     started_ = true;
-    fill(kDumpHeader.size());
+    fill(kClusterHeader.size());
     std::string_view head(buf_.get() + pos_, available());
     if (head.empty()) throw IncompleteError("the dump stream is empty: pg_dump produced no output");
     if (startsWith(head, "PGDMP"))
@@ -127,7 +130,7 @@ void DumpSplitter::checkStart() {
         throw BadInputError("input is gzip-compressed; decompress it first (gzip -dc FILE | pgproof backup --from-stdin ...)");
     if (head.size() >= 4 && std::memcmp(head.data(), "\x28\xb5\x2f\xfd", 4) == 0)
         throw BadInputError("input is zstd-compressed (a pgproof archive?); decompress it first with zstd -dc");
-    if (!startsWith(head, kDumpHeader))
+    if (!startsWith(head, kDumpHeader) && !startsWith(head, kClusterHeader))
         throw BadInputError("input is not a plain pg_dump script (it must begin with '-- PostgreSQL database dump')");
 }
 
@@ -136,7 +139,7 @@ void DumpSplitter::analyzeSqlLine(std::string_view line, uint64_t offset) {
     const TocEntry* entry = toc_.current();
     if (line.empty()) return;
     if (line[0] == '-') {
-        if (line == kDumpComplete) complete_ = true;
+        if (line == kDumpComplete || line == kClusterComplete) complete_ = true;
         return;
     }
     if (line[0] == '\\') {

@@ -330,8 +330,9 @@ TEST_CASE("a drill on a target without the archive's role records target_failed,
     INFO(d.out << d.err);
     CHECK(d.exitCode == 3);
     CHECK_FALSE(contains(d.out, "PASSED"));
-    CHECK(contains(d.out, "problem: the target refused the restore: role " + role.name + " owns objects in the archive but does not exist on the target"));
-    CHECK(contains(d.out, "Create it, or restore with --no-owner"));
+    CHECK(contains(d.out, "problem: the target refused the restore: role " + role.name + " named in the archive (as owner or grantee) does not exist on the target"));
+    CHECK(contains(d.out, "Create it (or back up with --globals"));
+    CHECK(contains(d.out, "or restore with --no-owner and --no-privileges"));
     CHECK(contains(d.out, "the archive is not marked damaged: fix the target and drill again"));
     auto records = repo.history(archive);
     REQUIRE(records.size() == 3);  // check (backup --check), backup, drill
