@@ -72,6 +72,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (vm->count("encrypt-to-file"))
         for (const auto& f : (*vm)["encrypt-to-file"].as<std::vector<std::string>>()) o.encryptTo.files.emplace_back(f);
     const bool encrypted = !o.encryptTo.empty();
+    // The globals hold role password hashes: never written in the clear beside an encrypted archive.
+    if (globals && encrypted)
+        throw BadInputError("--globals cannot be combined with --encrypt-to yet: the globals hold role password hashes and "
+                            "would be written beside the archive in the clear; leave --globals out");
     if (checkAfter && encrypted && AgeIdentities::current().empty())
         throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
     ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
