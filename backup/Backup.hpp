@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "AgeEncryption.hpp"
 #include "BackupPipeline.hpp"
 #include "Manifest.hpp"
 #include "UtcTime.hpp"
@@ -19,6 +20,7 @@ class PgConnection;
 struct BackupOptions {
     std::filesystem::path output;  // "-": stdout
     bool overwrite = false;        // --force: replace an existing file
+    AgeRecipients encryptTo;       // --encrypt-to / --encrypt-to-file: the archive is written encrypted (age)
     std::optional<std::string> db;
     bool fromStdin = false;
     int jobs = 2;

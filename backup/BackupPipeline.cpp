@@ -5,9 +5,12 @@
 
 #include <memory>
 #include <mutex>
+#include <string_view>
+#include <vector>
 
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
+#include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
@@ -30,6 +33,39 @@ struct FrameJob {
 };
 constexpr size_t kPartsPerJob = 64;
 using FrameJobPtr = FrameJob*;
+
+// The frame of a row too long to hold (DumpSplitter hands it out in pieces): compressed and hashed
+// piece by piece as the pieces reach the writer, in order, its compressed bytes written as they come.
+// FrameCodec::Encoder makes its zstd frame (no content size in its header; the manifest records it).
+class LongRowFrame {
+public:
+    bool open() const { return open_; }
+    void begin(uint64_t offset, int level, int jobs) {
+        encoder_.begin(level, jobs);
+        entry_ = FrameEntry{};
+        entry_.offset = offset;
+        open_ = true;
+    }
+    // Feeds one piece; `last` ends the frame. Compressed bytes go to `writer` as zstd produces them.
+    void feed(std::string_view piece, bool last, ArchiveWriter& writer) {
+        rows_.feed(piece);
+        entry_.raw += piece.size();
+        encoder_.feed(piece, last, [&](std::string_view compressed) {
+            writer.append(compressed);
+            entry_.compressed += compressed.size();
+        });
+        if (last) open_ = false;
+    }
+    // After the last piece: the frame's manifest entry and its rows' fingerprint.
+    FrameEntry entry() const { return entry_; }
+    TableFingerprint rows() { return rows_.finish(); }
+
+private:
+    FrameCodec::Encoder encoder_;
+    RowHashStream rows_;
+    FrameEntry entry_;
+    bool open_ = false;
+};
 
 // Frame jobs are recycled by the writer stage, so their buffers keep their capacity. The pool owns
 // every job: the pipeline passes plain pointers, and jobs still in flight when a stage throws (TBB
@@ -77,6 +113,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     const int jobs = std::max(1, options.jobs);
 
     FrameJobPool pool;
+    LongRowFrame longRow;
     bool ended = false;
     auto split = [&](tbb::flow_control& fc) -> FrameJobPtr {
         if (ended) {
@@ -107,6 +144,7 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
     auto work = [&](FrameJobPtr job) -> FrameJobPtr {
         for (size_t i = 0; i < job->count; ++i) {
             FramePart& part = job->parts[i];
+            if (part.chunk.continuesFrame || part.chunk.frameGoesOn) continue;  // a long row's piece: the writer's
             if (part.chunk.kind == DumpChunk::Kind::Rows) part.rows = fingerprintRows(part.chunk.bytes);
             if (!part.chunk.bytes.empty()) FrameCodec::encode(part.chunk.bytes, options.level, part.compressed);
         }
@@ -136,6 +174,22 @@ BackupPipelineResult runBackupPipeline(DumpSplitter::ReadFunction read, ArchiveW
             result.pgDumpVersion = headerValue(c.bytes, "-- Dumped by pg_dump version ");
             result.clientEncoding = headerValue(c.bytes, "SET client_encoding = '");
             result.clientEncoding = result.clientEncoding.substr(0, result.clientEncoding.find('\''));
+        }
+        if (c.continuesFrame || c.frameGoesOn) {
+            if (!c.continuesFrame) longRow.begin(writer.size(), options.level, jobs);
+            if (!longRow.open()) throw IncompleteError("the pieces of a long row arrived out of order: the backup is abandoned");
+            longRow.feed(c.bytes, !c.frameGoesOn, writer);
+            progress.addBytes(c.bytes.size());
+            auto idx = static_cast<size_t>(c.table);
+            result.tables[idx].rawBytes += c.bytes.size();
+            if (c.frameGoesOn) return;
+            FrameEntry f = longRow.entry();
+            TableFingerprint rows = longRow.rows();
+            f.rows = rows.rows;
+            result.segments[static_cast<size_t>(c.segment)].frames.push_back(f);
+            progress.addRows(f.rows);
+            sums[idx].add(rows);
+            return;
         }
         if (!c.bytes.empty()) {
             FrameEntry f;

@@ -1,7 +1,9 @@
 // pgproof backup: parse, run the backup (backup/Backup), print the summary.
+#include <fmt/format.h>
 
 #include <filesystem>
 
+#include "AgeEncryption.hpp"
 #include "AllDatabasesBackup.hpp"
 #include "Backup.hpp"
 #include "BackupReport.hpp"
@@ -15,6 +17,7 @@
 #include "PgConnection.hpp"
 #include "Repository.hpp"
 #include "ReportSink.hpp"
+#include "S3Url.hpp"
 #include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
 
@@ -57,11 +60,17 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "with --globals: leave role passwords out (pg_dumpall --no-role-passwords; needed without access to pg_authid, "
         "as for a role with pg_read_all_data or on hosted services)")(
         "check", po::bool_switch(&checkAfter), "then read the archive back and prove it intact, as pgproof check (recorded in a repository's history)")(
+        "encrypt-to", po::value(&o.encryptTo.keys)->value_name("RECIPIENT")->composing(),
+        "encrypt the archive with age to this public key (age1..., repeatable): NAME.sql.zst.age (docs/ENCRYPTION.md)")(
+        "encrypt-to-file", po::value<std::vector<std::string>>()->value_name("FILE")->composing(),
+        "encrypt to every recipient listed in FILE (age's recipients file, repeatable)")(
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
+    addIdentityFlag(desc);  // for --check of an encrypted archive
     auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
+                           "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
@@ -76,6 +85,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (repo.empty() || vm->count("output")) throw BadInputError("--all-databases writes one archive per database into a repository: give --repo DIR, not -o");
         if (vm->count("name")) throw BadInputError("--all-databases names each archive after its database: drop --name");
         if (o.fromStdin || vm->count("plan")) throw BadInputError("--all-databases runs pg_dump on each database: --from-stdin and --plan do not apply");
+        if (vm->count("encrypt-to") || vm->count("encrypt-to-file"))
+            throw BadInputError("--all-databases does not encrypt yet: leave --encrypt-to/--encrypt-to-file out, or back up each database on its own");
         AllDatabasesBackup run;
         run.repo = repo;
         if (vm->count("db")) run.db = db;
@@ -95,18 +106,31 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     }
     if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
     if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
+    if (vm->count("encrypt-to-file"))
+        for (const auto& f : (*vm)["encrypt-to-file"].as<std::vector<std::string>>()) o.encryptTo.files.emplace_back(f);
+    const bool encrypted = !o.encryptTo.empty();
+    // The globals hold role password hashes: never written in the clear beside an encrypted archive.
+    if (globals && encrypted)
+        throw BadInputError("--globals cannot be combined with --encrypt-to yet: the globals hold role password hashes and "
+                            "would be written beside the archive in the clear; leave --globals out");
+    if (checkAfter && encrypted && AgeIdentities::current().empty())
+        throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
     ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
     if (!repo.empty()) {
         if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
         if (name.empty()) name = PgConnection::connect(ConnectionTarget::resolve(vm->count("db") ? std::optional(db) : std::nullopt), "pgproof backup").database();
         repository::createRepository(repo);
-        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr));
+        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr), encrypted);
         output = reserved.archive().string();
         sink.recorder().holdReservation(std::move(reserved));
     }
     sink.context()["archive"] = {{"path", output}};
     o.output = output;
     o.overwrite = flags.force;
+    if (S3Url::is(output)) {
+        S3Url::parseObject(output);  // a malformed URL fails here, before pg_dump starts (exit 2)
+        if (checkAfter) throw BadInputError("--check reads the archive back from a file: with -o s3://... run pgproof check on the object instead");
+    }
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
@@ -144,6 +168,15 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     const Manifest& m = r.manifest;
     sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
+    if (encrypted) {
+        // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
+        std::optional<std::string> partial;
+        if (!m.notCovered.empty()) partial = fmt::format("{} of {} tables not covered", m.notCovered.size(), m.tables.size());
+        if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
+            partial = partial.value_or("") + (partial ? "; " : "") +
+                      fmt::format("{} of {} large objects not covered", *m.largeObjectsAtSnapshot - m.largeObjects, *m.largeObjectsAtSnapshot);
+        sink.recorder().describeEncryptedArchive(m.created, partial);
+    }
     ReportRenderers out;
     const GlobalsResult* withGlobals = written ? &*written : nullptr;
     out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s, withGlobals); };

@@ -16,9 +16,10 @@ int runCheck(const std::vector<std::string>& args) {
     desc.add_options()("file", po::value(&file)->value_name("FILE|-")->required(), "the archive, or - to read it from stdin")(
         "jobs,j", po::value(&jobs)->value_name("N"), "decompression threads; check opens no connection (default: number of cores)");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("check", "pgproof check FILE|- [--jobs N] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("check", "pgproof check FILE|- [--jobs N] [--identity FILE] [--json FILE|-] [--junit FILE]",
                            "Decompresses every frame in parallel (zstd content checksums), recounts and re-fingerprints\n"
                            "every table, and compares with the manifest. Exit 0 only if everything matches; exit 1 names\n"
                            "each damaged table or frame. With -, the archive is read from stdin once, in order (e.g. from\n"

@@ -11,6 +11,7 @@
 
 #include <unistd.h>
 
+#include "AgeEncryption.hpp"
 #include "Errors.hpp"
 #include "OutputFile.hpp"
 #include "TerminalLogSink.hpp"
@@ -65,6 +66,14 @@ void addCommonFlags(po::options_description& options, CommonFlags& flags, bool r
             "junit", po::value(&flags.junit)->value_name("FILE"), "write a JUnit XML report for CI")(
             "metrics", po::value(&flags.metrics)->value_name("FILE"),
             "write Prometheus metrics (textfile collector format, docs/METRICS.md) to FILE, replaced atomically");
+}
+
+void addIdentityFlag(po::options_description& options) {
+    options.add_options()("identity,i",
+                          po::value<std::vector<std::string>>()->value_name("FILE")->composing()->notifier(
+                              [](const std::vector<std::string>& files) { AgeIdentities::use(files); }),
+                          "age identity file that decrypts an encrypted archive (repeatable; default: the file PGPROOF_AGE_IDENTITY "
+                          "names); a file, never the key itself (docs/ENCRYPTION.md)");
 }
 
 void addOutputFlags(po::options_description& options, CommonFlags& flags) {

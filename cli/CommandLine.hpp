@@ -37,6 +37,9 @@ std::pair<std::vector<std::string>, std::vector<std::string>> splitAtDashes(cons
 
 // --quiet, --verbose, --progress; with `reports` also --json FILE|- and --junit FILE.
 void addCommonFlags(po::options_description& options, CommonFlags& flags, bool reports);
+// --identity FILE (repeatable): the age identity files that decrypt an encrypted archive (else the file
+// PGPROOF_AGE_IDENTITY names), for every command that reads one. Never a key itself (docs/ENCRYPTION.md).
+void addIdentityFlag(po::options_description& options);
 // --force, for commands that write a file with -o.
 void addOutputFlags(po::options_description& options, CommonFlags& flags);
 // For -o FILE: refuses an existing file unless --force (exit 2, naming it), and removes the temporary

@@ -32,6 +32,7 @@ int runDiff(const std::vector<std::string>& args) {
         "lock-wait-timeout", po::value(&lockWait)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock (default: wait, as pg_dump)");
     addCommonFlags(desc, flags, false);
+    addIdentityFlag(desc);
     addOutputFlags(desc, flags);
     po::positional_options_description pos;
     pos.add("baseline", 1).add("other", 1);

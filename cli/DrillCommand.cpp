@@ -32,6 +32,7 @@ int runDrill(const std::vector<std::string>& args) {
         "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--json FILE|-] [--junit FILE]",

@@ -16,9 +16,10 @@ int runInspect(const std::vector<std::string>& args) {
         "json", po::value(&flags.json)->value_name("FILE|-")->implicit_value("-"),
         "write the manifest as JSON (docs/ARCHIVE.md) to FILE, or - (the default when the option ends the line) for stdout");
     addCommonFlags(desc, flags, false);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("inspect", "pgproof inspect FILE|- [--json FILE|-]",
+    auto vm = parseOptions("inspect", "pgproof inspect FILE|- [--identity FILE] [--json FILE|-]",
                            "Shows what an archive holds: source, creation time and age, sizes, and every table's rows and\n"
                            "fingerprint. Reads only the trailer and the manifest (fast); use 'pgproof check' to prove the data.\n"
                            "With -, the archive is read from stdin to its end (frames are skipped, not decompressed): the\n"

@@ -28,6 +28,7 @@ int runRehearse(const std::vector<std::string>& args) {
         "no-privileges,x", po::bool_switch(&noPrivileges), "do not restore grants")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parseOptions("rehearse",

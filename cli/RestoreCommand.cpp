@@ -36,6 +36,7 @@ int runRestore(const std::vector<std::string>& args) {
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
     auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--swap-into NAME] [--json FILE|-] [--junit FILE]",

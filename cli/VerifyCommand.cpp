@@ -36,6 +36,7 @@ int runVerify(const std::vector<std::string>& args) {
         "tmpdir", po::value(&tmpdir)->value_name("DIR"),
         "folder for the row comparison's temporary files (default: TMPDIR, else /tmp); removed on every exit");
     addCommonFlags(desc, flags, true);
+    addIdentityFlag(desc);
     auto vm = parseOptions("verify",
                            "pgproof verify --baseline FILE [--db URL] [--mode exact|no-loss] [--plan FILE] [--jobs N] [--counts-only] "
                            "[--lock-wait-timeout DURATION] [--no-rows] [--show-rows N] [--tmpdir DIR] [--json FILE|-] [--junit FILE]",

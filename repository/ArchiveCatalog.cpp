@@ -14,6 +14,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "AgeEncryption.hpp"
 #include "ArchiveReader.hpp"
 #include "AtomicFile.hpp"
 #include "Errors.hpp"
@@ -27,7 +28,7 @@ namespace fs = std::filesystem;
 std::string ArchiveInfo::state() const {
     if (!complete) return "DAMAGED: " + problem;
     if (const HistoryRecord* d = history.lastDamage()) return "DAMAGED: " + d->command + " found it damaged " + d->at;
-    return std::string(proof() ? "proven" : "unproven") + (isPartial() ? ", partial" : "");
+    return std::string(proof() ? "proven" : "unproven") + (isPartial() ? ", partial" : "") + (encrypted ? ", encrypted" : "");
 }
 
 const ArchiveInfo* DatabaseArchives::newestBackup() const {
@@ -100,12 +101,50 @@ void dateArchive(ArchiveInfo& a, std::time_t mtime) {
                       "): dated by its creation time";
 }
 
+namespace {
+
+// An encrypted archive, without its key: what its own backup recorded about it, if the record is bound to
+// this very ciphertext (ciphertextIdentity: its age header, whose MAC is new for every file, and its size).
+void readEncryptedInfo(ArchiveInfo& a, const std::string& ciphertext) {
+    a.encrypted = true;
+    a.history.bindTo("", a.path.filename().string(), ciphertext);
+    const HistoryRecord* backup = nullptr;
+    for (const auto& r : a.history.records)
+        if (r.command == "backup" && r.exitCode == 0 && !r.archiveCreated.empty()) backup = &r;
+    if (!backup) {
+        a.problem = "encrypted (age), and no backup record in its history matches this file's header and size: it was cut short, "
+                    "changed, or copied in without its history (pgproof check --identity KEY " + a.path.string() + " tells)";
+        return;
+    }
+    a.complete = true;
+    a.tables = backup->tables.value_or(0);
+    a.rows = backup->rows.value_or(0);
+    a.createdText = backup->archiveCreated;
+    a.partial = backup->partial.value_or("");
+    if (auto t = parseUtc(a.createdText)) a.created = *t;
+}
+
+}  // namespace
+
 ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database) {
     ArchiveInfo a;
     a.path = archive;
     a.database = database;
     std::error_code ec;
     a.size = fs::file_size(archive, ec);
+    struct stat st {};
+    std::time_t mtime = ::stat(archive.c_str(), &st) == 0 ? st.st_mtime : 0;
+    if (auto ciphertext = ciphertextIdentity(archive)) {
+        a.history = readHistory(historyPathFor(archive));
+        readEncryptedInfo(a, *ciphertext);
+        if (a.createdText.empty()) {
+            a.created = mtime;
+            a.createdText = formatUtc(a.created);
+        }
+        dateArchive(a, mtime);
+        a.pin = readPin(archive);
+        return a;
+    }
     try {
         ArchiveReader reader(archive);
         const Manifest& m = reader.manifest();
@@ -120,8 +159,6 @@ ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database
     } catch (const std::exception& e) {
         a.problem = e.what();
     }
-    struct stat st {};
-    std::time_t mtime = ::stat(archive.c_str(), &st) == 0 ? st.st_mtime : 0;
     if (a.createdText.empty()) {
         a.created = mtime;
         a.createdText = formatUtc(a.created);

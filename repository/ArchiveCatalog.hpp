@@ -30,6 +30,9 @@ struct ArchiveInfo {
     std::string clockNote;    // when created and seen disagree beyond the backup's duration, for people
     uint64_t size = 0;
     bool complete = false;    // trailer and manifest present and intact (ArchiveReader)
+    // NAME.sql.zst.age: read without its key, from the record its backup wrote (bound to the ciphertext's
+    // header and size); complete when that record is there and says the backup passed. docs/ENCRYPTION.md.
+    bool encrypted = false;
     std::string problem;      // why it is not complete
     uint64_t tables = 0, rows = 0;
     std::string manifestChecksum;  // the trailer's, 16 hex digits; "" when not complete

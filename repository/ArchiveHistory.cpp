@@ -26,6 +26,9 @@ nlohmann::json HistoryRecord::toJson() const {
     if (!report.empty()) j["report"] = report;
     if (!manifestChecksum.empty()) j["manifest_checksum"] = manifestChecksum;
     if (damaged) j["damaged"] = true;
+    if (!ciphertext.empty()) j["ciphertext"] = ciphertext;
+    if (!archiveCreated.empty()) j["archive_created"] = archiveCreated;
+    if (partial) j["partial"] = *partial;
     return j;
 }
 
@@ -45,6 +48,9 @@ HistoryRecord HistoryRecord::fromJson(const nlohmann::json& j) {
     r.report = j.value("report", "");
     r.manifestChecksum = j.value("manifest_checksum", "");
     r.damaged = j.value("damaged", false);
+    r.ciphertext = j.value("ciphertext", "");
+    r.archiveCreated = j.value("archive_created", "");
+    if (j.contains("partial")) r.partial = j["partial"].get<std::string>();
     return r;
 }
 
@@ -80,16 +86,17 @@ const HistoryRecord* ArchiveHistory::lastDamage() const {
 
 bool ArchiveHistory::damaged() const { return lastDamage() != nullptr; }
 
-void ArchiveHistory::bindTo(const std::string& checksum, const std::string& archiveName) {
+void ArchiveHistory::bindTo(const std::string& checksum, const std::string& archiveName, const std::string& ciphertext) {
     std::vector<HistoryRecord> bound;
     size_t other = 0, unbound = 0;
     const HistoryRecord* newest = nullptr;
     for (const auto& r : records) {
-        if (r.manifestChecksum == checksum) {
+        const std::string& key = ciphertext.empty() ? r.manifestChecksum : r.ciphertext;
+        if (key == (ciphertext.empty() ? checksum : ciphertext)) {
             bound.push_back(r);
             continue;
         }
-        ++(r.manifestChecksum.empty() ? unbound : other);
+        ++(key.empty() ? unbound : other);
         newest = &r;
     }
     if (!newest) return;

@@ -30,6 +30,13 @@ struct HistoryRecord {
     std::string error;
     std::string report;            // drill, rehearse: the Markdown report written (--report), for `pgproof report` to link
     std::string manifestChecksum;  // 16 hex digits; "" when the archive's manifest could not be read
+    // An encrypted archive's records bind to its ciphertext instead ("ciphertext": ciphertextIdentity,
+    // readable without the key). Its backup's record also says what list, status and prune need without
+    // the key: "archive_created" (the manifest's creation time) and "partial" (what is not covered, counted,
+    // never named); with tables and rows. docs/ENCRYPTION.md.
+    std::string ciphertext;
+    std::string archiveCreated;
+    std::optional<std::string> partial;
     bool damaged = false;          // only an archive check sets it (check, backup --check, the check step of restore/drill)
 
     nlohmann::json toJson() const;
@@ -55,7 +62,8 @@ struct ArchiveHistory {
     // Keeps only the records written for the archive whose manifest checksum is `checksum`; the others
     // (a file replaced at the same path, records of an earlier pgproof that carry no checksum) are set
     // aside and named in `problems` with the archive's file name.
-    void bindTo(const std::string& checksum, const std::string& archiveName);
+    // For an encrypted archive, `ciphertext` (its ciphertextIdentity) is what records must carry instead.
+    void bindTo(const std::string& checksum, const std::string& archiveName, const std::string& ciphertext = "");
 };
 
 // Appends one record. Throws IncompleteError naming the file when it cannot be written.

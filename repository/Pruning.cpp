@@ -30,8 +30,10 @@ std::vector<fs::path> leftoverHistories(const fs::path& folder) {
         std::string name = e.path().filename().string();
         const std::string suffix = ".history.jsonl";
         if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) continue;
-        fs::path archive = folder / (name.substr(0, name.size() - suffix.size()) + kArchiveSuffix);
-        if (fs::exists(archive, ec) || fs::file_size(e.path(), ec) != 0) continue;
+        const std::string base = name.substr(0, name.size() - suffix.size());
+        if (fs::exists(folder / (base + kArchiveSuffix), ec) || fs::exists(folder / (base + kEncryptedSuffix), ec) ||
+            fs::file_size(e.path(), ec) != 0)
+            continue;
         FileDescriptor fd(::open(e.path().c_str(), O_RDONLY | O_CLOEXEC));
         if (fd && ::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) out.push_back(e.path());
     }

@@ -26,7 +26,8 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 
 fs::path sidePath(const fs::path& archive, const std::string& suffix) {
     std::string name = archive.filename().string();
-    if (endsWith(name, kArchiveSuffix)) name.resize(name.size() - std::strlen(kArchiveSuffix));
+    if (endsWith(name, kEncryptedSuffix)) name.resize(name.size() - std::strlen(kEncryptedSuffix));
+    else if (endsWith(name, kArchiveSuffix)) name.resize(name.size() - std::strlen(kArchiveSuffix));
     return archive.parent_path() / (name + suffix);
 }
 
@@ -37,8 +38,9 @@ fs::path pinPathFor(const fs::path& archive) { return sidePath(archive, ".pin.js
 fs::path globalsPathFor(const fs::path& archive) { return sidePath(archive, ".globals.sql.zst"); }
 
 bool isArchiveName(const std::string& filename) {
-    return !filename.empty() && filename[0] != '.' && endsWith(filename, kArchiveSuffix) &&
-           filename.size() > std::strlen(kArchiveSuffix) && !endsWith(filename, ".globals.sql.zst");
+    if (filename.empty() || filename[0] == '.' || endsWith(filename, ".globals.sql.zst")) return false;
+    if (endsWith(filename, kEncryptedSuffix)) return filename.size() > std::strlen(kEncryptedSuffix);
+    return endsWith(filename, kArchiveSuffix) && filename.size() > std::strlen(kArchiveSuffix);
 }
 
 std::optional<fs::path> repositoryOf(const fs::path& archive) {
@@ -129,7 +131,7 @@ std::string nameTimestamp(std::time_t when) {
     return buf;
 }
 
-ReservedArchive ReservedArchive::reserve(const fs::path& repo, const std::string& database, std::time_t when) {
+ReservedArchive ReservedArchive::reserve(const fs::path& repo, const std::string& database, std::time_t when, bool encrypted) {
     checkDatabaseFolderName(database);
     fs::path folder = repo / database;
     std::error_code ec;
@@ -138,8 +140,9 @@ ReservedArchive ReservedArchive::reserve(const fs::path& repo, const std::string
     std::string base = database + "-" + nameTimestamp(when);
     for (int n = 1; n < 1000; ++n) {
         std::string name = n == 1 ? base : base + "-" + std::to_string(n);
-        fs::path archive = folder / (name + kArchiveSuffix);
-        if (fs::exists(archive, ec)) continue;
+        fs::path archive = folder / (name + (encrypted ? kEncryptedSuffix : kArchiveSuffix));
+        // NAME.sql.zst and NAME.sql.zst.age would share one history: either one takes the name.
+        if (fs::exists(folder / (name + kArchiveSuffix), ec) || fs::exists(folder / (name + kEncryptedSuffix), ec)) continue;
         int fd = ::open(historyPathFor(archive).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) {
             if (errno == EEXIST) continue;

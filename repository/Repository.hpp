@@ -19,14 +19,16 @@ namespace fs = std::filesystem;
 
 inline constexpr const char* kMarkerFile = "pgproof-repository.json";
 inline constexpr const char* kArchiveSuffix = ".sql.zst";
+// An encrypted archive (docs/ENCRYPTION.md): NAME.sql.zst.age, with the same NAME.history.jsonl and NAME.pin.json.
+inline constexpr const char* kEncryptedSuffix = ".sql.zst.age";
 
 // NAME.sql.zst -> NAME.history.jsonl and NAME.pin.json, beside it.
 fs::path historyPathFor(const fs::path& archive);
 fs::path pinPathFor(const fs::path& archive);
 // NAME.sql.zst -> NAME.globals.sql.zst: the server's roles, written with it by backup --globals.
 fs::path globalsPathFor(const fs::path& archive);
-// Whether a file name is a database archive's (NAME.sql.zst, not a hidden temporary, not the globals
-// written beside one).
+// Whether a file name is a database archive's (NAME.sql.zst or NAME.sql.zst.age, not a hidden temporary,
+// not the globals written beside one).
 bool isArchiveName(const std::string& filename);
 
 // The repository folder holding `archive` (DIR for DIR/<database>/NAME.sql.zst when DIR has the marker).
@@ -50,7 +52,8 @@ std::vector<fs::path> archivesIn(const fs::path& databaseFolder);
 // with a shared flock while the backup runs, so that prune never removes it as a leftover.
 class ReservedArchive {
 public:
-    static ReservedArchive reserve(const fs::path& repo, const std::string& database, std::time_t when);
+    // `encrypted`: the name is NAME.sql.zst.age.
+    static ReservedArchive reserve(const fs::path& repo, const std::string& database, std::time_t when, bool encrypted = false);
     const fs::path& archive() const { return archive_; }
     // Drops the hold; if the archive was never written, removes the (empty) history file.
     void release();

@@ -37,6 +37,7 @@ nlohmann::json archiveJson(const ArchiveInfo& a, std::time_t now, const Retentio
                         {"clock_note", a.clockNote},
                         {"size", a.size},
                         {"complete", a.complete},
+                        {"encrypted", a.encrypted},
                         {"damaged", a.damaged()},
                         {"partial", a.isPartial()},
                         {"not_covered", a.partial},

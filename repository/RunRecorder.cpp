@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "ArchiveHistory.hpp"
+#include "AgeEncryption.hpp"
 #include "ArchiveReader.hpp"
 #include "PrometheusTextfile.hpp"
 #include "UtcTime.hpp"
@@ -18,15 +19,18 @@ RunRecorder::RunRecorder(std::string command, std::string subject, std::string m
     repository_ = repositoryOf(subject_);
     if (repository_ && command_ != "backup") {
         hold_ = ArchiveLock::shared(subject_);
-        checksum_ = checksumOfSubject();
+        bindSubject();
     }
 }
 
-std::string RunRecorder::checksumOfSubject() const {
+void RunRecorder::bindSubject() {
+    checksum_.clear();
+    ciphertext_ = ciphertextIdentity(subject_).value_or("");
+    if (!ciphertext_.empty()) return;  // its manifest is encrypted: records bind to the ciphertext
     try {
-        return ArchiveReader(subject_).manifestChecksumText();
+        checksum_ = ArchiveReader(subject_).manifestChecksumText();
     } catch (const std::exception&) {
-        return "";  // no readable manifest: the archive is damaged whatever its history says
+        // no readable manifest: the archive is damaged whatever its history says
     }
 }
 
@@ -95,10 +99,11 @@ std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
     if (!repository_ || !fs::exists(subject_, ec)) return {};
     if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
-    if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
+    if (command_ == "backup") bindSubject();  // the archive it just wrote
     try {
         HistoryRecord r = record;
         if (r.manifestChecksum.empty()) r.manifestChecksum = checksum_;
+        r.ciphertext = ciphertext_;
         appendHistory(historyPathFor(subject_), r);
     } catch (const std::exception& e) {
         return {e.what()};
@@ -119,9 +124,14 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
     if (exitCode != 0 && !damaged && targetFailed_) verdict = "target_failed";
     std::error_code ec;
     if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {
-        if (command_ == "backup") checksum_ = checksumOfSubject();  // the archive it just wrote
+        if (command_ == "backup") bindSubject();  // the archive it just wrote
         HistoryRecord r;
         r.manifestChecksum = checksum_;
+        r.ciphertext = ciphertext_;
+        if (command_ == "backup" && !ciphertext_.empty()) {
+            r.archiveCreated = created_;
+            r.partial = partial_;
+        }
         r.damaged = damaged;
         r.at = utcNow();
         r.command = command_;

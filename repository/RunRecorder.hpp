@@ -32,6 +32,12 @@ public:
     void setServer(std::string server) { server_ = std::move(server); }
     // The Markdown report a drill or rehearsal wrote (--report), recorded in the history for `pgproof report`.
     void setReport(std::string report) { report_ = std::move(report); }
+    // backup of an encrypted archive: what list, status and prune read from its record instead of the
+    // manifest they cannot decrypt (HistoryRecord::archiveCreated, partial: counts, never names).
+    void describeEncryptedArchive(std::string created, std::optional<std::string> partial) {
+        created_ = std::move(created);
+        partial_ = std::move(partial);
+    }
     // Who is to blame for a failure. Only an archive check may find the archive damaged: check itself
     // (its exit 1 always means that), backup --check, the check step of a restore, drill or rehearsal.
     // A restore, drill or rehearsal whose archive checked intact but whose target refused it or holds
@@ -56,13 +62,16 @@ private:
     std::string databaseLabel() const;
     std::string serverLabel() const;
     void addMetrics(class PrometheusTextfile& m, int exitCode, double seconds) const;
-    // The manifest checksum of the subject archive, which every record carries (ArchiveHistory::bindTo).
-    std::string checksumOfSubject() const;
-    std::string command_, subject_, metrics_, checksum_, server_, report_;
+    // Reads what binds records to the subject archive (ArchiveHistory::bindTo): its manifest checksum, or
+    // for an encrypted archive its ciphertext identity.
+    void bindSubject();
+    std::string command_, subject_, metrics_, checksum_, ciphertext_, server_, report_;
     std::optional<fs::path> repository_;
     std::optional<ArchiveLock> hold_;
     std::optional<ReservedArchive> reservation_;
     RunFigures figures_;
+    std::string created_;
+    std::optional<std::string> partial_;
     std::chrono::steady_clock::time_point start_;
     bool finished_ = false;
     class PrometheusTextfile* collect_ = nullptr;

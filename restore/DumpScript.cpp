@@ -89,7 +89,7 @@ ScriptEntry makeScriptEntry(TocEntry e, std::string_view sql) {
     if (se.type != "TABLE DATA") se.sql = runnableSql(sql);
     // pg_dump -n public writes CREATE SCHEMA public, which every new database already has (psql
     // reports the error and goes on): the schema that exists is the one meant.
-    if (e.type == "SCHEMA")
+    if (se.type == "SCHEMA")
         for (size_t p = se.sql.find("CREATE SCHEMA "); p != std::string::npos; p = se.sql.find("CREATE SCHEMA ", p + 1))
             if ((p == 0 || se.sql[p - 1] == '\n') && se.sql.compare(p + 14, 14, "IF NOT EXISTS ") != 0)
                 se.sql.insert(p + 14, "IF NOT EXISTS ");

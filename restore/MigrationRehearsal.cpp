@@ -196,8 +196,11 @@ RehearsalResult rehearseMigration(const RehearsalOptions& o) {
     auto log = [&](const std::string& s) {
         if (o.drill.restore.log) o.drill.restore.log(s);
     };
-    if (!openArchiveSource(o.drill.restore.archive)->randomAccess())
-        throw BadInputError("rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
+    if (auto source = openArchiveSource(o.drill.restore.archive); !source->randomAccess())
+        throw BadInputError(source->encrypted()
+                                ? "rehearse reads the archive twice (restore, then verify), and " + source->name() +
+                                      " is encrypted (age): decrypt it to a file first (age -d -i KEY -o NAME.sql.zst " + source->name() + ")"
+                                : "rehearse reads the archive twice (restore, then verify): give a file, not - (save the stream first)");
     // Everything that can be refused is refused before a database is created.
     lint::MigrationScript script = lint::MigrationScript::read(o.migration);
     refuseServerWide(script);

@@ -5,9 +5,12 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include "Errors.hpp"
 #include "FrameLoop.hpp"
+#include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 #include "WorkProgress.hpp"
 
@@ -75,26 +78,41 @@ void copyItem(const PgConnection& conn, const ArchiveReader& archive, const Tabl
     auto what = [&](size_t f) {
         return "frame " + std::to_string(f + 1) + "/" + std::to_string(seg.frames.size()) + " of table " + table.id().display();
     };
+    auto send = [&](std::string_view bytes) {
+        if (PQputCopyData(conn.get(), bytes.data(), static_cast<int>(bytes.size())) != 1)
+            throw SendFailed("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    };
+    // A frame's rows (counted before a whole frame is sent, after a huge one's last piece): their count must be the manifest's.
+    auto sent = [&](size_t k, const TableFingerprint& part, uint64_t bytes) {
+        const FrameEntry& frame = seg.frames[item.firstFrame + k];
+        if (part.rows != frame.rows)
+            throw ProofFailedError(what(item.firstFrame + k) + " is damaged: it holds " + std::to_string(part.rows) +
+                                   " rows, the manifest says " + std::to_string(frame.rows));
+        local.add(part);
+        WorkProgress::process().addRows(part.rows);
+        WorkProgress::process().addBytes(bytes);
+    };
+    // A huge row's frame goes to the server a MiB at a time, hashed on the way: never held whole. Its damage
+    // shows only at its end, after pieces went out: the COPY is aborted below, so none of it is kept.
+    std::optional<RowHashStream> pieceRows;
     bool stopped = false;
     try {
-        FrameLoop(archive, item.endFrame - item.firstFrame,
-                  [&](size_t k) -> const FrameEntry& {
-                      if (failure.stopped()) throw RestoreStopped();
-                      return seg.frames[item.firstFrame + k];
-                  },
-                  [&](size_t k) { return what(item.firstFrame + k); }, "restoring rows of " + table.id().display())
-            .inOrder([&](size_t k, std::string& raw) {
-                const FrameEntry& frame = seg.frames[item.firstFrame + k];
-                TableFingerprint part = fingerprintRows(raw);
-                if (part.rows != frame.rows)
-                    throw ProofFailedError(what(item.firstFrame + k) + " is damaged: it holds " + std::to_string(part.rows) +
-                                           " rows, the manifest says " + std::to_string(frame.rows));
-                local.add(part);
-                WorkProgress::process().addRows(part.rows);
-                WorkProgress::process().addBytes(raw.size());
-                if (PQputCopyData(conn.get(), raw.data(), static_cast<int>(raw.size())) != 1)
-                    throw SendFailed("sending rows of " + table.id().display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
-            });
+        FrameLoop loop(archive, item.endFrame - item.firstFrame,
+                       [&](size_t k) -> const FrameEntry& {
+                           if (failure.stopped()) throw RestoreStopped();
+                           return seg.frames[item.firstFrame + k];
+                       },
+                       [&](size_t k) { return what(item.firstFrame + k); }, "restoring rows of " + table.id().display());
+        loop.inPieces({.begin = [&](size_t) { pieceRows.emplace(); },
+                       .piece = [&](size_t, std::string_view piece) {
+                           pieceRows->feed(piece);
+                           send(piece);
+                       },
+                       .end = [&](size_t k) { sent(k, pieceRows->finish(), seg.frames[item.firstFrame + k].raw); }});
+        loop.inOrder([&](size_t k, std::string& raw) {
+            sent(k, fingerprintRows(raw), raw.size());
+            send(raw);
+        });
     } catch (const RestoreStopped&) {
         stopped = true;
     } catch (const InterruptedError&) {

@@ -5,9 +5,12 @@
 
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
+#include "OpenedArchive.hpp"
 #include "Errors.hpp"
 #include "JsonFields.hpp"
 #include "OutputEncoding.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
@@ -30,15 +33,32 @@ Baseline Baseline::fromManifest(const std::filesystem::path& path, const Manifes
 
 Baseline Baseline::load(const std::filesystem::path& path) {
     const std::string p = path.string();
+    // An object is read by ranged GETs: the archive's end (trailer and manifest) is all a baseline needs.
+    if (S3Url::is(p)) {
+        auto source = openArchiveObject(p);
+        unsigned char head[4] = {};
+        if (source->size() >= 4) source->readAt(head, 4, 0);
+        if (source->size() < 4 || archive::getLE32(head) != archive::kZstdFrameMagic)
+            throw BadInputError("baseline " + p + " is not a pgproof archive: a snapshot file is read from disk (aws s3 cp " + p + " .)");
+        return fromManifest(path, ArchiveReader(std::move(source)).manifest());
+    }
     std::ifstream in(path, std::ios::binary);
     if (!in) throw BadInputError("cannot open baseline " + p + ": no such file or not readable");
     unsigned char magic[4] = {};
     in.read(reinterpret_cast<char*>(magic), 4);
     Baseline b;
     b.path = path;
-    if (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic) {
-        ArchiveReader reader(path);
-        return fromManifest(path, reader.manifest());
+    // An archive, plain or age-encrypted: the one opener tells them apart (an encrypted one comes back as a
+    // stream through age, read once to its manifest at the end; age authenticates every byte on the way).
+    // (A snapshot may come from a pipe, which no archive source reads: only a regular file is asked.)
+    std::error_code ec;
+    auto source = std::filesystem::is_regular_file(path, ec) ? openArchiveSource(p) : nullptr;
+    if (source && (!source->randomAccess() || (in.gcount() == 4 && archive::getLE32(magic) == archive::kZstdFrameMagic))) {
+        OpenedArchive archive(std::move(source));
+        archive.readToManifest();
+        Baseline fromArchive = fromManifest(path, archive.manifest());
+        fromArchive.encrypted = archive.source().encrypted();
+        return fromArchive;
     }
     in.clear();
     in.seekg(0);

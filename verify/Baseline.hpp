@@ -28,6 +28,9 @@ struct Baseline {
     uint64_t largeObjects = 0;
     std::optional<uint64_t> largeObjectsAtSnapshot;
     bool hasFingerprints = true;  // false for --counts-only snapshots
+    // An age-encrypted archive: its manifest was read through age, once, in order (AgeEncryption.hpp); its
+    // rows cannot be read at random offsets, so no row-level comparison uses it.
+    bool encrypted = false;
     nlohmann::json plan;          // filtered counts recorded for a plan
     // A snapshot taken with --rows: its row digests (RowDigests.hpp), and each table's number in them.
     std::filesystem::path rowsFile;

@@ -352,7 +352,11 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
     // Row level needs the baseline's rows: an archive has them (a snapshot holds only fingerprints).
     // A snapshot taken with --rows has a digest of every row instead (RowDigests.hpp).
     const bool digestBaseline = baseline.kind == "snapshot";
-    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && (baseline.kind == "archive" || !baseline.rowsFile.empty());
+    const bool rowLevel = o.rowLevel && !o.afterRestore && fingerprints && !baseline.encrypted &&
+                          (baseline.kind == "archive" || !baseline.rowsFile.empty());
+    if (o.rowLevel && !o.afterRestore && baseline.encrypted)
+        report.notes.push_back("the baseline is encrypted (age): tables are compared by count and fingerprint; to name the rows that "
+                               "differ, decrypt it to a file (age -d -i KEY -o NAME.sql.zst " + baseline.path.string() + ") and verify against that");
     std::optional<SpillFolder> spillFolder;
     if (rowLevel) {
         std::filesystem::path base = o.tmpdir.empty() ? SpillFolder::defaultBase() : o.tmpdir;

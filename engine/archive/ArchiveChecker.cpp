@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <optional>
+#include <string_view>
 
 #include "TextLines.hpp"
 #include "Errors.hpp"
 #include "LargeObjects.hpp"
 #include "FrameLoop.hpp"
 #include "Interrupt.hpp"
+#include "RowHashStream.hpp"
 #include "ScriptFollower.hpp"
 #include "WorkProgress.hpp"
 
@@ -192,6 +195,17 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
     };
     FrameLoop loop(archive, refs.size(), [&](size_t i) -> const FrameEntry& { return m.segments[refs[i].segment].frames[refs[i].frame]; },
                    [&](size_t i) { return frameName(m, refs[i]); }, "checking the archive");
+    // A huge row's frame: decompressed and hashed a MiB at a time, never held whole (one hash per thread:
+    // a thread works on one frame at a time).
+    thread_local std::optional<RowHashStream> pieceRows;
+    loop.inPieces({.begin = [&](size_t) { pieceRows.emplace(); },
+                   .piece = [&](size_t i, std::string_view piece) {
+                       if (m.segments[refs[i].segment].kind == SegmentEntry::Kind::Rows) pieceRows->feed(piece);
+                   },
+                   .end = [&](size_t i) {
+                       outcomes[i].rows = pieceRows->finish();
+                       frameDone(i);
+                   }});
     loop.parallelEach(
         jobs,
         [&](size_t i, std::string& raw) {

@@ -7,14 +7,19 @@
 #include <cstdio>
 #include <cstring>
 
+#include "AgeEncryption.hpp"
 #include "ArchiveFormat.hpp"
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
 #include "OutputEncoding.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
-ArchiveReader::ArchiveReader(const std::filesystem::path& path) : ArchiveReader(openArchiveFile(path.string())) {}
+// A path is always read by offset: a local file, or an object when it is s3://BUCKET/KEY; never stdin.
+ArchiveReader::ArchiveReader(const std::filesystem::path& path)
+    : ArchiveReader(S3Url::is(path.string()) ? openArchiveObject(path.string()) : openArchiveFile(path.string())) {}
 
 namespace {
 // The end of the archive is read once: the trailer and, unless the manifest is larger, the manifest
@@ -35,8 +40,16 @@ ArchiveReader::ArchiveReader(std::unique_ptr<ArchiveSource> source) : source_(st
     };
     unsigned char magic[4] = {};
     if (size_ >= 4) bytesAt(magic, 4, 0);
-    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic)
+    if (size_ < 4 || archive::getLE32(magic) != archive::kZstdFrameMagic) {
+        // openArchiveSource hands an age file over as a decrypting stream; only a caller that opened
+        // the file for random access itself lands here with one.
+        std::string head(std::min<uint64_t>(size_, kAgeHeaderLine.size()), '\0');
+        bytesAt(head.data(), head.size(), 0);
+        if (startsWithAgeHeader(head))
+            throw BadInputError(p + " is encrypted (age), and this reads archives at random offsets, which an encrypted one does not "
+                                "allow: decrypt it to a file first (age -d -i KEY -o NAME.sql.zst " + p + ")");
         throw BadInputError(p + " is not a pgproof archive (it does not start with a zstd frame)");
+    }
     if (size_ < archive::kTrailerSize)
         throw ProofFailedError(p + " has no pgproof trailer: the archive is truncated or was never completed");
     unsigned char tb[archive::kTrailerSize];
@@ -79,6 +92,22 @@ std::string ArchiveReader::readFrame(const FrameEntry& frame) const {
 void ArchiveReader::decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
                                     std::string& raw) {
     std::string damage = FrameCodec::decode(compressed, frame.raw, raw);
+    if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
+}
+
+void ArchiveReader::decodeFrameInPieces(const FrameEntry& frame, const std::string& what,
+                                        const std::function<void(std::string_view)>& onRaw) const {
+    if (frame.offset + frame.compressed > manifestOffset_)
+        throw ProofFailedError(source_->name() + ": a frame lies outside the data area: the manifest is inconsistent");
+    uint64_t at = 0;
+    std::string damage = FrameCodec::decodeInPieces(
+        [&](char* buf, size_t cap) {
+            size_t n = static_cast<size_t>(std::min<uint64_t>(cap, frame.compressed - at));
+            if (n > 0) source_->readAt(buf, n, frame.offset + at);
+            at += n;
+            return n;
+        },
+        frame.raw, onRaw);
     if (!damage.empty()) throw ProofFailedError(what + " is damaged: " + damage);
 }
 

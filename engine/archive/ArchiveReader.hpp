@@ -4,7 +4,9 @@
 // several workers can decompress frames at once.
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
+#include <string_view>
 #include <string>
 
 #include "ArchiveSource.hpp"
@@ -35,6 +37,11 @@ public:
     // `out` is reused across calls to avoid reallocations.
     static void decompressFrame(const std::string& compressed, const FrameEntry& frame, const std::string& what,
                                 std::string& out);
+    // Decompresses one frame a piece at a time (FrameCodec::decodeInPieces: the source read in MiB pieces, raw
+    // pieces to `onRaw`), for frames of FrameCodec::kPiecesFrom raw bytes and more: memory stays at a
+    // few MiB whatever the frame's size. Throws ProofFailedError naming `what`, as decompressFrame.
+    void decodeFrameInPieces(const FrameEntry& frame, const std::string& what,
+                             const std::function<void(std::string_view)>& onRaw) const;
     // Checks the manifest's checksum and parses it; throws ProofFailedError naming `archive`.
     static Manifest decodeManifest(const std::string& body, uint64_t checksum, const std::string& archive);
 

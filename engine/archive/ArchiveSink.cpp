@@ -10,6 +10,7 @@
 #include "AtomicFile.hpp"
 #include "Errors.hpp"
 #include "OutputFile.hpp"
+#include "S3ObjectUpload.hpp"
 
 namespace pgproof {
 
@@ -77,10 +78,25 @@ private:
     std::string name_ = "-";
 };
 
+// An object in a bucket, written through a multipart upload that only completes on commit().
+class S3ArchiveObject final : public ArchiveSink {
+public:
+    S3ArchiveObject(const std::string& url, bool overwrite)
+        : upload_(S3Client::fromEnvironment(), S3Url::parseObject(url), {.overwrite = overwrite}), name_(url) {}
+    void write(const void* data, size_t len) override { upload_.write(data, len); }
+    void commit() override { upload_.commit(); }
+    const std::string& name() const override { return name_; }
+
+private:
+    S3ObjectUpload upload_;
+    std::string name_;
+};
+
 }  // namespace
 
 std::unique_ptr<ArchiveSink> ArchiveSink::open(const fs::path& target, bool overwrite) {
     if (target == "-") return std::make_unique<ArchiveOutputStream>(STDOUT_FILENO);
+    if (S3Url::is(target.string())) return std::make_unique<S3ArchiveObject>(target.string(), overwrite);
     return std::make_unique<LocalArchiveFile>(target, overwrite);
 }
 

@@ -5,7 +5,9 @@
 //     final path;
 //   a sequential stream (stdout, "-"): bytes go out as they come, for `| aws s3 cp - s3://...`. A stream
 //     cannot be taken back: a run that fails leaves it without the trailer, which every reader reports
-//     as an incomplete archive (and the pipe's consumer sees pgproof's non-zero exit with pipefail).
+//     as an incomplete archive (and the pipe's consumer sees pgproof's non-zero exit with pipefail);
+//   an object in a bucket (s3://BUCKET/KEY): a multipart upload (S3ObjectUpload) that completes on
+//     commit() and is aborted otherwise, so no object appears under the key unless the archive is whole.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -22,8 +24,9 @@ public:
     // The target as given: a path, or "-" for stdout.
     virtual const std::string& name() const = 0;
 
-    // "-" is stdout; anything else a local file. A file that exists is refused (BadInputError naming
-    // it and --force) unless `overwrite`; stale temporaries of killed runs in its folder are removed.
+    // "-" is stdout; s3://BUCKET/KEY an object; anything else a local file. A file or object that exists
+    // is refused (BadInputError naming it and --force) unless `overwrite`; stale temporaries of killed
+    // runs in a local folder are removed.
     static std::unique_ptr<ArchiveSink> open(const std::filesystem::path& target, bool overwrite);
 };
 

@@ -4,12 +4,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include "AgeEncryption.hpp"
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
 #include "Interrupt.hpp"
+#include "S3ObjectSource.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof {
 
@@ -47,21 +51,95 @@ private:
     uint64_t size_;
 };
 
+size_t readSome(int fd, void* buffer, size_t length, const std::string& name) {
+    for (;;) {
+        ssize_t got = ::read(fd, buffer, length);
+        if (got >= 0) return static_cast<size_t>(got);
+        if (errno != EINTR) throw IncompleteError("reading " + name + " failed: " + std::strerror(errno));
+        throwIfInterrupted("reading " + name);
+    }
+}
+
 class DescriptorSource final : public ArchiveSource {
 public:
     DescriptorSource(int fd, std::string name) : ArchiveSource("-", std::move(name)), fd_(fd) {}
     bool randomAccess() const override { return false; }
-    size_t read(void* buffer, size_t length) override {
-        for (;;) {
-            ssize_t got = ::read(fd_, buffer, length);
-            if (got >= 0) return static_cast<size_t>(got);
-            if (errno != EINTR) throw IncompleteError("reading " + name() + " failed: " + std::strerror(errno));
-            throwIfInterrupted("reading " + name());
-        }
-    }
+    size_t read(void* buffer, size_t length) override { return readSome(fd_, buffer, length, name()); }
 
 private:
     int fd_;
+};
+
+// age's plaintext: what `age -d` writes, ending only when age ended cleanly (its authentication of every
+// chunk is the proof over the ciphertext; a cut or flipped byte makes age fail, and that failure is
+// what the reader sees instead of a truncated archive).
+size_t readDecrypted(AgeDecryption& age, bool& finished, void* buffer, size_t length, const std::string& name) {
+    if (finished) return 0;
+    size_t got = readSome(age.fd(), buffer, length, name);
+    if (got == 0) {
+        finished = true;
+        age.finish();
+    }
+    return got;
+}
+
+// An age file: the identities are required now (one line, before anything runs); age starts at the first
+// read, so that opening a source only to see whether it has random access costs nothing.
+class AgeFileSource final : public ArchiveSource {
+public:
+    explicit AgeFileSource(const std::string& path) : ArchiveSource(path, path) { AgeDecryption::requireIdentities(path); }
+    bool randomAccess() const override { return false; }
+    bool encrypted() const override { return true; }
+    size_t read(void* buffer, size_t length) override {
+        if (!age_) age_ = std::make_unique<AgeDecryption>(location(), name());
+        return readDecrypted(*age_, finished_, buffer, length, name());
+    }
+
+private:
+    std::unique_ptr<AgeDecryption> age_;
+    bool finished_ = false;
+};
+
+// Standard input, plain or age-encrypted: its first bytes say which. They are read at the first read()
+// (opening reads nothing) and then go on to whichever reads the archive: age, or the reader itself.
+class StdinSource final : public ArchiveSource {
+public:
+    explicit StdinSource(std::string name) : ArchiveSource("-", std::move(name)) {}
+    bool randomAccess() const override { return false; }
+    bool encrypted() const override { return age_ != nullptr; }
+    size_t read(void* buffer, size_t length) override {
+        if (!looked_) look();
+        if (age_) return readDecrypted(*age_, finished_, buffer, length, name());
+        if (headPos_ < head_.size()) {
+            size_t n = std::min(length, head_.size() - headPos_);
+            std::memcpy(buffer, head_.data() + headPos_, n);
+            headPos_ += n;
+            return n;
+        }
+        return readSome(STDIN_FILENO, buffer, length, name());
+    }
+
+private:
+    void look() {
+        looked_ = true;
+        head_.resize(kAgeHeaderLine.size());
+        size_t have = 0;
+        while (have < head_.size()) {
+            size_t got = readSome(STDIN_FILENO, head_.data() + have, head_.size() - have, name());
+            if (got == 0) break;
+            have += got;
+        }
+        head_.resize(have);
+        if (!startsWithAgeHeader(head_)) return;
+        age_ = std::make_unique<AgeDecryption>("-", name() + " (age-encrypted)", std::move(head_));
+        head_.clear();
+    }
+
+    bool looked_ = false;
+    std::string head_;
+    size_t headPos_ = 0;
+    std::unique_ptr<AgeDecryption> age_;
+    bool finished_ = false;
 };
 
 }  // namespace
@@ -83,8 +161,16 @@ std::unique_ptr<ArchiveSource> openArchiveDescriptor(int fd, std::string name, b
 }
 
 std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location) {
-    if (location == "-") return openArchiveDescriptor(STDIN_FILENO, "the archive on standard input");
-    return openArchiveFile(location);
+    if (location == "-") {
+        openArchiveDescriptor(STDIN_FILENO, "-");  // refuses a terminal
+        return std::make_unique<StdinSource>("the archive on standard input");
+    }
+    if (S3Url::is(location)) return openArchiveObject(location);  // an encrypted object: not yet (docs/ENCRYPTION.md)
+    auto file = openArchiveFile(location);
+    std::string head(std::min<uint64_t>(file->size(), kAgeHeaderLine.size()), '\0');
+    file->readAt(head.data(), head.size(), 0);
+    if (startsWithAgeHeader(head)) return std::make_unique<AgeFileSource>(location);
+    return file;
 }
 
 }  // namespace pgproof

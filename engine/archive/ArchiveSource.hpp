@@ -1,6 +1,8 @@
 #pragma once
-// Where an archive's bytes come from, named once by what the user gave: "-" is standard input, anything
-// else a local file (and, next, "s3://BUCKET/KEY" an object; an encrypted archive a decrypting stream).
+// Where an archive's bytes come from, named once by what the user gave: "-" is standard input,
+// "s3://BUCKET/KEY" an object (S3ObjectSource), anything else a local file. An age-encrypted archive (a file or
+// stdin that starts with age's header, AgeEncryption.hpp) is a sequential source of `age -d`'s output, with the
+// identities of --identity / PGPROOF_AGE_IDENTITY: readers never see ciphertext and need no branch for it.
 // A source offers one of two access forms:
 //   - random access: its size, and bytes read at any offset, from several threads at once (a local file
 //     by pread; an object by ranged reads). ArchiveReader opens these: trailer, manifest, frames by offset.
@@ -24,6 +26,8 @@ public:
     const std::string& name() const { return name_; }
 
     virtual bool randomAccess() const = 0;
+    // Whether the bytes are decrypted from an age file (for stdin: known once the first byte was read).
+    virtual bool encrypted() const { return false; }
 
     // Random access only. size(): the archive's length in bytes. readAt(): exactly `length` bytes at
     // `offset` (thread-safe); throws ProofFailedError when the archive ends first (truncated),
@@ -32,7 +36,8 @@ public:
     virtual void readAt(void* buffer, size_t length, uint64_t offset) const;
 
     // Sequential only: up to `length` bytes, 0 at the end. Throws IncompleteError when reading fails,
-    // InterruptedError on Ctrl-C.
+    // InterruptedError on Ctrl-C. A decrypting source ends only once age has ended cleanly: otherwise
+    // it throws age's failure (no or wrong identity: BadInputError; damaged ciphertext: ProofFailedError).
     virtual size_t read(void* buffer, size_t length);
 
 protected:
@@ -43,8 +48,11 @@ private:
     std::string name_;
 };
 
-// The one opener: "-" is standard input (refused when it is a terminal), anything else a local file
-// (BadInputError when it cannot be opened or is not a regular file). Opening reads nothing yet.
+// The one opener: "-" is standard input (refused when it is a terminal), "s3://BUCKET/KEY" an object
+// (openArchiveObject: asked for its size, BadInputError when the key is missing), anything else a local file
+// (BadInputError when it cannot be opened or is not a regular file). A file that starts with age's header
+// is decrypted through age (BadInputError now when no identity was given); stdin is told apart by its
+// first bytes, at its first read. Opening reads nothing else yet.
 std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location);
 
 // A local file by pread (random access).

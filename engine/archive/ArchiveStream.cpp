@@ -152,6 +152,9 @@ public:
         return f;
     }
     void put(std::shared_ptr<StreamedFrame> f) {
+        // A huge row's frame is not kept for the frames after it: each frame in flight would grow to it.
+        if (f->bytes.capacity() > FrameCodec::kPiecesFrom) std::string().swap(f->bytes);
+        if (f->raw.capacity() > FrameCodec::kPiecesFrom) std::string().swap(f->raw);
         f->bytes.clear();
         f->damage.clear();
         f->rows = {};

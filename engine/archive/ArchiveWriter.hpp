@@ -19,6 +19,8 @@ class ArchiveWriter {
 public:
     // "-" writes to stdout. An existing file is refused (BadInputError) unless `overwrite`.
     explicit ArchiveWriter(const std::filesystem::path& target, bool overwrite = false);
+    // Any other sink: an encrypting one (encryptingSink), a store's.
+    explicit ArchiveWriter(std::unique_ptr<ArchiveSink> sink) : sink_(std::move(sink)) {}
     ~ArchiveWriter();
     ArchiveWriter(const ArchiveWriter&) = delete;
     ArchiveWriter& operator=(const ArchiveWriter&) = delete;

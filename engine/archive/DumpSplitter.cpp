@@ -1,5 +1,6 @@
 #include "DumpSplitter.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <string_view>
 
@@ -83,8 +84,8 @@ std::optional<DumpSequence> parseSetval(std::string_view line) {
     return seq;
 }
 
-DumpSplitter::DumpSplitter(ReadFunction read, size_t chunkTarget)
-    : read_(std::move(read)), target_(chunkTarget) {
+DumpSplitter::DumpSplitter(ReadFunction read, size_t chunkTarget, size_t longLine)
+    : read_(std::move(read)), target_(chunkTarget), longLine_(std::max<size_t>(longLine, 1)) {
     cap_ = chunkTarget * 2 + 65536;
     buf_ = std::make_unique<char[]>(cap_);
 }
@@ -185,6 +186,8 @@ bool DumpSplitter::next(DumpChunk& out) {
     out.bytes.clear();  // keeps its capacity: buffers are reused, not reallocated
     out.opensTable.reset();
     out.table = -1;
+    out.continuesFrame = false;
+    out.frameGoesOn = false;
     return inRows_ ? nextRows(out) : nextSql(out);
 }
 
@@ -236,6 +239,7 @@ bool DumpSplitter::nextSql(DumpChunk& out) {
 }
 
 bool DumpSplitter::nextRows(DumpChunk& out) {
+    if (inLongRow_) return nextLongRowPiece(out);
     while (true) {
         fill(target_);
         std::string_view window(buf_.get() + pos_, std::min(available(), target_));
@@ -282,7 +286,18 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
             const void* nl = nullptr;
             while (!(nl = std::memchr(buf_.get() + pos_ + scanned, '\n', available() - scanned)) && !eof_) {
                 scanned = available();
+                if (scanned >= longLine_) break;
                 fill(available() + target_);
+            }
+            if (!nl && !eof_) {
+                // Too long to hold: the row goes out in pieces, starting with the first target's worth.
+                inLongRow_ = true;
+                out.frameGoesOn = true;
+                take = std::min(available(), std::max<size_t>(target_, 1));
+                out.bytes.assign(buf_.get() + pos_, take);
+                pos_ += take;
+                scriptPos_ += take;
+                return true;
             }
             if (!nl) throw IncompleteError("the dump stream ends inside the rows of " + currentTableName_ + ": it is truncated");
             take = static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1;
@@ -292,6 +307,25 @@ bool DumpSplitter::nextRows(DumpChunk& out) {
         scriptPos_ += take;
         return true;
     }
+}
+
+bool DumpSplitter::nextLongRowPiece(DumpChunk& out) {
+    out.kind = DumpChunk::Kind::Rows;
+    out.segment = segment_;
+    out.table = currentTable_;
+    out.continuesFrame = true;
+    const size_t piece = std::max<size_t>(target_, 1);
+    fill(piece);
+    size_t n = std::min(available(), piece);
+    if (n == 0) throw IncompleteError("the dump stream ends inside the rows of " + currentTableName_ + ": it is truncated");
+    const void* nl = std::memchr(buf_.get() + pos_, '\n', n);
+    size_t take = nl ? static_cast<size_t>(static_cast<const char*>(nl) - (buf_.get() + pos_)) + 1 : n;
+    inLongRow_ = nl == nullptr;
+    out.frameGoesOn = inLongRow_;
+    out.bytes.assign(buf_.get() + pos_, take);
+    pos_ += take;
+    scriptPos_ += take;
+    return true;
 }
 
 }  // namespace pgproof

@@ -36,7 +36,13 @@ struct DumpChunk {
     int segment = 0;                    // segments are numbered from 0 in stream order
     int table = -1;                     // for Rows: index of the table (order of first appearance)
     std::optional<DumpTable> opensTable;  // set on the first chunk of a table's rows segment
-    std::string bytes;                  // whole lines
+    std::string bytes;                  // whole lines, except in the pieces of a long row (below)
+    // A row longer than the splitter's long line is not held whole: it is handed out in pieces of about
+    // one chunk target, which make one frame together. The first piece starts the row and has
+    // frameGoesOn; the following ones have continuesFrame, and all but the last (ending at the row's
+    // '\n') frameGoesOn too.
+    bool continuesFrame = false;  // these bytes go on the previous chunk's frame
+    bool frameGoesOn = false;     // the frame goes on in the next chunk
 };
 
 class DumpSplitter {
@@ -44,7 +50,10 @@ public:
     // read(buf, cap) returns bytes read, 0 at end of input; it may throw.
     using ReadFunction = std::function<size_t(char*, size_t)>;
 
-    DumpSplitter(ReadFunction read, size_t chunkTarget);
+    // A row of `longLine` bytes or more is handed out in pieces (DumpChunk::frameGoesOn) instead of whole,
+    // so that memory does not grow with the longest value.
+    static constexpr size_t kLongLine = 16u << 20;
+    DumpSplitter(ReadFunction read, size_t chunkTarget, size_t longLine = kLongLine);
     ~DumpSplitter();
 
     // The next chunk, or nullopt at the end of the stream.
@@ -71,9 +80,12 @@ private:
     void analyzeSqlLine(std::string_view line, uint64_t offset);
     bool nextSql(DumpChunk& out);
     bool nextRows(DumpChunk& out);
+    bool nextLongRowPiece(DumpChunk& out);
 
     ReadFunction read_;
     size_t target_;
+    size_t longLine_;
+    bool inLongRow_ = false;  // the pieces of a long row are being handed out
     std::unique_ptr<char[]> buf_;
     size_t cap_ = 0, pos_ = 0, end_ = 0;
     bool eof_ = false;

@@ -6,14 +6,31 @@
 #include <algorithm>
 
 #include "Errors.hpp"
+#include "FrameCodec.hpp"
 #include "FirstFailure.hpp"
 #include "Interrupt.hpp"
 
 namespace pgproof {
 
-void FrameLoop::decode(size_t i, std::string& raw) const {
+void FrameLoop::run(size_t i, std::string& raw, const Use& use) const {
     const FrameEntry& f = frame_(i);
-    ArchiveReader::decompressFrame(archive_.readFrame(f), f, name_(i), raw);
+    if (f.raw < FrameCodec::kPiecesFrom) {
+        ArchiveReader::decompressFrame(archive_.readFrame(f), f, name_(i), raw);
+        use(i, raw);
+        return;
+    }
+    if (pieces_) {
+        pieces_->begin(i);
+        archive_.decodeFrameInPieces(f, name_(i), [&](std::string_view piece) { pieces_->piece(i, piece); });
+        pieces_->end(i);
+        return;
+    }
+    // Wanted whole: one copy of the rows, never the compressed bytes beside it, and not kept for the next frame.
+    raw.clear();
+    raw.reserve(f.raw);
+    archive_.decodeFrameInPieces(f, name_(i), [&](std::string_view piece) { raw.append(piece); });
+    use(i, raw);
+    std::string().swap(raw);
 }
 
 void FrameLoop::parallelEach(int jobs, const Use& use, const std::function<void(size_t, const std::string&)>& failed) const {
@@ -25,8 +42,7 @@ void FrameLoop::parallelEach(int jobs, const Use& use, const std::function<void(
                 if (interrupted()) return;  // the frames left unread are no damage: the run stops below
                 std::string error;
                 try {
-                    decode(i, raw);
-                    use(i, raw);
+                    run(i, raw, use);
                 } catch (const std::exception& e) {
                     error = e.what();
                 }
@@ -46,8 +62,7 @@ void FrameLoop::parallel(int jobs, const Use& use) const {
             for (size_t i = range.begin(); i != range.end(); ++i) {
                 if (failure.stopped()) return;
                 try {
-                    decode(i, raw);
-                    use(i, raw);
+                    run(i, raw, use);
                 } catch (...) {
                     failure.record(std::current_exception());
                 }
@@ -61,8 +76,7 @@ void FrameLoop::inOrder(const Use& use) const {
     std::string raw;
     for (size_t i = 0; i < count_; ++i) {
         throwIfInterrupted(doing_);
-        decode(i, raw);
-        use(i, raw);
+        run(i, raw, use);
     }
 }
 

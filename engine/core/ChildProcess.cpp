@@ -16,10 +16,15 @@ extern char** environ;
 
 namespace pgproof {
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extraEnv) {
-    int pipefd[2];
-    if (::pipe2(pipefd, O_CLOEXEC) != 0) throw IncompleteError(std::string("cannot create a pipe: ") + std::strerror(errno));
-    FileDescriptor readEnd(pipefd[0]), writeEnd(pipefd[1]);
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extraEnv,
+                           ChildStreams streams) {
+    FileDescriptor readEnd, writeEnd;
+    if (streams.stdoutTo < 0) {
+        int pipefd[2];
+        if (::pipe2(pipefd, O_CLOEXEC) != 0) throw IncompleteError(std::string("cannot create a pipe: ") + std::strerror(errno));
+        readEnd = FileDescriptor(pipefd[0]);
+        writeEnd = FileDescriptor(pipefd[1]);
+    }
     char tmpl[] = "/tmp/pgproof-stderr-XXXXXX";
     int efd = ::mkostemp(tmpl, O_CLOEXEC);
     if (efd < 0) throw IncompleteError(std::string("cannot create a temporary file in /tmp: ") + std::strerror(errno));
@@ -44,7 +49,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::map<
 
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, writeEnd.get(), STDOUT_FILENO);
+    if (streams.stdinFrom >= 0) posix_spawn_file_actions_adddup2(&fa, streams.stdinFrom, STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&fa, streams.stdoutTo >= 0 ? streams.stdoutTo : writeEnd.get(), STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err_.get(), STDERR_FILENO);
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);

@@ -15,10 +15,19 @@
 
 namespace pgproof {
 
+// Where the child's stdin and stdout go: by default stdin is pgproof's own and stdout a pipe read
+// through stdoutFd(); a filter (age encrypting an archive) reads a pipe of ours and writes a descriptor
+// of ours (its target file or stdout), so there is no pipe to read back.
+struct ChildStreams {
+    int stdinFrom = -1;  // -1: inherit pgproof's stdin
+    int stdoutTo = -1;   // -1: a pipe, stdoutFd()
+};
+
 class ChildProcess {
 public:
     // Starts argv[0] (looked up on PATH) with stdout on a pipe. Throws IncompleteError if it cannot start.
-    ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extraEnv);
+    ChildProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extraEnv,
+                 ChildStreams streams = {});
     ~ChildProcess();  // kills and reaps the child if still running
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;

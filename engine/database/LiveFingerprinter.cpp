@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -201,6 +202,17 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     int n;
     bool stopped = false;
     while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+        if (static_cast<size_t>(n) >= kBatchBytes) {
+            // A huge row is hashed where libpq handed it over, here and now: never copied into a batch.
+            std::unique_ptr<char, decltype(&PQfreemem)> row(buf, &PQfreemem);
+            std::string_view line(buf, static_cast<size_t>(n));
+            TableFingerprint part = req.spill ? req.spill->addRowsFingerprinted(line) : fingerprintRows(line);
+            WorkProgress::process().addRows(part.rows);
+            WorkProgress::process().addBytes(line.size());
+            std::lock_guard lock(mutex);
+            total.add(part);
+            continue;
+        }
         batch.append(buf, static_cast<size_t>(n));
         PQfreemem(buf);
         if (batch.size() >= kBatchBytes) {

@@ -33,6 +33,8 @@ constexpr size_t kFlushBytes = 128u << 10;
 constexpr size_t kBufferedBytes = 16u << 20;
 
 constexpr size_t kHeader = 16 + 4;  // compare hash, length
+// Rows this long are written to the file from where they lie, each its own block (RowSpill::append).
+constexpr size_t kDirectRowBytes = 1u << 20;
 
 uint128_t hash128(std::string_view bytes) {
     XXH128_hash_t h = XXH3_128bits(bytes.data(), bytes.size());
@@ -151,7 +153,9 @@ SpillFolder::SpillFolder(const std::filesystem::path& base) {
     std::ofstream(path_ / "pid") << getpid() << "\n";
 }
 
-uint64_t SpillFolder::append(std::string_view bytes) {
+uint64_t SpillFolder::append(std::string_view bytes) { return append({bytes}); }
+
+uint64_t SpillFolder::append(std::initializer_list<std::string_view> parts) {
     if (fd_.load() < 0) {
         std::lock_guard lock(openMutex_);
         if (fd_.load() < 0) {
@@ -160,13 +164,19 @@ uint64_t SpillFolder::append(std::string_view bytes) {
             fd_ = fd;
         }
     }
-    const uint64_t at = end_.fetch_add(bytes.size());
-    size_t done = 0;
-    while (done < bytes.size()) {
-        ssize_t n = ::pwrite(fd_.load(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(at + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) writeFailed(rowsFile(), n < 0 ? errno : ENOSPC);
-        done += static_cast<size_t>(n);
+    uint64_t total = 0;
+    for (auto bytes : parts) total += bytes.size();
+    const uint64_t at = end_.fetch_add(total);
+    uint64_t to = at;
+    for (auto bytes : parts) {
+        size_t done = 0;
+        while (done < bytes.size()) {
+            ssize_t n = ::pwrite(fd_.load(), bytes.data() + done, bytes.size() - done, static_cast<off_t>(to + done));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) writeFailed(rowsFile(), n < 0 ? errno : ENOSPC);
+            done += static_cast<size_t>(n);
+        }
+        to += bytes.size();
     }
     return at;
 }
@@ -250,14 +260,28 @@ uint128_t RowSpill::entryDigest(uint64_t key, uint128_t compare) {
     return hash128(std::string_view(pair, sizeof pair));
 }
 
-void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator) const {
+void RowSpill::append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator) {
     auto p = static_cast<unsigned>((static_cast<uint128_t>(key) * parts_.size()) >> 64);
-    local.digests[p] += entryDigest(key, compare);
-    std::string& out = local.bytes[p];
     auto len = static_cast<uint32_t>(row.size() + (locator ? 8 : 0));
     char header[kHeader];
     std::memcpy(header, &compare, 16);
     std::memcpy(header + 16, &len, 4);
+    if (row.size() >= kDirectRowBytes) {
+        // A huge row goes to the file as its own block, from where it lies: no batch or partition
+        // buffer grows to it (and keeps that size for the rows after it).
+        Partition& part = *parts_[p];
+        std::lock_guard lock(part.mutex);
+        flush(part);
+        std::string_view tail = locator ? std::string_view(reinterpret_cast<const char*>(locator), 8) : std::string_view();
+        const uint64_t at = folder_.append({std::string_view(header, kHeader), row, tail});
+        part.blocks.emplace_back(at, static_cast<uint32_t>(kHeader + len));
+        part.fileBytes += kHeader + len;
+        part.rows += 1;
+        part.digest += entryDigest(key, compare);
+        return;
+    }
+    local.digests[p] += entryDigest(key, compare);
+    std::string& out = local.bytes[p];
     out.append(header, kHeader);
     out.append(row);
     if (locator) out.append(reinterpret_cast<const char*>(locator), 8);

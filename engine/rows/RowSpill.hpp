@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -104,6 +105,8 @@ public:
     // Appends `bytes` to the shared file; returns where they are. Thread-safe. Throws IncompleteError
     // naming the file when it cannot be written (disk full: the message says so and names --tmpdir).
     uint64_t append(std::string_view bytes);
+    // Appends `parts` one after the other (one block, contiguous), without joining them first.
+    uint64_t append(std::initializer_list<std::string_view> parts);
     // Reads `size` bytes at `offset` into `to`; throws IncompleteError when they are not all there.
     void read(uint64_t offset, size_t size, char* to) const;
     // Gives the space of a block back (best effort).
@@ -179,7 +182,7 @@ private:
     };
     static uint128_t entryDigest(uint64_t key, uint128_t compare);
     void flush(Partition& part);  // caller holds part.mutex
-    void append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator = nullptr) const;
+    void append(uint64_t key, uint128_t compare, std::string_view row, Local& local, const uint64_t* locator = nullptr);
     TableFingerprint add(std::string_view rows, const uint32_t* frame);
     void deliver(Local& local);
 

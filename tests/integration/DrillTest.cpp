@@ -353,6 +353,13 @@ TEST_CASE("a drill on a target without the archive's role records target_failed,
     (void)newer;
     repo.requireKeptByPrune(src, archive);
 
+    // Read as a stream, the archive meets the same refusal (RestoreRefusals: one rule for both forms).
+    auto streamed = run("cat " + q(archive) + " | " + shellQuote(PGPROOF_BIN) + " drill - --jobs 2");
+    INFO(streamed.out << streamed.err);
+    CHECK(streamed.exitCode == 3);
+    CHECK(contains(streamed.out, "role " + role.name + " owns objects in the archive but does not exist on the target"));
+    CHECK(contains(streamed.out, "the archive is not marked damaged"));
+
     // Without the ownership the target cannot give, the same archive drills fine.
     auto ok = runPgproof("drill " + q(archive) + " --jobs 2 --no-owner");
     INFO(ok.out << ok.err);

@@ -1,5 +1,7 @@
 #include "TestSupport.hpp"
 
+#include <sys/resource.h>
+
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
@@ -63,6 +66,59 @@ CommandResult run(const std::string& commandLine) {
 }
 
 CommandResult runPgproof(const std::string& args) { return run(std::string(PGPROOF_BIN) + " " + args); }
+
+MeasuredRun runPgproofMeasured(const std::vector<std::string>& args, const std::string& stdinCommand) {
+    TempDir dir;
+    const fs::path out = dir / "out", err = dir / "err";
+    std::vector<std::string> argv = {PGPROOF_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<char*> cargs;
+    for (auto& a : argv) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (o < 0 || e < 0) throw std::runtime_error("cannot create output files in " + dir.path().string());
+    int pipeFds[2] = {-1, -1};
+    pid_t feeder = -1;
+    if (!stdinCommand.empty()) {
+        if (::pipe2(pipeFds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+        feeder = fork();
+        if (feeder < 0) throw std::runtime_error("fork failed");
+        if (feeder == 0) {
+            dup2(pipeFds[1], 1);
+            dup2(e, 2);
+            execl("/bin/sh", "sh", "-c", stdinCommand.c_str(), static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        ::close(pipeFds[1]);
+    }
+    pid_t pid = fork();
+    if (pid < 0) throw std::runtime_error("fork failed");
+    if (pid == 0) {
+        if (pipeFds[0] >= 0) dup2(pipeFds[0], 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(PGPROOF_BIN, cargs.data());
+        _exit(127);
+    }
+    if (pipeFds[0] >= 0) ::close(pipeFds[0]);
+    ::close(o);
+    ::close(e);
+    int st = 0;
+    struct rusage usage {};
+    while (wait4(pid, &st, 0, &usage) < 0 && errno == EINTR) {
+    }
+    if (feeder > 0) {
+        int fst = 0;
+        waitpid(feeder, &fst, 0);
+    }
+    MeasuredRun r;
+    r.result.exitCode = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    r.result.out = slurp(out);
+    r.result.err = slurp(err);
+    r.peakRssBytes = static_cast<uint64_t>(usage.ru_maxrss) * 1024;  // Linux reports KiB
+    return r;
+}
 
 BackgroundPgproof::BackgroundPgproof(const std::vector<std::string>& args) {
     char tmpl[] = "/tmp/pgproof-bg.XXXXXX";

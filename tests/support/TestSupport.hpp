@@ -35,6 +35,16 @@ std::string shellQuote(const std::string& s);
 inline std::string q(const std::filesystem::path& p) { return shellQuote(p.string()); }
 inline bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
+// The pgproof binary run with `args` (no shell) and its peak resident memory, as wait4(2) reports it
+// for the process (ru_maxrss: the process itself and any child it waited for). With `stdinCommand`,
+// a shell runs that command with its stdout piped to pgproof's stdin; that command's own memory is
+// not counted (pg_dump | pgproof backup --from-stdin measures pgproof alone).
+struct MeasuredRun {
+    CommandResult result;
+    uint64_t peakRssBytes = 0;
+};
+MeasuredRun runPgproofMeasured(const std::vector<std::string>& args, const std::string& stdinCommand = "");
+
 // The pgproof binary running in the background (stdout and stderr to files), for tests that signal it
 // while it works. Killed (SIGKILL) and reaped at the end of the test if it is still running.
 class BackgroundPgproof {

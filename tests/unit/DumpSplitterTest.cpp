@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 
 #include "DumpSplitter.hpp"
@@ -123,4 +124,43 @@ TEST_CASE("a dump cut before its \\unrestrict line is truncated") {
     std::string head = "--\n-- PostgreSQL database dump\n--\n\n\\restrict abc\n\n";
     REQUIRE_NOTHROW(splitAll(head + kTail + "\\unrestrict abc\n\n", 256, 100));
     REQUIRE_THROWS_AS(splitAll(head + kTail, 256, 100), IncompleteError);
+}
+
+TEST_CASE("a row longer than the long line goes out in pieces that make one frame, and the rest stay whole lines") {
+    const std::string longRow = "1\t" + std::string(1000, 'x') + "\\\\.";  // ends like a terminator, but is data
+    const std::string rows = "0\tshort\n" + longRow + "\n2\tafter\n";
+    const std::string dump = kHead + kDataFor + "COPY public.t (a, b) FROM stdin;\n" + rows + "\\.\n" + kTail;
+    for (size_t piece : {size_t{7}, size_t{4096}}) {
+        size_t pos = 0;
+        DumpSplitter s(
+            [&](char* buf, size_t cap) {
+                size_t n = std::min({cap, piece, dump.size() - pos});
+                std::memcpy(buf, dump.data() + pos, n);
+                pos += n;
+                return n;
+            },
+            64, 256);
+        DumpChunk c;
+        std::string joined, frame, rowsSeen;
+        std::vector<std::string> frames;  // rows frames as the pipeline makes them
+        bool open = false;
+        while (s.next(c)) {
+            joined += c.bytes;
+            if (c.kind != DumpChunk::Kind::Rows) continue;
+            rowsSeen += c.bytes;
+            REQUIRE(c.continuesFrame == open);  // a piece continues exactly the frame left open
+            frame += c.bytes;
+            open = c.frameGoesOn;
+            if (!open) {
+                REQUIRE((frame.empty() || frame.back() == '\n'));
+                frames.push_back(frame);
+                frame.clear();
+            }
+        }
+        REQUIRE_FALSE(open);
+        REQUIRE(joined == dump);
+        REQUIRE(rowsSeen == rows);
+        REQUIRE(std::find(frames.begin(), frames.end(), longRow + "\n") != frames.end());
+        REQUIRE(s.tableCount() == 1);
+    }
 }

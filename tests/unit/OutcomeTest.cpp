@@ -20,7 +20,7 @@ TEST_CASE("every outcome has one exit code, one name and one headline") {
     CHECK(outcomeHeadline(Outcome::BadInput) == "BAD INPUT");
 }
 
-TEST_CASE("a failure outranks everything; proven only when both are") {
+TEST_CASE("a failure outranks everything, and proven only when both are") {
     CHECK(combineOutcomes(Outcome::Failed, Outcome::Incomplete) == Outcome::Failed);
     CHECK(combineOutcomes(Outcome::Incomplete, Outcome::Failed) == Outcome::Failed);
     CHECK(combineOutcomes(Outcome::BadInput, Outcome::Incomplete) == Outcome::Incomplete);

@@ -82,7 +82,7 @@ TEST_CASE("list shows every archive with its state, last drill, recovery time, p
     CHECK(RepositoryListing("/empty", {}, std::nullopt, kNow).text() == "no database folder in /empty: no backups yet\n");
 }
 
-TEST_CASE("status text names each database's problems; its metrics say up, ok and the ages") {
+TEST_CASE("status text names each database's problems, and its metrics say up, ok and the ages") {
     RepositoryStatus s;
     s.repository = "/backups";
     s.at = kNow;

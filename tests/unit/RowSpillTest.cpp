@@ -29,7 +29,7 @@ unsigned samePartitions(const RowSpill& a, const RowSpill& b) {
 
 }  // namespace
 
-TEST_CASE("equal rows in another order make every partition the same; one changed row makes one differ") {
+TEST_CASE("equal rows in another order make every partition the same, and one changed row makes one differ") {
     SpillFolder folder(std::filesystem::temp_directory_path());
     const uint64_t size = 64u << 20;  // several partitions
     RowLayout layout = RowLayout::of(kColumns, {"id"}, kColumns);

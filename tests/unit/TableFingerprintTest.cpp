@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "RowHashStream.hpp"
 #include "TableFingerprint.hpp"
 
 using namespace pgproof;
@@ -44,4 +45,23 @@ TEST_CASE("sum wraps modulo 2^128") {
     b.sum = 2;
     a.add(b);
     REQUIRE(a.hex() == "00000000000000000000000000000001");
+}
+
+TEST_CASE("rows fed in pieces cut anywhere hash as the whole block does") {
+    // A long row (past XXH3's 240-byte one-shot paths and its 1 KiB stripes) among short and empty ones.
+    std::string longRow(5000, 'x');
+    for (size_t i = 0; i < longRow.size(); i += 7) longRow[i] = static_cast<char>('a' + i % 26);
+    const std::string block = "1\tshort\n\n" + longRow + "\n2\tlast\n" + longRow.substr(0, 300);
+    const TableFingerprint whole = fingerprintRows(block);
+    for (size_t piece : {size_t{1}, size_t{3}, size_t{64}, size_t{241}, size_t{1024}, size_t{4999}, block.size()}) {
+        RowHashStream stream;
+        for (size_t at = 0; at < block.size(); at += piece) stream.feed(std::string_view(block).substr(at, piece));
+        CHECK_FALSE(stream.atLineEnd());
+        REQUIRE(stream.finish() == whole);
+    }
+    RowHashStream ended;
+    ended.feed("a\nb");
+    ended.feed("c\n");
+    CHECK(ended.atLineEnd());
+    REQUIRE(ended.finish() == fingerprintRows("a\nbc\n"));
 }
