@@ -4,11 +4,14 @@
 #include <filesystem>
 
 #include "AgeEncryption.hpp"
+#include "AllDatabasesBackup.hpp"
 #include "Backup.hpp"
 #include "BackupReport.hpp"
 #include "ServerGlobals.hpp"
 #include "CommandLine.hpp"
+#include "ConnectionTarget.hpp"
 #include "PlanEvaluator.hpp"
+#include "ServerDatabases.hpp"
 #include "ProgressLine.hpp"
 #include "Errors.hpp"
 #include "PgConnection.hpp"
@@ -26,7 +29,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     CommonFlags flags;
     std::string output, db, plan, repo, name;
     int jobs = defaultThreads();
-    bool checkAfter = false, globals = false, noRolePasswords = false;
+    bool checkAfter = false, allDatabases = false, globals = false, noRolePasswords = false;
+    DatabasePatterns patterns;
     po::options_description desc("Options");
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
@@ -34,6 +38,13 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "repo", po::value(&repo)->value_name("DIR"),
         "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
         "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
+        "all-databases", po::bool_switch(&allDatabases),
+        "with --repo: back up every database of the server that allows connections (templates never), one archive each, "
+        "one time stamp; --db then says where to list them (docs/REPOSITORY.md)")(
+        "include-database", po::value(&patterns.include)->value_name("PATTERN")->composing(),
+        "with --all-databases: only databases whose name matches (shell-style *, ?, [...]; repeatable)")(
+        "exclude-database", po::value(&patterns.exclude)->value_name("PATTERN")->composing(),
+        "with --all-databases: leave out databases whose name matches (repeatable; wins over --include-database)")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
         "jobs,j", po::value(&jobs)->value_name("N"), "compression threads, not connections: pg_dump reads on one (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
@@ -58,7 +69,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
     addIdentityFlag(desc);  // for --check of an encrypted archive
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
@@ -67,6 +78,32 @@ int runBackup(const std::vector<std::string>& rawArgs) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
+    if ((vm->count("include-database") || vm->count("exclude-database")) && !allDatabases)
+        throw BadInputError("--include-database and --exclude-database choose databases for --all-databases: add it");
+    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
+    if (allDatabases) {
+        if (repo.empty() || vm->count("output")) throw BadInputError("--all-databases writes one archive per database into a repository: give --repo DIR, not -o");
+        if (vm->count("name")) throw BadInputError("--all-databases names each archive after its database: drop --name");
+        if (o.fromStdin || vm->count("plan")) throw BadInputError("--all-databases runs pg_dump on each database: --from-stdin and --plan do not apply");
+        if (vm->count("encrypt-to") || vm->count("encrypt-to-file"))
+            throw BadInputError("--all-databases does not encrypt yet: leave --encrypt-to/--encrypt-to-file out, or back up each database on its own");
+        AllDatabasesBackup run;
+        run.repo = repo;
+        if (vm->count("db")) run.db = db;
+        run.patterns = patterns;
+        run.checkAfter = checkAfter;
+        run.globals = globals;
+        run.noRolePasswords = noRolePasswords;
+        run.each.jobs = checkJobs(jobs);
+        run.each.level = o.level;
+        if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
+        validatePgDumpArgs(pgDumpArgs);
+        run.each.pgDumpArgs = pgDumpArgs;
+        if (vm->count("pg-dump")) run.each.pgDump = (*vm)["pg-dump"].as<std::string>();
+        if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
+        run.each.lockWaitTimeout = o.lockWaitTimeout;
+        return runAllDatabasesBackup(run, flags);
+    }
     if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
     if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
     if (vm->count("encrypt-to-file"))
@@ -97,6 +134,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
+    if (!o.fromStdin) sink.recorder().setServer(serverLabel(ConnectionTarget::resolve(o.db)));
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
     o.jobs = checkJobs(jobs);
@@ -113,7 +151,6 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         o.atSnapshot = [p](const PgConnection& c) { return recordPlanBaseline(*p, c); };
     }
     std::optional<GlobalsResult> written;
-    if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
     if (globals) written = writeGlobalsBeside(o, output, flags.force, noRolePasswords);
     ProgressLine progress(progressWanted(flags));
     BackupResult r;

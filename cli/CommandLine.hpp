@@ -74,5 +74,6 @@ int runUnpin(const std::vector<std::string>& args);
 int runDiff(const std::vector<std::string>& args);
 int runLint(const std::vector<std::string>& args);
 int runRehearse(const std::vector<std::string>& args);
+int runReport(const std::vector<std::string>& args);
 
 }  // namespace pgproof::cli

@@ -1,6 +1,8 @@
 // pgproof drill: timed restore drill into a scratch database, with a report.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+
 #include "CommandLine.hpp"
 #include "ProgressLine.hpp"
 #include "ReportSink.hpp"
@@ -61,6 +63,7 @@ int runDrill(const std::vector<std::string>& args) {
     if (r.restore)
         sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
+    if (!report.empty()) sink.recorder().setReport(std::filesystem::absolute(report).string());
     // Only the drill's own archive check marks the archive damaged; a target that refused it is recorded as that.
     if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
     if (r.targetFailed) sink.recorder().markTargetFailed();

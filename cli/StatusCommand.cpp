@@ -1,4 +1,6 @@
 // pgproof status: the monitoring check of a repository (fresh proven backups, recent drills).
+#include <spdlog/spdlog.h>
+
 #include <ctime>
 #include <iostream>
 
@@ -8,6 +10,7 @@
 #include "ReportOutput.hpp"
 #include "Repository.hpp"
 #include "RepositoryStatus.hpp"
+#include "ServerRun.hpp"
 #include "StatusReport.hpp"
 #include "UtcTime.hpp"
 
@@ -60,7 +63,10 @@ int runStatus(const std::vector<std::string>& args) {
         std::cout << "PGPROOF UNKNOWN - " << e.what() << "\n";
         throw;
     }
-    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr));
+    std::vector<std::string> serverProblems;
+    auto servers = repository::readServerRuns(dir, serverProblems);
+    for (const auto& p : serverProblems) spdlog::warn("{}", p);
+    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr), servers);
     if (!flags.metrics.empty()) repository::statusMetrics(status).write(flags.metrics);
     if (!flags.json.empty()) writeReportDocument(flags.json, status.toJson());
     if (flags.json != "-") {

@@ -26,7 +26,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"backup", "(-o FILE|- [--force] | --repo DIR [--name NAME]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]",
+    {"backup", "(-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases]) [--check] [--db URL] [--jobs N] [--level N] [--from-stdin] [-- PG_DUMP_ARGS]",
      "compressed, fingerprinted backup (pg_dump plain format inside)", pgproof::cli::runBackup},
     {"check", "FILE|- [--jobs N]", "prove an archive is intact, without a database", pgproof::cli::runCheck},
     {"inspect", "FILE|- [--json FILE|-]", "show what an archive holds", pgproof::cli::runInspect},
@@ -52,6 +52,8 @@ const Command kCommands[] = {
      "remove archives outside the retention policy, saying why", pgproof::cli::runPrune},
     {"pin", "FILE [--reason TEXT]", "keep an archive from prune", pgproof::cli::runPin},
     {"unpin", "FILE", "let a pinned archive go again", pgproof::cli::runUnpin},
+    {"report", "DIR -o report.html", "the repository as one self-contained HTML page: stale first, charts, drill reports linked",
+     pgproof::cli::runReport},
 };
 
 const Command* findCommand(const std::string& name) {

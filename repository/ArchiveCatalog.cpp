@@ -154,6 +154,7 @@ ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database
         a.createdText = m.created;
         a.manifestChecksum = reader.manifestChecksumText();
         a.partial = partialCoverage(m);
+        if (m.source.contains("host")) a.server = m.source.value("host", "") + ":" + m.source.value("port", "");
         if (auto t = parseUtc(m.created)) a.created = *t;
     } catch (const std::exception& e) {
         a.problem = e.what();

@@ -20,6 +20,7 @@ struct Pin {
 struct ArchiveInfo {
     std::filesystem::path path;
     std::string database;     // its folder
+    std::string server;       // "host:port" of the manifest's source ("" for a dump read from stdin or an unreadable archive)
     std::time_t created = 0;  // the manifest's creation time (the writing host's clock); for an unreadable archive, the file's mtime
     std::string createdText;
     // When the repository saw it: the first history record bound to it (the backup's own, written by the

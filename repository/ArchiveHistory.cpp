@@ -23,6 +23,7 @@ nlohmann::json HistoryRecord::toJson() const {
     if (rows) j["rows"] = *rows;
     if (recoverySeconds) j["recovery_seconds"] = *recoverySeconds;
     if (!error.empty()) j["error"] = error;
+    if (!report.empty()) j["report"] = report;
     if (!manifestChecksum.empty()) j["manifest_checksum"] = manifestChecksum;
     if (damaged) j["damaged"] = true;
     if (!ciphertext.empty()) j["ciphertext"] = ciphertext;
@@ -44,6 +45,7 @@ HistoryRecord HistoryRecord::fromJson(const nlohmann::json& j) {
     if (j.contains("rows")) r.rows = integerField<uint64_t>(j["rows"], "rows");
     if (j.contains("recovery_seconds")) r.recoverySeconds = j["recovery_seconds"].get<double>();
     r.error = j.value("error", "");
+    r.report = j.value("report", "");
     r.manifestChecksum = j.value("manifest_checksum", "");
     r.damaged = j.value("damaged", false);
     r.ciphertext = j.value("ciphertext", "");

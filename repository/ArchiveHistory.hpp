@@ -18,7 +18,7 @@ namespace pgproof::repository {
 // "command", "verdict" (proven, failed, incomplete, target_failed, not verified), "exit_code", "seconds",
 // "manifest_checksum" (the archive's, as its trailer records it: what binds the record to the file), and
 // optional: "damaged" (true: an archive check found the archive damaged), "tables", "rows",
-// "recovery_seconds", "error", plus "host", "pid" and "pgproof_version".
+// "recovery_seconds", "error", "report" (the run's --report file, as given), plus "host", "pid" and "pgproof_version".
 struct HistoryRecord {
     std::string at;
     std::string command;
@@ -28,6 +28,7 @@ struct HistoryRecord {
     std::optional<uint64_t> tables, rows;
     std::optional<double> recoverySeconds;
     std::string error;
+    std::string report;            // drill, rehearse: the Markdown report written (--report), for `pgproof report` to link
     std::string manifestChecksum;  // 16 hex digits; "" when the archive's manifest could not be read
     // An encrypted archive's records bind to its ciphertext instead ("ciphertext": ciphertextIdentity,
     // readable without the key). Its backup's record also says what list, status and prune need without

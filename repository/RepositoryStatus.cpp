@@ -1,6 +1,7 @@
 #include "RepositoryStatus.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 
@@ -26,7 +27,7 @@ nlohmann::json optionalNumber(const std::optional<double>& v) { return v ? nlohm
 }  // namespace
 
 RepositoryStatus evaluateStatus(const std::string& repository, const std::vector<DatabaseArchives>& scan,
-                                const StatusPolicy& policy, std::time_t now) {
+                                const StatusPolicy& policy, std::time_t now, const std::vector<ServerRun>& servers) {
     RepositoryStatus s;
     s.repository = repository;
     s.at = now;
@@ -43,8 +44,21 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
             chosen.push_back(&*it);
         }
     }
-    if (policy.databases.empty())
+    if (policy.databases.empty()) {
         for (const auto& d : scan) chosen.push_back(&d);
+        // A database of a server whose every backup failed may have no folder at all: it is missing, not fine.
+        for (const auto& run : servers)
+            for (const auto& name : run.databases) {
+                bool known = std::any_of(scan.begin(), scan.end(), [&](const DatabaseArchives& d) { return d.database == name; }) ||
+                             std::any_of(s.databases.begin(), s.databases.end(), [&](const DatabaseStatus& d) { return d.database == name; });
+                if (known) continue;
+                DatabaseStatus d;
+                d.database = name;
+                d.server = run.server;
+                d.problems.push_back("no backup at all (a database of " + run.server + " since its backup --all-databases at " + run.at + ")");
+                s.databases.push_back(d);
+            }
+    }
     if (scan.empty() && policy.databases.empty()) s.problems.push_back("no backup at all: the repository holds no database folder");
 
     for (const DatabaseArchives* db : chosen) {
@@ -53,6 +67,9 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
         d.backups = db->backups();
         d.partial = db->partials();
         d.damaged = db->damagedCount();
+        if (!db->archives.empty()) d.server = db->archives.front().server;
+        for (const auto& run : servers)
+            if (std::find(run.databases.begin(), run.databases.end(), d.database) != run.databases.end()) d.server = run.server;
         if (const auto* b = db->newestBackup()) d.newestBackup = *b;
         if (const auto* p = db->newestProven()) {
             d.newestProven = *p;
@@ -104,7 +121,22 @@ RepositoryStatus evaluateStatus(const std::string& repository, const std::vector
         }
         s.databases.push_back(std::move(d));
     }
+    std::sort(s.databases.begin(), s.databases.end(), [](const DatabaseStatus& a, const DatabaseStatus& b) { return a.database < b.database; });
+    if (policy.databases.empty())
+        for (const auto& run : servers) {
+            ServerStatus server{run.server, run.at, run.databases, {}};
+            for (const auto& name : run.databases)
+                for (const auto& d : s.databases)
+                    if (d.database == name && !d.ok()) server.lacking.push_back(name + " (" + d.problems.front() + ")");
+            s.servers.push_back(std::move(server));
+        }
     return s;
+}
+
+std::string ServerStatus::summary() const {
+    if (ok()) return fmt::format("server {}: every database ({}) has a fresh proven backup", server, databases.size());
+    return fmt::format("server {}: {} of {} databases without a fresh proven backup: {}", server, lacking.size(), databases.size(),
+                       fmt::join(lacking, ", "));
 }
 
 bool RepositoryStatus::ok() const {
@@ -115,6 +147,7 @@ std::string RepositoryStatus::nagiosLine() const {
     std::string text;
     auto add = [&](const std::string& s) { text += (text.empty() ? "" : "; ") + s; };
     for (const auto& p : problems) add(p);
+    for (const auto& server : servers) add(server.summary());
     for (const auto& d : databases)
         for (const auto& p : d.problems) add(d.database + ": " + p);
     if (ok()) {
@@ -139,6 +172,7 @@ nlohmann::json RepositoryStatus::toJson() const {
     nlohmann::json dbs = nlohmann::json::array();
     for (const auto& d : databases) {
         dbs.push_back({{"database", d.database},
+                       {"server", d.server},
                        {"ok", d.ok()},
                        {"problems", d.problems},
                        {"notes", d.notes},
@@ -155,6 +189,10 @@ nlohmann::json RepositoryStatus::toJson() const {
                                                          {"recovery_seconds", optionalNumber(d.recoverySeconds)}}
                                         : nlohmann::json(nullptr)}});
     }
+    nlohmann::json serversJson = nlohmann::json::array();
+    for (const auto& sv : servers)
+        serversJson.push_back({{"server", sv.server}, {"ok", sv.ok()}, {"last_run", sv.lastRun}, {"databases", sv.databases},
+                               {"lacking", sv.lacking}, {"summary", sv.summary()}});
     int code = ok() ? 0 : 1;
     return {{"report", "pgproof-status"},
             {"report_version", 1},
@@ -165,6 +203,7 @@ nlohmann::json RepositoryStatus::toJson() const {
             {"policy", {{"max_age_seconds", policy.maxAgeSeconds}, {"max_drill_age_seconds", optionalNumber(policy.maxDrillAgeSeconds)},
                         {"min_backups", policy.minBackups}}},
             {"problems", problems},
+            {"servers", serversJson},
             {"databases", dbs}};
 }
 

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ArchiveCatalog.hpp"
+#include "ServerRun.hpp"
 
 namespace pgproof::repository {
 
@@ -21,6 +22,7 @@ struct StatusPolicy {
 
 struct DatabaseStatus {
     std::string database;
+    std::string server;  // "host:port" it was backed up from ("" when unknown): a label for monitoring
     std::vector<std::string> problems;  // stale or missing: each makes the status fail
     std::vector<std::string> notes;     // worth knowing, not failing (a newer unproven, partial or damaged archive,
                                         // history records that do not match their archive, clocks that disagree)
@@ -30,12 +32,23 @@ struct DatabaseStatus {
     bool ok() const { return problems.empty(); }
 };
 
+// The whole server: every database its newest backup --all-databases set out to back up (ServerRun).
+struct ServerStatus {
+    std::string server, lastRun;
+    std::vector<std::string> databases;
+    std::vector<std::string> lacking;  // "NAME (its first problem)": each without a fresh proven backup (or drill)
+    bool ok() const { return lacking.empty(); }
+    // "server H:P: every database (4) has a fresh proven backup" or "... 1 of 4 databases ...: NAME (why)".
+    std::string summary() const;
+};
+
 struct RepositoryStatus {
     std::string repository;
     std::time_t at = 0;
     StatusPolicy policy;
     std::vector<DatabaseStatus> databases;
     std::vector<std::string> problems;  // repository-wide (no database at all)
+    std::vector<ServerStatus> servers;  // one per server run record, when status judges every database
 
     bool ok() const;
     // "PGPROOF OK - ..." / "PGPROOF WARNING - ...": the first line, Nagios plugin style, with perfdata.
@@ -43,7 +56,9 @@ struct RepositoryStatus {
     nlohmann::json toJson() const;  // report "pgproof-status", docs/REPOSITORY.md
 };
 
+// servers: the repository's server run records. Without --database, a database a server's run listed
+// that has no folder at all is judged too ("no backup at all"), and each server gets its one answer.
 RepositoryStatus evaluateStatus(const std::string& repository, const std::vector<DatabaseArchives>& scan,
-                                const StatusPolicy& policy, std::time_t now);
+                                const StatusPolicy& policy, std::time_t now, const std::vector<ServerRun>& servers = {});
 
 }  // namespace pgproof::repository

@@ -3,6 +3,7 @@
 #include "Outcome.hpp"
 
 #include <ctime>
+#include <fstream>
 
 #include "ArchiveHistory.hpp"
 #include "AgeEncryption.hpp"
@@ -59,6 +60,41 @@ std::string RunRecorder::databaseLabel() const {
     return "";  // a stream is read once, by the command itself
 }
 
+std::string RunRecorder::serverLabel() const {
+    // The archive's own source once it exists; before that (a run that failed early), what the command said.
+    if (subject_ != "-") {
+        try {
+            ArchiveReader reader(subject_);
+            const auto& source = reader.manifest().source;
+            if (source.contains("host")) return source.value("host", "") + ":" + source.value("port", "");
+        } catch (const std::exception&) {
+        }
+    }
+    return server_;
+}
+
+namespace {
+// The value of `name` for `database` whatever its other labels, in a metrics file this run replaces:
+// the last success of the same job, written when the server was another (or before the server label).
+std::optional<double> sampleOfDatabase(const std::string& file, const std::string& name, const std::string& database) {
+    std::ifstream in(file);
+    std::string rendered = renderLabels({{"database", database}});
+    std::string label = rendered.substr(1, rendered.size() - 2);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(name + "{", 0) != 0) continue;
+        size_t close = line.rfind("} ");
+        if (close == std::string::npos || line.find(label) == std::string::npos) continue;
+        try {
+            return std::stod(line.substr(close + 2));
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+}  // namespace
+
 std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
     std::error_code ec;
     if (!repository_ || !fs::exists(subject_, ec)) return {};
@@ -106,37 +142,53 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
         r.rows = figures_.rows;
         r.recoverySeconds = figures_.recoverySeconds;
         r.error = error;
+        r.report = report_;
         try {
             appendHistory(historyPathFor(subject_), r);
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
     }
-    if (!metrics_.empty()) {
+    if (!metrics_.empty() || collect_) {
         try {
-            Labels labels = {{"database", databaseLabel()}};
-            std::string p = "pgproof_" + command_ + "_";
-            double now = static_cast<double>(std::time(nullptr));
-            PrometheusTextfile m;
-            m.gauge(p + "success", "1 if the last " + command_ + " proved everything (exit 0), else 0", labels, exitCode == 0 ? 1 : 0);
-            m.gauge(p + "exit_code", "exit code of the last " + command_ + " (0 proven, 1 failed, 2 bad input, 3 incomplete)", labels, exitCode);
-            m.gauge(p + "duration_seconds", "wall-clock duration of the last " + command_, labels, seconds);
-            m.gauge(p + "last_run_timestamp_seconds", "when the last " + command_ + " finished (Unix time)", labels, now);
-            std::optional<double> lastSuccess = exitCode == 0 ? std::optional<double>(now)
-                                                              : PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels);
-            if (lastSuccess)
-                m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
-            if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));
-            if (figures_.tables) m.gauge(p + "tables", "tables covered by the last " + command_, labels, static_cast<double>(*figures_.tables));
-            if (figures_.rows) m.gauge(p + "rows", "rows covered by the last " + command_, labels, static_cast<double>(*figures_.rows));
-            if (figures_.recoverySeconds)
-                m.gauge(p + "recovery_seconds", "measured recovery time (restore and proof) of the last " + command_, labels, *figures_.recoverySeconds);
-            m.write(metrics_);
+            if (collect_) {
+                addMetrics(*collect_, exitCode, seconds);
+            } else {
+                PrometheusTextfile m;
+                addMetrics(m, exitCode, seconds);
+                m.write(metrics_);
+            }
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
     }
     return problems;
+}
+
+// Labels database and server on every sample (docs/METRICS.md); the names are those of the first
+// release, so existing alerts keep working.
+void RunRecorder::addMetrics(PrometheusTextfile& m, int exitCode, double seconds) const {
+    Labels labels = {{"database", databaseLabel()}, {"server", serverLabel()}};
+    std::string p = "pgproof_" + command_ + "_";
+    double now = static_cast<double>(std::time(nullptr));
+    m.gauge(p + "success", "1 if the last " + command_ + " proved everything (exit 0), else 0", labels, exitCode == 0 ? 1 : 0);
+    m.gauge(p + "exit_code", "exit code of the last " + command_ + " (0 proven, 1 failed, 2 bad input, 3 incomplete)", labels, exitCode);
+    m.gauge(p + "duration_seconds", "wall-clock duration of the last " + command_, labels, seconds);
+    m.gauge(p + "last_run_timestamp_seconds", "when the last " + command_ + " finished (Unix time)", labels, now);
+    // A failed run carries the last success over from the file it replaces (written before the server
+    // label existed: matched by the database alone).
+    std::optional<double> lastSuccess;
+    if (exitCode == 0) lastSuccess = now;
+    else if (!metrics_.empty())
+        if (!(lastSuccess = PrometheusTextfile::readSample(metrics_, p + "last_success_timestamp_seconds", labels)))
+            lastSuccess = sampleOfDatabase(metrics_, p + "last_success_timestamp_seconds", labels.front().second);
+    if (lastSuccess)
+        m.gauge(p + "last_success_timestamp_seconds", "when a " + command_ + " last succeeded (Unix time)", labels, *lastSuccess);
+    if (figures_.bytes) m.gauge(p + "size_bytes", "size of the archive", labels, static_cast<double>(*figures_.bytes));
+    if (figures_.tables) m.gauge(p + "tables", "tables covered by the last " + command_, labels, static_cast<double>(*figures_.tables));
+    if (figures_.rows) m.gauge(p + "rows", "rows covered by the last " + command_, labels, static_cast<double>(*figures_.rows));
+    if (figures_.recoverySeconds)
+        m.gauge(p + "recovery_seconds", "measured recovery time (restore and proof) of the last " + command_, labels, *figures_.recoverySeconds);
 }
 
 }  // namespace pgproof::repository

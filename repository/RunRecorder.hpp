@@ -28,6 +28,10 @@ public:
     // checksum is read now: the records of this run are bound to the file it opened.
     RunRecorder(std::string command, std::string subject, std::string metricsFile);
     void addFigures(const RunFigures& figures);
+    // The metrics label "host:port" (default: the archive's source, "" when unknown).
+    void setServer(std::string server) { server_ = std::move(server); }
+    // The Markdown report a drill or rehearsal wrote (--report), recorded in the history for `pgproof report`.
+    void setReport(std::string report) { report_ = std::move(report); }
     // backup of an encrypted archive: what list, status and prune read from its record instead of the
     // manifest they cannot decrypt (HistoryRecord::archiveCreated, partial: counts, never names).
     void describeEncryptedArchive(std::string created, std::optional<std::string> partial) {
@@ -49,13 +53,19 @@ public:
     // Records the outcome once (later calls do nothing). Exit 2 (bad usage) is no outcome of the archive
     // and leaves no history record. Never throws: returns what could not be recorded, for a warning.
     std::vector<std::string> finish(int exitCode, const std::string& error);
+    // backup --all-databases: finish() adds this run's samples to `into` (one file for every database of
+    // the run, written by the caller) instead of writing the metrics file itself; the file is still read
+    // for the last success time.
+    void collectMetricsInto(class PrometheusTextfile& into) { collect_ = &into; }
 
 private:
     std::string databaseLabel() const;
+    std::string serverLabel() const;
+    void addMetrics(class PrometheusTextfile& m, int exitCode, double seconds) const;
     // Reads what binds records to the subject archive (ArchiveHistory::bindTo): its manifest checksum, or
     // for an encrypted archive its ciphertext identity.
     void bindSubject();
-    std::string command_, subject_, metrics_, checksum_, ciphertext_;
+    std::string command_, subject_, metrics_, checksum_, ciphertext_, server_, report_;
     std::optional<fs::path> repository_;
     std::optional<ArchiveLock> hold_;
     std::optional<ReservedArchive> reservation_;
@@ -64,6 +74,7 @@ private:
     std::optional<std::string> partial_;
     std::chrono::steady_clock::time_point start_;
     bool finished_ = false;
+    class PrometheusTextfile* collect_ = nullptr;
     bool archiveDamaged_ = false, targetFailed_ = false;
 };
 

@@ -25,6 +25,7 @@ std::string renderStatusText(const RepositoryStatus& status) {
                         d.provenAgeSeconds ? describeAge(*d.provenAgeSeconds) : "-",
                         d.drillAgeSeconds ? describeAge(*d.drillAgeSeconds) : "-",
                         d.recoverySeconds ? fmt::format("{:.1f} s", *d.recoverySeconds) : "-"});
+    for (const auto& sv : status.servers) text += sv.summary() + "\n";
     if (!rows.empty())
         text += renderTextTable({"DATABASE", "STATUS", "BACKUPS", "PARTIAL", "DAMAGED", "NEWEST PROVEN", "AGE", "DRILL AGE", "RTO"}, rows);
     for (const auto& d : status.databases) {
@@ -37,8 +38,11 @@ std::string renderStatusText(const RepositoryStatus& status) {
 PrometheusTextfile statusMetrics(const RepositoryStatus& s) {
     PrometheusTextfile m;
     runGauges(m, true, s.ok(), s.at);
+    for (const auto& sv : s.servers)
+        m.gauge("pgproof_repository_server_ok", "1 if every database the server's last backup --all-databases listed has a fresh proven backup",
+                {{"server", sv.server}}, sv.ok() ? 1 : 0);
     for (const auto& d : s.databases) {
-        Labels l = {{"database", d.database}};
+        Labels l = {{"database", d.database}, {"server", d.server}};
         m.gauge("pgproof_repository_database_ok", "1 if the database's newest proven backup and drill are fresh enough", l, d.ok() ? 1 : 0);
         m.gauge("pgproof_repository_backups", "full backups in the repository (partial and damaged archives not counted)", l,
                 static_cast<double>(d.backups));
@@ -51,10 +55,15 @@ PrometheusTextfile statusMetrics(const RepositoryStatus& s) {
                     static_cast<double>(d.newestBackup->dated));
             m.gauge("pgproof_repository_backup_size_bytes", "size of the newest full backup", l, static_cast<double>(d.newestBackup->size));
         }
-        if (d.newestProven)
+        if (d.newestProven) {
             m.gauge("pgproof_repository_backup_last_proven_timestamp_seconds",
                     "time of the newest full backup proven intact by a check, restore or drill (Unix time)", l,
                     static_cast<double>(d.newestProven->dated));
+            m.gauge("pgproof_repository_backup_since_last_completion_seconds",
+                    "age of the newest full backup proven intact (seconds; what status compares with --max-age)", l, *d.provenAgeSeconds);
+        }
+        if (d.drillAgeSeconds)
+            m.gauge("pgproof_repository_drill_since_last_completion_seconds", "age of the newest passed drill (seconds)", l, *d.drillAgeSeconds);
         if (d.drillAgeSeconds)
             m.gauge("pgproof_repository_drill_last_success_timestamp_seconds", "when the newest passed drill ran (Unix time)", l,
                     static_cast<double>(s.at) - *d.drillAgeSeconds);

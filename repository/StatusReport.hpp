@@ -10,9 +10,11 @@
 
 namespace pgproof::repository {
 
-// The table (one row per database: status, backups, newest proven, ages, recovery time), then every
-// problem and note, each line naming its database.
+// The whole-server answers first (one line per server run record), then the table (one row per
+// database: status, backups, newest proven, ages, recovery time), then every problem and note, each line
+// naming its database.
 std::string renderStatusText(const RepositoryStatus& status);
+// Every per-database sample carries the labels database and server; one pgproof_repository_server_ok per server.
 PrometheusTextfile statusMetrics(const RepositoryStatus& status);
 // at: when status ran.
 PrometheusTextfile unreadableStatusMetrics(std::time_t at);

@@ -26,6 +26,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The server label of the test cluster's metrics: host and port as libpq connects to them.
+std::string clusterServer() { return std::string(std::getenv("PGHOST")) + ":" + std::getenv("PGPORT"); }
+
 // A small database and a repository folder.
 struct Repo {
     ScratchDatabase db{"repo"};
@@ -482,7 +485,7 @@ TEST_CASE("drills are recorded with their recovery time and status judges the dr
     CHECK(records[1]["rows"] == 502);
 
     auto m = parsePrometheus(readFile(metrics));
-    std::string label = "{database=\"" + r.db.name() + "\"}";
+    std::string label = "{database=\"" + r.db.name() + "\",server=\"" + clusterServer() + "\"}";
     CHECK(m.at("pgproof_drill_success" + label) == 1);
     CHECK(m.at("pgproof_drill_exit_code" + label) == 0);
     CHECK(m.at("pgproof_drill_recovery_seconds" + label) > 0);
@@ -681,20 +684,22 @@ TEST_CASE("metrics files parse as Prometheus text format and are replaced atomic
     fs::path backupMetrics = textfiles / "backup.prom";
     fs::path archive = r.backup("", "--metrics " + q(backupMetrics));
     auto m = parsePrometheus(readFile(backupMetrics));
-    std::string label = "{database=\"" + r.db.name() + "\"}";
+    std::string label = "{database=\"" + r.db.name() + "\",server=\"" + clusterServer() + "\"}";
     CHECK(m.at("pgproof_backup_success" + label) == 1);
     CHECK(m.at("pgproof_backup_size_bytes" + label) == static_cast<double>(fs::file_size(archive)));
     CHECK(m.at("pgproof_backup_rows" + label) == 502);
     double lastSuccess = m.at("pgproof_backup_last_success_timestamp_seconds" + label);
     CHECK(lastSuccess > 1.7e9);
 
-    // A failed backup (server unreachable) replaces the file: success 0, the last success carried over.
+    // A failed backup (server unreachable) replaces the file: success 0, the last success carried over (the
+    // server label is the one it was asked to reach).
     auto bad = runPgproof("backup --repo " + q(r.root) + " --name " + r.db.name() + " --db 'host=/nonexistent port=1' --metrics " + q(backupMetrics));
     CHECK(bad.exitCode == 3);
     m = parsePrometheus(readFile(backupMetrics));
-    CHECK(m.at("pgproof_backup_success" + label) == 0);
-    CHECK(m.at("pgproof_backup_exit_code" + label) == 3);
-    CHECK(m.at("pgproof_backup_last_success_timestamp_seconds" + label) == lastSuccess);
+    std::string unreachable = "{database=\"" + r.db.name() + "\",server=\"/nonexistent:1\"}";
+    CHECK(m.at("pgproof_backup_success" + unreachable) == 0);
+    CHECK(m.at("pgproof_backup_exit_code" + unreachable) == 3);
+    CHECK(m.at("pgproof_backup_last_success_timestamp_seconds" + unreachable) == lastSuccess);
     CHECK(r.archives().size() == 1);  // and no leftover reserved history
     CHECK(folderEntries(r.root / r.db.name()).size() == 2);
 
