@@ -1,12 +1,14 @@
 // What list, status and prune show of a repository (repository/RepositoryListing, StatusReport, Pruning),
-// from archives described by hand: the table and JSON of list, status's table and metrics, and prune's
-// lines and removals in a real folder. No server needed.
+// and the reports of backup --all-databases (ServerBackupReport), from archives and runs described by
+// hand: the table and JSON of list, status's table and metrics, prune's lines and removals in a real
+// folder, the server run's table, JSON, JUnit and gauges. No server needed.
 #include <catch2/catch.hpp>
 
 #include <fstream>
 
 #include "Pruning.hpp"
 #include "RepositoryListing.hpp"
+#include "ServerBackupReport.hpp"
 #include "StatusReport.hpp"
 #include "TestSupport.hpp"
 #include "UtcTime.hpp"
@@ -82,12 +84,13 @@ TEST_CASE("list shows every archive with its state, last drill, recovery time, p
     CHECK(RepositoryListing("/empty", {}, std::nullopt, kNow).text() == "no database folder in /empty: no backups yet\n");
 }
 
-TEST_CASE("status text names each database's problems, and its metrics say up, ok and the ages") {
+TEST_CASE("status text names each server's and database's problems, and its metrics say up, ok and the ages by database and server") {
     RepositoryStatus s;
     s.repository = "/backups";
     s.at = kNow;
     DatabaseStatus db;
     db.database = "shop";
+    db.server = "db1:5432";
     db.backups = 2;
     db.newestBackup = archive("/backups/shop/shop-2.sql.zst", 1, 1500);
     db.newestProven = archive("/backups/shop/shop-1.sql.zst", 3, 1400);
@@ -96,21 +99,55 @@ TEST_CASE("status text names each database's problems, and its metrics say up, o
     db.recoverySeconds = 42.5;
     db.problems.push_back("the newest proven backup is 3.0 days old (--max-age 1.0 days)");
     s.databases.push_back(db);
+    s.servers.push_back({"db1:5432", "2025-12-31T00:00:00Z", {"shop"}, {"shop (the newest proven backup is 3.0 days old)"}});
     CHECK(renderStatusText(s) ==
+          "server db1:5432: 1 of 1 databases without a fresh proven backup: shop (the newest proven backup is 3.0 days old)\n"
           "DATABASE  STATUS  BACKUPS  PARTIAL  DAMAGED  NEWEST PROVEN   AGE       DRILL AGE  RTO\n"
           "shop      STALE   2        0        0        shop-1.sql.zst  3.0 days  2.0 days   42.5 s\n"
           "shop: the newest proven backup is 3.0 days old (--max-age 1.0 days)\n");
     std::string m = statusMetrics(s).render();
     CHECK(m.find("pgproof_repository_up 1\n") != std::string::npos);
     CHECK(m.find("pgproof_repository_ok 0\n") != std::string::npos);
-    CHECK(m.find("pgproof_repository_database_ok{database=\"shop\"} 0\n") != std::string::npos);
-    CHECK(m.find("pgproof_repository_backups{database=\"shop\"} 2\n") != std::string::npos);
-    CHECK(m.find("pgproof_repository_drill_recovery_seconds{database=\"shop\"} 42.5\n") != std::string::npos);
-    CHECK(m.find("pgproof_repository_drill_last_success_timestamp_seconds{database=\"shop\"} 1767052800\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_database_ok{database=\"shop\",server=\"db1:5432\"} 0\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_backups{database=\"shop\",server=\"db1:5432\"} 2\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_drill_recovery_seconds{database=\"shop\",server=\"db1:5432\"} 42.5\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_backup_since_last_completion_seconds{database=\"shop\",server=\"db1:5432\"} 259200\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_server_ok{server=\"db1:5432\"} 0\n") != std::string::npos);
+    CHECK(m.find("pgproof_repository_drill_last_success_timestamp_seconds{database=\"shop\",server=\"db1:5432\"} 1767052800\n") != std::string::npos);
     std::string down = unreadableStatusMetrics(kNow).render();
     CHECK(down.find("pgproof_repository_up 0\n") != std::string::npos);
     CHECK(down.find("pgproof_repository_status_timestamp_seconds 1767225600\n") != std::string::npos);
     CHECK(down.find("database=") == std::string::npos);
+}
+
+TEST_CASE("backup --all-databases reports name the database that failed, and the run's exit code is the worst of theirs") {
+    ServerBackup run{"/backups", {"db1:5432", "2026-01-01T00:00:00Z", {"app", "shop"}, {"shop"}, {"scratch"}, {}, {"app-20260101T000000Z.sql.zst"}}, {}, {}};
+    run.databases.push_back({"app", "/backups/app/app-20260101T000000Z.sql.zst", "", Outcome::Proven, 3, 1500, 2048, 1.25});
+    run.databases.push_back({"shop", "/backups/shop/shop-20260101T000000Z.sql.zst", "pg_dump failed: lock timeout", Outcome::Incomplete, 0, 0, 0, 0.5});
+    CHECK(run.judged() == Outcome::Incomplete);
+    const auto settled = SettledOutcome::of(run.judged());
+    CHECK(renderServerBackupText(run, settled, {}) ==
+          "backup --all-databases of db1:5432 at 2026-01-01T00:00:00Z: 1 of 2 databases backed up\n"
+          "DATABASE  BACKUP      TABLES  ROWS   SIZE     SECONDS  ARCHIVE\n"
+          "app       ok          3       1,500  2.0 KiB  1.25     app-20260101T000000Z.sql.zst\n"
+          "shop      INCOMPLETE  0       0      0 B      0.50     -\n"
+          "backup of shop failed (exit 3): pg_dump failed: lock timeout\n");
+    CHECK(renderServerBackupText(run, settled, {true, false}) == "backup of shop failed (exit 3): pg_dump failed: lock timeout\n");
+    auto j = serverBackupJson(run, settled);
+    CHECK(j["report"] == "pgproof-backup-server");
+    CHECK(j["exit_code"] == 3);
+    CHECK(j["failed"] == nlohmann::json::array({"shop"}));
+    CHECK(j["excluded"] == nlohmann::json::array({"scratch"}));
+    CHECK(j["databases"][1]["error"] == "pg_dump failed: lock timeout");
+    std::string junit = serverBackupJUnit(run, settled);
+    CHECK(junit.find("name=\"shop\"") != std::string::npos);
+    CHECK(junit.find("<error") != std::string::npos);
+    PrometheusTextfile m;
+    addServerBackupMetrics(m, run, kNow);
+    CHECK(m.render().find("pgproof_server_backup_failed_databases{server=\"db1:5432\"} 1\n") != std::string::npos);
+    CHECK(m.render().find("pgproof_server_backup_last_run_timestamp_seconds{server=\"db1:5432\"} 1767225600\n") != std::string::npos);
+    run.databases[1].outcome = Outcome::Failed;
+    CHECK(run.judged() == Outcome::Failed);
 }
 
 TEST_CASE("prune says what it keeps and removes, removes the archive with its history, and a dry run removes nothing") {
