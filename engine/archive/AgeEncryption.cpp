@@ -233,9 +233,23 @@ struct AgeDecryption::StdinFeed {
     std::atomic<bool> stop{false};
     std::thread thread;
 
+    AgeDecryption::Input input;  // set: the ciphertext comes from here, not from standard input
+    std::exception_ptr error;
+
     void run() {
         if (!writeAll(into.get(), head.data(), head.size())) return into.reset();
         std::string buf(kPumpBytes, '\0');
+        if (input) {
+            try {
+                while (!stop) {
+                    size_t n = input(buf.data(), buf.size());
+                    if (n == 0 || !writeAll(into.get(), buf.data(), n)) break;
+                }
+            } catch (...) {
+                error = std::current_exception();
+            }
+            return into.reset();
+        }
         while (!stop) {
             pollfd p{STDIN_FILENO, POLLIN, 0};
             int r = ::poll(&p, 1, 200);
@@ -276,13 +290,32 @@ AgeDecryption::AgeDecryption(const std::string& file, std::string name, std::str
     }
 }
 
+AgeDecryption::AgeDecryption(Input input, std::string name) : file_("-"), name_(std::move(name)) {
+    std::vector<std::string> argv = {"age", "--decrypt"};
+    for (const auto& id : requireIdentities(name_)) argv.insert(argv.end(), {"-i", id});
+    auto [readEnd, writeEnd] = makePipe();
+    age_ = std::make_unique<ChildProcess>(argv, std::map<std::string, std::string>{}, ChildStreams{.stdinFrom = readEnd.get()});
+    feed_ = std::make_unique<StdinFeed>();
+    feed_->into = std::move(writeEnd);
+    feed_->input = std::move(input);
+    feed_->thread = std::thread([f = feed_.get()] { f->run(); });
+}
+
+// The input's own failure (a storage error while feeding age) comes first: age only saw its input end.
+void AgeDecryption::rethrowInputFailure() {
+    if (!feed_ || !feed_->input) return;
+    feed_->stop = true;
+    if (feed_->thread.joinable()) feed_->thread.join();
+    if (feed_->error) std::rethrow_exception(feed_->error);
+}
+
 AgeDecryption::~AgeDecryption() {
     age_->closeStdout();
     age_->terminate();
     age_->wait();
     if (feed_) {
         feed_->stop = true;
-        feed_->thread.join();
+        if (feed_->thread.joinable()) feed_->thread.join();
     }
 }
 
@@ -299,12 +332,15 @@ void AgeDecryption::throwAgeFailure(int status) {
 }
 
 void AgeDecryption::finish() {
-    if (int status = age_->wait(); status != 0) throwAgeFailure(status);
+    int status = age_->wait();
+    rethrowInputFailure();
+    if (status != 0) throwAgeFailure(status);
 }
 
 void AgeDecryption::throwIfAgeFailed() {
     age_->closeStdout();  // if age is still writing, it stops now (SIGPIPE): that is no failure of its own
     int status = age_->wait();
+    rethrowInputFailure();
     if (status != 0 && status < 128) throwAgeFailure(status);
 }
 

@@ -13,6 +13,7 @@
 // identity or none that matches (BadInputError, exit 2, one line), a damaged ciphertext (ProofFailedError,
 // exit 1).
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -57,6 +58,11 @@ public:
     // or an identity file cannot be read. For stdin, `alreadyRead` are the bytes taken off it to
     // recognise the header; they are handed to age before the rest of stdin.
     AgeDecryption(const std::string& file, std::string name, std::string alreadyRead = {});
+    // Reading the ciphertext from `input` (e.g. an object's ranged reads), called on a thread of its own
+    // until it returns 0. An exception of `input` (the storage failed) is the one finish() throws, not a
+    // "damaged" archive.
+    using Input = std::function<size_t(char* buffer, size_t length)>;
+    AgeDecryption(Input input, std::string name);
     // What the constructor refuses before age runs: no identity given, an identity file that cannot be
     // read (BadInputError, one line naming `name`). Returns the identity files.
     static std::vector<std::string> requireIdentities(const std::string& name);
@@ -73,6 +79,7 @@ public:
 
 private:
     [[noreturn]] void throwAgeFailure(int status);
+    void rethrowInputFailure();
     std::string file_, name_;
     std::unique_ptr<ChildProcess> age_;
     struct StdinFeed;

@@ -100,6 +100,36 @@ private:
     bool finished_ = false;
 };
 
+// An age-encrypted object: its ciphertext is fed to age by sequential ranged reads (bounded memory);
+// the identities are required now, age starts at the first read, as for a file.
+class AgeObjectSource final : public ArchiveSource {
+public:
+    explicit AgeObjectSource(std::unique_ptr<ArchiveSource> object)
+        : ArchiveSource(object->location(), object->name()), object_(std::move(object)) {
+        AgeDecryption::requireIdentities(name());
+    }
+    bool randomAccess() const override { return false; }
+    bool encrypted() const override { return true; }
+    size_t read(void* buffer, size_t length) override {
+        if (!age_)
+            age_ = std::make_unique<AgeDecryption>(
+                [o = object_.get(), offset = uint64_t{0}](char* into, size_t n) mutable -> size_t {
+                    size_t take = static_cast<size_t>(std::min<uint64_t>(n, o->size() - offset));
+                    if (take == 0) return 0;
+                    o->readAt(into, take, offset);
+                    offset += take;
+                    return take;
+                },
+                name());
+        return readDecrypted(*age_, finished_, buffer, length, name());
+    }
+
+private:
+    std::unique_ptr<ArchiveSource> object_;
+    std::unique_ptr<AgeDecryption> age_;
+    bool finished_ = false;
+};
+
 // Standard input, plain or age-encrypted: its first bytes say which. They are read at the first read()
 // (opening reads nothing) and then go on to whichever reads the archive: age, or the reader itself.
 class StdinSource final : public ArchiveSource {
@@ -165,7 +195,13 @@ std::unique_ptr<ArchiveSource> openArchiveSource(const std::string& location) {
         openArchiveDescriptor(STDIN_FILENO, "-");  // refuses a terminal
         return std::make_unique<StdinSource>("the archive on standard input");
     }
-    if (S3Url::is(location)) return openArchiveObject(location);  // an encrypted object: not yet (docs/ENCRYPTION.md)
+    if (S3Url::is(location)) {
+        auto object = openArchiveObject(location);
+        std::string head(std::min<uint64_t>(object->size(), kAgeHeaderLine.size()), '\0');
+        object->readAt(head.data(), head.size(), 0);
+        if (startsWithAgeHeader(head)) return std::make_unique<AgeObjectSource>(std::move(object));
+        return object;
+    }
     auto file = openArchiveFile(location);
     std::string head(std::min<uint64_t>(file->size(), kAgeHeaderLine.size()), '\0');
     file->readAt(head.data(), head.size(), 0);

@@ -1,7 +1,7 @@
 #pragma once
 // Where an archive's bytes come from, named once by what the user gave: "-" is standard input,
-// "s3://BUCKET/KEY" an object (S3ObjectSource), anything else a local file. An age-encrypted archive (a file or
-// stdin that starts with age's header, AgeEncryption.hpp) is a sequential source of `age -d`'s output, with the
+// "s3://BUCKET/KEY" an object (S3ObjectSource), anything else a local file. An age-encrypted archive (a file, an
+// object or stdin that starts with age's header, AgeEncryption.hpp) is a sequential source of `age -d`'s output, with the
 // identities of --identity / PGPROOF_AGE_IDENTITY: readers never see ciphertext and need no branch for it.
 // A source offers one of two access forms:
 //   - random access: its size, and bytes read at any offset, from several threads at once (a local file
