@@ -182,8 +182,8 @@ BackupResult runBackup(const BackupOptions& o) {
     auto start = std::chrono::steady_clock::now();
     validatePgDumpArgs(o.pgDumpArgs);
     if (!o.encryptTo.empty()) o.encryptTo.validate();  // before pg_dump starts: a typo in a key costs nothing
-    auto sink = ArchiveSink::open(o.output, o.overwrite);
-    ArchiveWriter writer(o.encryptTo.empty() ? std::move(sink) : encryptingSink(std::move(sink), o.encryptTo));
+    auto output = ArchiveOutput::open(o.output, o.overwrite);
+    ArchiveWriter writer(o.encryptTo.empty() ? std::move(output) : encryptingOutput(std::move(output), o.encryptTo));
 
     BackupPipelineOptions po;
     po.jobs = o.jobs;

@@ -12,7 +12,7 @@
 #include "Interrupt.hpp"
 #include "PgConnection.hpp"
 #include "PrometheusTextfile.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 #include "Repository.hpp"
 #include "WrittenArchiveCheck.hpp"
 #include "ServerGlobals.hpp"
@@ -94,10 +94,10 @@ repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, const Connec
 
 int runAllDatabasesBackup(const AllDatabasesBackup& options, const CommonFlags& flags) {
     // The run's own reports; the metrics file is written here, one sample set per database.
-    CommonFlags sinkFlags = flags;
-    sinkFlags.metrics.clear();
-    ReportSink& sink = ReportSink::open("backup", options.repo, sinkFlags);
-    sink.context()["repository"] = options.repo;
+    CommonFlags publisherFlags = flags;
+    publisherFlags.metrics.clear();
+    ReportPublisher& publisher = ReportPublisher::open("backup", options.repo, publisherFlags);
+    publisher.context()["repository"] = options.repo;
     ConnectionTarget target = ConnectionTarget::resolve(options.db);
     ServerDatabases found = listServerDatabases(PgConnection::connect(target, "pgproof backup --all-databases"), options.patterns);
     for (const auto& d : found.noConnections) spdlog::warn("{} does not allow connections (datallowconn false): not backed up", d);
@@ -127,13 +127,13 @@ int runAllDatabasesBackup(const AllDatabasesBackup& options, const CommonFlags& 
             metrics.write(flags.metrics);
         });
     if (!run.failures().empty())
-        sink.explain(fmt::format("{} of {} databases not backed up: {}", run.record.failed.size(), run.databases.size(), fmt::join(run.record.failed, ", ")));
+        publisher.explain(fmt::format("{} of {} databases not backed up: {}", run.record.failed.size(), run.databases.size(), fmt::join(run.record.failed, ", ")));
 
     ReportRenderers out;
     out.json = [&](const SettledOutcome& s) { return repository::serverBackupJson(run, s); };
     out.junit = [&](const SettledOutcome& s) { return repository::serverBackupJUnit(run, s); };
     out.text = [&](const SettledOutcome& s) { return repository::renderServerBackupText(run, s, {flags.quiet, flags.verbose}); };
-    return sink.publish(run.judged(), out);
+    return publisher.publish(run.judged(), out);
 }
 
 }  // namespace pgproof::cli

@@ -16,7 +16,7 @@
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 #include "Repository.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 #include "S3Url.hpp"
 #include "WrittenArchiveCheck.hpp"
 #include "TableLocking.hpp"
@@ -115,16 +115,16 @@ int runBackup(const std::vector<std::string>& rawArgs) {
                             "would be written beside the archive in the clear; leave --globals out");
     if (checkAfter && encrypted && AgeIdentities::current().empty())
         throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
-    ReportSink& sink = ReportSink::open("backup", repo.empty() ? output : repo, flags);
+    ReportPublisher& publisher = ReportPublisher::open("backup", repo.empty() ? output : repo, flags);
     if (!repo.empty()) {
         if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
         if (name.empty()) name = PgConnection::connect(ConnectionTarget::resolve(vm->count("db") ? std::optional(db) : std::nullopt), "pgproof backup").database();
         repository::createRepository(repo);
         auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr), encrypted);
         output = reserved.archive().string();
-        sink.recorder().holdReservation(std::move(reserved));
+        publisher.recorder().holdReservation(std::move(reserved));
     }
-    sink.context()["archive"] = {{"path", output}};
+    publisher.context()["archive"] = {{"path", output}};
     o.output = output;
     o.overwrite = flags.force;
     if (S3Url::is(output)) {
@@ -134,7 +134,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");
     if (vm->count("db")) o.db = db;
-    if (!o.fromStdin) sink.recorder().setServer(serverLabel(ConnectionTarget::resolve(o.db)));
+    if (!o.fromStdin) publisher.recorder().setServer(serverLabel(ConnectionTarget::resolve(o.db)));
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
     o.jobs = checkJobs(jobs);
@@ -163,10 +163,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         throw;
     }
     progress.finish();
-    if (checkAfter && output != "-") repository::checkWrittenArchive(sink.recorder(), output, o.jobs);
+    if (checkAfter && output != "-") repository::checkWrittenArchive(publisher.recorder(), output, o.jobs);
     if (checkAfter && written) checkWrittenGlobals(*written, o.jobs);
     const Manifest& m = r.manifest;
-    sink.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
+    publisher.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
     if (encrypted) {
         // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
@@ -175,7 +175,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
             partial = partial.value_or("") + (partial ? "; " : "") +
                       fmt::format("{} of {} large objects not covered", *m.largeObjectsAtSnapshot - m.largeObjects, *m.largeObjectsAtSnapshot);
-        sink.recorder().describeEncryptedArchive(m.created, partial);
+        publisher.recorder().describeEncryptedArchive(m.created, partial);
     }
     ReportRenderers out;
     const GlobalsResult* withGlobals = written ? &*written : nullptr;
@@ -183,7 +183,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     out.junit = [&](const SettledOutcome& s) { return backupJUnit(r, output, s); };
     out.text = [&](const SettledOutcome& s) { return renderBackupText(r, output, s, {flags.quiet, flags.verbose}, withGlobals); };
     out.textOnStderr = output == "-";  // stdout carries the archive alone
-    return sink.publish(Outcome::Proven, out);
+    return publisher.publish(Outcome::Proven, out);
 }
 
 }  // namespace pgproof::cli

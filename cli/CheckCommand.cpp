@@ -4,7 +4,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ProgressLine.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 namespace pgproof::cli {
 
@@ -27,8 +27,8 @@ int runCheck(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("check", file, flags);
-    sink.context()["archive"] = file;
+    ReportPublisher& publisher = ReportPublisher::open("check", file, flags);
+    publisher.context()["archive"] = file;
     checkJobs(jobs);
 
     // Random access reads frames by offset in parallel; a stream is read once, in order, and judged when its manifest arrives.
@@ -39,7 +39,7 @@ int runCheck(const std::vector<std::string>& args) {
     try {
         archive.emplace(file);
         if (archive->manifestKnown())
-            for (const auto& t : archive->manifest().tables) sink.expect("table", t.id().display(), "pgproof.check.tables");
+            for (const auto& t : archive->manifest().tables) publisher.expect("table", t.id().display(), "pgproof.check.tables");
         report = checkArchive(*archive, jobs);
     } catch (const ProofFailedError& e) {
         unreadable = e.what();
@@ -47,14 +47,14 @@ int runCheck(const std::vector<std::string>& args) {
     progress.finish();
     const Manifest* m = unreadable.empty() ? &archive->manifest() : nullptr;
     if (m)
-        sink.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
+        publisher.recorder().addFigures({.database = "", .tables = m->tables.size(), .rows = m->totalRows(), .bytes = std::nullopt,
                                     .recoverySeconds = std::nullopt, .verdict = {}});
     const CheckRun run(file, m, std::move(report), unreadable);
     ReportRenderers out;
     out.json = [&](const SettledOutcome& s) { return checkJson(run, s); };
     out.junit = [&](const SettledOutcome& s) { return checkJUnit(run, s); };
     out.text = [&](const SettledOutcome& s) { return renderCheckText(run, s, {flags.quiet, flags.verbose}); };
-    return sink.publish(run.ok() ? Outcome::Proven : Outcome::Failed, out);
+    return publisher.publish(run.ok() ? Outcome::Proven : Outcome::Failed, out);
 }
 
 }  // namespace pgproof::cli

@@ -14,7 +14,7 @@
 #include "AgeEncryption.hpp"
 #include "Errors.hpp"
 #include "OutputFile.hpp"
-#include "TerminalLogSink.hpp"
+#include "TerminalLog.hpp"
 
 namespace pgproof::cli {
 
@@ -96,7 +96,7 @@ bool progressWanted(const CommonFlags& flags) {
 void setUpLogging(const CommonFlags& flags) {
     // Log lines carry names in the database encoding: converted for the terminal on their way to stderr.
     auto logger = std::make_shared<spdlog::logger>(
-        "pgproof", std::make_shared<TerminalLogSink>(std::make_shared<spdlog::sinks::stderr_color_sink_st>()));
+        "pgproof", std::make_shared<TerminalLog>(std::make_shared<spdlog::sinks::stderr_color_sink_st>()));
     logger->set_pattern("%^pgproof: %v%$");
     logger->set_level(flags.quiet ? spdlog::level::err : flags.verbose ? spdlog::level::debug : spdlog::level::info);
     spdlog::set_default_logger(logger);

@@ -5,7 +5,7 @@
 
 #include "CommandLine.hpp"
 #include "ProgressLine.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 #include "RestoreDrill.hpp"
 #include "RestoreReport.hpp"
 
@@ -41,9 +41,9 @@ int runDrill(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("drill", file, flags, report);
-    sink.context()["archive"] = {{"path", file}};
-    sink.expectArchiveTables(file, "pgproof.drill.tables");
+    ReportPublisher& publisher = ReportPublisher::open("drill", file, flags, report);
+    publisher.context()["archive"] = {{"path", file}};
+    publisher.expectArchiveTables(file, "pgproof.drill.tables");
     DrillOptions o;
     o.restore.archive = file;
     if (vm->count("server")) o.server = server;
@@ -61,13 +61,13 @@ int runDrill(const std::vector<std::string>& args) {
     DrillResult r = runDrill(o);
     progress.finish();
     if (r.restore)
-        sink.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
+        publisher.recorder().addFigures({.database = "", .tables = r.restore->tables, .rows = r.restore->rows, .bytes = std::nullopt,
                                     .recoverySeconds = r.restore->timings.total, .verdict = {}});
-    if (!report.empty()) sink.recorder().setReport(std::filesystem::absolute(report).string());
+    if (!report.empty()) publisher.recorder().setReport(std::filesystem::absolute(report).string());
     // Only the drill's own archive check marks the archive damaged; a target that refused it is recorded as that.
-    if (!r.checkProblems.empty()) sink.recorder().markArchiveDamaged();
-    if (r.targetFailed) sink.recorder().markTargetFailed();
-    sink.explain(r.problem);  // the history says why, not only that
+    if (!r.checkProblems.empty()) publisher.recorder().markArchiveDamaged();
+    if (r.targetFailed) publisher.recorder().markTargetFailed();
+    publisher.explain(r.problem);  // the history says why, not only that
     const std::string judgedProblem = r.problem;
     auto settledResult = [&r, &judgedProblem](const SettledOutcome& s) -> const DrillResult& { return asSettled(r, judgedProblem, s); };
     ReportRenderers out;
@@ -75,7 +75,7 @@ int runDrill(const std::vector<std::string>& args) {
     out.json = [&](const SettledOutcome& s) { return drillJson(settledResult(s)); };
     out.junit = [&](const SettledOutcome& s) { return drillJUnit(settledResult(s), file, s); };
     out.text = [&](const SettledOutcome& s) { return renderDrillText(settledResult(s), file, report, s, flags.quiet); };
-    return sink.publish(outcomeOfExitCode(r.exitCode), out);
+    return publisher.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

@@ -8,7 +8,7 @@
 #include "Errors.hpp"
 #include "MigrationLint.hpp"
 #include "ReportOutput.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 namespace pgproof::cli {
 
@@ -40,7 +40,7 @@ int runLint(const std::vector<std::string>& args) {
     lint::LintOptions o;
     o.files = files;
     o.failOn = lint::parseSeverity(failOn);
-    ReportSink& sink = ReportSink::open("lint", files.front(), flags);
+    ReportPublisher& publisher = ReportPublisher::open("lint", files.front(), flags);
     std::optional<PgConnection> conn;
     if (vm->count("db")) {
         conn.emplace(PgConnection::connect(ConnectionTarget::resolve(db), "pgproof lint"));
@@ -64,7 +64,7 @@ int runLint(const std::vector<std::string>& args) {
     out.text = [&](const SettledOutcome& s) {
         return flags.quiet && s.outcome == Outcome::Proven && flags.json != "-" ? std::string() : lint::renderLintText(r);
     };
-    return sink.publish(outcomeOfExitCode(r.exitCode), out);
+    return publisher.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

@@ -6,7 +6,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "MigrationRehearsal.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 namespace pgproof::cli {
 
@@ -43,9 +43,9 @@ int runRehearse(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("rehearse", file, flags, report);
-    sink.context()["archive"] = {{"path", file}};
-    sink.context()["migration"] = {{"path", migration}};
+    ReportPublisher& publisher = ReportPublisher::open("rehearse", file, flags, report);
+    publisher.context()["archive"] = {{"path", file}};
+    publisher.context()["migration"] = {{"path", migration}};
     RehearsalOptions o;
     o.drill.restore.archive = file;
     o.migration = migration;
@@ -66,9 +66,9 @@ int runRehearse(const std::vector<std::string>& args) {
     o.drill.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     RehearsalResult r = rehearseMigration(o);
     // Its restore is a drill: only that drill's archive check can find the archive damaged.
-    if (!r.restore.checkProblems.empty()) sink.recorder().markArchiveDamaged();
-    if (r.restore.targetFailed) sink.recorder().markTargetFailed();
-    sink.explain(r.problem);  // the history says why, not only that
+    if (!r.restore.checkProblems.empty()) publisher.recorder().markArchiveDamaged();
+    if (r.restore.targetFailed) publisher.recorder().markTargetFailed();
+    publisher.explain(r.problem);  // the history says why, not only that
     const std::string judgedProblem = r.problem;
     auto settledResult = [&r, &judgedProblem](const SettledOutcome& s) -> const RehearsalResult& { return asSettled(r, judgedProblem, s); };
     ReportRenderers out;
@@ -83,7 +83,7 @@ int runRehearse(const std::vector<std::string>& args) {
         if (flags.quiet && s.outcome == Outcome::Proven) return std::string();
         return renderRehearsalText(settledResult(s)) + (report.empty() ? "" : "report: " + report + "\n");
     };
-    return sink.publish(outcomeOfExitCode(r.exitCode), out);
+    return publisher.publish(outcomeOfExitCode(r.exitCode), out);
 }
 
 }  // namespace pgproof::cli

@@ -7,7 +7,7 @@
 #include "RestoreDrill.hpp"
 #include "RestoreReport.hpp"
 #include "ProgressLine.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 namespace pgproof::cli {
 
@@ -47,9 +47,9 @@ int runRestore(const std::vector<std::string>& args) {
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("restore", file, flags);
-    sink.context()["baseline"] = {{"path", file}, {"kind", "archive"}};
-    sink.expectArchiveTables(file, "pgproof.verify.tables");
+    ReportPublisher& publisher = ReportPublisher::open("restore", file, flags);
+    publisher.context()["baseline"] = {{"path", file}, {"kind", "archive"}};
+    publisher.expectArchiveTables(file, "pgproof.verify.tables");
     RestoreOptions o;
     o.archive = file;
     if (vm->count("db") == vm->count("create"))
@@ -82,16 +82,16 @@ int runRestore(const std::vector<std::string>& args) {
     } catch (const ProofFailedError&) {
         // runRestore's contract: a ProofFailedError is the archive's own damage (a frame or the manifest),
         // found by the checks it makes while reading it.
-        sink.recorder().markArchiveDamaged();
+        publisher.recorder().markArchiveDamaged();
         throw;
     }
     progress.finish();
-    sink.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = r.timings.total,
+    publisher.recorder().addFigures({.database = "", .tables = r.tables, .rows = r.rows, .bytes = std::nullopt, .recoverySeconds = r.timings.total,
                                 .verdict = r.verification ? "" : "not verified"});
     if (r.verification && r.verification->exitCode() == 1) {
         // The archive's frames were checked while loading: what differs is the target's, and the record says what.
-        sink.recorder().markTargetFailed();
-        sink.explain(targetDifference(r, "restore"));
+        publisher.recorder().markTargetFailed();
+        publisher.explain(targetDifference(r, "restore"));
     }
     if (!r.swapProblem.empty()) spdlog::error("not swapped into {}: {}", *o.swapInto, r.swapProblem);
     const RestoreRequest asked{file, o.swapInto};
@@ -101,7 +101,7 @@ int runRestore(const std::vector<std::string>& args) {
         out.junit = [&](const SettledOutcome& s) { return restoreJUnit(r, asked, s); };
     }
     out.text = [&](const SettledOutcome& s) { return renderRestoreText(r, asked, s, {flags.quiet, flags.verbose}); };
-    return sink.publish(outcomeOfExitCode(r.exitCode()), out);
+    return publisher.publish(outcomeOfExitCode(r.exitCode()), out);
 }
 
 }  // namespace pgproof::cli

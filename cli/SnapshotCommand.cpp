@@ -7,7 +7,7 @@
 #include "SnapshotReport.hpp"
 #include "ReportOutput.hpp"
 #include "Interrupt.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 #include "TableLocking.hpp"
 
 namespace pgproof::cli {
@@ -40,8 +40,8 @@ int runSnapshot(const std::vector<std::string>& args) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("snapshot", output, flags);
-    sink.context()["output"] = output;
+    ReportPublisher& publisher = ReportPublisher::open("snapshot", output, flags);
+    publisher.context()["output"] = output;
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send one of them to a file");
     prepareOutputFile(output, flags);
     if (rows) {
@@ -69,7 +69,7 @@ int runSnapshot(const std::vector<std::string>& args) {
     out.json = [&](const SettledOutcome& s) { return snapshotJson(r, asked, s); };
     out.junit = [&](const SettledOutcome& s) { return snapshotJUnit(r, asked, s); };
     out.text = [&](const SettledOutcome& s) { return renderSnapshotText(r, asked, s, {flags.quiet, flags.verbose}); };
-    return sink.publish(Outcome::Proven, out);
+    return publisher.publish(Outcome::Proven, out);
 }
 
 }  // namespace pgproof::cli

@@ -4,7 +4,7 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "ProgressLine.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 #include "TableLocking.hpp"
 #include "VerifyReportWriter.hpp"
 
@@ -48,9 +48,9 @@ int runVerify(const std::vector<std::string>& args) {
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
     setUpLogging(flags);
-    ReportSink& sink = ReportSink::open("verify", baselinePath, flags);
-    sink.context()["baseline"] = {{"path", baselinePath}};
-    sink.context()["mode"] = mode;
+    ReportPublisher& publisher = ReportPublisher::open("verify", baselinePath, flags);
+    publisher.context()["baseline"] = {{"path", baselinePath}};
+    publisher.context()["mode"] = mode;
     if (mode == "exact") o.mode = VerifyMode::Exact;
     else if (mode == "no-loss") o.mode = VerifyMode::NoLoss;
     else throw BadInputError("--mode must be exact or no-loss, got '" + mode + "'");
@@ -62,15 +62,15 @@ int runVerify(const std::vector<std::string>& args) {
     o.tmpdir = checkTmpdir(tmpdir);
     o.rowLevel = !noRows;
     Baseline baseline = Baseline::load(baselinePath);
-    sink.context()["baseline"]["kind"] = baseline.kind;
-    for (const auto& t : baseline.tables) sink.expect("table", t.id().display(), "pgproof.verify.tables");
-    for (const auto& s : baseline.sequences) sink.expect("sequence", s.id().display(), "pgproof.verify.sequences");
+    publisher.context()["baseline"]["kind"] = baseline.kind;
+    for (const auto& t : baseline.tables) publisher.expect("table", t.id().display(), "pgproof.verify.tables");
+    for (const auto& s : baseline.sequences) publisher.expect("sequence", s.id().display(), "pgproof.verify.sequences");
     ProgressLine progress(progressWanted(flags));
     VerifyReport report = runVerification(baseline, o);
     progress.finish();
-    sink.recorder().addFigures({.database = "", .tables = baseline.tables.size(), .rows = std::nullopt, .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
+    publisher.recorder().addFigures({.database = "", .tables = baseline.tables.size(), .rows = std::nullopt, .bytes = std::nullopt, .recoverySeconds = std::nullopt, .verdict = {}});
     const size_t rowsShown = static_cast<size_t>(showRows);
-    return sink.publish(outcomeOfExitCode(report.exitCode()),
+    return publisher.publish(outcomeOfExitCode(report.exitCode()),
                         {.json = [&](const SettledOutcome& s) { return verifyJson(report, s); },
                          .junit = [&](const SettledOutcome& s) {
                              return renderJUnit("pgproof verify " + baselinePath, verifyJUnitCases(report, s), report.seconds);

@@ -12,7 +12,7 @@
 #include "Interrupt.hpp"
 #include "OutputEncoding.hpp"
 #include "TerminalStreamBuf.hpp"
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 namespace {
 
@@ -138,22 +138,22 @@ int main(int argc, char** argv) {
         int code = command->run(args);
         // A run that was interrupted never exits 0, even if its last step finished anyway (a run that
         // published its reports checked this before settling: its files already say how it ended).
-        if (code == 0 && !cli::ReportSink::published()) throwIfInterrupted("finishing");
+        if (code == 0 && !cli::ReportPublisher::published()) throwIfInterrupted("finishing");
         // A proof whose outcome cannot be recorded where it was asked for (the archive's history in a
         // repository, --metrics: a full disk, say) leaves status and monitoring without it: not complete.
-        if (!cli::ReportSink::finishRun(code).empty() && code == 0) {
+        if (!cli::ReportPublisher::finishRun(code).empty() && code == 0) {
             std::cerr << "pgproof " << cmd << ": could not complete: the outcome was not recorded (see the warning above); "
                       << "exit 3: free space where the history or metrics file lives and run again\n";
             return static_cast<int>(ExitCode::Incomplete);
         }
         return code;
     } catch (const PgproofError& e) {
-        cli::ReportSink::reportFailure(static_cast<int>(e.code()), e.what());
+        cli::ReportPublisher::reportFailure(static_cast<int>(e.code()), e.what());
         std::cerr << "pgproof " << cmd << ": " << e.what() << "\n";
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
         std::string why = std::string("could not complete: ") + e.what();
-        cli::ReportSink::reportFailure(static_cast<int>(ExitCode::Incomplete), why);
+        cli::ReportPublisher::reportFailure(static_cast<int>(ExitCode::Incomplete), why);
         std::cerr << "pgproof " << cmd << ": " << why << "\n";
         return static_cast<int>(ExitCode::Incomplete);
     }

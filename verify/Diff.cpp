@@ -85,7 +85,7 @@ bool wantedTable(const DiffOptions& o, const QualifiedName& id) {
 }
 
 // The verifier's verdicts, read as differences: exact mode, every table, no plan.
-DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
+DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const DifferenceCallback& onDifference) {
     VerifyOptions vo;
     vo.db = o.db;
     vo.jobs = o.jobs;
@@ -93,8 +93,8 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
     vo.tmpdir = o.tmpdir;
     vo.lockWaitTimeout = o.lockWaitTimeout;
     vo.onlyTables = o.tables;
-    vo.rowCap = 0;  // every difference goes to the sink; the report keeps the totals
-    vo.differenceSink = sink;
+    vo.rowCap = 0;  // every difference goes to the callback; the report keeps the totals
+    vo.onDifference = onDifference;
     VerifyReport vr = runVerification(baseline, vo);
     DiffReport out;
     std::string dbName = vr.database.value("database", std::string());
@@ -189,7 +189,7 @@ void diffFileSequences(const Baseline& a, const Baseline& b, const DiffOptions& 
 // The large objects of two files: count and fingerprint from their manifests; where they differ and
 // both are archives, the objects themselves, read from their BLOBS entries and joined by OID.
 void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOptions& o, std::optional<SpillFolder>& folder,
-                          const DifferenceSink& sink, DiffReport& out) {
+                          const DifferenceCallback& onDifference, DiffReport& out) {
     TableDiff t;
     t.id = {"pg_catalog", "pg_largeobject"};
     if (!wantedTable(o, t.id)) return;
@@ -241,9 +241,9 @@ void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOption
         };
         read(a, *before);
         read(b, *after);
-        std::function<void(const RowDifference&)> rowSink;
-        if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
-        t.rows = compareLargeObjects(*before, *after, 0, o.jobs, rowSink);
+        std::function<void(const RowDifference&)> onRowDifference;
+        if (onDifference) onRowDifference = [&](const RowDifference& d) { onDifference(t.id, d); };
+        t.rows = compareLargeObjects(*before, *after, 0, o.jobs, onRowDifference);
         t.reason = "large objects: " + describeRowDiff(*t.rows);
         if (!t.rows->differences()) t.status = TableDiff::Status::Equal;
     } catch (const InterruptedError&) {
@@ -259,7 +259,7 @@ void diffFileLargeObjects(const Baseline& a, const Baseline& b, const DiffOption
 // Two archives: both sides are read from their frames (each checked against its manifest on the way).
 // A snapshot file on either side holds no rows: its tables are compared by count and fingerprint
 // (count alone when either is counts-only), and a difference is named, not its rows.
-DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions& o, const DifferenceSink& sink) {
+DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions& o, const DifferenceCallback& onDifference) {
     // An encrypted archive's rows cannot be read at random offsets: it is compared by its manifest, as a snapshot.
     const bool rowsBoth = a.kind == "archive" && b.kind == "archive" && !a.encrypted && !b.encrypted;
     const bool fingerprintsBoth = a.hasFingerprints && b.hasFingerprints;
@@ -334,9 +334,9 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
             before.finish();
             readArchiveRows(*readerB, tb, o.jobs, [&](std::string_view rows, uint32_t frame) { return after.addRowsAt(rows, frame); });
             after.finish();
-            std::function<void(const RowDifference&)> rowSink;
-            if (sink) rowSink = [&](const RowDifference& d) { sink(t.id, d); };
-            t.rows = compareRows(before, ta.columns, after, tb.columns, key, common, 0, o.jobs, rowSink);
+            std::function<void(const RowDifference&)> onRowDifference;
+            if (onDifference) onRowDifference = [&](const RowDifference& d) { onDifference(t.id, d); };
+            t.rows = compareRows(before, ta.columns, after, tb.columns, key, common, 0, o.jobs, onRowDifference);
             t.reason = describeRowDiff(*t.rows);
             if (!columnsNote.empty()) t.reason = columnsNote + "; " + t.reason + (gone.empty() ? "" : " on the columns both hold");
             t.status = t.rows->differences() || !columnsNote.empty() ? TableDiff::Status::Differs : TableDiff::Status::Equal;
@@ -367,14 +367,14 @@ DiffReport diffArchives(const Baseline& a, const Baseline& b, const DiffOptions&
         t.reason = uncoveredInA ? "not covered by " + a.path.string() : "table added (" + withThousands(tb.rows) + " rows in " + o.other->string() + ")";
         out.tables.push_back(std::move(t));
     }
-    diffFileLargeObjects(a, b, o, folder, sink, out);
+    diffFileLargeObjects(a, b, o, folder, onDifference, out);
     diffFileSequences(a, b, o, out);
     return out;
 }
 
 }  // namespace
 
-DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const DifferenceSink& sink) {
+DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const DifferenceCallback& onDifference) {
     auto start = std::chrono::steady_clock::now();
     // A table asked for by name must exist somewhere: a typo must not read as "no difference".
     std::optional<Baseline> other;
@@ -391,7 +391,7 @@ DiffReport runDiff(const Baseline& baseline, const DiffOptions& o, const Differe
                                     " holds that table (write it as schema.name)");
         }
     }
-    DiffReport out = other ? diffArchives(baseline, *other, o, sink) : diffLive(baseline, o, sink);
+    DiffReport out = other ? diffArchives(baseline, *other, o, onDifference) : diffLive(baseline, o, onDifference);
     if (!o.tables.empty() && !o.other) {
         for (const auto& want : o.tables)
             if (std::none_of(out.tables.begin(), out.tables.end(), [&](const TableDiff& t) { return t.id == want; }))

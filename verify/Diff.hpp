@@ -2,7 +2,7 @@
 // `pgproof diff`: every row that differs between a baseline archive and a live database (the same read
 // as verify's, on one exported snapshot), or between two files, offline (rows named where both are
 // archives; a snapshot file gives counts and fingerprints); and what else verify
-// checks: every sequence's value, and the large objects. Differences stream to a sink as they are
+// checks: every sequence's value, and the large objects. Differences stream to a callback as they are
 // found, so the full list never has to fit in memory.
 #include <filesystem>
 #include <functional>
@@ -63,9 +63,9 @@ struct DiffReport {
     int exitCode() const;
 };
 
-using DifferenceSink = std::function<void(const QualifiedName&, const RowDifference&)>;
+using DifferenceCallback = std::function<void(const QualifiedName&, const RowDifference&)>;
 
 // Throws BadInputError for a table asked for that neither side has, or a second file that is not an archive.
-DiffReport runDiff(const Baseline& baseline, const DiffOptions& options, const DifferenceSink& sink);
+DiffReport runDiff(const Baseline& baseline, const DiffOptions& options, const DifferenceCallback& onDifference);
 
 }  // namespace pgproof

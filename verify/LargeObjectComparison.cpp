@@ -20,9 +20,9 @@ LargeObjectRowSink largeObjectsInto(RowSpill& spill) {
 }
 
 RowDiffSummary compareLargeObjects(const RowSpill& before, const RowSpill& after, size_t cap, int jobs,
-                                   const std::function<void(const RowDifference&)>& sink) {
+                                   const std::function<void(const RowDifference&)>& onDifference) {
     const auto& columns = largeObjectSummaryColumns();
-    return compareRows(before, columns, after, columns, kOid, columns, cap, jobs, sink);
+    return compareRows(before, columns, after, columns, kOid, columns, cap, jobs, onDifference);
 }
 
 }  // namespace pgproof

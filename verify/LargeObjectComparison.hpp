@@ -19,6 +19,6 @@ std::unique_ptr<RowSpill> largeObjectSpill(SpillFolder& folder, const std::strin
 LargeObjectRowSink largeObjectsInto(RowSpill& spill);
 // Joins the two sides by OID (both finished); as compareRows.
 RowDiffSummary compareLargeObjects(const RowSpill& before, const RowSpill& after, size_t cap, int jobs,
-                                   const std::function<void(const RowDifference&)>& sink = {});
+                                   const std::function<void(const RowDifference&)>& onDifference = {});
 
 }  // namespace pgproof

@@ -134,7 +134,7 @@ void sortByKeyHash(std::vector<SpilledRow>& rows, unsigned partitions) {
 
 struct PartitionResult {
     RowDiffSummary counts;
-    std::vector<RowDifference> diffs;  // all of them when a sink wants them, else the first `cap`
+    std::vector<RowDifference> diffs;  // all of them when a callback wants them, else the first `cap`
 };
 
 void comparePartition(const Side& before, const Side& after, unsigned p, const std::vector<std::string>& key,
@@ -250,7 +250,7 @@ void comparePartition(const Side& before, const Side& after, unsigned p, const s
 RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string>& beforeColumns, const RowSpill& after,
                            const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
                            const std::vector<std::string>& compared, size_t cap, int jobs,
-                           const std::function<void(const RowDifference&)>& sink) {
+                           const std::function<void(const RowDifference&)>& onDifference) {
     // Both sides are built with RowSpill::partitionsFor; should they ever differ, this table is not compared (never the run).
     if (before.partitions() != after.partitions())
         throw IncompleteError("the two sides of the row comparison are partitioned differently (" + std::to_string(before.partitions()) +
@@ -263,7 +263,7 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     Side b{before, readLayout(before, beforeColumns)};
     Side a{after, readLayout(after, afterColumns)};
     std::vector<PartitionResult> parts(before.partitions());
-    const size_t keep = sink ? SIZE_MAX : cap;
+    const size_t keep = onDifference ? SIZE_MAX : cap;
     std::mutex errorMutex;
     std::exception_ptr error;
     tbb::task_arena arena(std::max(1, jobs));
@@ -282,7 +282,7 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     if (error) std::rethrow_exception(error);
     RowDiffSummary out;
     out.key = key;
-    std::vector<RowDifference> all;  // with a sink: every difference, given to it in the report's order
+    std::vector<RowDifference> all;  // with a callback: every difference, given to it in the report's order
     for (auto& p : parts) {
         out.lost += p.counts.lost;
         out.added += p.counts.added;
@@ -295,9 +295,9 @@ RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string
     // keys in order; hash order is not one.
     std::stable_sort(all.begin(), all.end(), listedBefore);
     for (auto& d : all) {
-        if (sink) sink(d);
+        if (onDifference) onDifference(d);
         if (out.rows.size() < cap) out.rows.push_back(std::move(d));
-        else if (!sink) break;
+        else if (!onDifference) break;
     }
     return out;
 }

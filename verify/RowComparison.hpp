@@ -48,12 +48,12 @@ std::string readableValue(const std::string& value, size_t max = 60);
 // Compares `before` (the baseline) with `after`. Both spills must have the same partition count
 // (RowSpill::partitionsFor; else IncompleteError, for this table only) and layouts built from `key`
 // and `compared` over their own column lists. Differences beyond `cap` are
-// counted, not kept; `sink`, when given, receives every difference (in the same order, one thread at
+// counted, not kept; `onDifference`, when given, receives every difference (in the same order, one thread at
 // a time). Runs partitions on up to `jobs` threads.
 RowDiffSummary compareRows(const RowSpill& before, const std::vector<std::string>& beforeColumns, const RowSpill& after,
                            const std::vector<std::string>& afterColumns, const std::vector<std::string>& key,
                            const std::vector<std::string>& compared, size_t cap, int jobs,
-                           const std::function<void(const RowDifference&)>& sink = {});
+                           const std::function<void(const RowDifference&)>& onDifference = {});
 
 // The current rows (COPY text of the after side's columns) holding any of `keys` (each its key's values as
 // COPY text, in key order).

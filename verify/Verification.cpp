@@ -203,7 +203,7 @@ struct RowPlan {
     uint64_t bytes = 0;                    // the table's (or the group's) size
     unsigned partitions = 1;               // both sides alike (RowSpill::partitionsFor)
     std::string filter;                    // the live read's extra condition, for fetching rows by key
-    std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no sink)
+    std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no one wants every difference)
     bool grouped() const { return !(id == entries.front()->id()); }
 };
 
@@ -299,9 +299,9 @@ void verifyLargeObjects(const Baseline& baseline, const VerifyOptions& o, const 
                 throw ProofFailedError("the archive's large objects (" + withThousands(then.rows) + ", fingerprint " + then.hex() +
                                        ") are not the ones its manifest records (" + withThousands(baseline.largeObjects) + ", " +
                                        baseline.largeObjectsFingerprint + ")");
-            std::function<void(const RowDifference&)> sink;
-            if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
-            judgeRowDiff(v, o.mode, compareLargeObjects(*before, *live, o.rowCap, o.jobs, sink), false);
+            std::function<void(const RowDifference&)> onDifference;
+            if (o.onDifference) onDifference = [&](const RowDifference& d) { o.onDifference(v.id, d); };
+            judgeRowDiff(v, o.mode, compareLargeObjects(*before, *live, o.rowCap, o.jobs, onDifference), false);
         }
         sayCountOnly(v, content ? "" : "the baseline holds counts only");
         v.reason = "large objects (oid and data)" + (v.reason.empty() ? "" : ": " + v.reason);
@@ -767,13 +767,13 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 }
                 const double archiveSeconds = since(joinStart);
                 const RowSpill& before = digestBaseline ? *digestSides[idx] : *fromArchive;
-                std::function<void(const RowDifference&)> sink;
-                if (o.differenceSink) sink = [&](const RowDifference& d) { o.differenceSink(v.id, d); };
-                // Key-only sides name their rows after the join: a sink (diff, every difference) then
+                std::function<void(const RowDifference&)> onDifference;
+                if (o.onDifference) onDifference = [&](const RowDifference& d) { o.onDifference(v.id, d); };
+                // Key-only sides name their rows after the join: a callback (diff, every difference) then
                 // gets them once they are complete, in the report's order.
                 const bool keyOnly = plan.live->layout().keyOnly;
                 RowDiffSummary summary = compareRows(before, bt.columns, *plan.live, plan.liveColumns, plan.key, plan.compared,
-                                                     keyOnly && sink ? SIZE_MAX : o.rowCap, o.jobs, keyOnly ? nullptr : sink);
+                                                     keyOnly && onDifference ? SIZE_MAX : o.rowCap, o.jobs, keyOnly ? nullptr : onDifference);
                 summary.excluded = plan.excluded;
                 const double compareSeconds = since(joinStart) - archiveSeconds;
                 if (keyOnly) {
@@ -788,8 +788,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                                     rows.push_back(std::move(row));
                             return rows;
                         });
-                    if (sink)
-                        for (const auto& d : summary.rows) sink(d);
+                    if (onDifference)
+                        for (const auto& d : summary.rows) onDifference(d);
                     if (summary.rows.size() > o.rowCap) summary.rows.resize(o.rowCap);
                 }
                 unsigned differing = 0;

@@ -47,7 +47,7 @@ struct VerifyOptions {
     // Used instead of reading them again when the table is compared on exactly those columns, unfiltered.
     std::map<QualifiedName, LiveTableResult> alreadyRead;
     // Every difference of every table, when set (pgproof diff); called one at a time.
-    std::function<void(const QualifiedName&, const RowDifference&)> differenceSink;
+    std::function<void(const QualifiedName&, const RowDifference&)> onDifference;
 };
 
 enum class Verdict { Ok, Failed, Error };

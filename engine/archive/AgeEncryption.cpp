@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "ArchiveSink.hpp"
+#include "ArchiveOutput.hpp"
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
 #include "XxHash.hpp"
@@ -103,11 +103,11 @@ std::vector<std::string> encryptArgv(const AgeRecipients& r, const RecipientsFil
     return argv;
 }
 
-// age --encrypt between the ArchiveWriter and the real sink: the writer's bytes go into age's stdin, a
-// pump thread moves age's stdout into `inner`. The inner sink commits only after age exited 0.
-class EncryptingSink final : public ArchiveSink {
+// age --encrypt between the ArchiveWriter and the real output: the writer's bytes go into age's stdin, a
+// pump thread moves age's stdout into `inner`. The inner output commits only after age exited 0.
+class EncryptingSink final : public ArchiveOutput {
 public:
-    EncryptingSink(std::unique_ptr<ArchiveSink> inner, const AgeRecipients& r) : inner_(std::move(inner)), keys_(r.keys) {
+    EncryptingSink(std::unique_ptr<ArchiveOutput> inner, const AgeRecipients& r) : inner_(std::move(inner)), keys_(r.keys) {
         auto [inRead, inWrite] = makePipe();
         auto [outRead, outWrite] = makePipe();
         age_ = std::make_unique<ChildProcess>(encryptArgv(r, keys_), std::map<std::string, std::string>{},
@@ -162,7 +162,7 @@ private:
         throw IncompleteError("age stopped encrypting " + inner_->name() + ": " + ageError(*age_) + " (exit status " + std::to_string(status) + ")");
     }
 
-    std::unique_ptr<ArchiveSink> inner_;
+    std::unique_ptr<ArchiveOutput> inner_;
     RecipientsFile keys_;
     std::unique_ptr<ChildProcess> age_;
     FileDescriptor in_, out_;
@@ -199,7 +199,7 @@ void AgeRecipients::validate() const {
     if (age.wait() != 0) throw BadInputError("age refuses the recipients given with --encrypt-to/--encrypt-to-file: " + ageError(age));
 }
 
-std::unique_ptr<ArchiveSink> encryptingSink(std::unique_ptr<ArchiveSink> inner, const AgeRecipients& recipients) {
+std::unique_ptr<ArchiveOutput> encryptingOutput(std::unique_ptr<ArchiveOutput> inner, const AgeRecipients& recipients) {
     return std::make_unique<EncryptingSink>(std::move(inner), recipients);
 }
 

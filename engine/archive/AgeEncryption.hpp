@@ -5,8 +5,8 @@
 // only moves bytes through it. Keys never reach a command line: recipients go to age in a recipients
 // file (-R), identities as identity files (-i FILE), both files the user named or pgproof wrote (0600).
 //
-// Writing: encryptingSink() wraps any ArchiveSink (file, stream) so that what the ArchiveWriter writes
-// leaves as ciphertext; the wrapped sink commits only once age has finished cleanly.
+// Writing: encryptingOutput() wraps any ArchiveOutput (file, stream) so that what the ArchiveWriter writes
+// leaves as ciphertext; the wrapped output commits only once age has finished cleanly.
 // Reading: openArchiveSource (ArchiveSource.hpp) recognises age's header and hands the archive over as a
 // sequential source of `age -d`'s stdout; age authenticates every 64 KiB chunk before it hands it on, so
 // a flipped byte anywhere stops the reading. AgeDecryption then says why the plaintext ended: no
@@ -24,7 +24,7 @@
 
 namespace pgproof {
 
-class ArchiveSink;
+class ArchiveOutput;
 
 // age's header line: every age file starts with it.
 inline constexpr std::string_view kAgeHeaderLine = "age-encryption.org/v1\n";
@@ -40,8 +40,8 @@ struct AgeRecipients {
     void validate() const;
 };
 
-// Bytes written to the returned sink are encrypted by age to `recipients` and go to `inner`.
-std::unique_ptr<ArchiveSink> encryptingSink(std::unique_ptr<ArchiveSink> inner, const AgeRecipients& recipients);
+// Bytes written to the returned output are encrypted by age to `recipients` and go to `inner`.
+std::unique_ptr<ArchiveOutput> encryptingOutput(std::unique_ptr<ArchiveOutput> inner, const AgeRecipients& recipients);
 
 // The identity files readers decrypt with: --identity FILE (repeatable) when given, else the file that
 // PGPROOF_AGE_IDENTITY names. Set once by the command line, read by every reader that meets an age file.

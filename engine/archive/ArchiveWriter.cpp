@@ -9,12 +9,12 @@
 namespace pgproof {
 
 ArchiveWriter::ArchiveWriter(const std::filesystem::path& target, bool overwrite)
-    : sink_(ArchiveSink::open(target, overwrite)) {}
+    : output_(ArchiveOutput::open(target, overwrite)) {}
 
-ArchiveWriter::~ArchiveWriter() = default;  // the sink abandons an uncommitted archive
+ArchiveWriter::~ArchiveWriter() = default;  // the output abandons an uncommitted archive
 
 void ArchiveWriter::flush() {
-    sink_->write(buffer_.data(), buffer_.size());
+    output_->write(buffer_.data(), buffer_.size());
     buffer_.clear();
 }
 
@@ -23,7 +23,7 @@ uint64_t ArchiveWriter::append(std::string_view frame) {
     constexpr size_t kBufferBytes = 1u << 20;
     if (frame.size() >= kBufferBytes) {
         flush();
-        sink_->write(frame.data(), frame.size());
+        output_->write(frame.data(), frame.size());
     } else {
         buffer_.append(frame);
         if (buffer_.size() >= kBufferBytes) flush();
@@ -38,7 +38,7 @@ void ArchiveWriter::commit(const Manifest& manifest) {
     try {
         body = OutputEncoding::documentText(manifest.toJson(), -1);
     } catch (const std::runtime_error& e) {
-        throw IncompleteError("cannot write the manifest of " + sink_->name() + ": " + e.what());
+        throw IncompleteError("cannot write the manifest of " + output_->name() + ": " + e.what());
     }
     OutputEncoding::setData(TextEncoding::ofSettings(manifest.settings));
     archive::Trailer trailer;
@@ -49,12 +49,12 @@ void ArchiveWriter::commit(const Manifest& manifest) {
     archive::putLE32(header, archive::kManifestFrameMagic);
     archive::putLE32(header + 4, static_cast<uint32_t>(body.size()));
     flush();
-    sink_->write(header, sizeof header);
-    sink_->write(body.data(), body.size());
+    output_->write(header, sizeof header);
+    output_->write(body.data(), body.size());
     auto t = archive::encodeTrailer(trailer);
-    sink_->write(t.data(), t.size());
+    output_->write(t.data(), t.size());
     offset_ += sizeof header + body.size() + t.size();
-    sink_->commit();
+    output_->commit();
 }
 
 }  // namespace pgproof

@@ -1,7 +1,7 @@
 #pragma once
 // Writes an archive strictly in order: frames (buffered into 1 MiB writes), then on commit() the
-// manifest and the trailer, and hands it to its sink (ArchiveSink: a local file moved into place
-// atomically, or a sequential stream). Destroyed without commit, the sink abandons the archive: no
+// manifest and the trailer, and hands it to its output (ArchiveOutput: a local file moved into place
+// atomically, or a sequential stream). Destroyed without commit, the output abandons the archive: no
 // partial file at the final path, and a stream without a trailer that every reader rejects.
 #include <cstdint>
 #include <filesystem>
@@ -10,7 +10,7 @@
 
 #include <memory>
 
-#include "ArchiveSink.hpp"
+#include "ArchiveOutput.hpp"
 #include "Manifest.hpp"
 
 namespace pgproof {
@@ -19,8 +19,8 @@ class ArchiveWriter {
 public:
     // "-" writes to stdout. An existing file is refused (BadInputError) unless `overwrite`.
     explicit ArchiveWriter(const std::filesystem::path& target, bool overwrite = false);
-    // Any other sink: an encrypting one (encryptingSink), a store's.
-    explicit ArchiveWriter(std::unique_ptr<ArchiveSink> sink) : sink_(std::move(sink)) {}
+    // Any other output: an encrypting one (encryptingOutput), a store's.
+    explicit ArchiveWriter(std::unique_ptr<ArchiveOutput> output) : output_(std::move(output)) {}
     ~ArchiveWriter();
     ArchiveWriter(const ArchiveWriter&) = delete;
     ArchiveWriter& operator=(const ArchiveWriter&) = delete;
@@ -30,13 +30,13 @@ public:
     uint64_t size() const { return offset_; }
     // Writes manifest and trailer, syncs and renames into place.
     void commit(const Manifest& manifest);
-    const std::string& target() const { return sink_->name(); }
+    const std::string& target() const { return output_->name(); }
 
 private:
     void flush();  // writes the buffered frames
 
     std::string buffer_;  // frames not yet written: small frames cost one write(2) per MiB, not each
-    std::unique_ptr<ArchiveSink> sink_;
+    std::unique_ptr<ArchiveOutput> output_;
     uint64_t offset_ = 0;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // A spdlog sink that converts each log line's text for the user's terminal
-// (OutputEncoding::forTerminal) and hands it to another sink (the coloured stderr sink):
+// (OutputEncoding::forTerminal) and hands it to another spdlog sink (the coloured stderr one):
 // log lines carry names and server messages in the database encoding.
 #include <memory>
 #include <string>
@@ -9,9 +9,9 @@
 
 namespace pgproof::cli {
 
-class TerminalLogSink : public spdlog::sinks::sink {
+class TerminalLog : public spdlog::sinks::sink {
 public:
-    explicit TerminalLogSink(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
+    explicit TerminalLog(std::shared_ptr<spdlog::sinks::sink> inner) : inner_(std::move(inner)) {}
     void log(const spdlog::details::log_msg& msg) override;
     void flush() override { inner_->flush(); }
     void set_pattern(const std::string& pattern) override { inner_->set_pattern(pattern); }

@@ -10,7 +10,7 @@
 //   2. the outcome is recorded once (the archive's history in a repository, --metrics); a proof that
 //      cannot be recorded becomes incomplete and all are rendered again;
 //   3. the files are renamed into place and the text is printed; the exit code is the settled outcome's.
-// One command runs per process, so there is one sink per process, opened by the command.
+// One command runs per process, so there is one publisher per process, opened by the command.
 #include <functional>
 #include <memory>
 #include <string>
@@ -46,19 +46,19 @@ const Result& asSettled(Result& r, const std::string& judgedProblem, const Settl
     return r;
 }
 
-class ReportSink {
+class ReportPublisher {
 public:
     // command: "verify", "restore", "drill", "check"; subject: the baseline or archive path as given.
-    // The sink lives until the process exits.
-    static ReportSink& open(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath = "");
-    // From main()'s error path: publishes the error reports of the open sink, if any, and records the
+    // The publisher lives until the process exits.
+    static ReportPublisher& open(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath = "");
+    // From main()'s error path: publishes the error reports of the open publisher, if any, and records the
     // outcome (best effort: the original error is what the user must see).
     static void reportFailure(int exitCode, const std::string& error);
     // From main() once the command returned: records the outcome of a run that did not publish (nothing
     // if it did). Returns what could not be recorded: main() turns an exit 0 whose outcome was not recorded
     // into exit 3.
     static std::vector<std::string> finishRun(int exitCode, const std::string& error = "");
-    // Whether the open sink has published its reports (its outcome is settled).
+    // Whether the open publisher has published its reports (its outcome is settled).
     static bool published();
 
     // Settles the run (see the header comment) and returns its exit code. Throws InterruptedError if a
@@ -81,7 +81,7 @@ public:
     std::ostream& human() const;
 
 private:
-    ReportSink(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath);
+    ReportPublisher(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath);
     struct Expected {
         std::string kind, name, junitClass;
     };

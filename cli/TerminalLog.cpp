@@ -1,11 +1,11 @@
-#include "TerminalLogSink.hpp"
+#include "TerminalLog.hpp"
 
 #include "OutputEncoding.hpp"
 #include "ProgressLine.hpp"
 
 namespace pgproof::cli {
 
-void TerminalLogSink::log(const spdlog::details::log_msg& msg) {
+void TerminalLog::log(const spdlog::details::log_msg& msg) {
     std::string text = OutputEncoding::forTerminal(std::string_view(msg.payload.data(), msg.payload.size()));
     spdlog::details::log_msg converted = msg;
     converted.payload = spdlog::string_view_t(text.data(), text.size());

@@ -1,4 +1,4 @@
-#include "ReportSink.hpp"
+#include "ReportPublisher.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,15 +12,15 @@
 
 namespace pgproof::cli {
 
-ReportSink::ReportSink(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath)
+ReportPublisher::ReportPublisher(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath)
     : command_(std::move(command)), subject_(std::move(subject)), json_(flags.json), junit_(flags.junit),
       markdown_(std::move(markdownPath)), recorder_(command_, subject_, flags.metrics) {}
 
-void ReportSink::expect(const std::string& kind, const std::string& name, const std::string& junitClass) {
+void ReportPublisher::expect(const std::string& kind, const std::string& name, const std::string& junitClass) {
     expected_.push_back({kind, name, junitClass});
 }
 
-void ReportSink::expectArchiveTables(const std::string& archive, const std::string& junitClass) {
+void ReportPublisher::expectArchiveTables(const std::string& archive, const std::string& junitClass) {
     try {
         auto source = openArchiveSource(archive);
         if (!source->randomAccess()) return;  // a stream can be read once, by the command itself
@@ -30,21 +30,21 @@ void ReportSink::expectArchiveTables(const std::string& archive, const std::stri
     }
 }
 
-std::ostream& ReportSink::human() const { return json_ == "-" ? std::cerr : std::cout; }
+std::ostream& ReportPublisher::human() const { return json_ == "-" ? std::cerr : std::cout; }
 
 namespace {
-std::unique_ptr<ReportSink>& openSink() {
-    static std::unique_ptr<ReportSink> sink;
-    return sink;
+std::unique_ptr<ReportPublisher>& openPublisher() {
+    static std::unique_ptr<ReportPublisher> publisher;
+    return publisher;
 }
 }  // namespace
 
-ReportSink& ReportSink::open(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath) {
-    openSink().reset(new ReportSink(std::move(command), std::move(subject), flags, std::move(markdownPath)));
-    return *openSink();
+ReportPublisher& ReportPublisher::open(std::string command, std::string subject, const CommonFlags& flags, std::string markdownPath) {
+    openPublisher().reset(new ReportPublisher(std::move(command), std::move(subject), flags, std::move(markdownPath)));
+    return *openPublisher();
 }
 
-std::vector<std::string> ReportSink::recordOutcome(const SettledOutcome& settled) {
+std::vector<std::string> ReportPublisher::recordOutcome(const SettledOutcome& settled) {
     if (recorded_) return recordProblems_;
     recorded_ = true;
     std::string why = problem_;
@@ -54,7 +54,7 @@ std::vector<std::string> ReportSink::recordOutcome(const SettledOutcome& settled
     return recordProblems_;
 }
 
-int ReportSink::publish(Outcome judged, const ReportRenderers& renderers) {
+int ReportPublisher::publish(Outcome judged, const ReportRenderers& renderers) {
     // An interrupted run never reports a proof (a failure found before the signal still stands).
     if (judged == Outcome::Proven) throwIfInterrupted("finishing the " + command_);
     SettledOutcome settled = SettledOutcome::of(judged);
@@ -117,29 +117,29 @@ int ReportSink::publish(Outcome judged, const ReportRenderers& renderers) {
     return settled.exitCode();
 }
 
-void ReportSink::reportFailure(int exitCode, const std::string& error) {
-    auto& sink = openSink();
-    if (!sink) return;
-    if (sink->problem_.empty()) sink->problem_ = error;
-    if (!sink->published_) {
+void ReportPublisher::reportFailure(int exitCode, const std::string& error) {
+    auto& publisher = openPublisher();
+    if (!publisher) return;
+    if (publisher->problem_.empty()) publisher->problem_ = error;
+    if (!publisher->published_) {
         try {
-            sink->publish(outcomeOfExitCode(exitCode), sink->errorRenderers(error));
+            publisher->publish(outcomeOfExitCode(exitCode), publisher->errorRenderers(error));
         } catch (const std::exception&) {
             // The report path may be the very problem; the original error is what the user must see.
         }
     }
-    sink->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
+    publisher->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
 }
 
-bool ReportSink::published() { return openSink() && openSink()->published_; }
+bool ReportPublisher::published() { return openPublisher() && openPublisher()->published_; }
 
-std::vector<std::string> ReportSink::finishRun(int exitCode, const std::string& error) {
-    if (!openSink()) return {};
-    if (openSink()->problem_.empty()) openSink()->problem_ = error;
-    return openSink()->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
+std::vector<std::string> ReportPublisher::finishRun(int exitCode, const std::string& error) {
+    if (!openPublisher()) return {};
+    if (openPublisher()->problem_.empty()) openPublisher()->problem_ = error;
+    return openPublisher()->recordOutcome(SettledOutcome::of(outcomeOfExitCode(exitCode)));
 }
 
-ReportRenderers ReportSink::errorRenderers(const std::string& error) const {
+ReportRenderers ReportPublisher::errorRenderers(const std::string& error) const {
     ReportRenderers r;
     r.json = [this, error](const SettledOutcome& s) {
         nlohmann::json j = context_;

@@ -14,9 +14,9 @@
 
 namespace pgproof {
 
-class ArchiveSink {
+class ArchiveOutput {
 public:
-    virtual ~ArchiveSink() = default;
+    virtual ~ArchiveOutput() = default;
     // Throws IncompleteError (naming the target; disk full says so) when the bytes cannot be written.
     virtual void write(const void* data, size_t len) = 0;
     // Makes the complete archive visible at its target. Throws IncompleteError.
@@ -27,7 +27,7 @@ public:
     // "-" is stdout; s3://BUCKET/KEY an object; anything else a local file. A file or object that exists
     // is refused (BadInputError naming it and --force) unless `overwrite`; stale temporaries of killed
     // runs in a local folder are removed.
-    static std::unique_ptr<ArchiveSink> open(const std::filesystem::path& target, bool overwrite);
+    static std::unique_ptr<ArchiveOutput> open(const std::filesystem::path& target, bool overwrite);
 };
 
 }  // namespace pgproof

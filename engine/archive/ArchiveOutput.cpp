@@ -1,4 +1,4 @@
-#include "ArchiveSink.hpp"
+#include "ArchiveOutput.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
@@ -34,7 +34,7 @@ void writeAllTo(int fd, const void* data, size_t len, const std::string& target)
     }
 }
 
-class LocalArchiveFile final : public ArchiveSink {
+class LocalArchiveFile final : public ArchiveOutput {
 public:
     LocalArchiveFile(const fs::path& target, bool overwrite) : file_(create(target, overwrite)), name_(target.string()) {
         for (const auto& stale : removeStalePartials(file_.target().parent_path()))
@@ -57,7 +57,7 @@ private:
     std::string name_;
 };
 
-class ArchiveOutputStream final : public ArchiveSink {
+class ArchiveOutputStream final : public ArchiveOutput {
 public:
     explicit ArchiveOutputStream(int fd) : fd_(fd) {
         if (::isatty(fd))
@@ -79,7 +79,7 @@ private:
 };
 
 // An object in a bucket, written through a multipart upload that only completes on commit().
-class S3ArchiveObject final : public ArchiveSink {
+class S3ArchiveObject final : public ArchiveOutput {
 public:
     S3ArchiveObject(const std::string& url, bool overwrite)
         : upload_(S3Client::fromEnvironment(), S3Url::parseObject(url), {.overwrite = overwrite}), name_(url) {}
@@ -94,7 +94,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ArchiveSink> ArchiveSink::open(const fs::path& target, bool overwrite) {
+std::unique_ptr<ArchiveOutput> ArchiveOutput::open(const fs::path& target, bool overwrite) {
     if (target == "-") return std::make_unique<ArchiveOutputStream>(STDOUT_FILENO);
     if (S3Url::is(target.string())) return std::make_unique<S3ArchiveObject>(target.string(), overwrite);
     return std::make_unique<LocalArchiveFile>(target, overwrite);
