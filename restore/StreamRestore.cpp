@@ -280,38 +280,72 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
         // Schema entries and rows as they arrive; the totals are in the manifest, at the stream's end.
         WorkProgress& progress = WorkProgress::process();
         progress.startPhase("restoring from the stream", "entries");
-        decodeArchiveStream(stream, std::max(2, static_cast<int>(std::thread::hardware_concurrency())), [&](StreamedFrame& f) {
-            frames.record(f);
-            progress.addBytes(f.raw.size());
-            bool rows = f.damage.empty() ? script.isRows(f.raw) : false;
-            if (!f.damage.empty()) {
-                std::string what = "the frame at offset " + std::to_string(f.offset);
-                if (loading && script.copyEntry()) what += " (rows of table " + script.copyEntry()->id().display() + ")";
-                throw ProofFailedError(streamName + ": " + what + " is damaged: " + f.damage);
+        auto damaged = [&](const StreamedFrame& f, const std::string& why) {
+            std::string what = "the frame at offset " + std::to_string(f.offset);
+            if (loading && script.copyEntry()) what += " (rows of table " + script.copyEntry()->id().display() + ")";
+            throw ProofFailedError(streamName + ": " + what + " is damaged: " + why);
+        };
+        // Rows arrive: onto the connection loading this table's rows, or the least loaded one for a new
+        // statement (a COPY of about kItemBytes; a huge row's pieces all go into one).
+        auto rowsArrive = [&] {
+            start();
+            requireSchema(sawSchema);
+            if (!tData) {
+                tData = Clock::now();
+                result.timings.preData = since(tPre);
             }
-            failure.rethrow();
-            if (rows) {
-                start();
-                requireSchema(sawSchema);
-                if (!tData) {
-                    tData = Clock::now();
-                    result.timings.preData = since(tPre);
-                }
-                if (loading && itemBytes >= kItemBytes) finishLoad();
-                if (!loading) {
-                    loading = pickWorker();
-                    const TocEntry* entry = script.copyEntry();
-                    loading->start(script.copyLine(), entry ? entry->id().display() : script.copyLine());
-                }
-                itemBytes += f.raw.size();
-                progress.addRows(f.rows.rows);
-                script.rowsFrame(f.raw.size());
-                loading->rows(std::move(f.raw));
-            } else {
-                finishLoad();
-                script.sqlFrame(f.raw, onEntry);
+            if (loading && itemBytes >= kItemBytes) finishLoad();
+            if (!loading) {
+                loading = pickWorker();
+                const TocEntry* entry = script.copyEntry();
+                loading->start(script.copyLine(), entry ? entry->id().display() : script.copyLine());
             }
-        });
+        };
+        auto rowsLoaded = [&](const StreamedFrame& f) {
+            itemBytes += f.rawBytes;
+            progress.addRows(f.rows.rows);
+            script.rowsFrame(f.rawBytes);
+        };
+        // A huge row's frame: each decoded piece is sent as it comes (PQputCopyData takes any chunk), the
+        // connection's queue bounding what is held.
+        const StreamedFrame* huge = nullptr;
+        bool firstPiece = false;
+        StreamPieces pieces{.begin = [&](const StreamedFrame& f) {
+                                huge = &f;
+                                firstPiece = true;
+                            },
+                            .piece = [&](std::string_view piece) {
+                                if (firstPiece) {
+                                    firstPiece = false;
+                                    failure.rethrow();
+                                    if (!script.isRows(piece)) damaged(*huge, "it is a frame of one long row where the script holds no table's rows");
+                                    rowsArrive();
+                                }
+                                loading->rows(std::string(piece));
+                            },
+                            .end = [&](StreamedFrame& f) {
+                                frames.record(f);
+                                progress.addBytes(f.rawBytes);
+                                if (!f.damage.empty()) damaged(f, f.damage);
+                                rowsLoaded(f);
+                            }};
+        decodeArchiveStream(
+            stream, std::max(2, static_cast<int>(std::thread::hardware_concurrency())),
+            [&](StreamedFrame& f) {
+                frames.record(f);
+                progress.addBytes(f.rawBytes);
+                if (!f.damage.empty()) damaged(f, f.damage);
+                failure.rethrow();
+                if (script.isRows(f.raw)) {
+                    rowsArrive();
+                    rowsLoaded(f);
+                    loading->rows(std::move(f.raw));
+                } else {
+                    finishLoad();
+                    script.sqlFrame(f.raw, onEntry);
+                }
+            },
+            &pieces);
         finishLoad();
         std::vector<TocEntry> toc = script.finish(onEntry);
         start();

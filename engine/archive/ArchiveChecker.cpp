@@ -227,7 +227,7 @@ CheckReport checkArchive(const ArchiveReader& archive, int jobs) {
 StreamFrameLog::StreamFrameLog() = default;
 
 void StreamFrameLog::record(const StreamedFrame& f) {
-    records_.push_back({f.offset, f.compressed, f.raw.size(), f.rows, f.damage});
+    records_.push_back({f.offset, f.compressed, f.rawBytes, f.rows, f.damage});
 }
 
 CheckReport StreamFrameLog::judge(const Manifest& m, uint64_t manifestOffset, std::optional<TableFingerprint> largeObjects,
@@ -284,17 +284,33 @@ CheckReport checkArchiveStream(ArchiveStream& stream, int jobs) {
     auto entryDone = [&](const TocEntry& e, std::string_view) {
         if (e.type == "TABLE DATA") progress.addDone();
     };
-    decodeArchiveStream(stream, jobs, [&](StreamedFrame& f) {
-        log.record(f);
-        progress.addBytes(f.raw.size());
-        if (!f.damage.empty()) return;  // named once the manifest says what the frame held
-        if (script.isRows(f.raw)) {
-            script.rowsFrame(f.raw.size());
-            progress.addRows(f.rows.rows);
-        } else {
-            script.sqlFrame(f.raw, entryDone);
-        }
-    });
+    auto rowsFrame = [&](const StreamedFrame& f) {
+        script.rowsFrame(f.rawBytes);
+        progress.addRows(f.rows.rows);
+    };
+    // A huge row's frame: hashed a MiB at a time as it is decoded, never held (decodeArchiveStream).
+    bool firstPiece = false, hugeRows = false;
+    StreamPieces pieces{.begin = [&](const StreamedFrame&) { firstPiece = true; },
+                        .piece = [&](std::string_view piece) {
+                            if (firstPiece) hugeRows = script.isRows(piece);
+                            firstPiece = false;
+                        },
+                        .end = [&](StreamedFrame& f) {
+                            if (f.damage.empty() && !hugeRows) f.damage = "it is a frame of one long row where the script holds no table's rows";
+                            log.record(f);
+                            progress.addBytes(f.rawBytes);
+                            if (f.damage.empty()) rowsFrame(f);
+                        }};
+    decodeArchiveStream(
+        stream, jobs,
+        [&](StreamedFrame& f) {
+            log.record(f);
+            progress.addBytes(f.rawBytes);
+            if (!f.damage.empty()) return;  // named once the manifest says what the frame held
+            if (script.isRows(f.raw)) rowsFrame(f);
+            else script.sqlFrame(f.raw, entryDone);
+        },
+        &pieces);
     std::optional<TableFingerprint> lo;
     std::string loProblem;
     try {

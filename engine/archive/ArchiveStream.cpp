@@ -8,15 +8,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
+
+#include <zstd.h>
 
 #include "ArchiveFormat.hpp"
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
 #include "FrameCodec.hpp"
 #include "Interrupt.hpp"
+#include "RowHashStream.hpp"
 
 namespace pgproof {
 
@@ -59,8 +64,76 @@ void ArchiveStream::take(size_t n, std::string& out) {
 
 bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
     compressed.clear();
+    if (!beginFrame(offset)) return false;
+    while (framePart(compressed)) {
+    }
+    return true;
+}
+
+size_t ArchiveStream::frameHeaderSize() {
+    need(5, "a frame header");
+    const auto* b = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
+    unsigned fhd = b[4];
+    bool singleSegment = fhd & 0x20;
+    static const size_t dictSizes[] = {0, 1, 2, 4};
+    static const size_t fcsSizes[] = {0, 2, 4, 8};
+    size_t fcs = fcsSizes[fhd >> 6];
+    if ((fhd >> 6) == 0 && singleSegment) fcs = 1;
+    if (fhd & 0x08)  // reserved bit: never set by zstd
+        throw ProofFailedError(name_ + ": the frame at offset " + std::to_string(frameOffset_) + " has a damaged header: the archive is damaged");
+    size_t header = 5 + (singleSegment ? 0 : 1) + dictSizes[fhd & 3] + fcs;
+    need(header, "a frame header");
+    return header;
+}
+
+bool ArchiveStream::frameIsHuge() {
+    if (part_ != Part::Header) return false;
+    size_t header = frameHeaderSize();
+    // No content size: FrameCodec::Encoder's frame, which only a row too long to hold makes. A frame with
+    // a size goes whole (FrameCodec::decode checks that size before it allocates).
+    return ZSTD_getFrameContentSize(buf_.data() + pos_, header) == ZSTD_CONTENTSIZE_UNKNOWN;
+}
+
+bool ArchiveStream::framePart(std::string& out) {
+    switch (part_) {
+        case Part::None:
+            return false;
+        case Part::Header: {
+            size_t header = frameHeaderSize();
+            checksum_ = reinterpret_cast<const unsigned char*>(buf_.data() + pos_)[4] & 0x04;
+            take(header, out);
+            part_ = Part::Blocks;
+            return true;
+        }
+        case Part::Blocks: {
+            need(3, "a frame");
+            const auto* b = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
+            uint32_t bh = b[0] | (b[1] << 8) | (b[2] << 16);
+            bool last = bh & 1;
+            unsigned type = (bh >> 1) & 3;
+            size_t size = bh >> 3;
+            if (type == 3 || size > kMaxBlock)
+                throw ProofFailedError(name_ + ": the frame at offset " + std::to_string(frameOffset_) + " has a damaged block header: the archive is damaged");
+            size_t content = type == 1 ? 1 : size;
+            need(3 + content, "a frame");
+            take(3 + content, out);
+            if (last) part_ = checksum_ ? Part::Checksum : Part::None;
+            return true;
+        }
+        case Part::Checksum:
+            need(4, "a frame");
+            take(4, out);
+            part_ = Part::None;
+            return true;
+    }
+    return false;
+}
+
+bool ArchiveStream::beginFrame(uint64_t& offset) {
+    if (part_ != Part::None)
+        throw std::logic_error("ArchiveStream::beginFrame: the previous frame of " + name_ + " was not read to its end");
     if (complete_) return false;
-    offset = offset_;
+    offset = frameOffset_ = offset_;
     if (!fill(4)) {
         if (offset_ == 0 && end_ == pos_) throw BadInputError(name_ + " is empty: no archive arrived");
         if (offset_ == 0) throw BadInputError(name_ + " is not a pgproof archive (it does not start with a zstd frame)");
@@ -72,38 +145,7 @@ bool ArchiveStream::next(std::string& compressed, uint64_t& offset) {
     if (offset_ == 0 && magic != archive::kZstdFrameMagic)
         throw BadInputError(name_ + " is not a pgproof archive (it does not start with a zstd frame)");
     if (magic == archive::kZstdFrameMagic) {
-        need(5, "a frame header");
-        b = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
-        unsigned fhd = b[4];
-        bool singleSegment = fhd & 0x20;
-        bool checksum = fhd & 0x04;
-        static const size_t dictSizes[] = {0, 1, 2, 4};
-        static const size_t fcsSizes[] = {0, 2, 4, 8};
-        size_t fcs = fcsSizes[fhd >> 6];
-        if ((fhd >> 6) == 0 && singleSegment) fcs = 1;
-        if (fhd & 0x08)  // reserved bit: never set by zstd
-            throw ProofFailedError(name_ + ": the frame at offset " + std::to_string(offset) + " has a damaged header: the archive is damaged");
-        size_t header = 5 + (singleSegment ? 0 : 1) + dictSizes[fhd & 3] + fcs;
-        need(header, "a frame header");
-        take(header, compressed);
-        for (;;) {
-            need(3, "a frame");
-            b = reinterpret_cast<const unsigned char*>(buf_.data() + pos_);
-            uint32_t bh = b[0] | (b[1] << 8) | (b[2] << 16);
-            bool last = bh & 1;
-            unsigned type = (bh >> 1) & 3;
-            size_t size = bh >> 3;
-            if (type == 3 || size > kMaxBlock)
-                throw ProofFailedError(name_ + ": the frame at offset " + std::to_string(offset) + " has a damaged block header: the archive is damaged");
-            size_t content = type == 1 ? 1 : size;
-            need(3 + content, "a frame");
-            take(3 + content, compressed);
-            if (last) break;
-        }
-        if (checksum) {
-            need(4, "a frame");
-            take(4, compressed);
-        }
+        part_ = Part::Header;
         return true;
     }
     if (magic != archive::kManifestFrameMagic)
@@ -168,41 +210,91 @@ private:
 };
 }  // namespace
 
-void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function<void(StreamedFrame&)>& consume) {
+namespace {
+// The huge frame the stream stands at, decoded on this thread in pieces (FrameCodec::decodeInPieces),
+// its compressed bytes pulled a block at a time and read to the frame's end even when it is damaged.
+void decodeHugeFrame(ArchiveStream& stream, uint64_t offset, const StreamPieces& pieces) {
+    StreamedFrame f;
+    f.offset = offset;
+    pieces.begin(f);
+    std::string pending;
+    size_t used = 0;
+    bool more = true;
+    auto readCompressed = [&](char* buf, size_t cap) -> size_t {
+        while (used == pending.size() && more) {
+            pending.clear();
+            used = 0;
+            more = stream.framePart(pending);
+            f.compressed += pending.size();
+        }
+        size_t n = std::min(cap, pending.size() - used);
+        std::memcpy(buf, pending.data() + used, n);
+        used += n;
+        return n;
+    };
+    RowHashStream rows;
+    f.damage = FrameCodec::decodeInPieces(readCompressed, std::nullopt, [&](std::string_view piece) {
+        f.rawBytes += piece.size();
+        rows.feed(piece);
+        pieces.piece(piece);
+    });
+    while (more) {  // a frame that stopped decoding early is still walked to its end: the next one follows it
+        pending.clear();
+        more = stream.framePart(pending);
+        f.compressed += pending.size();
+    }
+    if (f.damage.empty()) f.rows = rows.finish();
+    pieces.end(f);
+}
+}  // namespace
+
+void decodeArchiveStream(ArchiveStream& stream, int threads, const std::function<void(StreamedFrame&)>& consume,
+                         const StreamPieces* pieces) {
     threads = std::max(1, threads);
     FramePool pool;
     tbb::task_arena arena(threads);
-    arena.execute([&] {
-        tbb::parallel_pipeline(
-            static_cast<size_t>(2 * threads + 2),
-            tbb::make_filter<void, std::shared_ptr<StreamedFrame>>(
-                tbb::filter_mode::serial_in_order,
-                [&](tbb::flow_control& fc) -> std::shared_ptr<StreamedFrame> {
-                    if (interrupted()) {
-                        fc.stop();
-                        return nullptr;
-                    }
-                    auto f = pool.get();
-                    if (!stream.next(f->bytes, f->offset)) {
-                        fc.stop();
-                        return nullptr;
-                    }
-                    f->compressed = f->bytes.size();
-                    return f;
-                }) &
-                tbb::make_filter<std::shared_ptr<StreamedFrame>, std::shared_ptr<StreamedFrame>>(
-                    tbb::filter_mode::parallel,
-                    [](std::shared_ptr<StreamedFrame> f) {
-                        f->damage = FrameCodec::decode(f->bytes, std::nullopt, f->raw);
-                        if (f->damage.empty()) f->rows = fingerprintRows(f->raw);
+    for (;;) {
+        std::optional<uint64_t> huge;  // the offset of the huge frame the pipeline stopped at
+        arena.execute([&] {
+            tbb::parallel_pipeline(
+                static_cast<size_t>(2 * threads + 2),
+                tbb::make_filter<void, std::shared_ptr<StreamedFrame>>(
+                    tbb::filter_mode::serial_in_order,
+                    [&](tbb::flow_control& fc) -> std::shared_ptr<StreamedFrame> {
+                        uint64_t offset = 0;
+                        if (interrupted() || !stream.beginFrame(offset)) {
+                            fc.stop();
+                            return nullptr;
+                        }
+                        if (pieces && stream.frameIsHuge()) {
+                            huge = offset;
+                            fc.stop();
+                            return nullptr;
+                        }
+                        auto f = pool.get();
+                        f->offset = offset;
+                        while (stream.framePart(f->bytes)) {
+                        }
+                        f->compressed = f->bytes.size();
                         return f;
                     }) &
-                tbb::make_filter<std::shared_ptr<StreamedFrame>, void>(
-                    tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StreamedFrame> f) {
-                        consume(*f);
-                        pool.put(std::move(f));
-                    }));
-    });
+                    tbb::make_filter<std::shared_ptr<StreamedFrame>, std::shared_ptr<StreamedFrame>>(
+                        tbb::filter_mode::parallel,
+                        [](std::shared_ptr<StreamedFrame> f) {
+                            f->damage = FrameCodec::decode(f->bytes, std::nullopt, f->raw);
+                            f->rawBytes = f->raw.size();
+                            if (f->damage.empty()) f->rows = fingerprintRows(f->raw);
+                            return f;
+                        }) &
+                    tbb::make_filter<std::shared_ptr<StreamedFrame>, void>(
+                        tbb::filter_mode::serial_in_order, [&](std::shared_ptr<StreamedFrame> f) {
+                            consume(*f);
+                            pool.put(std::move(f));
+                        }));
+        });
+        if (!huge || interrupted()) break;
+        decodeHugeFrame(stream, *huge, *pieces);
+    }
     throwIfInterrupted("reading " + stream.name());
 }
 

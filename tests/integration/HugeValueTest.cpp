@@ -1,5 +1,5 @@
 // Huge values in bounded memory: one 300 MB bytea value and one 100 MB text value go through backup,
-// check, restore, verify and diff, each command proven (or, for diff, naming the one changed row), and
+// check and restore (file and stream forms), verify and diff, each command proven (or, for diff, naming the one changed row), and
 // the peak resident memory of each pgproof process, as wait4(2) reports it, is held to the bound the
 // README documents: backup, check and restore's loading hold no row whole (256 MiB whatever the row
 // size); a live read (verify, diff, a verified restore's proof reads) holds what libpq holds of the
@@ -54,12 +54,26 @@ TEST_CASE("a 300 MB bytea and a 100 MB text value: backup, check, restore, verif
     CHECK(contains(check.result.out, "public.blobs"));
     requireWithin(check, kBound, "check");
 
+    // The stream forms read the huge row's frame in pieces too (decodeArchiveStream's StreamPieces).
+    auto streamCheck = runPgproofMeasured({"check", "-"}, "cat " + shellQuote(archive.string()));
+    REQUIRE(streamCheck.result.exitCode == 0);
+    CHECK(contains(streamCheck.result.out, "public.blobs"));
+    requireWithin(streamCheck, kBound, "check -");
+
+    ScratchDatabase streamed{"hugest"};
+    auto streamLoad = runPgproofMeasured({"restore", "-", "--db", streamed.conninfo(), "--no-verify"}, "cat " + shellQuote(archive.string()));
+    REQUIRE(streamLoad.result.exitCode == 0);
+    requireWithin(streamLoad, kBound, "restore - --no-verify");
+
     ScratchDatabase target{"hugeto"};
     auto load = runPgproofMeasured({"restore", archive.string(), "--db", target.conninfo(), "--no-verify"});
     REQUIRE(load.result.exitCode == 0);
     requireWithin(load, kBound, "restore --no-verify");
     const std::string md5 = "SELECT pg_catalog.md5(b) FROM blobs WHERE id = 1";
     CHECK(target.scalar(md5) == db.scalar(md5));
+    CHECK(streamed.scalar(md5) == db.scalar(md5));
+    const std::string textMd5 = "SELECT pg_catalog.md5(t) FROM docs WHERE id = 1";
+    CHECK(streamed.scalar(textMd5) == db.scalar(textMd5));
 
     ScratchDatabase proven{"hugepr"};
     auto restore = runPgproofMeasured({"restore", archive.string(), "--db", proven.conninfo()});
