@@ -8,6 +8,7 @@
 
 #include "ArchiveReader.hpp"
 #include "Errors.hpp"
+#include "S3Url.hpp"
 #include "SqlIdentifier.hpp"
 
 namespace pgproof {
@@ -123,8 +124,10 @@ std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, con
     auto ref = manifest.source.find("globals");
     if (ref == manifest.source.end() || !ref->is_object()) return std::nullopt;
     std::filesystem::path file = archive.parent_path() / ref->value("file", "");
+    // Beside an object in a bucket, the globals are an object too, read through the one opener (which
+    // names a missing object itself).
     std::error_code ec;
-    if (!std::filesystem::exists(file, ec))
+    if (!S3Url::is(file.string()) && !std::filesystem::exists(file, ec))
         throw BadInputError("the archive was backed up with --globals, but its globals " + file.string() +
                             " are missing; put them back beside the archive (or create the roles it needs yourself)");
     ArchiveReader reader(file);

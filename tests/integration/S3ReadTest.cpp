@@ -5,6 +5,7 @@
 // missing key is bad input (exit 2), a wrong secret an incomplete proof (exit 3).
 #include <catch2/catch.hpp>
 
+#include "SqlIdentifier.hpp"
 #include "S3TestServer.hpp"
 #include "TestSupport.hpp"
 
@@ -167,4 +168,45 @@ TEST_CASE("an age-encrypted backup written to a bucket is checked and restored f
     INFO(damaged.out << damaged.err);
     CHECK(damaged.exitCode == 1);
     CHECK(contains(damaged.out + damaged.err, "damaged"));
+}
+
+TEST_CASE("backup --globals to a bucket: drill and restore --create read the globals beside the object and create the roles on a fresh server", "[s3]") {
+    const std::string owner = uniqueName("s3gl_owner");
+    struct DropRole {
+        std::string name;
+        ~DropRole() {
+            try {
+                admin().exec("DROP ROLE IF EXISTS " + pgproof::quoteIdent(name));
+            } catch (...) {
+            }
+        }
+    } dropRole{owner};
+    admin().exec("CREATE ROLE " + pgproof::quoteIdent(owner) + " LOGIN");
+    {
+        ScratchDatabase db{"s3glob"};
+        db.exec("CREATE TABLE orders (id int PRIMARY KEY); INSERT INTO orders SELECT generate_series(1, 100); ALTER TABLE orders OWNER TO " +
+                pgproof::quoteIdent(owner));
+        S3TestServer s3(S3TestServer::Kind::Moto);
+        const std::string object = "s3://" + s3.createBucket() + "/db/shop.sql.zst";
+        auto backup = s3.pgproof("backup --globals -o " + object + " --db " + shellQuote(db.conninfo()));
+        INFO(backup.out << backup.err);
+        REQUIRE(backup.exitCode == 0);
+
+        ThrowawayCluster fresh("");
+        const std::string server = " --server " + shellQuote(fresh.conninfo("postgres"));
+        auto ownerOnFresh = [&] {
+            return fresh.connect("postgres").execParams("SELECT count(*) FROM pg_roles WHERE rolname = $1", {owner}).value(0, 0);
+        };
+        auto drill = s3.pgproof("drill " + object + server);
+        INFO(drill.out << drill.err);
+        CHECK(drill.exitCode == 0);
+        CHECK(contains(drill.out, "roles created from the archive's globals: " + owner));
+        CHECK(ownerOnFresh() == "0");  // the drill removed the role it created
+
+        auto restore = s3.pgproof("restore " + object + server + " --create shop");
+        INFO(restore.out << restore.err);
+        CHECK(restore.exitCode == 0);
+        CHECK(contains(restore.out, "ownership of 1 object(s) and 0 grant(s) proven"));
+        CHECK(fresh.connect("shop").exec("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'orders'").value(0, 0) == owner);
+    }
 }
