@@ -11,7 +11,8 @@
 #   snapshot: pgproof snapshot --jobs 2       vs  2 psql sessions COPYing every table (largest first, alternating)
 #   verify:   pgproof verify --baseline A --jobs 2 (against the same unchanged database)
 #   restore:  pgproof restore A --jobs 2      vs  pg_restore -j 2 of a pg_dump -Fd, and zstd -dc A | psql
-# and prints them as a markdown table of medians, ratios and peak RSS (pgproof's own process).
+# and prints them as a markdown table of medians, ratios and peak RSS (GNU time: of pgproof and the
+# children it waited for, so backup's includes its pg_dump; `pg_dump | backup --from-stdin` gives pgproof's own).
 #   bench/large.sh [--gb G] [--huge-mb "150 180 220 250"] [--runs K] [--only G,..] [--bin PGPROOF]
 # (--huge-mb: the sizes of the huge values, e.g. "1 2" for a quick try of the script)
 # It needs about 3 x G GB of free disk (database, archives, restored copies). At 8 GB on 2 cores one
@@ -73,6 +74,9 @@ for r in $(seq "$RUNS"); do
       if [ "$form" = pgproof ]; then timeit backup-pgproof "rss pgproof $P backup -q --force -o $W/A.sql.zst --db big"
       else timeit backup-pgdump "rss pg_dump pg_dump -d big | zstd -q -T0 -3 > $W/d.sql.zst"; rm -f "$W/d.sql.zst"; fi
     done
+    # GNU time counts a process's children too, and backup's pg_dump holds a long row twice (libpq): pgproof's
+    # own memory is measured with pg_dump outside it, as `backup --from-stdin`.
+    timeit backup-own "pg_dump -d big | rss pgproof $P backup -q --force --from-stdin -o $W/B.sql.zst"; rm -f "$W/B.sql.zst"
   fi
   if want check; then
     for form in $(rotate "$r" pgproof zstd); do
@@ -110,7 +114,8 @@ echo "archive $(mb "$(stat -c %s "$W/A.sql.zst")"); $RUNS round(s), $(nproc) cor
 echo
 echo "| command | pgproof median (min-max) | baseline median | ratio | pgproof peak RSS |"
 echo "|---|---:|---:|---:|---:|"
-want backup && row "backup vs pg_dump \| zstd -T0 -3" backup-pgproof backup-pgdump pgproof
+want backup && row "backup vs pg_dump \| zstd -T0 -3 (RSS: with its pg_dump)" backup-pgproof backup-pgdump pgproof
+want backup && row "pg_dump \| backup --from-stdin (RSS: pgproof's own process)" backup-own "" pgproof
 want check && row "check vs zstd -dc" check-pgproof check-zstd pgproof
 want snapshot && row "snapshot --jobs 2 vs 2 psql COPY sessions" snapshot-pgproof snapshot-psql pgproof
 want verify && row "verify --jobs 2 vs 2 psql COPY sessions" verify-pgproof "$(want snapshot && echo snapshot-psql)" pgproof
