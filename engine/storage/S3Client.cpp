@@ -354,6 +354,16 @@ void S3Client::getRange(const S3Url& object, uint64_t offset, uint64_t length, s
                               std::to_string(length) + " bytes at offset " + std::to_string(offset));
 }
 
+std::optional<std::string> S3Client::get(const S3Url& object) {
+    std::string into;
+    Request r("GET", object, "reading");
+    r.into = &into;
+    auto response = perform(r);
+    if (response.status == 404 && response.code() != "NoSuchBucket") return std::nullopt;
+    if (response.status >= 300) refuse(settings_, "reading", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));
+    return into;
+}
+
 void S3Client::put(const S3Url& object, std::string_view body) {
     Request r("PUT", object, "writing");
     r.headers = Headers{"Content-MD5: " + digests::md5Base64(body), "Content-Type: application/octet-stream"};

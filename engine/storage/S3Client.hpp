@@ -63,6 +63,8 @@ public:
     // GET with Range: exactly `length` bytes from `offset` into `into` (resized); S3NotFoundError for a
     // missing key, IncompleteError if the object is shorter.
     void getRange(const S3Url& object, uint64_t offset, uint64_t length, std::string& into);
+    // GET of a whole (small) object: its bytes, or nullopt when no such key exists.
+    std::optional<std::string> get(const S3Url& object);
     // PUT of a whole object from memory (Content-MD5 and SHA-256 checked by the server).
     void put(const S3Url& object, std::string_view body);
     // DELETE (no error when the key does not exist, as S3 itself).
