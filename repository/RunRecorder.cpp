@@ -153,6 +153,8 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
             problems.push_back(e.what());
         }
     }
+    // The run is over: a bucket lease is removed now, while the process can still talk to S3.
+    hold_.reset();
     if (!metrics_.empty() || collect_) {
         try {
             if (collect_) {
