@@ -128,8 +128,9 @@ void BucketStore::checkRepository() const {
 void BucketStore::create() {
     if (client().head(url(kMarkerFile))) return;
     // As for a folder: a prefix that holds loose objects is probably the wrong one.
+    // The marker itself: another first backup made the prefix a repository meanwhile.
     for (const auto& o : listUnder(""))
-        if (o.key.find('/') == std::string::npos)
+        if (o.key.find('/') == std::string::npos && o.key != kMarkerFile)
             throw BadInputError("--repo " + location_ + " is not a pgproof repository and holds other objects (" + o.key +
                                 "): name an empty or new prefix");
     nlohmann::json j = {{"repository", "pgproof"}, {"format_version", 1}, {"created", utcNow()},
