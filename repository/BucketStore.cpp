@@ -320,6 +320,12 @@ std::vector<std::string> BucketStore::removeLeftovers(const std::string& databas
             } else if (!claimed.count(stem)) {
                 why = "history record of an archive that is gone";
             }
+        } else if (const std::string globals = ".globals.sql.zst"; o.key.find('/', database.size() + 1) == std::string::npos &&
+                                                                   o.key.size() > globals.size() &&
+                                                                   o.key.compare(o.key.size() - globals.size(), globals.size(), globals) == 0) {
+            // backup --globals writes them before the archive: a backup that failed leaves them alone.
+            const std::string stem = o.key.substr(0, o.key.size() - globals.size());
+            if (!archives.count(stem) && !claimed.count(stem)) why = "globals of a backup that never completed";
         } else if (o.key.find(".leases/") != std::string::npos) {
             if (stale(startsWith(leaf, "removing-") ? leaf.substr(9) : leaf)) why = "lease of a killed run (older than " + bound + ")";
         }
