@@ -297,17 +297,18 @@ RepositoryStore::Removal BucketStore::removeArchive(const std::string& archive) 
 std::vector<std::string> BucketStore::removeLeftovers(const std::string& database) {
     std::vector<std::string> said;
     const auto objects = listUnder(database + "/");
-    std::set<std::string> archives, claimed;
-    for (const auto& o : objects) {
-        const std::string rest = o.key.substr(database.size() + 1);
-        if (rest.find('/') == std::string::npos && isArchiveName(rest)) archives.insert(archiveStem(o.key));
-        if (auto h = o.key.find(".history/claim-"); h != std::string::npos) claimed.insert(o.key.substr(0, h));
-    }
     const std::time_t now = std::time(nullptr);
     auto stale = [&](const std::string& stamp) {
         auto at = stampTime(stamp);
         return !at || std::difftime(now, *at) > leaseStaleSeconds();
     };
+    // Names with an archive, and names a running backup holds (a claim that is not stale).
+    std::set<std::string> archives, claimed;
+    for (const auto& o : objects) {
+        const std::string rest = o.key.substr(database.size() + 1);
+        if (rest.find('/') == std::string::npos && isArchiveName(rest)) archives.insert(archiveStem(o.key));
+        if (auto h = o.key.find(".history/claim-"); h != std::string::npos && !stale(leafOf(o.key).substr(6))) claimed.insert(o.key.substr(0, h));
+    }
     const std::string bound = fmt::format("{:.0f} h", leaseStaleSeconds() / 3600);
     for (const auto& o : objects) {
         const std::string leaf = leafOf(o.key);

@@ -90,6 +90,13 @@ TEST_CASE("a repository's life in a bucket: backups, status stale then fresh, ch
         CHECK(stale.exitCode == 1);
         CHECK(contains(stale.out, "PGPROOF WARNING - " + db.name() + ": no proven backup"));
 
+        // Newest first, as list orders them (two backups of one second may be dated alike: list decides).
+        {
+            json order = listJson(s3, repo)["databases"][0]["archives"];
+            REQUIRE(order.size() == 3);
+            archives.clear();
+            for (int i = 2; i >= 0; --i) archives.push_back(order[i]["path"].get<std::string>().substr(("s3://" + bucket + "/").size()));
+        }
         // A check of the newest archive records its history in the bucket (one more object), and ends its lease.
         const std::string newest = "s3://" + bucket + "/" + archives.back();
         const std::string oldest = "s3://" + bucket + "/" + archives.front();
@@ -134,7 +141,8 @@ TEST_CASE("a repository's life in a bucket: backups, status stale then fresh, ch
         CHECK(contains(prune.out, "removed " + db.name() + "/" + fs::path(archives[1]).filename().string()));
         CHECK(contains(prune.out, "pinned: audit"));
         keys = s3.objectKeys(bucket, "prod/");
-        CHECK(archiveKeys(keys) == std::vector<std::string>{archives.front(), archives.back()});
+        auto left = archiveKeys(keys);
+        CHECK(std::set<std::string>(left.begin(), left.end()) == std::set<std::string>{archives.front(), archives.back()});
         CHECK(recordKeys(keys, archives[1]).empty());  // its history went with it
         CHECK(recordKeys(keys, archives.back()).size() == 2);
 
@@ -226,13 +234,26 @@ TEST_CASE("a reader's lease keeps an archive in a bucket from prune until it is 
     REQUIRE(s3.aws("s3 rm " + lease).exitCode == 0);
     const std::string old = "s3://" + bucket + "/" + stem + ".leases/20000101T000000.000000Z-otherhost-4242-0000abcd.json";
     REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + old).exitCode == 0);
+    // What killed backups leave: a stale claim and globals without their archive go; a running backup's
+    // fresh claim (and the globals it wrote before its archive) stay.
+    const std::string folder = stem.substr(0, stem.rfind('/') + 1);
+    const std::string killed = "s3://" + bucket + "/" + folder + "killed-20000101T000000Z";
+    const std::string running = "s3://" + bucket + "/" + folder + "running-20000101T000000Z";
+    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".history/claim-20000101T000000.000000Z-h-1-00000001.json").exitCode == 0);
+    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".globals.sql.zst").exitCode == 0);
+    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".history/claim-" + now + ".000000Z-h-2-00000002.json").exitCode == 0);
+    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".globals.sql.zst").exitCode == 0);
     auto pruned = s3.pgproof("prune " + repo + " --keep-last 1");
     INFO(pruned.out << pruned.err);
     CHECK(pruned.exitCode == 0);
     CHECK(contains(pruned.out, "stale lease"));
+    CHECK(contains(pruned.out, "claim of a backup that never completed"));
+    CHECK(contains(pruned.out, "globals of a backup that never completed"));
     auto keys = s3.objectKeys(bucket, "p/");
     CHECK(archiveKeys(keys) == std::vector<std::string>{archives.back()});
     for (const auto& k : keys) CHECK(k.rfind(stem + ".", 0) != 0);  // nothing of the removed archive is left
+    for (const auto& k : keys) CHECK(k.find("/killed-") == std::string::npos);
+    CHECK(std::count_if(keys.begin(), keys.end(), [](const std::string& k) { return k.find("/running-") != std::string::npos; }) == 2);
 }
 
 TEST_CASE("an encrypted bucket repository: status and prune without the key, --all-databases with --globals", "[s3]") {
