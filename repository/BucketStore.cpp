@@ -70,7 +70,7 @@ public:
         if (released_) return;
         released_ = true;
         try {
-            client_->remove(claim_);
+            client_->remove(claim_, false);  // also after Ctrl-C: the name is free again at once
         } catch (const std::exception& e) {
             spdlog::warn("the claim {} stays behind ({}): prune removes it once it is stale", claim_.text(), e.what());
         }
@@ -87,7 +87,7 @@ public:
     BucketLease(std::shared_ptr<S3Client> client, S3Url lease) : client_(std::move(client)), lease_(std::move(lease)) {}
     ~BucketLease() override {
         try {
-            client_->remove(lease_);
+            client_->remove(lease_, false);  // also after Ctrl-C: prune need not wait for it to go stale
         } catch (const std::exception& e) {
             spdlog::warn("the lease {} stays behind ({}): prune ignores it once it is stale", lease_.text(), e.what());
         }
@@ -161,7 +161,8 @@ std::vector<RepositoryStore::Entry> BucketStore::archivesIn(const std::string& d
     return out;
 }
 
-bool BucketStore::exists(const std::string& name) const { return client().head(url(name)).has_value(); }
+// Also after Ctrl-C: a run's outcome is recorded only for an archive that exists (RunRecorder::finish).
+bool BucketStore::exists(const std::string& name) const { return client().head(url(name), false).has_value(); }
 
 std::optional<std::string> BucketStore::read(const std::string& name) const { return client().get(url(name)); }
 
@@ -183,7 +184,7 @@ std::vector<std::string> BucketStore::topLevelNames(const std::string& prefix) c
 void BucketStore::appendHistory(const std::string& archive, const HistoryRecord& record) {
     const std::string key = archiveStem(archive) + ".history/" + uniqueStamp() + ".json";
     try {
-        client().put(url(key), historyRecordText(record) + "\n");
+        client().put(url(key), historyRecordText(record) + "\n", false);  // an interrupted run is recorded too
     } catch (const PgproofError& e) {
         throw IncompleteError("cannot record the outcome in " + locate(key) + ": " + e.what());
     }

@@ -316,8 +316,9 @@ namespace {
 
 }  // namespace
 
-std::optional<S3Client::ObjectInfo> S3Client::head(const S3Url& object) {
+std::optional<S3Client::ObjectInfo> S3Client::head(const S3Url& object, bool interruptible) {
     Request r("HEAD", object, "reading the size of");
+    r.interruptible = interruptible;
     auto response = perform(r);
     if (response.status == 404) return std::nullopt;
     if (response.status == 403) {
@@ -364,16 +365,18 @@ std::optional<std::string> S3Client::get(const S3Url& object) {
     return into;
 }
 
-void S3Client::put(const S3Url& object, std::string_view body) {
+void S3Client::put(const S3Url& object, std::string_view body, bool interruptible) {
     Request r("PUT", object, "writing");
+    r.interruptible = interruptible;
     r.headers = Headers{"Content-MD5: " + digests::md5Base64(body), "Content-Type: application/octet-stream"};
     r.body = body;
     auto response = perform(r);
     if (response.status >= 300) refuse(settings_, "writing", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));
 }
 
-void S3Client::remove(const S3Url& object) {
+void S3Client::remove(const S3Url& object, bool interruptible) {
     Request r("DELETE", object, "deleting");
+    r.interruptible = interruptible;
     auto response = perform(r);
     if (response.status == 404 && response.code() != "NoSuchBucket") return;
     if (response.status >= 300) refuse(settings_, "deleting", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));
