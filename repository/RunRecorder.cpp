@@ -25,7 +25,11 @@ RunRecorder::RunRecorder(std::string command, std::string subject, std::string m
 
 void RunRecorder::bindSubject() {
     checksum_.clear();
-    ciphertext_ = ciphertextIdentity(subject_).value_or("");
+    try {
+        ciphertext_ = ciphertextIdentity(subject_).value_or("");
+    } catch (const std::exception&) {
+        ciphertext_.clear();  // an object that cannot be read now: the command itself says why
+    }
     if (!ciphertext_.empty()) return;  // its manifest is encrypted: records bind to the ciphertext
     try {
         checksum_ = ArchiveReader(subject_).manifestChecksumText();
