@@ -218,6 +218,20 @@ TEST_CASE("a reader's lease keeps an archive in a bucket from prune until it is 
     auto archives = archiveKeys(s3.objectKeys(bucket, "p/"));
     REQUIRE(archives.size() == 2);
     const std::string stem = archives.front().substr(0, archives.front().find(".sql.zst"));
+    // verify and restore of a bucket archive are recorded in its history too (backup, its check, verify, restore).
+    const std::string kept = "s3://" + bucket + "/" + archives.back();
+    auto verify = s3.pgproof("verify --baseline " + kept + " --db " + shellQuote(db.conninfo()));
+    INFO(verify.out << verify.err);
+    CHECK(verify.exitCode == 0);
+    ScratchDatabase target{"s3leaset"};
+    auto restore = s3.pgproof("restore " + kept + " --db " + shellQuote(target.conninfo()));
+    INFO(restore.out << restore.err);
+    CHECK(restore.exitCode == 0);
+    {
+        auto keys = s3.objectKeys(bucket, "p/");
+        CHECK(recordKeys(keys, archives.back()).size() == 4);
+        for (const auto& k : keys) CHECK(k.find(".leases/") == std::string::npos);
+    }
 
     // A lease of a running drill on another host (written as pgproof writes it): prune keeps the archive and says why.
     writeFile(dir / "lease.json", R"({"host":"otherhost","pid":4242,"at":"now","command":"drill"})");
