@@ -248,6 +248,17 @@ TEST_CASE("a reader's lease keeps an archive in a bucket from prune until it is 
     REQUIRE(s3.aws("s3 rm " + lease).exitCode == 0);
     const std::string old = "s3://" + bucket + "/" + stem + ".leases/20000101T000000.000000Z-otherhost-4242-0000abcd.json";
     REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + old).exitCode == 0);
+    // A reader that finds a prune's intent on its archive waits for it (a prune gives way to the lease), then
+    // says so and reads on; the intent of a killed prune goes stale like a lease.
+    const std::string intent = "s3://" + bucket + "/" + archives.back().substr(0, archives.back().find(".sql.zst")) + ".leases/removing-" + now +
+                               ".000000Z-otherhost-4243-0000abce.json";
+    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + intent).exitCode == 0);
+    auto waited = s3.pgproof("check " + kept);
+    INFO(waited.out << waited.err);
+    CHECK(waited.exitCode == 0);
+    CHECK(contains(waited.err, "is being removed by a pgproof prune"));
+    REQUIRE(s3.aws("s3 rm " + intent).exitCode == 0);
+
     // What killed backups leave: a stale claim and globals without their archive go; a running backup's
     // fresh claim (and the globals it wrote before its archive) stay.
     const std::string folder = stem.substr(0, stem.rfind('/') + 1);
