@@ -23,7 +23,7 @@ repository::RepositoryStore::Located repositoryArchive(const std::string& file, 
     if (!located)
         throw BadInputError(command + " " + file + ": not an archive of a repository (DIR/DATABASE/NAME.sql.zst with DIR/" +
                             repository::kMarkerFile + ", or the same under s3://BUCKET/PREFIX); only prune removes archives, and only in repositories");
-    if (located->store->inBucket() && !located->store->exists(located->archive)) throw BadInputError(command + " " + file + ": no such archive");
+    if (!located->store->exists(located->archive)) throw BadInputError(command + " " + file + ": no such archive");
     return *located;
 }
 }  // namespace
