@@ -1,4 +1,4 @@
-// A repository under a bucket prefix (s3://BUCKET/PREFIX) on servers that check Signature V4 (the suite's
+// A repository under a bucket prefix (s3://BUCKET/PREFIX), every case on both servers that check Signature V4 (the suite's
 // shared moto and s3rver): backups name their archives as in a folder, status is stale then fresh once a
 // check of the archive records its history in the bucket, prune keeps the pinned and the last proven
 // archive and removes the rest with their history objects (as the aws CLI sees), concurrent backups get
@@ -211,74 +211,77 @@ TEST_CASE("a reader's lease keeps an archive in a bucket from prune until it is 
     ScratchDatabase db{"s3lease"};
     createAwkwardTables(db);
     TempDir dir;
-    S3TestServer s3(S3TestServer::Kind::Moto);
-    const std::string bucket = s3.createBucket();
-    const std::string repo = "s3://" + bucket + "/p";
-    for (int i = 0; i < 2; ++i) REQUIRE(s3.pgproof("backup --repo " + repo + " --check --db " + shellQuote(db.conninfo())).exitCode == 0);
-    auto archives = archiveKeys(s3.objectKeys(bucket, "p/"));
-    REQUIRE(archives.size() == 2);
-    const std::string stem = archives.front().substr(0, archives.front().find(".sql.zst"));
-    // verify and restore of a bucket archive are recorded in its history too (backup, its check, verify, restore).
-    const std::string kept = "s3://" + bucket + "/" + archives.back();
-    auto verify = s3.pgproof("verify --baseline " + kept + " --db " + shellQuote(db.conninfo()));
-    INFO(verify.out << verify.err);
-    CHECK(verify.exitCode == 0);
-    ScratchDatabase target{"s3leaset"};
-    auto restore = s3.pgproof("restore " + kept + " --db " + shellQuote(target.conninfo()));
-    INFO(restore.out << restore.err);
-    CHECK(restore.exitCode == 0);
-    {
+    for (auto kind : kServers) {
+        S3TestServer s3(kind);
+        INFO("server: " << S3TestServer::name(kind));
+        const std::string bucket = s3.createBucket();
+        const std::string repo = "s3://" + bucket + "/p";
+        for (int i = 0; i < 2; ++i) REQUIRE(s3.pgproof("backup --repo " + repo + " --check --db " + shellQuote(db.conninfo())).exitCode == 0);
+        auto archives = archiveKeys(s3.objectKeys(bucket, "p/"));
+        REQUIRE(archives.size() == 2);
+        const std::string stem = archives.front().substr(0, archives.front().find(".sql.zst"));
+        // verify and restore of a bucket archive are recorded in its history too (backup, its check, verify, restore).
+        const std::string kept = "s3://" + bucket + "/" + archives.back();
+        auto verify = s3.pgproof("verify --baseline " + kept + " --db " + shellQuote(db.conninfo()));
+        INFO(verify.out << verify.err);
+        CHECK(verify.exitCode == 0);
+        ScratchDatabase target{"s3leaset"};
+        auto restore = s3.pgproof("restore " + kept + " --db " + shellQuote(target.conninfo()));
+        INFO(restore.out << restore.err);
+        CHECK(restore.exitCode == 0);
+        {
+            auto keys = s3.objectKeys(bucket, "p/");
+            CHECK(recordKeys(keys, archives.back()).size() == 4);
+            for (const auto& k : keys) CHECK(k.find(".leases/") == std::string::npos);
+        }
+
+        // A lease of a running drill on another host (written as pgproof writes it): prune keeps the archive and says why.
+        writeFile(dir / "lease.json", R"({"host":"otherhost","pid":4242,"at":"now","command":"drill"})");
+        const std::string now = run("date -u +%Y%m%dT%H%M%S").out.substr(0, 15);
+        const std::string lease = "s3://" + bucket + "/" + stem + ".leases/" + now + ".000000Z-otherhost-4242-0000abcd.json";
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + lease).exitCode == 0);
+        auto held = s3.pgproof("prune " + repo + " --keep-last 1");
+        INFO(held.out << held.err);
+        CHECK(held.exitCode == 0);
+        CHECK(contains(held.out, "in use by a running pgproof drill on otherhost"));
+        CHECK(archiveKeys(s3.objectKeys(bucket, "p/")).size() == 2);
+
+        // The same lease from a run killed three days ago is stale: ignored, said, removed with the archive.
+        REQUIRE(s3.aws("s3 rm " + lease).exitCode == 0);
+        const std::string old = "s3://" + bucket + "/" + stem + ".leases/20000101T000000.000000Z-otherhost-4242-0000abcd.json";
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + old).exitCode == 0);
+        // A reader that finds a prune's intent on its archive waits for it (a prune gives way to the lease), then
+        // says so and reads on; the intent of a killed prune goes stale like a lease.
+        const std::string intent = "s3://" + bucket + "/" + archives.back().substr(0, archives.back().find(".sql.zst")) + ".leases/removing-" + now +
+                                   ".000000Z-otherhost-4243-0000abce.json";
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + intent).exitCode == 0);
+        auto waited = s3.pgproof("check " + kept);
+        INFO(waited.out << waited.err);
+        CHECK(waited.exitCode == 0);
+        CHECK(contains(waited.err, "is being removed by a pgproof prune"));
+        REQUIRE(s3.aws("s3 rm " + intent).exitCode == 0);
+
+        // What killed backups leave: a stale claim and globals without their archive go; a running backup's
+        // fresh claim (and the globals it wrote before its archive) stay.
+        const std::string folder = stem.substr(0, stem.rfind('/') + 1);
+        const std::string killed = "s3://" + bucket + "/" + folder + "killed-20000101T000000Z";
+        const std::string running = "s3://" + bucket + "/" + folder + "running-20000101T000000Z";
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".history/claim-20000101T000000.000000Z-h-1-00000001.json").exitCode == 0);
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".globals.sql.zst").exitCode == 0);
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".history/claim-" + now + ".000000Z-h-2-00000002.json").exitCode == 0);
+        REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".globals.sql.zst").exitCode == 0);
+        auto pruned = s3.pgproof("prune " + repo + " --keep-last 1");
+        INFO(pruned.out << pruned.err);
+        CHECK(pruned.exitCode == 0);
+        CHECK(contains(pruned.out, "stale lease"));
+        CHECK(contains(pruned.out, "claim of a backup that never completed"));
+        CHECK(contains(pruned.out, "globals of a backup that never completed"));
         auto keys = s3.objectKeys(bucket, "p/");
-        CHECK(recordKeys(keys, archives.back()).size() == 4);
-        for (const auto& k : keys) CHECK(k.find(".leases/") == std::string::npos);
+        CHECK(archiveKeys(keys) == std::vector<std::string>{archives.back()});
+        for (const auto& k : keys) CHECK(k.rfind(stem + ".", 0) != 0);  // nothing of the removed archive is left
+        for (const auto& k : keys) CHECK(k.find("/killed-") == std::string::npos);
+        CHECK(std::count_if(keys.begin(), keys.end(), [](const std::string& k) { return k.find("/running-") != std::string::npos; }) == 2);
     }
-
-    // A lease of a running drill on another host (written as pgproof writes it): prune keeps the archive and says why.
-    writeFile(dir / "lease.json", R"({"host":"otherhost","pid":4242,"at":"now","command":"drill"})");
-    const std::string now = run("date -u +%Y%m%dT%H%M%S").out.substr(0, 15);
-    const std::string lease = "s3://" + bucket + "/" + stem + ".leases/" + now + ".000000Z-otherhost-4242-0000abcd.json";
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + lease).exitCode == 0);
-    auto held = s3.pgproof("prune " + repo + " --keep-last 1");
-    INFO(held.out << held.err);
-    CHECK(held.exitCode == 0);
-    CHECK(contains(held.out, "in use by a running pgproof drill on otherhost"));
-    CHECK(archiveKeys(s3.objectKeys(bucket, "p/")).size() == 2);
-
-    // The same lease from a run killed three days ago is stale: ignored, said, removed with the archive.
-    REQUIRE(s3.aws("s3 rm " + lease).exitCode == 0);
-    const std::string old = "s3://" + bucket + "/" + stem + ".leases/20000101T000000.000000Z-otherhost-4242-0000abcd.json";
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + old).exitCode == 0);
-    // A reader that finds a prune's intent on its archive waits for it (a prune gives way to the lease), then
-    // says so and reads on; the intent of a killed prune goes stale like a lease.
-    const std::string intent = "s3://" + bucket + "/" + archives.back().substr(0, archives.back().find(".sql.zst")) + ".leases/removing-" + now +
-                               ".000000Z-otherhost-4243-0000abce.json";
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + intent).exitCode == 0);
-    auto waited = s3.pgproof("check " + kept);
-    INFO(waited.out << waited.err);
-    CHECK(waited.exitCode == 0);
-    CHECK(contains(waited.err, "is being removed by a pgproof prune"));
-    REQUIRE(s3.aws("s3 rm " + intent).exitCode == 0);
-
-    // What killed backups leave: a stale claim and globals without their archive go; a running backup's
-    // fresh claim (and the globals it wrote before its archive) stay.
-    const std::string folder = stem.substr(0, stem.rfind('/') + 1);
-    const std::string killed = "s3://" + bucket + "/" + folder + "killed-20000101T000000Z";
-    const std::string running = "s3://" + bucket + "/" + folder + "running-20000101T000000Z";
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".history/claim-20000101T000000.000000Z-h-1-00000001.json").exitCode == 0);
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + killed + ".globals.sql.zst").exitCode == 0);
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".history/claim-" + now + ".000000Z-h-2-00000002.json").exitCode == 0);
-    REQUIRE(s3.aws("s3 cp " + q(dir / "lease.json") + " " + running + ".globals.sql.zst").exitCode == 0);
-    auto pruned = s3.pgproof("prune " + repo + " --keep-last 1");
-    INFO(pruned.out << pruned.err);
-    CHECK(pruned.exitCode == 0);
-    CHECK(contains(pruned.out, "stale lease"));
-    CHECK(contains(pruned.out, "claim of a backup that never completed"));
-    CHECK(contains(pruned.out, "globals of a backup that never completed"));
-    auto keys = s3.objectKeys(bucket, "p/");
-    CHECK(archiveKeys(keys) == std::vector<std::string>{archives.back()});
-    for (const auto& k : keys) CHECK(k.rfind(stem + ".", 0) != 0);  // nothing of the removed archive is left
-    for (const auto& k : keys) CHECK(k.find("/killed-") == std::string::npos);
-    CHECK(std::count_if(keys.begin(), keys.end(), [](const std::string& k) { return k.find("/running-") != std::string::npos; }) == 2);
 }
 
 TEST_CASE("an encrypted bucket repository: status and prune without the key, --all-databases with --globals", "[s3]") {
@@ -289,41 +292,44 @@ TEST_CASE("an encrypted bucket repository: status and prune without the key, --a
     REQUIRE(run("age-keygen -o " + q(key) + " 2>/dev/null").exitCode == 0);
     std::string recipient = run("age-keygen -y " + q(key)).out;
     while (!recipient.empty() && (recipient.back() == '\n' || recipient.back() == ' ')) recipient.pop_back();
-    S3TestServer s3(S3TestServer::Kind::Moto);
-    const std::string bucket = s3.createBucket();
-    const std::string repo = "s3://" + bucket + "/enc";
-    REQUIRE(s3.pgproof("backup --repo " + repo + " --encrypt-to " + recipient + " --db " + shellQuote(db.conninfo())).exitCode == 0);
-    auto checked = s3.pgproof("backup --repo " + repo + " --encrypt-to " + recipient + " --check --identity " + q(key) + " --db " +
+    for (auto kind : kServers) {
+        S3TestServer s3(kind);
+        INFO("server: " << S3TestServer::name(kind));
+        const std::string bucket = s3.createBucket();
+        const std::string repo = "s3://" + bucket + "/enc";
+        REQUIRE(s3.pgproof("backup --repo " + repo + " --encrypt-to " + recipient + " --db " + shellQuote(db.conninfo())).exitCode == 0);
+        auto checked = s3.pgproof("backup --repo " + repo + " --encrypt-to " + recipient + " --check --identity " + q(key) + " --db " +
+                                  shellQuote(db.conninfo()));
+        INFO(checked.out << checked.err);
+        REQUIRE(checked.exitCode == 0);
+        auto archives = archiveKeys(s3.objectKeys(bucket, "enc/"));
+        REQUIRE(archives.size() == 2);
+        for (const auto& a : archives) CHECK(endsWith(a, ".sql.zst.age"));
+
+        // No identity anywhere: status reads what the backups recorded, bound to each ciphertext.
+        auto status = s3.pgproof("status " + repo + " --max-drill-age off --json -");
+        INFO(status.out << status.err);
+        CHECK(status.exitCode == 0);
+        CHECK(json::parse(status.out)["databases"][0]["newest_proven"]["path"] == "s3://" + bucket + "/" + archives.back());
+        auto prune = s3.pgproof("prune " + repo + " --keep-last 0");
+        INFO(prune.out << prune.err);
+        CHECK(prune.exitCode == 0);
+        CHECK(contains(prune.out, "newest proven backup"));
+        CHECK(archiveKeys(s3.objectKeys(bucket, "enc/")) == std::vector<std::string>{archives.back()});
+
+        // Every database of the server, with the globals beside each archive, and the server's run record.
+        const std::string all = "s3://" + bucket + "/all";
+        auto run = s3.pgproof("backup --repo " + all + " --all-databases --include-database " + db.name() + " --globals --db " +
                               shellQuote(db.conninfo()));
-    INFO(checked.out << checked.err);
-    REQUIRE(checked.exitCode == 0);
-    auto archives = archiveKeys(s3.objectKeys(bucket, "enc/"));
-    REQUIRE(archives.size() == 2);
-    for (const auto& a : archives) CHECK(endsWith(a, ".sql.zst.age"));
-
-    // No identity anywhere: status reads what the backups recorded, bound to each ciphertext.
-    auto status = s3.pgproof("status " + repo + " --max-drill-age off --json -");
-    INFO(status.out << status.err);
-    CHECK(status.exitCode == 0);
-    CHECK(json::parse(status.out)["databases"][0]["newest_proven"]["path"] == "s3://" + bucket + "/" + archives.back());
-    auto prune = s3.pgproof("prune " + repo + " --keep-last 0");
-    INFO(prune.out << prune.err);
-    CHECK(prune.exitCode == 0);
-    CHECK(contains(prune.out, "newest proven backup"));
-    CHECK(archiveKeys(s3.objectKeys(bucket, "enc/")) == std::vector<std::string>{archives.back()});
-
-    // Every database of the server, with the globals beside each archive, and the server's run record.
-    const std::string all = "s3://" + bucket + "/all";
-    auto run = s3.pgproof("backup --repo " + all + " --all-databases --include-database " + db.name() + " --globals --db " +
-                          shellQuote(db.conninfo()));
-    INFO(run.out << run.err);
-    CHECK(run.exitCode == 0);
-    auto allKeys = s3.objectKeys(bucket, "all/");
-    CHECK(archiveKeys(allKeys).size() == 1);
-    CHECK(std::any_of(allKeys.begin(), allKeys.end(), [](const std::string& k) { return endsWith(k, ".globals.sql.zst"); }));
-    CHECK(std::any_of(allKeys.begin(), allKeys.end(), [](const std::string& k) { return k.rfind("all/pgproof-server-", 0) == 0; }));
-    auto serverStatus = s3.pgproof("status " + all + " --max-drill-age off");
-    INFO(serverStatus.out << serverStatus.err);
-    CHECK(serverStatus.exitCode == 1);  // backed up, not yet proven
-    CHECK(contains(serverStatus.out, "server "));
+        INFO(run.out << run.err);
+        CHECK(run.exitCode == 0);
+        auto allKeys = s3.objectKeys(bucket, "all/");
+        CHECK(archiveKeys(allKeys).size() == 1);
+        CHECK(std::any_of(allKeys.begin(), allKeys.end(), [](const std::string& k) { return endsWith(k, ".globals.sql.zst"); }));
+        CHECK(std::any_of(allKeys.begin(), allKeys.end(), [](const std::string& k) { return k.rfind("all/pgproof-server-", 0) == 0; }));
+        auto serverStatus = s3.pgproof("status " + all + " --max-drill-age off");
+        INFO(serverStatus.out << serverStatus.err);
+        CHECK(serverStatus.exitCode == 1);  // backed up, not yet proven
+        CHECK(contains(serverStatus.out, "server "));
+    }
 }
