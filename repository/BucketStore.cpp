@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <random>
 #include <set>
@@ -191,18 +192,30 @@ void BucketStore::appendHistory(const std::string& archive, const HistoryRecord&
 }
 
 ArchiveHistory BucketStore::readHistory(const std::string& archive) const {
-    ArchiveHistory h;
+    std::vector<std::string> keys;
     for (const auto& o : listUnder(archiveStem(archive) + ".history/")) {
         const std::string leaf = leafOf(o.key);
         if (startsWith(leaf, "claim-") || leaf.size() < 5 || leaf.compare(leaf.size() - 5, 5, ".json") != 0) continue;
-        auto body = client().get(url(o.key));
-        if (!body) continue;  // removed since the listing (prune)
+        keys.push_back(o.key);
+    }
+    // One GET per record: a round trip each, so up to 8 at once (S3Client is shared between threads), in key order.
+    std::vector<std::optional<std::string>> bodies(keys.size());
+    constexpr size_t kInFlight = 8;
+    for (size_t first = 0; first < keys.size(); first += kInFlight) {
+        std::vector<std::future<std::optional<std::string>>> fetching;
+        for (size_t i = first; i < std::min(keys.size(), first + kInFlight); ++i)
+            fetching.push_back(std::async(std::launch::async, [this, key = keys[i]] { return client().get(url(key)); }));
+        for (size_t i = 0; i < fetching.size(); ++i) bodies[first + i] = fetching[i].get();
+    }
+    ArchiveHistory h;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        if (!bodies[i]) continue;  // removed since the listing (prune)
         try {
-            h.records.push_back(HistoryRecord::fromJson(nlohmann::json::parse(*body)));
+            h.records.push_back(HistoryRecord::fromJson(nlohmann::json::parse(*bodies[i])));
         } catch (const std::exception& e) {
             std::string why = e.what();
             if (why.rfind("[json.exception.", 0) == 0 && why.find("] ") != std::string::npos) why.erase(0, why.find("] ") + 2);
-            h.problems.push_back(locate(o.key) + ": unreadable record (" + why + "), skipped");
+            h.problems.push_back(locate(keys[i]) + ": unreadable record (" + why + "), skipped");
         }
     }
     return h;
