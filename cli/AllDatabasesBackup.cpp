@@ -14,6 +14,7 @@
 #include "PrometheusTextfile.hpp"
 #include "ReportPublisher.hpp"
 #include "Repository.hpp"
+#include "RepositoryStore.hpp"
 #include "WrittenArchiveCheck.hpp"
 #include "ServerGlobals.hpp"
 #include "ServerBackupReport.hpp"
@@ -25,7 +26,7 @@ namespace pgproof::cli {
 namespace {
 
 // One database's backup, recorded in its own history (and metrics samples) whatever its outcome.
-repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, const ConnectionTarget& server, const std::string& serverName,
+repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, repository::RepositoryStore& store, const ConnectionTarget& server, const std::string& serverName,
                                      const std::string& database, std::time_t when, const std::string& metricsFile,
                                      repository::PrometheusTextfile& metrics) {
     repository::DatabaseBackup out;
@@ -33,8 +34,8 @@ repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, const Connec
     auto started = std::chrono::steady_clock::now();
     std::optional<repository::RunRecorder> recorder;
     try {
-        auto reserved = repository::ReservedArchive::reserve(run.repo, database, when);
-        out.archive = reserved.archive().string();
+        auto reserved = repository::ReservedArchive::reserve(store, database, when);
+        out.archive = reserved.archive();
         recorder.emplace("backup", out.archive, metricsFile);
         recorder->collectMetricsInto(metrics);
         recorder->holdReservation(std::move(reserved));
@@ -101,14 +102,15 @@ int runAllDatabasesBackup(const AllDatabasesBackup& options, const CommonFlags& 
     ConnectionTarget target = ConnectionTarget::resolve(options.db);
     ServerDatabases found = listServerDatabases(PgConnection::connect(target, "pgproof backup --all-databases"), options.patterns);
     for (const auto& d : found.noConnections) spdlog::warn("{} does not allow connections (datallowconn false): not backed up", d);
-    repository::createRepository(options.repo);
+    auto store = repository::RepositoryStore::open(options.repo);
+    store->create();
     const std::time_t when = std::time(nullptr);
     repository::PrometheusTextfile metrics;
     repository::ServerBackup run{options.repo, {found.server, formatUtc(when), found.chosen, {}, found.excluded, found.noConnections, {}}, {}, {}};
     for (const auto& database : found.chosen) {
         throwIfInterrupted("backing up every database");
         spdlog::info("backing up {} ({} of {})", database, run.databases.size() + 1, found.chosen.size());
-        run.databases.push_back(backUpOne(options, target, found.server, database, when, flags.metrics, metrics));
+        run.databases.push_back(backUpOne(options, *store, target, found.server, database, when, flags.metrics, metrics));
         const auto& done = run.databases.back();
         if (done.outcome != Outcome::Proven) run.record.failed.push_back(database);
         else run.record.archives.push_back(std::filesystem::path(done.archive).filename().string());
@@ -120,7 +122,7 @@ int runAllDatabasesBackup(const AllDatabasesBackup& options, const CommonFlags& 
             run.runProblems.push_back(e.what());
         }
     };
-    recordRun([&] { repository::writeServerRun(options.repo, run.record); });
+    recordRun([&] { repository::writeServerRun(*store, run.record); });
     if (!flags.metrics.empty())
         recordRun([&] {
             repository::addServerBackupMetrics(metrics, run, when);

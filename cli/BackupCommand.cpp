@@ -16,6 +16,7 @@
 #include "Errors.hpp"
 #include "PgConnection.hpp"
 #include "Repository.hpp"
+#include "RepositoryStore.hpp"
 #include "ReportPublisher.hpp"
 #include "S3Url.hpp"
 #include "WrittenArchiveCheck.hpp"
@@ -35,8 +36,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     desc.add_options()("output,o", po::value(&output)->value_name("FILE|-"),
                        "archive to write (NAME.sql.zst); written to a temporary name, moved into place when complete; "
                        "- streams it to stdout (| aws s3 cp - s3://...)")(
-        "repo", po::value(&repo)->value_name("DIR"),
-        "instead of -o: write into the repository DIR as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
+        "repo", po::value(&repo)->value_name("DIR|s3://BUCKET/PREFIX"),
+        "instead of -o: write into the repository DIR (a folder or a bucket prefix) as DIR/DATABASE/DATABASE-<UTC timestamp>.sql.zst (docs/REPOSITORY.md)")(
         "name", po::value(&name)->value_name("NAME"), "with --repo: the folder and name prefix instead of the database's name")(
         "all-databases", po::bool_switch(&allDatabases),
         "with --repo: back up every database of the server that allows connections (templates never), one archive each, "
@@ -69,7 +70,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
     addIdentityFlag(desc);  // for --check of an encrypted archive
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|- [--force] | --repo DIR [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|-|s3://BUCKET/KEY [--force] | --repo DIR|s3://BUCKET/PREFIX [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
@@ -119,9 +120,10 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (!repo.empty()) {
         if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
         if (name.empty()) name = PgConnection::connect(ConnectionTarget::resolve(vm->count("db") ? std::optional(db) : std::nullopt), "pgproof backup").database();
-        repository::createRepository(repo);
-        auto reserved = repository::ReservedArchive::reserve(repo, name, std::time(nullptr), encrypted);
-        output = reserved.archive().string();
+        auto store = repository::RepositoryStore::open(repo);
+        store->create();
+        auto reserved = repository::ReservedArchive::reserve(*store, name, std::time(nullptr), encrypted);
+        output = reserved.archive();
         publisher.recorder().holdReservation(std::move(reserved));
     }
     publisher.context()["archive"] = {{"path", output}};
@@ -129,7 +131,6 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     o.overwrite = flags.force;
     if (S3Url::is(output)) {
         S3Url::parseObject(output);  // a malformed URL fails here, before pg_dump starts (exit 2)
-        if (checkAfter) throw BadInputError("--check reads the archive back from a file: with -o s3://... run pgproof check on the object instead");
     }
     if (checkAfter && output == "-") throw BadInputError("--check reads the archive back from its file: it does not work with -o - (check the stream where it lands)");
     if (output == "-" && flags.json == "-") throw BadInputError("-o - and --json - both write to stdout: send the report to a file (--json FILE)");

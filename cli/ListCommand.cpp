@@ -8,6 +8,7 @@
 #include "ReportOutput.hpp"
 #include "RepositoryCommands.hpp"
 #include "RepositoryListing.hpp"
+#include "RepositoryStore.hpp"
 
 namespace pgproof::cli {
 
@@ -16,14 +17,14 @@ int runList(const std::vector<std::string>& args) {
     RetentionFlags retention;
     std::string dir;
     po::options_description desc("Options");
-    desc.add_options()("repo", po::value(&dir)->value_name("DIR")->required(), "the repository")(
+    desc.add_options()("repo", po::value(&dir)->value_name("DIR|s3://BUCKET/PREFIX")->required(), "the repository: a folder or a bucket prefix")(
         "json", po::value(&flags.json)->value_name("FILE|-"), "write the list as JSON (docs/REPOSITORY.md) to FILE, or - for stdout");
     addRetentionFlags(desc, retention);
     addCommonFlags(desc, flags, false);
     po::positional_options_description pos;
     pos.add("repo", 1);
-    auto vm = parseOptions("list", "pgproof list DIR [--json FILE|-] [--keep-last N [--keep-days D] [--keep-daily D] [--keep-weekly W] [--keep-monthly M]]",
-                           "Lists every archive of the repository DIR, newest first per database: created and age, size,\n"
+    auto vm = parseOptions("list", "pgproof list DIR|s3://BUCKET/PREFIX [--json FILE|-] [--keep-last N [--keep-days D] [--keep-daily D] [--keep-weekly W] [--keep-monthly M]]",
+                           "Lists every archive of the repository DIR (or bucket prefix), newest first per database: created and age, size,\n"
                            "tables, rows, state (proven, unproven, partial, DAMAGED), last check and last drill (verdict, when,\n"
                            "recovery time), pin; with retention flags, what prune would do with each and why.\n"
                            "Exit 0; 2 not a repository; 3 the repository cannot be read.",
@@ -32,9 +33,10 @@ int runList(const std::vector<std::string>& args) {
     setUpLogging(flags);
     auto policy = retentionPolicy(*vm, retention);
     ProgressLine progress(progressWanted(flags));
-    auto scan = repository::scanRepository(dir);
+    auto store = repository::RepositoryStore::open(dir);
+    auto scan = repository::scanRepository(*store);
     progress.finish();
-    const repository::RepositoryListing listing(dir, std::move(scan), policy, std::time(nullptr));
+    const repository::RepositoryListing listing(store->location(), std::move(scan), policy, std::time(nullptr));
     if (!flags.json.empty()) writeReportDocument(flags.json, listing.toJson());
     if (flags.json != "-" && !flags.quiet) std::cout << listing.text();
     return 0;

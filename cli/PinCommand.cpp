@@ -5,17 +5,26 @@
 #include "CommandLine.hpp"
 #include "Errors.hpp"
 #include "Repository.hpp"
+#include "RepositoryStore.hpp"
+#include "S3Url.hpp"
 
 namespace pgproof::cli {
 
 namespace {
-std::filesystem::path repositoryArchive(const std::string& file, const std::string& command) {
+// The archive's repository (a folder's or a bucket's) and its name there.
+repository::RepositoryStore::Located repositoryArchive(const std::string& file, const std::string& command) {
     std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) throw BadInputError(command + " " + file + ": no such archive");
-    if (!repository::repositoryOf(file))
+    if (S3Url::is(file)) {
+        S3Url::parseObject(file);  // a malformed URL is bad input
+    } else if (!std::filesystem::is_regular_file(file, ec)) {
+        throw BadInputError(command + " " + file + ": no such archive");
+    }
+    auto located = repository::RepositoryStore::ofArchive(file);
+    if (!located)
         throw BadInputError(command + " " + file + ": not an archive of a repository (DIR/DATABASE/NAME.sql.zst with DIR/" +
-                            repository::kMarkerFile + "); only prune removes archives, and only in repositories");
-    return file;
+                            repository::kMarkerFile + ", or the same under s3://BUCKET/PREFIX); only prune removes archives, and only in repositories");
+    if (!located->store->exists(located->archive)) throw BadInputError(command + " " + file + ": no such archive");
+    return *located;
 }
 }  // namespace
 
@@ -28,14 +37,14 @@ int runPin(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, false);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("pin", "pgproof pin FILE [--reason TEXT]",
+    auto vm = parseOptions("pin", "pgproof pin FILE|s3://BUCKET/PREFIX/DATABASE/NAME.sql.zst [--reason TEXT]",
                            "Pins an archive of a repository: prune never removes it (NAME.pin.json beside it records when,\n"
                            "by whom and why). Pinning again replaces the reason. Exit 0; 2 not an archive of a repository.",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    auto path = repositoryArchive(file, "pin");
-    repository::writePin(path, reason);
+    auto archive = repositoryArchive(file, "pin");
+    repository::writePin(*archive.store, archive.archive, reason);
     if (!flags.quiet) std::cout << "pinned " << file << (reason.empty() ? "" : ": " + reason) << "\n";
     return 0;
 }
@@ -48,14 +57,14 @@ int runUnpin(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, false);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("unpin", "pgproof unpin FILE",
+    auto vm = parseOptions("unpin", "pgproof unpin FILE|s3://BUCKET/PREFIX/DATABASE/NAME.sql.zst",
                            "Removes an archive's pin: prune may remove it again when the policy does not keep it.\n"
                            "Exit 0 (also when it was not pinned); 2 not an archive of a repository.",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
-    auto path = repositoryArchive(file, "unpin");
-    bool was = repository::removePin(path);
+    auto archive = repositoryArchive(file, "unpin");
+    bool was = repository::removePin(*archive.store, archive.archive);
     if (!flags.quiet) std::cout << (was ? "unpinned " : "was not pinned: ") << file << "\n";
     return 0;
 }

@@ -10,6 +10,7 @@
 #include "HtmlReport.hpp"
 #include "ProgressLine.hpp"
 #include "RepositoryStatus.hpp"
+#include "RepositoryStore.hpp"
 #include "ServerRun.hpp"
 #include "UtcTime.hpp"
 
@@ -19,7 +20,7 @@ int runReport(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string dir, output, maxAge = "24h", maxDrillAge = "92d";
     po::options_description desc("Options");
-    desc.add_options()("repo", po::value(&dir)->value_name("DIR")->required(), "the repository")(
+    desc.add_options()("repo", po::value(&dir)->value_name("DIR|s3://BUCKET/PREFIX")->required(), "the repository: a folder or a bucket prefix")(
         "output,o", po::value(&output)->value_name("FILE")->required(), "the HTML page to write (an existing FILE is refused unless --force)")(
         "max-age", po::value(&maxAge)->value_name("DURATION"), "as status: a proven backup older than this is stale (default 24h)")(
         "max-drill-age", po::value(&maxDrillAge)->value_name("DURATION|off"), "as status: a drill older than this is stale (default 92d)");
@@ -27,7 +28,7 @@ int runReport(const std::vector<std::string>& args) {
     addOutputFlags(desc, flags);
     po::positional_options_description pos;
     pos.add("repo", 1);
-    auto vm = parseOptions("report", "pgproof report DIR -o report.html [--force] [--max-age 24h] [--max-drill-age 92d|off]",
+    auto vm = parseOptions("report", "pgproof report DIR|s3://BUCKET/PREFIX -o report.html [--force] [--max-age 24h] [--max-drill-age 92d|off]",
                            "Writes one self-contained HTML page about the repository (inline CSS and SVG, no script, nothing\n"
                            "fetched): what is stale, unproven or damaged first (status's judgement), then per database the\n"
                            "archives' sizes and backup durations over time and every check, restore and drill with its\n"
@@ -44,12 +45,13 @@ int runReport(const std::vector<std::string>& args) {
     if (output == "-") throw BadInputError("report -o needs a file: the page is written atomically under its name");
     prepareOutputFile(output, flags);
     ProgressLine progress(progressWanted(flags));
-    auto scan = repository::scanRepository(dir);
+    auto store = repository::RepositoryStore::open(dir);
+    auto scan = repository::scanRepository(*store);
     progress.finish();
     std::vector<std::string> problems;
-    auto servers = repository::readServerRuns(dir, problems);
+    auto servers = repository::readServerRuns(*store, problems);
     for (const auto& p : problems) spdlog::warn("{}", p);
-    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr), servers);
+    auto status = repository::evaluateStatus(store->location(), scan, policy, std::time(nullptr), servers);
     std::filesystem::path folder = std::filesystem::absolute(output).parent_path();
     AtomicFile::writeWhole(output, repository::renderHtmlReport(status, scan, folder),
                            {.label = "report " + output, .refuseExisting = !flags.force, .unwritable = ExitCode::Incomplete});

@@ -10,6 +10,7 @@
 #include "ReportOutput.hpp"
 #include "Repository.hpp"
 #include "RepositoryStatus.hpp"
+#include "RepositoryStore.hpp"
 #include "ServerRun.hpp"
 #include "StatusReport.hpp"
 #include "UtcTime.hpp"
@@ -22,7 +23,7 @@ int runStatus(const std::vector<std::string>& args) {
     int minBackups = 1;
     std::vector<std::string> databases;
     po::options_description desc("Options");
-    desc.add_options()("repo", po::value(&dir)->value_name("DIR")->required(), "the repository")(
+    desc.add_options()("repo", po::value(&dir)->value_name("DIR|s3://BUCKET/PREFIX")->required(), "the repository: a folder or a bucket prefix")(
         "max-age", po::value(&maxAge)->value_name("DURATION"), "the newest proven backup must be younger (default 24h; s, m, h, d, w)")(
         "max-drill-age", po::value(&maxDrillAge)->value_name("DURATION|off"),
         "the newest passed drill must be younger (default 92d; off: drills not required)")(
@@ -34,13 +35,14 @@ int runStatus(const std::vector<std::string>& args) {
     addCommonFlags(desc, flags, false);
     po::positional_options_description pos;
     pos.add("repo", 1);
-    auto vm = parseOptions("status", "pgproof status DIR [--max-age 24h] [--max-drill-age 92d|off] [--min-backups N] [--database NAME]... [--json FILE|-] [--metrics FILE]",
+    auto vm = parseOptions("status", "pgproof status DIR|s3://BUCKET/PREFIX [--max-age 24h] [--max-drill-age 92d|off] [--min-backups N] [--database NAME]... [--json FILE|-] [--metrics FILE]",
                            "For each database of the repository: the newest full archive (every table's data) proven intact\n"
                            "(a passed check, restore or drill in its history) must be younger than --max-age, and the newest\n"
                            "passed drill of a full archive younger than --max-drill-age. Partial archives (table data left\n"
                            "out) and damaged ones never count; they are named. Ages use the repository's clock too.\n"
                            "Prints one Nagios-style line first. Exit 0 fresh; 1 stale or missing (named); 2 bad usage or\n"
-                           "not a repository; 3 the repository cannot be read.",
+                           "not a repository; 3 the repository cannot be read (a folder that is gone, a bucket that refuses the\n"
+                           "credentials).",
                            desc, pos, args);
     if (!vm) return 0;
     setUpLogging(flags);
@@ -54,9 +56,10 @@ int runStatus(const std::vector<std::string>& args) {
     policy.databases = databases;
 
     std::vector<repository::DatabaseArchives> scan;
+    auto store = repository::RepositoryStore::open(dir);
     try {
         ProgressLine progress(progressWanted(flags));
-        scan = repository::scanRepository(dir);
+        scan = repository::scanRepository(*store);
         progress.finish();
     } catch (const PgproofError& e) {
         if (!flags.metrics.empty()) repository::unreadableStatusMetrics(std::time(nullptr)).write(flags.metrics);
@@ -64,9 +67,9 @@ int runStatus(const std::vector<std::string>& args) {
         throw;
     }
     std::vector<std::string> serverProblems;
-    auto servers = repository::readServerRuns(dir, serverProblems);
+    auto servers = repository::readServerRuns(*store, serverProblems);
     for (const auto& p : serverProblems) spdlog::warn("{}", p);
-    auto status = repository::evaluateStatus(dir, scan, policy, std::time(nullptr), servers);
+    auto status = repository::evaluateStatus(store->location(), scan, policy, std::time(nullptr), servers);
     if (!flags.metrics.empty()) repository::statusMetrics(status).write(flags.metrics);
     if (!flags.json.empty()) writeReportDocument(flags.json, status.toJson());
     if (flags.json != "-") {

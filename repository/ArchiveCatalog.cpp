@@ -126,27 +126,29 @@ void readEncryptedInfo(ArchiveInfo& a, const std::string& ciphertext) {
 
 }  // namespace
 
-ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database) {
+ArchiveInfo readArchiveInfo(const RepositoryStore& store, const RepositoryStore::Entry& entry, const std::string& database) {
     ArchiveInfo a;
-    a.path = archive;
+    a.path = store.locate(entry.name);
+    a.name = entry.name;
     a.database = database;
-    std::error_code ec;
-    a.size = fs::file_size(archive, ec);
-    struct stat st {};
-    std::time_t mtime = ::stat(archive.c_str(), &st) == 0 ? st.st_mtime : 0;
-    if (auto ciphertext = ciphertextIdentity(archive)) {
-        a.history = readHistory(historyPathFor(archive));
+    a.size = entry.size;
+    const std::time_t mtime = entry.modified;
+    const std::string location = a.path.string();
+    // In a bucket only a .age name is asked for age's header (one more request); a folder reads every file's first bytes.
+    const bool maybeEncrypted = !store.inBucket() || archiveStem(entry.name) + kEncryptedSuffix == entry.name;
+    if (auto ciphertext = maybeEncrypted ? ciphertextIdentity(a.path) : std::nullopt) {
+        a.history = store.readHistory(entry.name);
         readEncryptedInfo(a, *ciphertext);
         if (a.createdText.empty()) {
             a.created = mtime;
             a.createdText = formatUtc(a.created);
         }
         dateArchive(a, mtime);
-        a.pin = readPin(archive);
+        a.pin = readPin(store, entry.name);
         return a;
     }
     try {
-        ArchiveReader reader(archive);
+        ArchiveReader reader(location);
         const Manifest& m = reader.manifest();
         a.complete = true;
         a.tables = m.tables.size();
@@ -163,34 +165,32 @@ ArchiveInfo readArchiveInfo(const fs::path& archive, const std::string& database
         a.created = mtime;
         a.createdText = formatUtc(a.created);
     }
-    a.history = readHistory(historyPathFor(archive));
+    a.history = store.readHistory(entry.name);
     // Records bind to the manifest they were written for; an archive whose manifest cannot be read is
     // damaged whatever its history says, so its records are shown as they are.
-    if (a.complete) a.history.bindTo(a.manifestChecksum, archive.filename().string());
+    if (a.complete) a.history.bindTo(a.manifestChecksum, fs::path(entry.name).filename().string());
     dateArchive(a, mtime);
-    a.pin = readPin(archive);
+    a.pin = readPin(store, entry.name);
     return a;
 }
 
-std::vector<DatabaseArchives> scanRepository(const fs::path& dir) {
-    openRepository(dir);
+std::vector<DatabaseArchives> scanRepository(RepositoryStore& store) {
+    store.checkRepository();
     std::vector<DatabaseArchives> out;
     // Reading every archive's manifest and history is the long part in a large repository: a phase of its own.
-    std::vector<std::pair<std::string, std::vector<fs::path>>> folders;
+    std::vector<std::pair<std::string, std::vector<RepositoryStore::Entry>>> folders;
     uint64_t total = 0;
-    for (const auto& db : databaseFolders(dir)) {
-        folders.emplace_back(db, archivesIn(dir / db));
+    for (const auto& db : store.databaseFolders()) {
+        folders.emplace_back(db, store.archivesIn(db));
         total += folders.back().second.size();
     }
     WorkProgress& progress = WorkProgress::process();
     progress.startPhase("reading the repository", "archives", total);
     for (const auto& [db, archives] : folders) {
         DatabaseArchives d{db, {}};
-        for (const auto& p : archives) {
-            d.archives.push_back(readArchiveInfo(p, db));
-            std::error_code ec;
-            auto size = fs::file_size(p, ec);
-            progress.addBytes(ec ? 0 : size);
+        for (const auto& e : archives) {
+            d.archives.push_back(readArchiveInfo(store, e, db));
+            progress.addBytes(e.size);
             progress.addRows(d.archives.back().rows);
             progress.addDone();
         }
@@ -215,14 +215,12 @@ std::vector<DatabaseArchives> scanRepository(const fs::path& dir) {
     return out;
 }
 
-std::optional<Pin> readPin(const fs::path& archive) {
-    fs::path file = pinPathFor(archive);
-    std::error_code ec;
-    if (!fs::exists(file, ec)) return std::nullopt;
+std::optional<Pin> readPin(const RepositoryStore& store, const std::string& archive) {
+    auto text = store.read(archiveStem(archive) + ".pin.json");
+    if (!text) return std::nullopt;
     Pin p;
     try {
-        std::ifstream in(file);
-        auto j = nlohmann::json::parse(in);
+        auto j = nlohmann::json::parse(*text);
         p.at = j.value("pinned_at", "");
         p.reason = j.value("reason", "");
         p.by = j.value("by", "");
@@ -232,23 +230,17 @@ std::optional<Pin> readPin(const fs::path& archive) {
     return p;
 }
 
-void writePin(const fs::path& archive, const std::string& reason) {
-    fs::path file = pinPathFor(archive);
+void writePin(RepositoryStore& store, const std::string& archive, const std::string& reason) {
     const char* user = std::getenv("USER");
     if (!user || !*user)
         if (const passwd* pw = ::getpwuid(::geteuid())) user = pw->pw_name;
     char host[256] = {};
     ::gethostname(host, sizeof host - 1);
     nlohmann::json j = {{"pinned_at", utcNow()}, {"reason", reason}, {"by", std::string(user ? user : "") + "@" + host},
-                        {"archive", archive.filename().string()}};
-    AtomicFile::writeWhole(file, j.dump(2) + "\n", {.unwritable = ExitCode::Incomplete});
+                        {"archive", fs::path(archive).filename().string()}};
+    store.write(archiveStem(archive) + ".pin.json", j.dump(2) + "\n");
 }
 
-bool removePin(const fs::path& archive) {
-    fs::path file = pinPathFor(archive);
-    if (::unlink(file.c_str()) == 0) return true;
-    if (errno == ENOENT) return false;
-    throw IncompleteError("cannot remove " + file.string() + ": " + std::strerror(errno));
-}
+bool removePin(RepositoryStore& store, const std::string& archive) { return store.remove(archiveStem(archive) + ".pin.json"); }
 
 }  // namespace pgproof::repository

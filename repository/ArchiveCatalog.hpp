@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ArchiveHistory.hpp"
+#include "RepositoryStore.hpp"
 
 namespace pgproof::repository {
 
@@ -18,7 +19,8 @@ struct Pin {
 };
 
 struct ArchiveInfo {
-    std::filesystem::path path;
+    std::filesystem::path path;  // where it is: a path, or an s3:// URL (RepositoryStore::locate)
+    std::string name;            // its name in the repository, "DATABASE/FILE"
     std::string database;     // its folder
     std::string server;       // "host:port" of the manifest's source ("" for a dump read from stdin or an unreadable archive)
     std::time_t created = 0;  // the manifest's creation time (the writing host's clock); for an unreadable archive, the file's mtime
@@ -69,16 +71,17 @@ struct DatabaseArchives {
     size_t damagedCount() const;
 };
 
-// Reads every database folder of the repository (openRepository's errors first).
-std::vector<DatabaseArchives> scanRepository(const std::filesystem::path& dir);
-ArchiveInfo readArchiveInfo(const std::filesystem::path& archive, const std::string& database);
+// Reads every database folder of the repository (its checkRepository errors first).
+std::vector<DatabaseArchives> scanRepository(RepositoryStore& store);
+ArchiveInfo readArchiveInfo(const RepositoryStore& store, const RepositoryStore::Entry& archive, const std::string& database);
 // Sets seen, dated and clockNote of an archive whose created, complete and (bound) history are known;
 // mtime: the file's modification time, the repository's clock when no record names the archive.
 void dateArchive(ArchiveInfo& archive, std::time_t mtime);
 
-std::optional<Pin> readPin(const std::filesystem::path& archive);
-// Writes NAME.pin.json atomically; removes it. Both throw IncompleteError naming the file.
-void writePin(const std::filesystem::path& archive, const std::string& reason);
-bool removePin(const std::filesystem::path& archive);
+// NAME.pin.json beside the archive (`archive`: its name in the store). writePin replaces it atomically;
+// removePin says whether there was one. Both throw IncompleteError naming the file.
+std::optional<Pin> readPin(const RepositoryStore& store, const std::string& archive);
+void writePin(RepositoryStore& store, const std::string& archive, const std::string& reason);
+bool removePin(RepositoryStore& store, const std::string& archive);
 
 }  // namespace pgproof::repository

@@ -112,10 +112,7 @@ void ArchiveHistory::bindTo(const std::string& checksum, const std::string& arch
     records = std::move(bound);
 }
 
-void appendHistory(const std::filesystem::path& file, const HistoryRecord& record) {
-    auto fail = [&](const std::string& what) {
-        throw IncompleteError("cannot record the outcome in " + file.string() + ": " + what + ": " + std::strerror(errno));
-    };
+std::string historyRecordText(const HistoryRecord& record) {
     nlohmann::json j = record.toJson();
     j["host"] = [] {
         char h[256] = {};
@@ -123,7 +120,14 @@ void appendHistory(const std::filesystem::path& file, const HistoryRecord& recor
     }();
     j["pid"] = ::getpid();
     j["pgproof_version"] = PGPROOF_VERSION;
-    std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+void appendHistory(const std::filesystem::path& file, const HistoryRecord& record) {
+    auto fail = [&](const std::string& what) {
+        throw IncompleteError("cannot record the outcome in " + file.string() + ": " + what + ": " + std::strerror(errno));
+    };
+    std::string line = historyRecordText(record) + "\n";
     bool created = !std::filesystem::exists(file);
     FileDescriptor fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644));  // read: the last byte
     if (!fd) fail("open");

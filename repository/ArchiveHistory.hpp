@@ -66,6 +66,8 @@ struct ArchiveHistory {
     void bindTo(const std::string& checksum, const std::string& archiveName, const std::string& ciphertext = "");
 };
 
+// One record as written: its JSON on one line (no newline) with "host", "pid" and "pgproof_version".
+std::string historyRecordText(const HistoryRecord& record);
 // Appends one record. Throws IncompleteError naming the file when it cannot be written.
 void appendHistory(const std::filesystem::path& historyFile, const HistoryRecord& record);
 // Reads a history; a missing file is an empty history. Throws IncompleteError when it cannot be read.

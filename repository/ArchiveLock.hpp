@@ -1,6 +1,7 @@
 #pragma once
-// "This archive is in use": a flock on the archive file itself. Every pgproof command that reads an
-// archive of a repository (check, verify, restore, drill) holds a shared lock on it until it exits;
+// "This archive is in use" in a folder repository (FolderStore; a bucket uses lease objects instead,
+// BucketStore): a flock on the archive file itself. Every pgproof command that reads an archive of a
+// repository (check, verify, restore, drill) holds a shared lock on it until its run is recorded;
 // prune removes an archive only while it holds the exclusive lock, taken without waiting. The lock goes
 // with the process (kill -9 included), so nothing stale is ever left behind. No lock files.
 #include <filesystem>

@@ -1,8 +1,9 @@
 #pragma once
 // `pgproof prune`: the archives of a repository that the retention policy does not keep are removed
 // with their history, each one said as it goes with why; so is every archive kept. An archive a
-// running pgproof command holds is kept. Then the leftovers of killed runs in each database folder
-// (temporary files, the empty history of a backup that never completed) are removed too.
+// running pgproof command holds (a flock in a folder, a fresh lease in a bucket) is kept. Then the leftovers of killed runs in each database folder
+// (temporary files, the empty history of a backup that never completed; in a bucket, stale claims and leases
+// and the records of archives that are gone) are removed too.
 #include <ctime>
 #include <filesystem>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "ArchiveCatalog.hpp"
+#include "RepositoryStore.hpp"
 #include "RetentionPolicy.hpp"
 
 namespace pgproof::repository {
@@ -26,7 +28,7 @@ struct PruneTotals {
 
 // scan: scanRepository(repository)'s. Each line for people goes to `say` as it happens (no newline);
 // an archive that cannot be removed is logged as an error and counted in `failed`.
-PruneTotals pruneRepository(const std::filesystem::path& repository, const std::vector<DatabaseArchives>& scan,
+PruneTotals pruneRepository(RepositoryStore& repository, const std::vector<DatabaseArchives>& scan,
                             const RetentionPolicy& policy, const PruneRequest& request, std::time_t now,
                             const std::function<void(const std::string&)>& say);
 

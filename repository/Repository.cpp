@@ -131,38 +131,25 @@ std::string nameTimestamp(std::time_t when) {
     return buf;
 }
 
-ReservedArchive ReservedArchive::reserve(const fs::path& repo, const std::string& database, std::time_t when, bool encrypted) {
+ReservedArchive ReservedArchive::reserve(RepositoryStore& store, const std::string& database, std::time_t when, bool encrypted) {
     checkDatabaseFolderName(database);
-    fs::path folder = repo / database;
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec) throw IncompleteError("cannot create " + folder.string() + ": " + ec.message());
     std::string base = database + "-" + nameTimestamp(when);
+    const std::string suffix = encrypted ? kEncryptedSuffix : kArchiveSuffix;
     for (int n = 1; n < 1000; ++n) {
         std::string name = n == 1 ? base : base + "-" + std::to_string(n);
-        fs::path archive = folder / (name + (encrypted ? kEncryptedSuffix : kArchiveSuffix));
-        // NAME.sql.zst and NAME.sql.zst.age would share one history: either one takes the name.
-        if (fs::exists(folder / (name + kArchiveSuffix), ec) || fs::exists(folder / (name + kEncryptedSuffix), ec)) continue;
-        int fd = ::open(historyPathFor(archive).c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-        if (fd < 0) {
-            if (errno == EEXIST) continue;
-            throw IncompleteError("cannot create " + historyPathFor(archive).string() + ": " + std::strerror(errno));
-        }
+        auto claim = store.tryClaim(database, name, suffix);
+        if (!claim) continue;
         ReservedArchive r;
-        r.archive_ = archive;
-        r.hold_ = FileDescriptor(fd);
-        ::flock(fd, LOCK_SH);
+        r.archive_ = store.locate(database + "/" + name + suffix);
+        r.claim_ = std::move(claim);
         return r;
     }
-    throw IncompleteError("no free archive name for " + base + " in " + folder.string());
+    throw IncompleteError("no free archive name for " + base + " in " + store.locate(database));
 }
 
 void ReservedArchive::release() {
-    if (!hold_) return;
-    hold_.reset();
-    std::error_code ec;
-    fs::path history = historyPathFor(archive_);
-    if (!fs::exists(archive_, ec) && fs::file_size(history, ec) == 0 && !ec) fs::remove(history, ec);
+    if (claim_) claim_->release();
+    claim_.reset();
 }
 
 ReservedArchive::~ReservedArchive() { release(); }

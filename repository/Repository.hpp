@@ -4,14 +4,16 @@
 //   DIR/<database>/<database>-<UTC timestamp>.sql.zst  one archive (timestamp 20261202T013000Z)
 //   DIR/<database>/<name>.history.jsonl              its history: one JSON line per check/verify/restore/drill
 //   DIR/<database>/<name>.pin.json                   present while the archive is pinned (never pruned)
-// Everything here is plain files, readable with ls, cat, jq and zstd, without pgproof.
+// Everything here is plain files, readable with ls, cat, jq and zstd, without pgproof. The same repository
+// under a bucket prefix (s3://BUCKET/PREFIX) is laid out in BucketStore.hpp; RepositoryStore is the seam.
 #include <ctime>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "FileDescriptor.hpp"
+#include "RepositoryStore.hpp"
 
 namespace pgproof::repository {
 
@@ -47,15 +49,17 @@ std::vector<std::string> databaseFolders(const fs::path& dir);
 // The archives of one database folder, sorted by name (= by creation time for pgproof's names).
 std::vector<fs::path> archivesIn(const fs::path& databaseFolder);
 
-// A new archive's name, reserved for one backup: its history file is created exclusively (O_EXCL), so that
-// concurrent backups of the same second get distinct names (NAME-2, NAME-3, ...). The history file is held
-// with a shared flock while the backup runs, so that prune never removes it as a leftover.
+// A new archive's name, reserved for one backup (RepositoryStore::tryClaim), so that concurrent backups of
+// the same second get distinct names (NAME-2, NAME-3, ...). In a folder: its history file is created
+// exclusively (O_EXCL) and held with a shared flock while the backup runs, so that prune never removes it
+// as a leftover. In a bucket: a claim object, verified by listing (BucketStore.hpp).
 class ReservedArchive {
 public:
     // `encrypted`: the name is NAME.sql.zst.age.
-    static ReservedArchive reserve(const fs::path& repo, const std::string& database, std::time_t when, bool encrypted = false);
-    const fs::path& archive() const { return archive_; }
-    // Drops the hold; if the archive was never written, removes the (empty) history file.
+    static ReservedArchive reserve(RepositoryStore& store, const std::string& database, std::time_t when, bool encrypted = false);
+    // Where the archive goes: a path or an s3:// URL (RepositoryStore::locate).
+    const std::string& archive() const { return archive_; }
+    // Drops the hold; if the archive was never written, the name is free again.
     void release();
     ~ReservedArchive();
     ReservedArchive(ReservedArchive&&) = default;
@@ -63,8 +67,8 @@ public:
 
 private:
     ReservedArchive() = default;
-    fs::path archive_;
-    FileDescriptor hold_;
+    std::string archive_;
+    std::unique_ptr<NameClaim> claim_;
 };
 
 // "20261202T013000Z": the UTC timestamp in archive names (sorts as it reads, no ':' for any file system).

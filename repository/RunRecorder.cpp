@@ -16,16 +16,20 @@ namespace pgproof::repository {
 RunRecorder::RunRecorder(std::string command, std::string subject, std::string metricsFile)
     : command_(std::move(command)), subject_(std::move(subject)), metrics_(std::move(metricsFile)),
       start_(std::chrono::steady_clock::now()) {
-    repository_ = repositoryOf(subject_);
+    repository_ = RepositoryStore::ofArchive(subject_);
     if (repository_ && command_ != "backup") {
-        hold_ = ArchiveLock::shared(subject_);
+        hold_ = repository_->store->hold(repository_->archive, command_);
         bindSubject();
     }
 }
 
 void RunRecorder::bindSubject() {
     checksum_.clear();
-    ciphertext_ = ciphertextIdentity(subject_).value_or("");
+    try {
+        ciphertext_ = ciphertextIdentity(subject_).value_or("");
+    } catch (const std::exception&) {
+        ciphertext_.clear();  // an object that cannot be read now: the command itself says why
+    }
     if (!ciphertext_.empty()) return;  // its manifest is encrypted: records bind to the ciphertext
     try {
         checksum_ = ArchiveReader(subject_).manifestChecksumText();
@@ -44,14 +48,14 @@ void RunRecorder::addFigures(const RunFigures& f) {
 }
 
 void RunRecorder::holdReservation(ReservedArchive reservation) {
-    subject_ = reservation.archive().string();
-    repository_ = repositoryOf(subject_);
+    subject_ = reservation.archive();
+    repository_ = RepositoryStore::ofArchive(subject_);
     reservation_.emplace(std::move(reservation));
 }
 
 std::string RunRecorder::databaseLabel() const {
     if (!figures_.database.empty()) return figures_.database;
-    if (repository_) return fs::absolute(subject_).parent_path().filename().string();
+    if (repository_) return repository_->archive.substr(0, repository_->archive.find('/'));
     try {
         auto source = openArchiveSource(subject_);
         if (source->randomAccess()) return ArchiveReader(std::move(source)).manifest().source.value("database", "");
@@ -96,15 +100,14 @@ std::optional<double> sampleOfDatabase(const std::string& file, const std::strin
 }  // namespace
 
 std::vector<std::string> RunRecorder::recordNow(const HistoryRecord& record) {
-    std::error_code ec;
-    if (!repository_ || !fs::exists(subject_, ec)) return {};
-    if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
-    if (command_ == "backup") bindSubject();  // the archive it just wrote
     try {
+        if (!repository_ || !repository_->store->exists(repository_->archive)) return {};
+        if (reservation_) reservation_->release();  // its shared hold would wait for this writer's exclusive one
+        if (command_ == "backup") bindSubject();  // the archive it just wrote
         HistoryRecord r = record;
         if (r.manifestChecksum.empty()) r.manifestChecksum = checksum_;
         r.ciphertext = ciphertext_;
-        appendHistory(historyPathFor(subject_), r);
+        repository_->store->appendHistory(repository_->archive, r);
     } catch (const std::exception& e) {
         return {e.what()};
     }
@@ -122,8 +125,13 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
     // A failed check is by definition a damaged archive; any other command must say so (markArchiveDamaged).
     const bool damaged = exitCode == 1 && (archiveDamaged_ || command_ == "check");
     if (exitCode != 0 && !damaged && targetFailed_) verdict = "target_failed";
-    std::error_code ec;
-    if (repository_ && exitCode != 2 && fs::exists(subject_, ec)) {
+    bool written = false;
+    try {
+        written = repository_ && exitCode != 2 && repository_->store->exists(repository_->archive);
+    } catch (const std::exception& e) {
+        problems.push_back(e.what());
+    }
+    if (written) {
         if (command_ == "backup") bindSubject();  // the archive it just wrote
         HistoryRecord r;
         r.manifestChecksum = checksum_;
@@ -144,11 +152,13 @@ std::vector<std::string> RunRecorder::finish(int exitCode, const std::string& er
         r.error = error;
         r.report = report_;
         try {
-            appendHistory(historyPathFor(subject_), r);
+            repository_->store->appendHistory(repository_->archive, r);
         } catch (const std::exception& e) {
             problems.push_back(e.what());
         }
     }
+    // The run is over: a bucket lease is removed now, while the process can still talk to S3.
+    hold_.reset();
     if (!metrics_.empty() || collect_) {
         try {
             if (collect_) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "ArchiveHistory.hpp"
-#include "ArchiveLock.hpp"
+#include "RepositoryStore.hpp"
 #include "Repository.hpp"
 
 namespace pgproof::repository {
@@ -23,8 +23,9 @@ struct RunFigures {
 
 class RunRecorder {
 public:
-    // subject: the archive (or baseline) as given; "-" for a stream. An archive of a repository is held
-    // (shared ArchiveLock) from here until the process exits, so prune leaves it alone, and its manifest
+    // subject: the archive (or baseline) as given; "-" for a stream. An archive of a repository (a folder's
+    // or a bucket's) is held (RepositoryStore::hold: a shared flock, or a lease object) from here until the
+    // process exits, so prune leaves it alone, and its manifest
     // checksum is read now: the records of this run are bound to the file it opened.
     RunRecorder(std::string command, std::string subject, std::string metricsFile);
     void addFigures(const RunFigures& figures);
@@ -66,8 +67,8 @@ private:
     // for an encrypted archive its ciphertext identity.
     void bindSubject();
     std::string command_, subject_, metrics_, checksum_, ciphertext_, server_, report_;
-    std::optional<fs::path> repository_;
-    std::optional<ArchiveLock> hold_;
+    std::optional<RepositoryStore::Located> repository_;  // the subject's repository and its name there
+    std::unique_ptr<ArchiveHold> hold_;
     std::optional<ReservedArchive> reservation_;
     RunFigures figures_;
     std::string created_;

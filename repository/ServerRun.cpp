@@ -4,7 +4,6 @@
 #include <cctype>
 #include <fstream>
 
-#include "AtomicFile.hpp"
 #include "Errors.hpp"
 
 namespace pgproof::repository {
@@ -32,28 +31,25 @@ ServerRun ServerRun::fromJson(const nlohmann::json& j) {
     return r;
 }
 
-fs::path serverRunPath(const fs::path& repo, const std::string& server) {
+std::string serverRunName(const std::string& server) {
     std::string name = server;
     for (char& c : name)
         if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) c = '_';
-    return repo / (kPrefix + name + ".json");
+    return kPrefix + name + ".json";
 }
 
-void writeServerRun(const fs::path& repo, const ServerRun& run) {
-    AtomicFile::writeWhole(serverRunPath(repo, run.server), run.toJson().dump(2) + "\n", {.unwritable = ExitCode::Incomplete});
-}
+void writeServerRun(RepositoryStore& repo, const ServerRun& run) { repo.write(serverRunName(run.server), run.toJson().dump(2) + "\n"); }
 
-std::vector<ServerRun> readServerRuns(const fs::path& repo, std::vector<std::string>& problems) {
+std::vector<ServerRun> readServerRuns(const RepositoryStore& repo, std::vector<std::string>& problems) {
     std::vector<ServerRun> out;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(repo, ec)) {
-        std::string name = e.path().filename().string();
-        if (name.rfind(kPrefix, 0) != 0 || e.path().extension() != ".json") continue;
+    for (const auto& name : repo.topLevelNames(kPrefix)) {
+        if (name.size() < 5 || name.compare(name.size() - 5, 5, ".json") != 0) continue;
         try {
-            std::ifstream in(e.path());
-            out.push_back(ServerRun::fromJson(nlohmann::json::parse(in)));
+            auto text = repo.read(name);
+            if (!text) continue;
+            out.push_back(ServerRun::fromJson(nlohmann::json::parse(*text)));
         } catch (const std::exception& x) {
-            problems.push_back(e.path().string() + " is not a readable server run record (" + x.what() +
+            problems.push_back(repo.locate(name) + " is not a readable server run record (" + x.what() +
                                "): the next backup --all-databases of that server writes it again");
         }
     }

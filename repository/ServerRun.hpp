@@ -1,5 +1,6 @@
 #pragma once
 // What the newest `backup --all-databases` of a server set out to back up: DIR/pgproof-server-<server>.json
+// (or the same object under a bucket prefix)
 // (docs/REPOSITORY.md), replaced atomically by every such run. With it, status answers for the whole
 // server: a database the server has that has no fresh proven backup is named, even one whose backups
 // all failed and left no archive. Plain JSON, readable with jq.
@@ -8,6 +9,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "RepositoryStore.hpp"
 
 namespace pgproof::repository {
 
@@ -23,11 +26,11 @@ struct ServerRun {
     static ServerRun fromJson(const nlohmann::json& j);
 };
 
-// DIR/pgproof-server-<server with every character but [A-Za-z0-9._-] as '_'>.json
-std::filesystem::path serverRunPath(const std::filesystem::path& repo, const std::string& server);
+// pgproof-server-<server with every character but [A-Za-z0-9._-] as '_'>.json, at the repository's top.
+std::string serverRunName(const std::string& server);
 // Throws IncompleteError naming the file when it cannot be written.
-void writeServerRun(const std::filesystem::path& repo, const ServerRun& run);
+void writeServerRun(RepositoryStore& repo, const ServerRun& run);
 // Every server run record of the repository, sorted by server; an unreadable one is named in `problems`.
-std::vector<ServerRun> readServerRuns(const std::filesystem::path& repo, std::vector<std::string>& problems);
+std::vector<ServerRun> readServerRuns(const RepositoryStore& repo, std::vector<std::string>& problems);
 
 }  // namespace pgproof::repository

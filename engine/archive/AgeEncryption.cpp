@@ -19,6 +19,8 @@
 #include "ArchiveOutput.hpp"
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
+#include "S3Client.hpp"
+#include "S3Url.hpp"
 #include "XxHash.hpp"
 
 namespace pgproof {
@@ -345,19 +347,31 @@ void AgeDecryption::throwIfAgeFailed() {
 }
 
 std::optional<std::string> ciphertextIdentity(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string head(64 * 1024, '\0');
-    in.read(head.data(), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<size_t>(in.gcount()));
+    std::string head;
+    uint64_t size = 0;
+    if (S3Url::is(file.string())) {
+        // An object: its size and first bytes by HEAD and one ranged GET (a missing key has no identity).
+        const S3Url object = S3Url::parse(file.string());
+        auto client = S3Client::fromEnvironment();
+        auto info = client->head(object);
+        if (!info) return std::nullopt;
+        size = info->size;
+        client->getRange(object, 0, std::min<uint64_t>(size, 64 * 1024), head);
+    } else {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) return std::nullopt;
+        head.assign(64 * 1024, '\0');
+        in.read(head.data(), static_cast<std::streamsize>(head.size()));
+        head.resize(static_cast<size_t>(in.gcount()));
+        std::error_code ec;
+        size = fs::file_size(file, ec);
+        if (ec) return std::nullopt;
+    }
     if (!startsWithAgeHeader(head)) return std::nullopt;
     // The header ends with "--- MAC\n": everything up to there is bound by the MAC.
     size_t mac = head.find("\n--- ");
     size_t end = mac == std::string::npos ? std::string::npos : head.find('\n', mac + 1);
     if (end == std::string::npos) return std::nullopt;
-    std::error_code ec;
-    uint64_t size = fs::file_size(file, ec);
-    if (ec) return std::nullopt;
     return fmt::format("age:{:016x}:{}", XXH3_64bits(head.data(), end + 1), size);
 }
 

@@ -88,7 +88,7 @@ private:
 
 // What ties records to an encrypted file without its key: age's header (which ends in a MAC over it, a
 // new one for every file) and the file's size, as "age:XXXXXXXXXXXXXXXX:SIZE". nullopt when the file is
-// not an age file or cannot be read.
+// not an age file or cannot be read. An s3:// name is read by HEAD and one ranged GET (S3 errors are thrown).
 std::optional<std::string> ciphertextIdentity(const std::filesystem::path& file);
 
 }  // namespace pgproof

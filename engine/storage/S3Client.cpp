@@ -316,8 +316,9 @@ namespace {
 
 }  // namespace
 
-std::optional<S3Client::ObjectInfo> S3Client::head(const S3Url& object) {
+std::optional<S3Client::ObjectInfo> S3Client::head(const S3Url& object, bool interruptible) {
     Request r("HEAD", object, "reading the size of");
+    r.interruptible = interruptible;
     auto response = perform(r);
     if (response.status == 404) return std::nullopt;
     if (response.status == 403) {
@@ -354,16 +355,28 @@ void S3Client::getRange(const S3Url& object, uint64_t offset, uint64_t length, s
                               std::to_string(length) + " bytes at offset " + std::to_string(offset));
 }
 
-void S3Client::put(const S3Url& object, std::string_view body) {
+std::optional<std::string> S3Client::get(const S3Url& object) {
+    std::string into;
+    Request r("GET", object, "reading");
+    r.into = &into;
+    auto response = perform(r);
+    if (response.status == 404 && response.code() != "NoSuchBucket") return std::nullopt;
+    if (response.status >= 300) refuse(settings_, "reading", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));
+    return into;
+}
+
+void S3Client::put(const S3Url& object, std::string_view body, bool interruptible) {
     Request r("PUT", object, "writing");
+    r.interruptible = interruptible;
     r.headers = Headers{"Content-MD5: " + digests::md5Base64(body), "Content-Type: application/octet-stream"};
     r.body = body;
     auto response = perform(r);
     if (response.status >= 300) refuse(settings_, "writing", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));
 }
 
-void S3Client::remove(const S3Url& object) {
+void S3Client::remove(const S3Url& object, bool interruptible) {
     Request r("DELETE", object, "deleting");
+    r.interruptible = interruptible;
     auto response = perform(r);
     if (response.status == 404 && response.code() != "NoSuchBucket") return;
     if (response.status >= 300) refuse(settings_, "deleting", object.text(), response.status, response.code(), s3xml::text(response.body, "Message").value_or(""));

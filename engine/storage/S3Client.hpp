@@ -59,14 +59,20 @@ public:
     const S3Settings& settings() const { return settings_; }
 
     // HEAD: the object's size and ETag, or nullopt when no such key exists.
-    std::optional<ObjectInfo> head(const S3Url& object);
+    // `interruptible` false: a question that must still be answered after Ctrl-C (does the archive whose
+    // outcome is being recorded exist?).
+    std::optional<ObjectInfo> head(const S3Url& object, bool interruptible = true);
     // GET with Range: exactly `length` bytes from `offset` into `into` (resized); S3NotFoundError for a
     // missing key, IncompleteError if the object is shorter.
     void getRange(const S3Url& object, uint64_t offset, uint64_t length, std::string& into);
+    // GET of a whole (small) object: its bytes, or nullopt when no such key exists.
+    std::optional<std::string> get(const S3Url& object);
     // PUT of a whole object from memory (Content-MD5 and SHA-256 checked by the server).
-    void put(const S3Url& object, std::string_view body);
-    // DELETE (no error when the key does not exist, as S3 itself).
-    void remove(const S3Url& object);
+    // `interruptible` false: a record that must still be written after Ctrl-C (a run's history record).
+    void put(const S3Url& object, std::string_view body, bool interruptible = true);
+    // DELETE (no error when the key does not exist, as S3 itself). `interruptible` false: cleanup that must
+    // still run after Ctrl-C (a lease, a claim), as abortMultipartUpload.
+    void remove(const S3Url& object, bool interruptible = true);
     // ListObjectsV2, every page: the objects whose keys start with `prefix`, in key order.
     std::vector<ListedObject> list(const std::string& bucket, const std::string& prefix);
 

@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "FolderStore.hpp"
 #include "Pruning.hpp"
 #include "RepositoryListing.hpp"
 #include "ServerBackupReport.hpp"
@@ -25,6 +26,7 @@ constexpr std::time_t kNow = 1767225600;  // 2026-01-01T00:00:00Z
 ArchiveInfo archive(const fs::path& path, double daysOld, uint64_t rows) {
     ArchiveInfo a;
     a.path = path;
+    a.name = "shop/" + path.filename().string();
     a.database = "shop";
     a.created = a.seen = a.dated = kNow - static_cast<std::time_t>(daysOld * 86400);
     a.createdText = formatUtc(a.created);
@@ -161,7 +163,8 @@ TEST_CASE("prune says what it keeps and removes, removes the archive with its hi
     std::vector<std::string> said;
     auto say = [&said](const std::string& line) { said.push_back(line); };
 
-    auto dry = pruneRepository(repo.path(), scan, keepOne, {{}, true, true}, kNow, say);
+    FolderStore folder(repo.path().string());
+    auto dry = pruneRepository(folder, scan, keepOne, {{}, true, true}, kNow, say);
     CHECK(dry.removed == 1);
     CHECK(dry.kept == 1);
     REQUIRE(said.size() == 2);
@@ -171,7 +174,7 @@ TEST_CASE("prune says what it keeps and removes, removes the archive with its hi
     CHECK(pruneSummary("/backups", dry, true) == "prune /backups: 1 archive(s) to remove (--dry-run: nothing was removed), 1 kept");
 
     said.clear();
-    auto done = pruneRepository(repo.path(), scan, keepOne, {{}, false, false}, kNow, say);
+    auto done = pruneRepository(folder, scan, keepOne, {{}, false, false}, kNow, say);
     CHECK(done.removed == 1);
     CHECK(said == std::vector<std::string>{"removed shop/shop-1.sql.zst: outside the policy (3.0 days old)"});
     CHECK_FALSE(fs::exists(repo / "shop" / "shop-1.sql.zst"));
@@ -181,7 +184,7 @@ TEST_CASE("prune says what it keeps and removes, removes the archive with its hi
 
     // A database not asked for is left alone.
     said.clear();
-    auto other = pruneRepository(repo.path(), scan, keepOne, {{"billing"}, false, true}, kNow, say);
+    auto other = pruneRepository(folder, scan, keepOne, {{"billing"}, false, true}, kNow, say);
     CHECK(other.removed + other.kept == 0);
     CHECK(said.empty());
 }
