@@ -1,0 +1,459 @@
+#include "ParallelDump.hpp"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "DumpToc.hpp"
+#include "Errors.hpp"
+#include "FileDescriptor.hpp"
+#include "Interrupt.hpp"
+#include "PgConnection.hpp"
+#include "SnapshotSession.hpp"
+#include "WorkProgress.hpp"
+
+namespace pgproof {
+
+namespace {
+
+bool startsWith(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
+
+// pg_dump arguments that leave every taken table's data entry as the parallel path writes it, and the
+// set of tables whose data is dumped as pg_dump's TABLE entries show it. Anything else goes to pg_dump.
+bool acceptedFlag(const std::string& a) {
+    static const std::set<std::string> flags = {
+        "-O", "--no-owner", "-x", "--no-privileges", "--no-acl", "--no-comments", "--no-publications",
+        "--no-subscriptions", "--no-security-labels", "--no-tablespaces", "--no-toast-compression",
+        "--no-table-access-method", "-c", "--clean", "--if-exists", "-C", "--create", "-b", "--blobs",
+        "--large-objects", "-B", "--no-blobs", "--no-large-objects", "--no-sync", "--strict-names",
+        "--load-via-partition-root", "--disable-dollar-quoting", "-Fp", "--format=plain", "--format=p",
+        "--no-unlogged-table-data"};
+    return flags.count(a) > 0;
+}
+
+// Options with a value whose effect the parallel path follows (selection through the TABLE entries,
+// foreign data left to pg_dump, pg_dump's own lock timeout).
+bool acceptedValueOption(const std::string& a, bool& takesNext) {
+    static const char* shortOpts[] = {"-t", "-T", "-n", "-N", "-F"};
+    static const char* longOpts[] = {"--table", "--exclude-table", "--schema", "--exclude-schema",
+                                     "--include-foreign-data", "--lock-wait-timeout", "--format"};
+    takesNext = false;
+    for (const char* s : shortOpts) {
+        if (a == s) return takesNext = true;
+        if (startsWith(a, s) && a.size() > 2) return true;
+    }
+    for (const char* l : longOpts) {
+        if (a == l) return takesNext = true;
+        if (startsWith(a, std::string(l) + "=")) return true;
+    }
+    return false;
+}
+
+bool hasFlag(const std::vector<std::string>& args, const char* flag) {
+    return std::find(args.begin(), args.end(), flag) != args.end();
+}
+
+}  // namespace
+
+std::optional<std::string> parallelDumpRefusal(const std::vector<std::string>& args) {
+    for (size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        bool takesNext = false;
+        if (acceptedFlag(a)) continue;
+        if (acceptedValueOption(a, takesNext)) {
+            if (takesNext) {
+                ++i;
+                if (a == "-F" || a == "--format") {
+                    if (i < args.size() && args[i] != "p" && args[i] != "plain") return "pg_dump argument " + a + " " + args[i];
+                }
+            }
+            continue;
+        }
+        return "pg_dump argument " + a;
+    }
+    return std::nullopt;
+}
+
+std::string exactPgDumpPattern(const QualifiedName& id) {
+    auto quoted = [](const std::string& s) {
+        std::string out = "\"";
+        for (char c : s) {
+            out += c;
+            if (c == '"') out += '"';
+        }
+        return out + "\"";
+    };
+    return quoted(id.schema) + "." + quoted(id.name);
+}
+
+std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std::vector<std::string>& args) {
+    const bool leavePartitions = hasFlag(args, "--load-via-partition-root");
+    const bool leaveUnlogged = hasFlag(args, "--no-unlogged-table-data");
+    // The same tables as readLiveTables, minus what pg_dump keeps: extension configuration tables (dumped
+    // with their filters), partitions it loads via the root, unlogged tables when it skips their data.
+    // Names are quoted by the server's quote_ident, which follows the same rule as pg_dump's fmtId.
+    auto r = leader.exec(
+        "SELECT n.nspname, c.relname, pg_catalog.quote_ident(n.nspname) || '.' || pg_catalog.quote_ident(c.relname), "
+        "COALESCE((SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum) "
+        " FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+        " AND a.attgenerated = ''), ''), "
+        "pg_catalog.pg_get_userbyid(c.relowner), "
+        "(GREATEST(c.relpages, 0) + COALESCE((SELECT GREATEST(t.relpages, 0) FROM pg_catalog.pg_class t "
+        " WHERE t.oid = c.reltoastrelid), 0))::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, "
+        "c.relispartition, c.relpersistence, "
+        // pg_dump loads a partition via its root, whatever the arguments, when an ancestor is hash-partitioned
+        // on an enum (its hash differs in the restored database); expressions are treated alike, to be safe.
+        "c.relispartition AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_ancestors(c.oid) an "
+        " JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = an.relid WHERE pt.partstrat = 'h' "
+        " AND (pt.partexprs IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a "
+        "  JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid WHERE a.attrelid = pt.partrelid "
+        "  AND a.attnum = ANY (pt.partattrs::pg_catalog.int2[]) AND ty.typtype = 'e'))) "
+        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
+        "AND n.nspname !~ '^pg_temp_' "
+        "AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass "
+        "AND d.objid = c.oid AND d.deptype = 'e') "
+        "AND c.oid NOT IN (SELECT pg_catalog.unnest(e.extconfig) FROM pg_catalog.pg_extension e WHERE e.extconfig IS NOT NULL) "
+        "ORDER BY 1, 2",
+        "choosing the tables to read in parallel");
+    std::vector<TakenTable> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        if (leavePartitions && r.value(i, 6) == "t") continue;
+        if (r.value(i, 8) == "t") continue;  // loaded via the root by pg_dump
+        if (leaveUnlogged && r.value(i, 7) == "u") continue;
+        TakenTable t;
+        t.id = {r.value(i, 0), r.value(i, 1)};
+        auto awkward = [](const std::string& s) { return s.find_first_of(";\n\r") != std::string::npos; };
+        if (awkward(t.id.schema) || awkward(t.id.name)) continue;
+        t.copyTarget = r.value(i, 2);
+        std::string cols = r.value(i, 3);
+        t.columnList = cols.empty() ? "" : "(" + cols + ")";
+        t.owner = hasFlag(args, "-O") || hasFlag(args, "--no-owner") ? "-" : r.value(i, 4);
+        t.bytes = std::stoull(r.value(i, 5));
+        out.push_back(std::move(t));
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+namespace {
+
+// One taken table's data entry on its way: written by a worker to an unlinked file, read by the reader.
+struct EntryFile {
+    FileDescriptor fd;
+    uint64_t written = 0;  // bytes the worker has written (guarded by State::mutex)
+    bool done = false;
+};
+
+constexpr size_t kWriteBatch = 1u << 20;
+
+void writeAll(int fd, const char* p, size_t n, const std::string& what) {
+    while (n > 0) {
+        ssize_t w = ::write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) throw IncompleteError("writing " + what + " to a temporary file failed: " + std::strerror(errno) +
+                                         " (set TMPDIR to a folder with room, or use --jobs 1)");
+        p += w;
+        n -= static_cast<size_t>(w);
+    }
+}
+
+}  // namespace
+
+struct ParallelTableData::State {
+    SnapshotSession& session;
+    std::vector<TakenTable> tables;  // all candidates; `chosen` are those pg_dump's script has a TABLE entry for
+    std::function<size_t(char*, size_t)> readDump;
+
+    // Phase 1: pg_dump's script up to the splice point is held here.
+    std::string held;
+    size_t heldPos = 0;
+    bool spliceFound = false;
+    uint64_t spliceAt = 0;   // offset in pg_dump's script (== in `held`) where the taken entries go
+    bool dumpEof = false;
+
+    // Phase 2: the entries, in the order the workers start them.
+    std::vector<size_t> chosen;  // indexes into tables, largest first
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::unique_ptr<EntryFile>> files;  // by chosen position
+    std::vector<size_t> startOrder;                 // chosen positions in the order workers began them
+    size_t nextToStart = 0;
+    std::string error;  // the first worker's failure
+    std::atomic<bool> stop{false};
+    std::vector<std::thread> workers;
+    std::vector<std::unique_ptr<PGcancel, decltype(&PQfreeCancel)>> cancels;
+
+    size_t readingEntry = 0;  // position in startOrder being handed out
+    uint64_t readingOffset = 0;
+    enum class Phase { Prefix, Entries, Rest } phase = Phase::Prefix;
+
+    State(SnapshotSession& s, std::vector<TakenTable> t, std::function<size_t(char*, size_t)> r)
+        : session(s), tables(std::move(t)), readDump(std::move(r)) {}
+
+    void findSplice();
+    void startWorkers();
+    void work(size_t w);
+    void dumpOne(PgConnection& conn, size_t position);
+    void fail(const std::string& message);
+    void stopWorkers();
+};
+
+void ParallelTableData::State::findSplice() {
+    // Feeds pg_dump's lines to a TOC builder: the first entry of the data or post-data section starts at
+    // the splice point (its preparing SET lines included); with none, the closing comment block does.
+    TocBuilder toc;
+    std::set<QualifiedName> tableEntries;
+    uint64_t scanned = 0;      // bytes of `held` already split into lines
+    uint64_t lastLine = 0;     // offset of the previous line
+    char buf[65536];
+    while (!spliceFound) {
+        size_t nl = held.find('\n', scanned);
+        if (nl == std::string::npos) {
+            if (dumpEof) break;
+            throwIfInterrupted("reading pg_dump's schema");
+            size_t n = readDump(buf, sizeof buf);
+            if (n == 0) dumpEof = true;
+            held.append(buf, n);
+            continue;
+        }
+        std::string_view line(held.data() + scanned, nl - scanned);
+        size_t before = toc.count();
+        toc.line(line, scanned);
+        if (toc.count() > before) {
+            const TocEntry& e = *toc.current();
+            if (e.section != TocSection::PreData) {
+                spliceFound = true;
+                spliceAt = e.offset;
+            } else if (e.type == "TABLE") {
+                tableEntries.insert(e.id());
+            }
+        } else if (line == "-- PostgreSQL database dump complete") {
+            spliceFound = true;
+            spliceAt = lastLine;  // the "--" line before it
+        }
+        lastLine = scanned;
+        scanned = nl + 1;
+    }
+    if (!spliceFound) return;  // pg_dump's script ended early: the splitter says so, pg_dump's exit says why
+    std::vector<size_t> order;
+    for (size_t i = 0; i < tables.size(); ++i)
+        if (tableEntries.count(tables[i].id)) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tables[a].bytes > tables[b].bytes; });
+    chosen = std::move(order);
+}
+
+void ParallelTableData::State::fail(const std::string& message) {
+    {
+        std::lock_guard lock(mutex);
+        if (error.empty()) error = message;
+    }
+    changed.notify_all();
+}
+
+void ParallelTableData::State::startWorkers() {
+    files.resize(chosen.size());
+    const size_t n = std::min(session.workerCount(), chosen.size());
+    WorkProgress::process().addTotals(chosen.size(), 0);
+    for (size_t w = 0; w < n; ++w)
+        cancels.emplace_back(PQgetCancel(session.worker(w).get()), &PQfreeCancel);
+    for (size_t w = 0; w < n; ++w) workers.emplace_back([this, w] { work(w); });
+}
+
+void ParallelTableData::State::work(size_t w) {
+    PgConnection& conn = session.worker(w);
+    while (!stop && !interrupted()) {
+        size_t position;
+        {
+            std::lock_guard lock(mutex);
+            if (nextToStart >= chosen.size() || !error.empty()) return;
+            position = nextToStart++;
+        }
+        try {
+            dumpOne(conn, position);
+        } catch (const std::exception& e) {
+            fail(e.what());
+            return;
+        }
+    }
+}
+
+void ParallelTableData::State::dumpOne(PgConnection& conn, size_t position) {
+    const TakenTable& t = tables[chosen[position]];
+    // Like pg_dump -j's workers: ACCESS SHARE with NOWAIT (pg_dump already holds it; a wait here could only
+    // be behind DDL queued behind pg_dump), and the last table's locks released through the savepoint.
+    try {
+        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + t.copyTarget +
+                  " IN ACCESS SHARE MODE NOWAIT");
+    } catch (const IncompleteError& e) {
+        std::string msg = e.what();
+        if (msg.find("could not obtain lock") == std::string::npos) throw;
+        throw IncompleteError("another session is waiting for an exclusive lock on " + t.id.display() +
+                              " (DDL queued behind the backup's locks); run again when it is done");
+    }
+    std::string dir = std::filesystem::temp_directory_path().string();
+    std::string path = dir + "/pgproof-table-XXXXXX";
+    int raw = ::mkstemp(path.data());
+    if (raw < 0) throw IncompleteError("creating a temporary file in " + dir + " failed: " + std::strerror(errno) + " (set TMPDIR)");
+    ::unlink(path.c_str());
+    auto file = std::make_unique<EntryFile>();
+    file->fd = FileDescriptor(raw);
+    EntryFile* f = file.get();
+    {
+        std::lock_guard lock(mutex);
+        files[position] = std::move(file);
+        startOrder.push_back(position);
+    }
+    changed.notify_all();
+
+    // The data entry exactly as pg_dump's plain format writes it.
+    std::string out = "--\n-- Data for Name: " + t.id.name + "; Type: TABLE DATA; Schema: " + t.id.schema + "; Owner: " + t.owner +
+                      "\n--\n\nCOPY " + t.copyTarget + " " + t.columnList + " FROM stdin;\n";
+    out.reserve(kWriteBatch + 65536);
+    const std::string what = "the rows of " + t.id.display();
+    auto publish = [&](bool done) {
+        writeAll(f->fd.get(), out.data(), out.size(), what);
+        {
+            std::lock_guard lock(mutex);
+            f->written += out.size();
+            f->done = done;
+        }
+        changed.notify_all();
+        out.clear();
+    };
+    std::string sql = "COPY " + t.copyTarget + " " + t.columnList + " TO stdout;";
+    PgResult start(PQexec(conn.get(), sql.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
+        throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), start.get()));
+    char* buf = nullptr;
+    int n;
+    while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+        out.append(buf, static_cast<size_t>(n));
+        PQfreemem(buf);
+        if (out.size() >= kWriteBatch) {
+            if (stop || interrupted()) {
+                throwIfInterrupted("reading " + t.id.display());
+                throw IncompleteError("stopped");
+            }
+            publish(false);
+        }
+    }
+    if (n == -2) throw IncompleteError("reading " + t.id.display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+    PgResult end(PQgetResult(conn.get()));
+    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+        throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), end.get()));
+    while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    out += "\\.\n\n\n";
+    publish(true);
+}
+
+void ParallelTableData::State::stopWorkers() {
+    stop = true;
+    bool running = false;
+    for (auto& t : workers) running = running || t.joinable();
+    if (running) {
+        std::lock_guard lock(mutex);
+        bool allDone = nextToStart >= chosen.size();
+        for (auto& f : files)
+            if (f && !f->done) allDone = false;
+        if (!allDone) {
+            char err[256];
+            for (auto& c : cancels)
+                if (c) PQcancel(c.get(), err, sizeof err);
+        }
+    }
+    for (auto& t : workers)
+        if (t.joinable()) t.join();
+    workers.clear();
+}
+
+ParallelTableData::ParallelTableData(SnapshotSession& session, std::vector<TakenTable> tables,
+                                     std::function<size_t(char*, size_t)> readDump)
+    : s_(std::make_unique<State>(session, std::move(tables), std::move(readDump))) {}
+
+ParallelTableData::~ParallelTableData() { s_->stopWorkers(); }
+
+size_t ParallelTableData::tablesRead() const { return s_->chosen.size(); }
+
+size_t ParallelTableData::read(char* buf, size_t cap) {
+    State& s = *s_;
+    if (s.phase == State::Phase::Prefix) {
+        if (!s.spliceFound && !s.dumpEof) {
+            s.findSplice();
+            if (s.spliceFound) s.startWorkers();
+        }
+        uint64_t end = s.spliceFound ? s.spliceAt : s.held.size();
+        if (s.heldPos < end) {
+            size_t n = std::min<uint64_t>(cap, end - s.heldPos);
+            std::memcpy(buf, s.held.data() + s.heldPos, n);
+            s.heldPos += n;
+            return n;
+        }
+        if (!s.spliceFound) return 0;
+        s.phase = State::Phase::Entries;
+    }
+    if (s.phase == State::Phase::Entries) {
+        std::unique_lock lock(s.mutex);
+        while (true) {
+            if (!s.error.empty()) throw IncompleteError(s.error + "; no archive was written");
+            if (s.readingEntry >= s.chosen.size()) break;
+            if (s.readingEntry < s.startOrder.size()) {
+                EntryFile& f = *s.files[s.startOrder[s.readingEntry]];
+                if (s.readingOffset < f.written) {
+                    size_t n = std::min<uint64_t>(cap, f.written - s.readingOffset);
+                    int fd = f.fd.get();
+                    uint64_t at = s.readingOffset;
+                    lock.unlock();
+                    ssize_t got;
+                    do got = ::pread(fd, buf, n, static_cast<off_t>(at));
+                    while (got < 0 && errno == EINTR);
+                    if (got <= 0)
+                        throw IncompleteError(std::string("reading a table's rows back from its temporary file failed: ") +
+                                              (got < 0 ? std::strerror(errno) : "it is shorter than written"));
+                    lock.lock();
+                    s.readingOffset += static_cast<uint64_t>(got);
+                    return static_cast<size_t>(got);
+                }
+                if (f.done) {
+                    s.files[s.startOrder[s.readingEntry]].reset();  // closes the unlinked file: its space is free again
+                    ++s.readingEntry;
+                    s.readingOffset = 0;
+                    continue;
+                }
+            }
+            lock.unlock();
+            throwIfInterrupted("reading tables");
+            lock.lock();
+            s.changed.wait_for(lock, std::chrono::milliseconds(200));
+        }
+        lock.unlock();
+        s.stopWorkers();
+        s.phase = State::Phase::Rest;
+    }
+    if (s.heldPos < s.held.size()) {
+        size_t n = std::min<uint64_t>(cap, s.held.size() - s.heldPos);
+        std::memcpy(buf, s.held.data() + s.heldPos, n);
+        s.heldPos += n;
+        return n;
+    }
+    if (s.dumpEof) return 0;
+    size_t n = s.readDump(buf, cap);
+    if (n == 0) s.dumpEof = true;
+    return n;
+}
+
+}  // namespace pgproof
