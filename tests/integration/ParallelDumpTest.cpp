@@ -234,3 +234,33 @@ TEST_CASE("backup --jobs and --compress-threads refuse bad values, and --jobs ma
     CHECK(contains(r.err, "--jobs"));
     CHECK(folderEntries(dir.path()).empty());
 }
+
+TEST_CASE("Pagila: backup --jobs 3 records what --jobs 1 records and restores with psql and pgproof") {
+    ScratchDatabase db("par_pagila");
+    loadPagila(db);
+    TempDir dir;
+    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
+    fs::path archive = backupWith(db, dir / "par.sql.zst", "--jobs 3");
+    json m = inspectManifest(archive);
+    REQUIRE(m.at("source").contains("parallel_dump"));
+    CHECK(m.at("source").at("parallel_dump").at("tables") == 22);
+    CHECK(tableFacts(m) == tableFacts(one));
+    CHECK(tocEntries(m) == tocEntries(one));
+    CHECK(m.at("sequences") == one.at("sequences"));
+    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
+
+    ScratchDatabase viaPsql("par_pagila_psql");
+    auto restored = run("bash -o pipefail -c " + shellQuote("zstd -dc " + q(archive) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
+                                                            shellQuote(viaPsql.name()) + " >/dev/null"));
+    INFO(restored.err);
+    REQUIRE(restored.exitCode == 0);
+    for (const auto& [schema, name] : dataTables(db)) {
+        std::string sql = "SELECT count(*) FROM ONLY " + pgproof::QualifiedName{schema, name}.sql();
+        INFO(schema << "." << name);
+        CHECK(viaPsql.scalar(sql) == db.scalar(sql));
+    }
+    ScratchDatabase viaPgproof("par_pagila_restore");
+    auto r = runPgproof("restore " + q(archive) + " --db " + shellQuote(viaPgproof.conninfo()) + " --jobs 2");
+    INFO(r.out << r.err);
+    CHECK(r.exitCode == 0);
+}
