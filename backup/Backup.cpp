@@ -325,7 +325,8 @@ BackupResult runBackup(const BackupOptions& o) {
             if (tableData) r = runBackupPipeline([&](char* b, size_t n) { return tableData->read(b, n); }, writer, po);
             else r = runBackupPipeline(readDump, writer, po);
             if (tableData) {
-                live.source["parallel_dump"] = {{"connections", o.connections}, {"tables", tableData->tablesRead()}};
+                live.source["parallel_dump"] = {{"connections", o.connections}, {"tables", tableData->tablesRead()},
+                                                {"statements", tableData->rangesRead()}};
                 tableData.reset();
             }
         } catch (const IncompleteError&) {

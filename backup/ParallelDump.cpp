@@ -112,7 +112,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         "pg_catalog.pg_get_userbyid(c.relowner), "
         "(GREATEST(c.relpages, 0) + COALESCE((SELECT GREATEST(t.relpages, 0) FROM pg_catalog.pg_class t "
         " WHERE t.oid = c.reltoastrelid), 0))::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, "
-        "c.relispartition, c.relpersistence, "
+        "c.relispartition, c.relpersistence, GREATEST(c.relpages, 0), "
         // pg_dump loads a partition via its root, whatever the arguments, when an ancestor is hash-partitioned
         // on an enum (its hash differs in the restored database); expressions are treated alike, to be safe.
         "c.relispartition AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_ancestors(c.oid) an "
@@ -132,7 +132,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
     std::vector<TakenTable> out;
     for (int i = 0; i < r.rows(); ++i) {
         if (leavePartitions && r.value(i, 6) == "t") continue;
-        if (r.value(i, 8) == "t") continue;  // loaded via the root by pg_dump
+        if (r.value(i, 9) == "t") continue;  // loaded via the root by pg_dump
         if (leaveUnlogged && r.value(i, 7) == "u") continue;
         TakenTable t;
         t.id = {r.value(i, 0), r.value(i, 1)};
@@ -143,6 +143,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         t.columnList = cols.empty() ? "" : "(" + cols + ")";
         t.owner = hasFlag(args, "-O") || hasFlag(args, "--no-owner") ? "-" : r.value(i, 4);
         t.bytes = std::stoull(r.value(i, 5));
+        t.heapPages = std::stoull(r.value(i, 8));
         out.push_back(std::move(t));
     }
     return out;
@@ -160,6 +161,26 @@ struct EntryFile {
 };
 
 constexpr size_t kWriteBatch = 1u << 20;
+
+// A piece of one table's data entry: the whole table, or a ctid range of its heap pages [fromPage, toPage)
+// (no bound: from the first page, to the end). The first piece carries the entry's header and COPY line,
+// the last one the "\." terminator: concatenated in order they are one COPY statement, one rows segment.
+struct ReadItem {
+    size_t table = 0;  // index into tables
+    std::optional<uint64_t> fromPage, toPage;
+    bool first = true, last = true;
+};
+
+// How many bytes (heap and TOAST) one range aims at: PGPROOF_DUMP_RANGE_BYTES, else 64 MiB.
+uint64_t rangeBytes() {
+    const char* v = std::getenv("PGPROOF_DUMP_RANGE_BYTES");
+    if (v && *v) {
+        char* end = nullptr;
+        unsigned long long n = std::strtoull(v, &end, 10);
+        if (end && *end == '\0' && n > 0) return n;
+    }
+    return 64ull << 20;
+}
 
 void writeAll(int fd, const char* p, size_t n, const std::string& what) {
     while (n > 0) {
@@ -186,19 +207,19 @@ struct ParallelTableData::State {
     uint64_t spliceAt = 0;   // offset in pg_dump's script (== in `held`) where the taken entries go
     bool dumpEof = false;
 
-    // Phase 2: the entries, in the order the workers start them.
+    // Phase 2: the entries. Workers take the items in order, so the reader hands them out in that order too.
     std::vector<size_t> chosen;  // indexes into tables, largest first
+    std::vector<ReadItem> items;  // each chosen table's ranges, in table order, ranges ascending
     std::mutex mutex;
     std::condition_variable changed;
-    std::vector<std::unique_ptr<EntryFile>> files;  // by chosen position
-    std::vector<size_t> startOrder;                 // chosen positions in the order workers began them
+    std::vector<std::unique_ptr<EntryFile>> files;  // by item
     size_t nextToStart = 0;
     std::string error;  // the first worker's failure
     std::atomic<bool> stop{false};
     std::vector<std::thread> workers;
     std::vector<std::unique_ptr<PGcancel, decltype(&PQfreeCancel)>> cancels;
 
-    size_t readingEntry = 0;  // position in startOrder being handed out
+    size_t readingEntry = 0;  // item being handed out
     uint64_t readingOffset = 0;
     enum class Phase { Prefix, Entries, Rest } phase = Phase::Prefix;
 
@@ -208,7 +229,8 @@ struct ParallelTableData::State {
     void findSplice();
     void startWorkers();
     void work(size_t w);
-    void dumpOne(PgConnection& conn, size_t position);
+    void planItems();
+    void dumpOne(PgConnection& conn, size_t item);
     void fail(const std::string& message);
     void stopWorkers();
 };
@@ -255,6 +277,30 @@ void ParallelTableData::State::findSplice() {
         if (tableEntries.count(tables[i].id)) order.push_back(i);
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tables[a].bytes > tables[b].bytes; });
     chosen = std::move(order);
+    planItems();
+}
+
+void ParallelTableData::State::planItems() {
+    // A table of more than one range's worth of bytes (heap and TOAST: a mostly-TOAST table splits too) is
+    // read in ctid ranges of its heap pages by several connections at once, where TID range scans make
+    // that cheap (PostgreSQL 14). The last range is open-ended: rows visible to the snapshot cannot lie
+    // beyond the pages counted, but the relation may have grown since.
+    const bool split = session.workerCount() > 1 && session.leader().serverVersion().hasTidRangeScans();
+    const uint64_t target = rangeBytes();
+    for (size_t i : chosen) {
+        const TakenTable& t = tables[i];
+        uint64_t ranges = split ? std::min<uint64_t>(t.heapPages, t.bytes / target + (t.bytes % target ? 1 : 0)) : 1;
+        if (ranges < 2) {
+            items.push_back({i, std::nullopt, std::nullopt, true, true});
+            continue;
+        }
+        uint64_t per = (t.heapPages + ranges - 1) / ranges;
+        for (uint64_t from = 0; from < t.heapPages; from += per) {
+            bool first = from == 0, last = from + per >= t.heapPages;
+            items.push_back({i, first ? std::nullopt : std::optional<uint64_t>(from), last ? std::nullopt : std::optional<uint64_t>(from + per),
+                             first, last});
+        }
+    }
 }
 
 void ParallelTableData::State::fail(const std::string& message) {
@@ -266,9 +312,8 @@ void ParallelTableData::State::fail(const std::string& message) {
 }
 
 void ParallelTableData::State::startWorkers() {
-    files.resize(chosen.size());
-    const size_t n = std::min(session.workerCount(), chosen.size());
-    WorkProgress::process().addTotals(chosen.size(), 0);
+    files.resize(items.size());
+    const size_t n = std::min(session.workerCount(), items.size());
     for (size_t w = 0; w < n; ++w)
         cancels.emplace_back(PQgetCancel(session.worker(w).get()), &PQfreeCancel);
     for (size_t w = 0; w < n; ++w) workers.emplace_back([this, w] { work(w); });
@@ -277,14 +322,14 @@ void ParallelTableData::State::startWorkers() {
 void ParallelTableData::State::work(size_t w) {
     PgConnection& conn = session.worker(w);
     while (!stop && !interrupted()) {
-        size_t position;
+        size_t item;
         {
             std::lock_guard lock(mutex);
-            if (nextToStart >= chosen.size() || !error.empty()) return;
-            position = nextToStart++;
+            if (nextToStart >= items.size() || !error.empty()) return;
+            item = nextToStart++;
         }
         try {
-            dumpOne(conn, position);
+            dumpOne(conn, item);
         } catch (const std::exception& e) {
             fail(e.what());
             return;
@@ -292,8 +337,9 @@ void ParallelTableData::State::work(size_t w) {
     }
 }
 
-void ParallelTableData::State::dumpOne(PgConnection& conn, size_t position) {
-    const TakenTable& t = tables[chosen[position]];
+void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
+    const ReadItem& it = items[item];
+    const TakenTable& t = tables[it.table];
     // Like pg_dump -j's workers: ACCESS SHARE with NOWAIT (pg_dump already holds it; a wait here could only
     // be behind DDL queued behind pg_dump), and the last table's locks released through the savepoint.
     try {
@@ -315,14 +361,15 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t position) {
     EntryFile* f = file.get();
     {
         std::lock_guard lock(mutex);
-        files[position] = std::move(file);
-        startOrder.push_back(position);
+        files[item] = std::move(file);
     }
     changed.notify_all();
 
     // The data entry exactly as pg_dump's plain format writes it.
-    std::string out = "--\n-- Data for Name: " + t.id.name + "; Type: TABLE DATA; Schema: " + t.id.schema + "; Owner: " + t.owner +
-                      "\n--\n\nCOPY " + t.copyTarget + " " + t.columnList + " FROM stdin;\n";
+    std::string out;
+    if (it.first)
+        out = "--\n-- Data for Name: " + t.id.name + "; Type: TABLE DATA; Schema: " + t.id.schema + "; Owner: " + t.owner +
+              "\n--\n\nCOPY " + t.copyTarget + " " + t.columnList + " FROM stdin;\n";
     out.reserve(kWriteBatch + 65536);
     const std::string what = "the rows of " + t.id.display();
     auto publish = [&](bool done) {
@@ -335,7 +382,15 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t position) {
         changed.notify_all();
         out.clear();
     };
+    // A whole table as pg_dump reads it; a range as the live readers do (the same row bytes: LiveFingerprinter).
     std::string sql = "COPY " + t.copyTarget + " " + t.columnList + " TO stdout;";
+    if (it.fromPage || it.toPage) {
+        std::string where;
+        if (it.fromPage) where += "ctid >= '(" + std::to_string(*it.fromPage) + ",0)'::pg_catalog.tid";
+        if (it.toPage) where += std::string(where.empty() ? "" : " AND ") + "ctid < '(" + std::to_string(*it.toPage) + ",0)'::pg_catalog.tid";
+        std::string cols = t.columnList.empty() ? "" : t.columnList.substr(1, t.columnList.size() - 2);
+        sql = "COPY (SELECT " + cols + " FROM ONLY " + t.copyTarget + " WHERE " + where + ") TO stdout;";
+    }
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
         throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), start.get()));
@@ -357,7 +412,7 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t position) {
     if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
         throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), end.get()));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
-    out += "\\.\n\n\n";
+    if (it.last) out += "\\.\n\n\n";
     publish(true);
 }
 
@@ -367,7 +422,7 @@ void ParallelTableData::State::stopWorkers() {
     for (auto& t : workers) running = running || t.joinable();
     if (running) {
         std::lock_guard lock(mutex);
-        bool allDone = nextToStart >= chosen.size();
+        bool allDone = nextToStart >= items.size();
         for (auto& f : files)
             if (f && !f->done) allDone = false;
         if (!allDone) {
@@ -388,6 +443,7 @@ ParallelTableData::ParallelTableData(SnapshotSession& session, std::vector<Taken
 ParallelTableData::~ParallelTableData() { s_->stopWorkers(); }
 
 size_t ParallelTableData::tablesRead() const { return s_->chosen.size(); }
+size_t ParallelTableData::rangesRead() const { return s_->items.size(); }
 
 size_t ParallelTableData::read(char* buf, size_t cap) {
     State& s = *s_;
@@ -410,9 +466,9 @@ size_t ParallelTableData::read(char* buf, size_t cap) {
         std::unique_lock lock(s.mutex);
         while (true) {
             if (!s.error.empty()) throw IncompleteError(s.error + "; no archive was written");
-            if (s.readingEntry >= s.chosen.size()) break;
-            if (s.readingEntry < s.startOrder.size()) {
-                EntryFile& f = *s.files[s.startOrder[s.readingEntry]];
+            if (s.readingEntry >= s.items.size()) break;
+            if (s.files[s.readingEntry]) {
+                EntryFile& f = *s.files[s.readingEntry];
                 if (s.readingOffset < f.written) {
                     size_t n = std::min<uint64_t>(cap, f.written - s.readingOffset);
                     int fd = f.fd.get();
@@ -429,7 +485,7 @@ size_t ParallelTableData::read(char* buf, size_t cap) {
                     return static_cast<size_t>(got);
                 }
                 if (f.done) {
-                    s.files[s.startOrder[s.readingEntry]].reset();  // closes the unlinked file: its space is free again
+                    s.files[s.readingEntry].reset();  // closes the unlinked file: its space is free again
                     ++s.readingEntry;
                     s.readingOffset = 0;
                     continue;

@@ -13,11 +13,12 @@
 // backup pipeline reads that one stream as if pg_dump had written it, so frames, TOC, manifest and
 // fingerprints come out as on the pg_dump path.
 //
-// Every table has one COPY statement (docs/ARCHIVE.md: one rows segment per table), so one table is
-// read by one connection. A worker writes its table's entry to an unlinked temporary file (TMPDIR);
-// the reader follows the table started first while it is being written, and takes the others once
-// their turn comes. Memory stays bounded; temporary disk use is at most the raw size of the tables
-// read ahead of the reader.
+// Every table has one COPY statement (docs/ARCHIVE.md: one rows segment per table). A big table (heap
+// and TOAST over PGPROOF_DUMP_RANGE_BYTES, 64 MiB) is still read by several connections: in ctid ranges
+// of its heap pages (PostgreSQL 14+), whose rows are handed out one range after the other inside that one
+// statement. A worker writes its piece to an unlinked temporary file (TMPDIR); the reader follows the
+// piece started first while it is being written, and takes the others in order. Memory stays bounded;
+// temporary disk use is at most the raw size of the pieces read ahead of the reader.
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -42,7 +43,8 @@ struct TakenTable {
     std::string copyTarget;   // schema.table as pg_dump quotes it
     std::string columnList;   // "(a, "B")" as pg_dump writes it; "" for a table without columns
     std::string owner;        // as in the header ("-" with --no-owner)
-    uint64_t bytes = 0;       // heap and TOAST, estimated: largest first
+    uint64_t bytes = 0;       // heap and TOAST, estimated (relpages): largest first, and how many ranges
+    uint64_t heapPages = 0;   // the heap's pages (relpages): what the ctid ranges divide
 };
 
 // The plain tables at the leader's snapshot whose data the parallel path takes over: not extension
@@ -68,6 +70,8 @@ public:
     size_t read(char* buf, size_t cap);
     // Tables read by the workers (those pg_dump's script has a TABLE entry for).
     size_t tablesRead() const;
+    // Statements the workers ran: one per table, one per ctid range of a table read in ranges.
+    size_t rangesRead() const;
 
 private:
     struct State;
