@@ -217,6 +217,7 @@ struct ParallelTableData::State {
     std::string error;  // the first worker's failure
     std::atomic<bool> stop{false};
     std::vector<std::thread> workers;
+    size_t workerCount = 0;  // set before the threads start
     std::vector<std::unique_ptr<PGcancel, decltype(&PQfreeCancel)>> cancels;
 
     size_t readingEntry = 0;  // item being handed out
@@ -314,6 +315,7 @@ void ParallelTableData::State::fail(const std::string& message) {
 void ParallelTableData::State::startWorkers() {
     files.resize(items.size());
     const size_t n = std::min(session.workerCount(), items.size());
+    workerCount = n;
     for (size_t w = 0; w < n; ++w)
         cancels.emplace_back(PQgetCancel(session.worker(w).get()), &PQfreeCancel);
     for (size_t w = 0; w < n; ++w) workers.emplace_back([this, w] { work(w); });
@@ -324,8 +326,18 @@ void ParallelTableData::State::work(size_t w) {
     while (!stop && !interrupted()) {
         size_t item;
         {
-            std::lock_guard lock(mutex);
-            if (nextToStart >= items.size() || !error.empty()) return;
+            // Back pressure: a worker starts a piece only while fewer than kAhead pieces lie between it and
+            // the one the reader hands out, so the temporary files hold a bounded number of pieces (each
+            // about one range) even when compression is slower than the connections.
+            std::unique_lock lock(mutex);
+            const size_t ahead = 2 * workerCount + 1;
+            while (nextToStart < items.size() && error.empty() && !stop && nextToStart >= readingEntry + ahead) {
+                lock.unlock();
+                if (interrupted()) return;
+                lock.lock();
+                changed.wait_for(lock, std::chrono::milliseconds(200));
+            }
+            if (nextToStart >= items.size() || !error.empty() || stop) return;
             item = nextToStart++;
         }
         try {
@@ -488,6 +500,7 @@ size_t ParallelTableData::read(char* buf, size_t cap) {
                     s.files[s.readingEntry].reset();  // closes the unlinked file: its space is free again
                     ++s.readingEntry;
                     s.readingOffset = 0;
+                    s.changed.notify_all();  // a worker waiting for room may start the next piece
                     continue;
                 }
             }

@@ -18,7 +18,8 @@
 // of its heap pages (PostgreSQL 14+), whose rows are handed out one range after the other inside that one
 // statement. A worker writes its piece to an unlinked temporary file (TMPDIR); the reader follows the
 // piece started first while it is being written, and takes the others in order. Memory stays bounded;
-// temporary disk use is at most the raw size of the pieces read ahead of the reader.
+// the workers keep at most 2N+1 pieces ahead of the reader, so temporary disk use is bounded by that many
+// ranges (whole tables below the range size, or everywhere before PostgreSQL 14).
 #include <cstdint>
 #include <functional>
 #include <memory>

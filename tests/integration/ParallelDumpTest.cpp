@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -270,4 +271,37 @@ TEST_CASE("Pagila: backup --jobs 3 records what --jobs 1 records and restores wi
     auto r = runPgproof("restore " + q(archive) + " --db " + shellQuote(viaPgproof.conninfo()) + " --jobs 2");
     INFO(r.out << r.err);
     CHECK(r.exitCode == 0);
+}
+
+TEST_CASE("backup --jobs 2 keeps at most 2N+1 pieces in temporary files when compression is the slower side") {
+    ScratchDatabase db("par_ahead");
+    db.exec("CREATE TABLE wide (id int, body text); "
+            "INSERT INTO wide SELECT g, repeat(md5(g::text), 8) FROM generate_series(1, 100000) g");
+    db.exec("VACUUM ANALYZE wide");
+    TempDir dir;
+    fs::path archive = dir / "w.sql.zst";
+    // About 250 ranges of 128 KiB, compressed slowly on one thread at level 19: the connections run ahead.
+    setenv("PGPROOF_DUMP_RANGE_BYTES", "131072", 1);
+    BackgroundPgproof p({"backup", "-o", archive.string(), "--db", db.conninfo(), "--jobs", "2", "--level", "19", "--compress-threads", "1"});
+    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
+    size_t most = 0;
+    while (p.running()) {
+        size_t open = 0;
+        std::error_code ec;
+        for (const auto& fd : fs::directory_iterator("/proc/" + std::to_string(p.pid()) + "/fd", ec)) {
+            std::error_code lec;
+            if (contains(fs::read_symlink(fd.path(), lec).string(), "pgproof-table-")) ++open;
+        }
+        most = std::max(most, open);
+        std::this_thread::sleep_for(5ms);
+    }
+    REQUIRE(p.waitExit(60s));
+    INFO(p.err());
+    CHECK(p.exitCode() == 0);
+    CHECK(most >= 1);
+    CHECK(most <= 5);
+    json m = inspectManifest(archive);
+    CHECK(m.at("source").at("parallel_dump").at("statements").get<size_t>() > 50);
+    CHECK(m.at("tables").at(0).at("rows") == 100000);
+    CHECK(m.at("tables").at(0).at("fingerprint") == independentFingerprint(db, "public", "wide").hex);
 }
