@@ -99,6 +99,15 @@ std::string exactPgDumpPattern(const QualifiedName& id) {
 }
 
 std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std::vector<std::string>& args) {
+    // A table the catalog knows to be small (heap and TOAST under PGPROOF_DUMP_SMALL_TABLE_BYTES, 1 MiB) stays
+    // with pg_dump: on its own connection it costs a pattern, a lock, a COPY and a temporary file, more than
+    // reading it in line. A table never vacuumed nor analyzed (reltuples -1) has no known size and is taken.
+    uint64_t small = 1u << 20;
+    if (const char* v = std::getenv("PGPROOF_DUMP_SMALL_TABLE_BYTES"); v && *v) {
+        char* end = nullptr;
+        unsigned long long n = std::strtoull(v, &end, 10);
+        if (end && *end == '\0') small = n;
+    }
     const bool leavePartitions = hasFlag(args, "--load-via-partition-root");
     const bool leaveUnlogged = hasFlag(args, "--no-unlogged-table-data");
     // The same tables as readLiveTables, minus what pg_dump keeps: extension configuration tables (dumped
@@ -112,7 +121,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         "pg_catalog.pg_get_userbyid(c.relowner), "
         "(GREATEST(c.relpages, 0) + COALESCE((SELECT GREATEST(t.relpages, 0) FROM pg_catalog.pg_class t "
         " WHERE t.oid = c.reltoastrelid), 0))::pg_catalog.int8 * pg_catalog.current_setting('block_size')::pg_catalog.int8, "
-        "c.relispartition, c.relpersistence, GREATEST(c.relpages, 0), "
+        "c.relispartition, c.relpersistence, GREATEST(c.relpages, 0), c.reltuples < 0, "
         // pg_dump loads a partition via its root, whatever the arguments, when an ancestor is hash-partitioned
         // on an enum (its hash differs in the restored database); expressions are treated alike, to be safe.
         "c.relispartition AND EXISTS (SELECT 1 FROM pg_catalog.pg_partition_ancestors(c.oid) an "
@@ -132,7 +141,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
     std::vector<TakenTable> out;
     for (int i = 0; i < r.rows(); ++i) {
         if (leavePartitions && r.value(i, 6) == "t") continue;
-        if (r.value(i, 9) == "t") continue;  // loaded via the root by pg_dump
+        if (r.value(i, 10) == "t") continue;  // loaded via the root by pg_dump
         if (leaveUnlogged && r.value(i, 7) == "u") continue;
         TakenTable t;
         t.id = {r.value(i, 0), r.value(i, 1)};
@@ -144,6 +153,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         t.owner = hasFlag(args, "-O") || hasFlag(args, "--no-owner") ? "-" : r.value(i, 4);
         t.bytes = std::stoull(r.value(i, 5));
         t.heapPages = std::stoull(r.value(i, 8));
+        if (r.value(i, 9) != "t" && t.bytes < small) continue;
         out.push_back(std::move(t));
     }
     return out;
@@ -171,16 +181,18 @@ struct ReadItem {
     bool first = true, last = true;
 };
 
-// How many bytes (heap and TOAST) one range aims at: PGPROOF_DUMP_RANGE_BYTES, else 64 MiB.
-uint64_t rangeBytes() {
-    const char* v = std::getenv("PGPROOF_DUMP_RANGE_BYTES");
+uint64_t bytesFromEnvironment(const char* name, uint64_t fallback) {
+    const char* v = std::getenv(name);
     if (v && *v) {
         char* end = nullptr;
         unsigned long long n = std::strtoull(v, &end, 10);
-        if (end && *end == '\0' && n > 0) return n;
+        if (end && *end == '\0') return n;
     }
-    return 64ull << 20;
+    return fallback;
 }
+
+// How many bytes (heap and TOAST) one range aims at: PGPROOF_DUMP_RANGE_BYTES, else 64 MiB.
+uint64_t rangeBytes() { return std::max<uint64_t>(1, bytesFromEnvironment("PGPROOF_DUMP_RANGE_BYTES", 64ull << 20)); }
 
 void writeAll(int fd, const char* p, size_t n, const std::string& what) {
     while (n > 0) {
@@ -200,12 +212,20 @@ struct ParallelTableData::State {
     std::vector<TakenTable> tables;  // all candidates; `chosen` are those pg_dump's script has a TABLE entry for
     std::function<size_t(char*, size_t)> readDump;
 
-    // Phase 1: pg_dump's script up to the splice point is held here.
+    // Phase 1: pg_dump's script is scanned line by line up to the splice point. Offsets are in pg_dump's
+    // script; `held` holds its bytes from `base` on (those not handed out yet, and the line being scanned).
     std::string held;
-    size_t heldPos = 0;
+    uint64_t base = 0;
+    uint64_t heldPos = 0;   // next byte to hand out
+    uint64_t scanned = 0;   // first byte not yet split into lines
+    uint64_t lastLine = 0;  // offset of the previous line
+    uint64_t safeEnd = 0;   // bytes before this cannot follow the splice point
     bool spliceFound = false;
-    uint64_t spliceAt = 0;   // offset in pg_dump's script (== in `held`) where the taken entries go
+    uint64_t spliceAt = 0;  // where the taken entries go
     bool dumpEof = false;
+    bool scanEnded = false;  // pg_dump's output ended without a splice point (it failed: the splitter says so)
+    TocBuilder toc;
+    std::set<QualifiedName> tableEntries;  // pg_dump's TABLE entries: the tables whose data it dumps
 
     // Phase 2: the entries. Workers take the items in order, so the reader hands them out in that order too.
     std::vector<size_t> chosen;  // indexes into tables, largest first
@@ -227,7 +247,8 @@ struct ParallelTableData::State {
     State(SnapshotSession& s, std::vector<TakenTable> t, std::function<size_t(char*, size_t)> r)
         : session(s), tables(std::move(t)), readDump(std::move(r)) {}
 
-    void findSplice();
+    bool scanLine();  // scans one line (or reads more); false at the end of pg_dump's output
+    size_t handOutHeld(char* buf, size_t cap, uint64_t limit);
     void startWorkers();
     void work(size_t w);
     void planItems();
@@ -236,49 +257,64 @@ struct ParallelTableData::State {
     void stopWorkers();
 };
 
-void ParallelTableData::State::findSplice() {
-    // Feeds pg_dump's lines to a TOC builder: the first entry of the data or post-data section starts at
-    // the splice point (its preparing SET lines included); with none, the closing comment block does.
-    TocBuilder toc;
-    std::set<QualifiedName> tableEntries;
-    uint64_t scanned = 0;      // bytes of `held` already split into lines
-    uint64_t lastLine = 0;     // offset of the previous line
-    char buf[65536];
-    while (!spliceFound) {
-        size_t nl = held.find('\n', scanned);
-        if (nl == std::string::npos) {
-            if (dumpEof) break;
-            throwIfInterrupted("reading pg_dump's schema");
-            size_t n = readDump(buf, sizeof buf);
-            if (n == 0) dumpEof = true;
-            held.append(buf, n);
-            continue;
+bool ParallelTableData::State::scanLine() {
+    // pg_dump's lines go to a TOC builder: the first entry of the data or post-data section starts at the
+    // splice point (its preparing SET lines included); with none, the closing comment block does.
+    size_t nl = held.find('\n', scanned - base);
+    if (nl == std::string::npos) {
+        if (dumpEof) {
+            scanEnded = true;
+            return false;
         }
-        std::string_view line(held.data() + scanned, nl - scanned);
-        size_t before = toc.count();
-        toc.line(line, scanned);
-        if (toc.count() > before) {
-            const TocEntry& e = *toc.current();
-            if (e.section != TocSection::PreData) {
-                spliceFound = true;
-                spliceAt = e.offset;
-            } else if (e.type == "TABLE") {
-                tableEntries.insert(e.id());
-            }
-        } else if (line == "-- PostgreSQL database dump complete") {
-            spliceFound = true;
-            spliceAt = lastLine;  // the "--" line before it
-        }
-        lastLine = scanned;
-        scanned = nl + 1;
+        throwIfInterrupted("reading pg_dump's schema");
+        char buf[65536];
+        size_t n = readDump(buf, sizeof buf);
+        if (n == 0) dumpEof = true;
+        held.append(buf, n);
+        return true;
     }
-    if (!spliceFound) return;  // pg_dump's script ended early: the splitter says so, pg_dump's exit says why
-    std::vector<size_t> order;
-    for (size_t i = 0; i < tables.size(); ++i)
-        if (tableEntries.count(tables[i].id)) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return tables[a].bytes > tables[b].bytes; });
-    chosen = std::move(order);
-    planItems();
+    std::string_view line(held.data() + (scanned - base), nl - (scanned - base));
+    size_t before = toc.count();
+    toc.line(line, scanned);
+    if (toc.count() > before) {
+        const TocEntry& e = *toc.current();
+        if (e.section != TocSection::PreData) {
+            spliceFound = true;
+            spliceAt = e.offset;
+        } else if (e.type == "TABLE") {
+            tableEntries.insert(e.id());
+        }
+    } else if (line == "-- PostgreSQL database dump complete") {
+        spliceFound = true;
+        spliceAt = lastLine;  // the "--" line before it
+    }
+    // A splice point is never before the end of a line that is neither blank, a comment nor a SET: what
+    // lies before such a line can go on at once, so only the stretch since the last one is held.
+    if (!line.empty() && !startsWith(line, "--") && !startsWith(line, "SET ")) safeEnd = base + nl + 1;
+    lastLine = scanned;
+    scanned = base + nl + 1;
+    if (spliceFound) {
+        std::vector<size_t> order;
+        for (size_t i = 0; i < tables.size(); ++i)
+            if (tableEntries.count(tables[i].id)) order.push_back(i);
+        std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return tables[x].bytes > tables[y].bytes; });
+        chosen = std::move(order);
+        planItems();
+        startWorkers();
+    }
+    return true;
+}
+
+size_t ParallelTableData::State::handOutHeld(char* buf, size_t cap, uint64_t limit) {
+    size_t n = std::min<uint64_t>(cap, limit - heldPos);
+    std::memcpy(buf, held.data() + (heldPos - base), n);
+    heldPos += n;
+    // Bytes handed out are dropped now and then, so the held stretch stays small.
+    if (heldPos - base >= (1u << 20)) {
+        held.erase(0, heldPos - base);
+        base = heldPos;
+    }
+    return n;
 }
 
 void ParallelTableData::State::planItems() {
@@ -460,18 +496,13 @@ size_t ParallelTableData::rangesRead() const { return s_->items.size(); }
 size_t ParallelTableData::read(char* buf, size_t cap) {
     State& s = *s_;
     if (s.phase == State::Phase::Prefix) {
-        if (!s.spliceFound && !s.dumpEof) {
-            s.findSplice();
-            if (s.spliceFound) s.startWorkers();
+        while (true) {
+            uint64_t limit = s.spliceFound ? s.spliceAt : s.scanEnded ? s.base + s.held.size() : s.safeEnd;
+            if (s.heldPos < limit) return s.handOutHeld(buf, cap, limit);
+            if (s.spliceFound) break;
+            if (s.scanEnded) return 0;
+            s.scanLine();
         }
-        uint64_t end = s.spliceFound ? s.spliceAt : s.held.size();
-        if (s.heldPos < end) {
-            size_t n = std::min<uint64_t>(cap, end - s.heldPos);
-            std::memcpy(buf, s.held.data() + s.heldPos, n);
-            s.heldPos += n;
-            return n;
-        }
-        if (!s.spliceFound) return 0;
         s.phase = State::Phase::Entries;
     }
     if (s.phase == State::Phase::Entries) {
@@ -513,12 +544,7 @@ size_t ParallelTableData::read(char* buf, size_t cap) {
         s.stopWorkers();
         s.phase = State::Phase::Rest;
     }
-    if (s.heldPos < s.held.size()) {
-        size_t n = std::min<uint64_t>(cap, s.held.size() - s.heldPos);
-        std::memcpy(buf, s.held.data() + s.heldPos, n);
-        s.heldPos += n;
-        return n;
-    }
+    if (s.heldPos < s.base + s.held.size()) return s.handOutHeld(buf, cap, s.base + s.held.size());
     if (s.dumpEof) return 0;
     size_t n = s.readDump(buf, cap);
     if (n == 0) s.dumpEof = true;
