@@ -5,6 +5,7 @@
 // a note; a reading connection terminated mid-COPY fails the backup with no archive left.
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <thread>
 
@@ -326,4 +327,27 @@ TEST_CASE("backup --jobs 2 leaves tables the catalog knows to be small to pg_dum
     CHECK(tableFacts(m) == tableFacts(one));
     CHECK(tocEntries(m) == tocEntries(one));
     CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
+}
+
+TEST_CASE("Ctrl-C during backup --jobs 2 cancels the workers' COPY and pg_dump: exit 3, no file, no temporary files") {
+    ScratchDatabase db("par_int");
+    // Rows of ~10 KB that TOAST stores compressed: every COPY of the table produces 200 MB of text.
+    db.exec("CREATE TABLE big (id int PRIMARY KEY, body text); "
+            "INSERT INTO big SELECT g, repeat(md5(g::text), 320) FROM generate_series(1, 20000) g");
+    TempDir dir, tmp;
+    fs::path out = dir / "out";
+    fs::create_directory(out);
+    setenv("TMPDIR", tmp.path().c_str(), 1);
+    BackgroundPgproof p({"backup", "-o", (out / "b.sql.zst").string(), "--db", db.conninfo(), "--jobs", "2", "--level", "19"});
+    unsetenv("TMPDIR");
+    REQUIRE(waitForActiveQuery(db.name(), "COPY %public.big%", 120s, [&] { return p.running(); }));
+    p.signal(SIGINT);
+    REQUIRE(p.waitExit(30s));
+    INFO("stdout: " << p.out() << "\nstderr: " << p.err());
+    CHECK(p.exitCode() == 3);
+    CHECK(contains(p.err(), "interrupted"));
+    CHECK(folderEntries(out).empty());
+    CHECK(folderEntries(tmp.path()).empty());
+    std::this_thread::sleep_for(300ms);
+    CHECK(activeQueries(db.name(), "COPY %public.big%") == 0);
 }
