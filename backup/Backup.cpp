@@ -14,6 +14,8 @@
 #include <memory>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "ArchiveWriter.hpp"
 #include "ChildProcess.hpp"
 #include "ConnectionTarget.hpp"
@@ -25,6 +27,7 @@
 #include "LiveCatalog.hpp"
 #include "PgConnection.hpp"
 #include "PgDumpProgram.hpp"
+#include "ParallelDump.hpp"
 #include "SnapshotSession.hpp"
 #include "TableLocking.hpp"
 
@@ -186,7 +189,7 @@ BackupResult runBackup(const BackupOptions& o) {
     ArchiveWriter writer(o.encryptTo.empty() ? std::move(output) : encryptingOutput(std::move(output), o.encryptTo));
 
     BackupPipelineOptions po;
-    po.jobs = o.jobs;
+    po.jobs = o.compressThreads;
     po.level = o.level;
 
     Manifest m;
@@ -211,10 +214,20 @@ BackupResult runBackup(const BackupOptions& o) {
         std::unique_ptr<ChildProcess> dumpProcess;
         std::set<QualifiedName> changedUnheld;  // changed since the snapshot but held by nobody: pg_dump must not dump them
         std::string dumpLockTimeout = o.lockWaitTimeout;
+        // --jobs N >= 2: N more connections read the plain tables' data (ParallelDump.hpp), unless a pg_dump
+        // argument needs pg_dump's own data path; then it is the one-connection path, said in one line.
+        bool parallel = o.connections >= 2;
+        if (parallel) {
+            if (auto why = parallelDumpRefusal(o.pgDumpArgs)) {
+                spdlog::warn("{} needs pg_dump's own data path: the tables are read on one connection (as --jobs 1)", *why);
+                parallel = false;
+            }
+        }
+        std::vector<TakenTable> taken;
         for (int attempt = 1;; ++attempt) {
             dumpProcess.reset();
             session.reset();
-            session = std::make_unique<SnapshotSession>(target, 0, "pgproof backup",
+            session = std::make_unique<SnapshotSession>(target, parallel ? o.connections : 0, "pgproof backup",
                                                         SnapshotSessionOptions{.lockWaitTimeout = o.lockWaitTimeout, .lockTables = false});
             const PgConnection& leader = session->leader();
             std::optional<std::string> pgDumpPath = o.pgDump;
@@ -263,6 +276,10 @@ BackupResult runBackup(const BackupOptions& o) {
             // Bounded by the same timeout, a lock pg_dump waits for is a failure instead of a hang.
             if (!o.lockWaitTimeout.empty() && !userLockTimeout) argv.push_back("--lock-wait-timeout=" + o.lockWaitTimeout);
             argv.insert(argv.end(), o.pgDumpArgs.begin(), o.pgDumpArgs.end());
+            if (parallel) {
+                taken = chooseTakenTables(leader, o.pgDumpArgs);
+                for (const auto& t : taken) argv.push_back("--exclude-table-data=" + exactPgDumpPattern(t.id));
+            }
             std::map<std::string, std::string> env;
             if (auto pw = target.password()) env["PGPASSWORD"] = *pw;
             // Also in PGOPTIONS, for a pg_dump wrapper that connects on its own.
@@ -297,14 +314,21 @@ BackupResult runBackup(const BackupOptions& o) {
         const PgConnection& leader = session->leader();
         ChildProcess& dump = *dumpProcess;
         bool dumpEnded = false;  // pg_dump's output reached its end: pg_dump is exiting of its own accord
+        auto readDump = [&](char* b, size_t n) {
+            size_t got = readFd(dump.stdoutFd(), b, n, "pg_dump's output");
+            if (got == 0) dumpEnded = true;
+            return got;
+        };
+        std::unique_ptr<ParallelTableData> tableData;
+        if (parallel) tableData = std::make_unique<ParallelTableData>(*session, std::move(taken), readDump);
         try {
-            r = runBackupPipeline(
-                [&](char* b, size_t n) {
-                    size_t got = readFd(dump.stdoutFd(), b, n, "pg_dump's output");
-                    if (got == 0) dumpEnded = true;
-                    return got;
-                },
-                writer, po);
+            if (tableData) r = runBackupPipeline([&](char* b, size_t n) { return tableData->read(b, n); }, writer, po);
+            else r = runBackupPipeline(readDump, writer, po);
+            if (tableData) {
+                live.source["parallel_dump"] = {{"connections", o.connections}, {"tables", tableData->tablesRead()},
+                                                {"statements", tableData->rangesRead()}};
+                tableData.reset();
+            }
         } catch (const IncompleteError&) {
             dump.terminate();
             int st = dump.wait();

@@ -23,7 +23,8 @@ struct BackupOptions {
     AgeRecipients encryptTo;       // --encrypt-to / --encrypt-to-file: the archive is written encrypted (age)
     std::optional<std::string> db;
     bool fromStdin = false;
-    int jobs = 2;
+    int connections = 1;     // --jobs: connections reading table data; 1 is pg_dump's own path (ParallelDump.hpp)
+    int compressThreads = 2;  // --compress-threads: zstd and fingerprint threads
     int level = 3;
     std::vector<std::string> pgDumpArgs;
     std::optional<std::string> pgDump;  // --pg-dump PATH (else PGPROOF_PG_DUMP, else chosen by PgDumpProgram)

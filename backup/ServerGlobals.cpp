@@ -133,7 +133,7 @@ GlobalsResult writeGlobalsBeside(BackupOptions& o, const std::string& archive, b
     go.overwrite = overwrite;
     go.noRolePasswords = noRolePasswords;
     go.level = o.level;
-    go.jobs = o.jobs;
+    go.jobs = o.compressThreads;
     go.pgDump = o.pgDump;
     GlobalsResult written = backupGlobals(go);
     o.globals = written.reference();

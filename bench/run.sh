@@ -219,6 +219,8 @@ db_size_pretty() { "${PSQL[@]}" -At -d postgres -c "SELECT pg_size_pretty(pg_dat
 
 DB=bench
 JOBS_ARG=""; [ -n "$JOBS" ] && JOBS_ARG="--jobs $JOBS"
+# backup --jobs is connections (parallel dump); its compression threads are --compress-threads.
+BACKUP_JOBS_ARG=""; [ -n "$JOBS" ] && BACKUP_JOBS_ARG="--compress-threads $JOBS"
 PAR=${JOBS:-2} # connections of the snapshot and restore groups, pgproof and baselines alike
 
 # Warm-up (untimed, before every group): reads every table once, and measures the plain SQL size.
@@ -233,7 +235,7 @@ warm_up() {
 B_NULL="pg_dump DB > /dev/null"
 B_GZIP="pg_dump DB | gzip > F.sql.gz"
 B_ZSTD="pg_dump DB | zstd -T0 -3 > F.sql.zst"
-B_PGPROOF="pgproof backup --level 3 -o F.sql.zst --db DB${JOBS:+ --jobs $JOBS}"
+B_PGPROOF="pgproof backup --level 3 -o F.sql.zst --db DB${JOBS:+ --compress-threads $JOBS}"
 PGPROOF_ARCHIVE="$W/pgproof.sql.zst"
 
 backup_pg_dump() { timeit "$B_NULL" "rss pg_dump $(q "$PG_DUMP") $DB > /dev/null"; }
@@ -249,7 +251,7 @@ backup_zstd() {
 }
 backup_pgproof() {
   rm -f "$PGPROOF_ARCHIVE"
-  timeit "$B_PGPROOF" "rss pgproof $(q "$PGPROOF") backup --level 3 -o $(q "$PGPROOF_ARCHIVE") --db dbname=$DB $JOBS_ARG"
+  timeit "$B_PGPROOF" "rss pgproof $(q "$PGPROOF") backup --level 3 -o $(q "$PGPROOF_ARCHIVE") --db dbname=$DB $BACKUP_JOBS_ARG"
   record_size "$B_PGPROOF" "$PGPROOF_ARCHIVE"
 }
 bench_backup() {
@@ -294,7 +296,7 @@ setup_check() {
   # Without the backup group nothing writes the archive in the rounds: write it once, untimed.
   if ! selected backup; then
     log "check: writing pgproof's archive (untimed; the backup group is not selected)"
-    "$PGPROOF" backup --quiet --level 3 -o "$PGPROOF_ARCHIVE" --db "dbname=$DB" $JOBS_ARG >"$WORK/logs/check-setup.log" 2>&1 ||
+    "$PGPROOF" backup --quiet --level 3 -o "$PGPROOF_ARCHIVE" --db "dbname=$DB" $BACKUP_JOBS_ARG >"$WORK/logs/check-setup.log" 2>&1 ||
       { cat "$WORK/logs/check-setup.log" >&2; die "check setup: pgproof backup failed"; }
   fi
 }
@@ -452,7 +454,7 @@ R_DB=bench_restore
 
 setup_restore() {
   log "restore: pgproof backup -> A, pg_dump -Fd -j $PAR -> DIR (untimed)"
-  "$PGPROOF" backup --quiet --level 3 -o "$R_ARCHIVE" --db "dbname=$DB" --jobs "$PAR" >"$WORK/logs/restore-setup.log" 2>&1 &&
+  "$PGPROOF" backup --quiet --level 3 -o "$R_ARCHIVE" --db "dbname=$DB" >"$WORK/logs/restore-setup.log" 2>&1 &&
     "$PG_DUMP" -Fd -j "$PAR" -f "$R_DUMPDIR" "$DB" >>"$WORK/logs/restore-setup.log" 2>&1 ||
     { cat "$WORK/logs/restore-setup.log" >&2; die "restore setup failed"; }
   SIZE[$R_PGPROOF]=$(stat -c %s "$R_ARCHIVE"); SIZE[$R_NOVERIFY]=${SIZE[$R_PGPROOF]} SIZE[$R_PSQL]=${SIZE[$R_PGPROOF]}
@@ -544,7 +546,7 @@ memory_check() {
   log "memory check: pgproof at scale $MS_SCALE"
   if selected backup || selected check; then
     timeit "memory: backup small" \
-      "rss pgproof $(q "$PGPROOF") backup --level 3 -o $(q "$archive") --db dbname=$M_SMALL_DB $JOBS_ARG"
+      "rss pgproof $(q "$PGPROOF") backup --level 3 -o $(q "$archive") --db dbname=$M_SMALL_DB $BACKUP_JOBS_ARG"
   fi
   if selected check; then timeit "memory: check small" "rss pgproof $(q "$PGPROOF") check $(q "$archive") $JOBS_ARG"; fi
   if selected snapshot; then

@@ -66,8 +66,8 @@ repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, repository::
         figures.rows = out.rows;
         figures.bytes = out.bytes;
         recorder->addFigures(figures);
-        if (run.checkAfter) repository::checkWrittenArchive(*recorder, out.archive, o.jobs);
-        if (run.checkAfter && globals) checkWrittenGlobals(*globals, o.jobs);
+        if (run.checkAfter) repository::checkWrittenArchive(*recorder, out.archive, o.compressThreads);
+        if (run.checkAfter && globals) checkWrittenGlobals(*globals, o.compressThreads);
         out.outcome = Outcome::Proven;
     } catch (const InterruptedError&) {
         if (recorder) recorder->finish(exitCodeOf(Outcome::Incomplete), "interrupted");

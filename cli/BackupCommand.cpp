@@ -29,7 +29,7 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     BackupOptions o;
     CommonFlags flags;
     std::string output, db, plan, repo, name;
-    int jobs = defaultThreads();
+    int jobs = 1, compressThreads = defaultThreads();
     bool checkAfter = false, allDatabases = false, globals = false, noRolePasswords = false;
     DatabasePatterns patterns;
     po::options_description desc("Options");
@@ -47,7 +47,11 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         "exclude-database", po::value(&patterns.exclude)->value_name("PATTERN")->composing(),
         "with --all-databases: leave out databases whose name matches (repeatable; wins over --include-database)")(
         "db", po::value(&db)->value_name("URL"), "connection string or postgres:// URI; also -d, --dbname (default: DATABASE_URL, then PG* variables)")(
-        "jobs,j", po::value(&jobs)->value_name("N"), "compression threads, not connections: pg_dump reads on one (default: number of cores)")(
+        "jobs,j", po::value(&jobs)->value_name("N"),
+        "connections reading table data at the snapshot, as pg_dump -j N (default 1: pg_dump reads everything on its own "
+        "connection); with N >= 2 pgproof COPYs the plain tables on N connections and pg_dump writes the rest (docs/ARCHIVE.md)")(
+        "compress-threads", po::value(&compressThreads)->value_name("N"),
+        "threads compressing and fingerprinting the archive's frames (default: number of cores)")(
         "level", po::value(&o.level)->value_name("N")->default_value(3), "zstd level, 1-19")(
         "from-stdin", po::bool_switch(&o.fromStdin), "read a plain pg_dump script from stdin instead of running pg_dump")(
         "plan", po::value(&plan)->value_name("FILE"), "migration plan (YAML): record its filtered counts in the manifest")(
@@ -70,11 +74,12 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     addCommonFlags(desc, flags, true);
     addOutputFlags(desc, flags);
     addIdentityFlag(desc);  // for --check of an encrypted archive
-    auto vm = parseOptions("backup", "pgproof backup (-o FILE|-|s3://BUCKET/KEY [--force] | --repo DIR|s3://BUCKET/PREFIX [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
+    auto vm = parseOptions("backup", "pgproof backup (-o FILE|-|s3://BUCKET/KEY [--force] | --repo DIR|s3://BUCKET/PREFIX [--name NAME | --all-databases [--include-database PATTERN]... [--exclude-database PATTERN]...]) [--db URL] [--jobs N] [--compress-threads N] [--level N] [--from-stdin] [--globals [--no-role-passwords]] [--check] [--plan FILE] [--pg-dump PATH] "
                            "[--encrypt-to RECIPIENT]... [--encrypt-to-file FILE]... [--identity FILE] "
                            "[--lock-wait-timeout DURATION] [--json FILE|-] [--junit FILE] [-- PG_DUMP_ARGS]",
                            "Runs pg_dump (plain format, pinned session settings, at a snapshot pgproof exported) and streams\n"
                            "its output through parallel zstd compression, recording every table's row count and fingerprint.\n"
+                           "With --jobs N (N >= 2) N connections read the plain tables' data at the same snapshot.\n"
                            "Arguments after -- go to pg_dump (e.g. -- -n app --no-owner).",
                            desc, po::positional_options_description(), args);
     if (!vm) return 0;
@@ -95,7 +100,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         run.checkAfter = checkAfter;
         run.globals = globals;
         run.noRolePasswords = noRolePasswords;
-        run.each.jobs = checkJobs(jobs);
+        run.each.connections = checkJobs(jobs);
+        run.each.compressThreads = checkThreads(compressThreads);
         run.each.level = o.level;
         if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
         validatePgDumpArgs(pgDumpArgs);
@@ -138,7 +144,9 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if (!o.fromStdin) publisher.recorder().setServer(serverLabel(ConnectionTarget::resolve(o.db)));
     if (o.fromStdin && vm->count("db")) throw BadInputError("--from-stdin and --db exclude each other: the dump comes from stdin");
     if (o.fromStdin && !pgDumpArgs.empty()) throw BadInputError("pg_dump arguments after -- make no sense with --from-stdin");
-    o.jobs = checkJobs(jobs);
+    o.connections = checkJobs(jobs);
+    o.compressThreads = checkThreads(compressThreads);
+    if (o.fromStdin && vm->count("jobs")) throw BadInputError("--jobs sets the connections reading the database; with --from-stdin there is none: use --compress-threads");
     if (o.level < 1 || o.level > 19) throw BadInputError("--level must be between 1 and 19, got " + std::to_string(o.level));
     o.pgDumpArgs = pgDumpArgs;
     if (vm->count("pg-dump")) {
@@ -164,8 +172,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         throw;
     }
     progress.finish();
-    if (checkAfter && output != "-") repository::checkWrittenArchive(publisher.recorder(), output, o.jobs);
-    if (checkAfter && written) checkWrittenGlobals(*written, o.jobs);
+    if (checkAfter && output != "-") repository::checkWrittenArchive(publisher.recorder(), output, o.compressThreads);
+    if (checkAfter && written) checkWrittenGlobals(*written, o.compressThreads);
     const Manifest& m = r.manifest;
     publisher.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});

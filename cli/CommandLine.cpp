@@ -109,6 +109,11 @@ int checkJobs(int jobs) {
     return jobs;
 }
 
+int checkThreads(int threads) {
+    if (threads < 1 || threads > 256) throw BadInputError("--compress-threads must be between 1 and 256, got " + std::to_string(threads));
+    return threads;
+}
+
 std::filesystem::path checkTmpdir(const std::string& dir) {
     if (dir.empty()) return {};
     std::error_code ec;

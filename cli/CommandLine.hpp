@@ -55,6 +55,7 @@ constexpr int kDefaultConnections = 2;
 // --jobs default for compression, decompression and hashing threads (backup, check): one per core.
 int defaultThreads();
 int checkJobs(int jobs);
+int checkThreads(int threads);  // --compress-threads
 // --tmpdir: "" stays "" (TMPDIR, else /tmp); otherwise it must be a writable folder (BadInputError naming it).
 std::filesystem::path checkTmpdir(const std::string& dir);
 
