@@ -15,7 +15,7 @@ int runDrill(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, server, report;
     bool keep = false, noOwner = false, noPrivileges = false, analyze = false;
-    std::string role;
+    std::string role, globals;
     std::vector<std::string> excludeExtensions;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
@@ -30,12 +30,15 @@ int runDrill(const std::vector<std::string>& args) {
         "exclude-extension", po::value(&excludeExtensions)->value_name("NAME")->composing(),
         "leave extension NAME out (repeatable): its CREATE EXTENSION, its configuration tables' data (reported as not covered) "
         "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
+        "globals", po::value(&globals)->value_name("FILE"),
+        "the globals archive (backup --globals' NAME.globals.sql.zst, a file or s3://) to create the roles the archive needs "
+        "from, instead of the one beside it; the way to create roles when the archive comes on stdin")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection");
     addCommonFlags(desc, flags, true);
     addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("drill", "pgproof drill FILE|- [--server URL] [--jobs N] [--analyze] [--keep] [--report FILE] [--no-owner] [--no-privileges] [--role NAME] [--globals FILE] [--exclude-extension NAME]... [--json FILE|-] [--junit FILE]",
                            "The restore drill: proves the archive intact, restores it into a new scratch database with\n"
                            "verification, times every step (the real recovery time) and writes a report.",
                            desc, pos, args);
@@ -54,6 +57,7 @@ int runDrill(const std::vector<std::string>& args) {
     o.restore.noOwner = noOwner;
     o.restore.noPrivileges = noPrivileges;
     if (vm->count("role")) o.restore.role = role;
+    if (vm->count("globals")) o.restore.globals = globals;
     o.restore.excludeExtensions = excludeExtensions;
     o.restore.log = [](const std::string& s) { spdlog::info("{}", s); };
     o.warn = [](const std::string& s) { spdlog::warn("{}", s); };

@@ -15,7 +15,7 @@ int runRestore(const std::vector<std::string>& args) {
     CommonFlags flags;
     std::string file, db, swapInto, server, create;
     bool noVerify = false, noOwner = false, noPrivileges = false, analyze = false;
-    std::string role;
+    std::string role, globals;
     std::vector<std::string> excludeExtensions;
     int jobs = kDefaultConnections;
     po::options_description desc("Options");
@@ -32,6 +32,9 @@ int runRestore(const std::vector<std::string>& args) {
         "exclude-extension", po::value(&excludeExtensions)->value_name("NAME")->composing(),
         "leave extension NAME out (repeatable): its CREATE EXTENSION, its configuration tables' data (reported as not covered) "
         "and grants on its own schemas; for pg_cron outside its cron.database_name, an extension the server lacks")(
+        "globals", po::value(&globals)->value_name("FILE"),
+        "the globals archive (backup --globals' NAME.globals.sql.zst, a file or s3://) to create the roles the archive needs "
+        "from, instead of the one beside it; the way to create roles when the archive comes on stdin")(
         "role", po::value(&role)->value_name("NAME"), "SET ROLE NAME on every restore connection (as pg_restore --role)")(
         "swap-into", po::value(&swapInto)->value_name("NAME"),
         "once proven, rename the restored database to NAME, keeping the old NAME as NAME_before_restore_<date>");
@@ -39,7 +42,7 @@ int runRestore(const std::vector<std::string>& args) {
     addIdentityFlag(desc);
     po::positional_options_description pos;
     pos.add("file", 1);
-    auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--exclude-extension NAME]... [--swap-into NAME] [--json FILE|-] [--junit FILE]",
+    auto vm = parseOptions("restore", "pgproof restore FILE|- (--db URL | [--server URL] --create NAME) [--jobs N] [--no-verify] [--analyze] [--no-owner] [--no-privileges] [--role NAME] [--globals FILE] [--exclude-extension NAME]... [--swap-into NAME] [--json FILE|-] [--junit FILE]",
                            "Restores an archive into an empty database: schema, then rows on N connections (frames checked on\n"
                            "the way); each table's indexes, keys and proof read (the table read back from the server) start\n"
                            "as soon as its rows are in, all on the same N connections; finally every table is proven equal to\n"
@@ -68,6 +71,7 @@ int runRestore(const std::vector<std::string>& args) {
     o.noOwner = noOwner;
     o.noPrivileges = noPrivileges;
     if (vm->count("role")) o.role = role;
+    if (vm->count("globals")) o.globals = globals;
     o.excludeExtensions = excludeExtensions;
     if (vm->count("swap-into")) {
         if (swapInto.empty()) throw BadInputError("--swap-into needs a database name");

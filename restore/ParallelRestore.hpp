@@ -39,6 +39,9 @@ struct RestoreOptions {
     // The roles the archive needs that the target lacks are created from the globals recorded with it
     // (backup --globals; never a role that exists); false: a missing role is refused as before.
     bool createRoles = true;
+    // --globals FILE: the globals archive (backup --globals' NAME.globals.sql.zst, a file or s3://) to create
+    // roles from, instead of the one beside the archive; the way to create roles for a stream (restore -).
+    std::string globals;
     // restore --server URL --create NAME: `target` is the server; the database NAME is created first with the
     // archive's encoding and locale (as a drill's scratch database), and given the archive's database owner.
     std::optional<std::string> createDatabase;

@@ -60,6 +60,13 @@ TargetRoles::TargetRoles(const PgConnection& leader) {
     for (int i = 0; i < r.rows(); ++i) roles_.insert(r.value(i, 0));
 }
 
+std::vector<std::string> TargetRoles::lacking(const std::vector<std::string>& names) const {
+    std::vector<std::string> out;
+    for (const auto& n : names)
+        if (!n.empty() && !roles_.count(n)) out.push_back(n);
+    return out;
+}
+
 void TargetRoles::requireOwners(const std::vector<std::string>& owners, bool unchanged) const {
     std::set<std::string> missing;
     for (const auto& o : owners)
@@ -75,7 +82,8 @@ void TargetRoles::requireOwners(const std::vector<std::string>& owners, bool unc
     throw BadInputError("role" + std::string(many ? "s " : " ") + names + (many ? " own" : " owns") + " objects in the archive but " +
                         (many ? "do" : "does") + " not exist on the target" +
                         (unchanged ? "; nothing was changed. Create " : "; create ") + (many ? "them" : "it") +
-                        ", or restore with --no-owner (and --no-privileges for grants)");
+                        ", give the globals it was backed up with (--globals FILE: restore creates the roles from them), or restore "
+                        "with --no-owner (and --no-privileges for grants)");
 }
 
 }  // namespace pgproof

@@ -48,6 +48,9 @@ public:
     // Throws BadInputError naming up to five of `owners` that the target lacks. `unchanged`: nothing has
     // run on the target yet (a stream meets owners as its entries arrive), and the message says so.
     void requireOwners(const std::vector<std::string>& owners, bool unchanged = true) const;
+    // Of `names`, those the target lacks; and a role the restore has just created.
+    std::vector<std::string> lacking(const std::vector<std::string>& names) const;
+    void add(const std::string& role) { roles_.insert(role); }
 
 private:
     std::set<std::string> roles_;

@@ -120,21 +120,33 @@ std::vector<std::string> rolesNamedBy(const std::vector<ScriptEntry>& entries) {
     return {out.begin(), out.end()};
 }
 
-std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest) {
+GlobalsScript readGlobals(const std::string& file, std::string& checksum) {
+    std::error_code ec;
+    if (!S3Url::is(file) && !std::filesystem::exists(file, ec)) throw BadInputError("--globals " + file + ": no such file");
+    ArchiveReader reader{std::filesystem::path(file)};
+    checksum = reader.manifestChecksumText();
+    return GlobalsScript::read(reader);
+}
+
+std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest, const std::string& given) {
     auto ref = manifest.source.find("globals");
-    if (ref == manifest.source.end() || !ref->is_object()) return std::nullopt;
-    std::filesystem::path file = archive.parent_path() / ref->value("file", "");
+    const bool recorded = ref != manifest.source.end() && ref->is_object();
+    if (!recorded && given.empty()) return std::nullopt;
+    std::filesystem::path file = given.empty() ? archive.parent_path() / ref->value("file", "") : std::filesystem::path(given);
     // Beside an object in a bucket, the globals are an object too, read through the one opener (which
     // names a missing object itself).
     std::error_code ec;
     if (!S3Url::is(file.string()) && !std::filesystem::exists(file, ec))
-        throw BadInputError("the archive was backed up with --globals, but its globals " + file.string() +
-                            " are missing; put them back beside the archive (or create the roles it needs yourself)");
-    ArchiveReader reader(file);
-    if (reader.manifestChecksumText() != ref->value("manifest_checksum", ""))
+        throw BadInputError(given.empty() ? "the archive was backed up with --globals, but its globals " + file.string() +
+                                                " are missing; put them back beside the archive, give them with --globals FILE "
+                                                "(or create the roles it needs yourself)"
+                                          : "--globals " + given + ": no such file");
+    std::string checksum;
+    GlobalsScript globals = readGlobals(file.string(), checksum);
+    if (recorded && checksum != ref->value("manifest_checksum", ""))
         throw ProofFailedError("the globals " + file.string() + " are not the ones archive " + archive.string() +
                                " was written with (their manifest checksum differs from the one the archive records)");
-    return GlobalsScript::read(reader);
+    return globals;
 }
 
 RoleCreation createMissingRoles(const PgConnection& conn, const GlobalsScript& globals, const std::vector<std::string>& needed,
@@ -182,7 +194,7 @@ std::vector<std::string> provideRoles(const PgConnection& leader, const RestoreO
                                       const Manifest& m, const std::vector<ScriptEntry>& entries) {
     auto needed = rolesNamedBy(entries);
     if (needed.empty()) return {};
-    std::optional<GlobalsScript> globals = o.createRoles ? globalsOf(archive, m) : std::nullopt;
+    std::optional<GlobalsScript> globals = o.createRoles ? globalsOf(archive, m, o.globals) : std::nullopt;
     std::vector<std::string> created;
     if (globals) {
         RoleCreation c = createMissingRoles(leader, *globals, needed, [&](const std::string& role) {

@@ -24,7 +24,11 @@ std::vector<std::string> rolesNamedBy(const std::vector<ScriptEntry>& entries);
 // The globals recorded with the archive at `archive` (its manifest's source.globals), read and checked;
 // nullopt when the archive was backed up without --globals. Throws BadInputError when the globals file is
 // missing (naming it), ProofFailedError when it is damaged or is not the one the archive was written with.
-std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest);
+// `given`: --globals FILE, read instead of the file beside the archive (and checked against the archive's
+// record when it has one).
+std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest, const std::string& given = "");
+// The globals archive `file` (a file or s3://), read and proven; `checksum` receives its manifest checksum.
+GlobalsScript readGlobals(const std::string& file, std::string& checksum);
 
 struct RoleCreation {
     std::vector<std::string> created;  // in creation order

@@ -27,6 +27,7 @@
 #include "DatabaseLocale.hpp"
 #include "Errors.hpp"
 #include "RestoreSteps.hpp"
+#include "RoleProvisioning.hpp"
 #include "ScriptFollower.hpp"
 #include "SqlIdentifier.hpp"
 #include "TextEncoding.hpp"
@@ -194,6 +195,10 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
     if (!o.prepareTarget) connectLeader(target);
 
     std::optional<TargetRoles> roles;
+    // --globals FILE: read and proven before the stream, since the manifest that names it comes last.
+    std::optional<GlobalsScript> globals;
+    std::string globalsChecksum;
+    if (!o.globals.empty()) globals = readGlobals(o.globals, globalsChecksum);
     std::vector<std::unique_ptr<PgConnection>> connections;
     std::vector<std::unique_ptr<CopyWorker>> workers;
     FirstFailure failure;
@@ -253,7 +258,20 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
         }
         if (o.noOwner) {
             result.skippedOwnerChanges += dropOwnerStatement(se) ? 1 : 0;
-        } else if (!se.owner.empty() && hasOwnerStatement(se)) {
+        }
+        if (globals) {
+            // --globals FILE: the roles this entry names (owner, grantees) that the target lacks, created first.
+            auto missing = roles->lacking(rolesNamedBy({se}));
+            if (!missing.empty()) {
+                createMissingRoles(*leader, *globals, missing, [&](const std::string& role) {
+                    roles->add(role);
+                    result.createdRoles.push_back(role);
+                    if (o.roleCreated) o.roleCreated(role);
+                    log("created role " + role + " from the globals " + o.globals);
+                });
+            }
+        }
+        if (!o.noOwner && !se.owner.empty() && hasOwnerStatement(se)) {
             roles->requireOwners({se.owner}, !sawPreData);
         }
         if (se.section == ScriptEntry::Section::PreData) {
@@ -359,6 +377,12 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
         // The manifest has arrived: nothing loaded so far counts until every frame matches it.
         auto tCheck = Clock::now();
         const Manifest& m = stream.manifest();
+        if (globals) {
+            auto ref = m.source.find("globals");
+            if (ref != m.source.end() && ref->is_object() && ref->value("manifest_checksum", "") != globalsChecksum)
+                log("warning: the globals " + o.globals + " are not the ones " + streamName +
+                    " was written with (their manifest checksum differs from the one it records); roles were created from them as given");
+        }
         std::optional<TableFingerprint> lo;
         std::string loProblem;
         try {

@@ -170,3 +170,46 @@ TEST_CASE("onto a fresh server: a drill creates the archive's roles and removes 
     CHECK(again.exitCode == 2);
     CHECK(contains(again.err, "database shop already exists"));
 }
+
+TEST_CASE("restore - and drill - create the roles from --globals FILE: a stream has no globals beside it") {
+    TestRoles roles({"gl_stream"});
+    admin().exec("CREATE ROLE " + roles.sql(0) + " NOLOGIN");
+    ScratchDatabase db("glstream");
+    db.exec("CREATE TABLE ledger (id int PRIMARY KEY, amount numeric); INSERT INTO ledger SELECT g, g FROM generate_series(1, 300) g; "
+            "ALTER TABLE ledger OWNER TO " + roles.sql(0));
+    TempDir dir;
+    fs::path archive = dir / "ledger.sql.zst", globals = dir / "ledger.globals.sql.zst";
+    auto b = runPgproof("backup --globals -o " + q(archive) + " --db " + shellQuote(db.conninfo()));
+    INFO(b.out << b.err);
+    REQUIRE(b.exitCode == 0);
+    REQUIRE(fs::exists(globals));
+
+    ThrowawayCluster fresh("");
+    auto roleOnFresh = [&] {
+        return fresh.connect("postgres").execParams("SELECT count(*) FROM pg_roles WHERE rolname = $1", {roles[0]}).value(0, 0);
+    };
+    fresh.connect("postgres").exec("CREATE DATABASE plain");
+    fresh.connect("postgres").exec("CREATE DATABASE withglobals");
+    auto without = runPgproof("restore - --db " + shellQuote(fresh.conninfo("plain")) + " < " + q(archive));
+    INFO(without.out << without.err);
+    CHECK(without.exitCode == 2);
+    CHECK(contains(without.err, "role " + roles[0] + " owns objects in the archive but does not exist on the target"));
+    CHECK(contains(without.err, "--globals FILE"));
+
+    auto drill = runPgproof("drill - --server " + shellQuote(fresh.conninfo("postgres")) + " --globals " + q(globals) + " < " + q(archive));
+    INFO(drill.out << drill.err);
+    CHECK(drill.exitCode == 0);
+    CHECK(contains(drill.out, "roles created from the archive's globals: " + roles[0] + " (dropped)"));
+    CHECK(roleOnFresh() == "0");
+
+    auto restore = runPgproof("restore - --db " + shellQuote(fresh.conninfo("withglobals")) + " --globals " + q(globals) + " < " + q(archive));
+    INFO(restore.out << restore.err);
+    CHECK(restore.exitCode == 0);
+    CHECK(contains(restore.out, "PROVEN"));
+    CHECK(roleOnFresh() == "1");
+    CHECK(fresh.connect("withglobals").exec("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'ledger'").value(0, 0) == roles[0]);
+
+    auto missing = runPgproof("restore - --db " + shellQuote(fresh.conninfo("plain")) + " --globals " + q(dir / "none.sql.zst") + " < " + q(archive));
+    CHECK(missing.exitCode == 2);
+    CHECK(contains(missing.err, "--globals " + (dir / "none.sql.zst").string() + ": no such file"));
+}
