@@ -1,5 +1,7 @@
 #include "LiveFingerprinter.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <oneapi/tbb/task_group.h>
 
 #include <algorithm>
@@ -235,22 +237,54 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     return total;
 }
 
+namespace {
+// Each request's heap pages plus its TOAST relation's size in pages (the TOAST size read from the server:
+// the tables are locked at the snapshot by now; a name that does not resolve counts its heap alone).
+std::vector<uint64_t> workPages(const PgConnection& leader, const std::vector<LiveTableRequest>& requests) {
+    std::vector<uint64_t> work(requests.size());
+    nlohmann::json names = nlohmann::json::array();
+    bool any = false;
+    for (size_t i = 0; i < requests.size(); ++i) {
+        work[i] = requests[i].pages;
+        const bool splittable = !requests[i].countOnly && requests[i].pages > 1;
+        names.push_back(splittable ? nlohmann::json(requests[i].id.sql()) : nlohmann::json());
+        any = any || splittable;
+    }
+    if (!any) return work;
+    auto r = leader.execParams(
+        "SELECT x.o - 1, pg_catalog.pg_relation_size(c.reltoastrelid) / pg_catalog.current_setting('block_size')::pg_catalog.int8 "
+        "FROM pg_catalog.jsonb_array_elements_text($1::pg_catalog.jsonb) WITH ORDINALITY AS x(name, o) "
+        "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(x.name) WHERE c.reltoastrelid <> 0",
+        {names.dump()}, "reading the tables' TOAST sizes");
+    for (int row = 0; row < r.rows(); ++row) {
+        size_t i = std::stoull(r.value(row, 0));
+        if (i < work.size() && !r.isNull(row, 1)) work[i] += std::stoull(r.value(row, 1));
+    }
+    return work;
+}
+}  // namespace
+
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options) {
     std::vector<WorkItem> items;
+    // A table's work is its heap and its TOAST: a table of big documents has few heap pages and most of
+    // its bytes out of line, and is split as its whole size says (ranges of fewer pages).
+    const std::vector<uint64_t> work = workPages(session.leader(), requests);
     std::vector<size_t> order(requests.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return requests[a].pages > requests[b].pages; });
-    const uint64_t chunk = std::max<uint64_t>(1, options.chunkPages);
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
+    const uint64_t chunkWork = std::max<uint64_t>(1, options.chunkPages);
     // Below 14 a ctid range filter has no TID range scan behind it: every range would scan the whole table.
     const bool split = session.leader().serverVersion().hasTidRangeScans();
     for (size_t i : order) {
         const auto& r = requests[i];
         // count(*) is not split: on one big table the server runs it as a parallel scan already.
-        if (r.countOnly || !split || r.pages <= chunk + chunk / 2) {
+        if (r.countOnly || !split || r.pages < 2 || work[i] <= chunkWork + chunkWork / 2) {
             items.push_back({i, std::nullopt, std::nullopt});
             continue;
         }
+        const uint64_t ranges = std::min<uint64_t>(r.pages, (work[i] + chunkWork - 1) / chunkWork);
+        const uint64_t chunk = (r.pages + ranges - 1) / ranges;
         for (uint64_t p = 0; p < r.pages; p += chunk) {
             bool last = p + chunk >= r.pages;
             // The last range is open-ended: rows visible to the snapshot cannot lie beyond it,

@@ -260,6 +260,34 @@ TEST_CASE("ctid ranges of any size add up to the table's fingerprint, under the 
     session.finish();
 }
 
+TEST_CASE("a table that is mostly TOAST is split by its whole size, and its ranges add up to its fingerprint") {
+    ScratchDatabase db("snap_toast");
+    // 400 rows of about 40 KB each, stored out of line: a few heap pages, about 16 MB of TOAST.
+    db.exec("CREATE TABLE docs (id int PRIMARY KEY, body text); ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL;"
+            "INSERT INTO docs SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') FROM generate_series(1, 1250) i) "
+            "FROM generate_series(1, 400) g");
+    db.exec("VACUUM ANALYZE docs");
+    const uint64_t pages = std::stoull(db.scalar("SELECT pg_relation_size('docs') / current_setting('block_size')::int"));
+    const uint64_t toastPages = std::stoull(db.scalar(
+        "SELECT pg_relation_size(reltoastrelid) / current_setting('block_size')::int FROM pg_class WHERE relname = 'docs'"));
+    REQUIRE(pages >= 2);
+    REQUIRE(toastPages > 20 * pages);
+    const auto expected = independentFingerprint(db, "public", "docs");
+    SnapshotSession session(ConnectionTarget(db.conninfo()), 2, "pgproof tests");
+    LiveTableRequest request{{"public", "docs"}, {"id", "body"}, pages, false, ""};
+    // A range of `pages` pages of work: the heap alone would be one range, heap and TOAST make many,
+    // each a handful of heap pages (one page each at the smallest).
+    for (uint64_t chunk : {pages, toastPages / 8, uint64_t{1}}) {
+        INFO("chunk of " << chunk << " pages of work; heap " << pages << " pages, TOAST " << toastPages << " pages");
+        auto results = fingerprintLiveTables(session, {request}, {chunk});
+        REQUIRE(results.size() == 1);
+        CHECK(results[0].error.empty());
+        CHECK(results[0].fingerprint.rows == 400);
+        CHECK(results[0].fingerprint.hex() == expected.hex);
+    }
+    session.finish();
+}
+
 TEST_CASE("snapshot --counts-only records exact row counts and no fingerprints") {
     ScratchDatabase db("snapcounts");
     createAwkwardTables(db);
