@@ -54,4 +54,13 @@ std::string renderBackupText(const BackupResult& r, const std::string& archive, 
     return text;
 }
 
+std::optional<std::string> uncoveredCounts(const Manifest& m) {
+    std::optional<std::string> partial;
+    if (!m.notCovered.empty()) partial = fmt::format("{} of {} tables not covered", m.notCovered.size(), m.tables.size());
+    if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
+        partial = partial.value_or("") + (partial ? "; " : "") +
+                  fmt::format("{} of {} large objects not covered", *m.largeObjectsAtSnapshot - m.largeObjects, *m.largeObjectsAtSnapshot);
+    return partial;
+}
+
 }  // namespace pgproof

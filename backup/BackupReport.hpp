@@ -3,6 +3,7 @@
 // settled outcome: versioned JSON, JUnit (one case per table) and the summary for people. `archive` is
 // the path written (a repository's reserved name, or "-" for stdout). `globals` is what backup --globals
 // wrote beside it, or null.
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,5 +22,10 @@ std::string backupJUnit(const BackupResult& result, const std::string& archive, 
 // prints only a failure.
 std::string renderBackupText(const BackupResult& result, const std::string& archive, const SettledOutcome& settled, TextDetail detail,
                              const GlobalsResult* globals = nullptr);
+
+// What an encrypted archive's history record says it does not cover, for list, status and prune to read
+// without the key (docs/ENCRYPTION.md): counts only, never a table's name ("2 of 40 tables not covered");
+// nullopt when it covers everything.
+std::optional<std::string> uncoveredCounts(const Manifest& manifest);
 
 }  // namespace pgproof

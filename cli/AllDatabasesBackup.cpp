@@ -7,6 +7,7 @@
 #include <ctime>
 #include <functional>
 
+#include "BackupReport.hpp"
 #include "ConnectionTarget.hpp"
 #include "Errors.hpp"
 #include "Interrupt.hpp"
@@ -34,7 +35,8 @@ repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, repository::
     auto started = std::chrono::steady_clock::now();
     std::optional<repository::RunRecorder> recorder;
     try {
-        auto reserved = repository::ReservedArchive::reserve(store, database, when);
+        const bool encrypted = !run.each.encryptTo.empty();
+        auto reserved = repository::ReservedArchive::reserve(store, database, when, encrypted);
         out.archive = reserved.archive();
         recorder.emplace("backup", out.archive, metricsFile);
         recorder->collectMetricsInto(metrics);
@@ -66,6 +68,8 @@ repository::DatabaseBackup backUpOne(const AllDatabasesBackup& run, repository::
         figures.rows = out.rows;
         figures.bytes = out.bytes;
         recorder->addFigures(figures);
+        // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
+        if (encrypted) recorder->describeEncryptedArchive(r.manifest.created, uncoveredCounts(r.manifest));
         if (run.checkAfter) repository::checkWrittenArchive(*recorder, out.archive, o.compressThreads);
         if (run.checkAfter && globals) checkWrittenGlobals(*globals, o.compressThreads);
         out.outcome = Outcome::Proven;

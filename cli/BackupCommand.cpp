@@ -87,12 +87,19 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     if ((vm->count("include-database") || vm->count("exclude-database")) && !allDatabases)
         throw BadInputError("--include-database and --exclude-database choose databases for --all-databases: add it");
     if (noRolePasswords && !globals) throw BadInputError("--no-role-passwords applies to --globals: add --globals");
+    if (vm->count("encrypt-to-file"))
+        for (const auto& f : (*vm)["encrypt-to-file"].as<std::vector<std::string>>()) o.encryptTo.files.emplace_back(f);
+    const bool encrypted = !o.encryptTo.empty();
+    // The globals hold role password hashes: never written in the clear beside an encrypted archive.
+    if (globals && encrypted)
+        throw BadInputError("--globals cannot be combined with --encrypt-to yet: the globals hold role password hashes and "
+                            "would be written beside the archive in the clear; leave --globals out");
+    if (checkAfter && encrypted && AgeIdentities::current().empty())
+        throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
     if (allDatabases) {
         if (repo.empty() || vm->count("output")) throw BadInputError("--all-databases writes one archive per database into a repository: give --repo DIR, not -o");
         if (vm->count("name")) throw BadInputError("--all-databases names each archive after its database: drop --name");
         if (o.fromStdin || vm->count("plan")) throw BadInputError("--all-databases runs pg_dump on each database: --from-stdin and --plan do not apply");
-        if (vm->count("encrypt-to") || vm->count("encrypt-to-file"))
-            throw BadInputError("--all-databases does not encrypt yet: leave --encrypt-to/--encrypt-to-file out, or back up each database on its own");
         AllDatabasesBackup run;
         run.repo = repo;
         if (vm->count("db")) run.db = db;
@@ -109,19 +116,11 @@ int runBackup(const std::vector<std::string>& rawArgs) {
         if (vm->count("pg-dump")) run.each.pgDump = (*vm)["pg-dump"].as<std::string>();
         if (vm->count("lock-wait-timeout")) checkLockWaitTimeout(o.lockWaitTimeout);
         run.each.lockWaitTimeout = o.lockWaitTimeout;
+        run.each.encryptTo = o.encryptTo;
         return runAllDatabasesBackup(run, flags);
     }
     if (vm->count("output") == vm->count("repo")) throw BadInputError("backup needs exactly one of -o FILE|- and --repo DIR");
     if (vm->count("name") && !vm->count("repo")) throw BadInputError("--name names an archive of a repository: it needs --repo DIR");
-    if (vm->count("encrypt-to-file"))
-        for (const auto& f : (*vm)["encrypt-to-file"].as<std::vector<std::string>>()) o.encryptTo.files.emplace_back(f);
-    const bool encrypted = !o.encryptTo.empty();
-    // The globals hold role password hashes: never written in the clear beside an encrypted archive.
-    if (globals && encrypted)
-        throw BadInputError("--globals cannot be combined with --encrypt-to yet: the globals hold role password hashes and "
-                            "would be written beside the archive in the clear; leave --globals out");
-    if (checkAfter && encrypted && AgeIdentities::current().empty())
-        throw BadInputError("--check reads the encrypted archive back: it needs the key too (--identity FILE or PGPROOF_AGE_IDENTITY=FILE)");
     ReportPublisher& publisher = ReportPublisher::open("backup", repo.empty() ? output : repo, flags);
     if (!repo.empty()) {
         if (o.fromStdin && name.empty()) throw BadInputError("--repo with --from-stdin needs --name NAME: there is no database to name the archive after");
@@ -177,15 +176,8 @@ int runBackup(const std::vector<std::string>& rawArgs) {
     const Manifest& m = r.manifest;
     publisher.recorder().addFigures({.database = repo.empty() ? m.source.value("database", "") : name, .tables = m.tables.size(),
                                 .rows = m.totalRows(), .bytes = r.archiveBytes, .recoverySeconds = std::nullopt, .verdict = {}});
-    if (encrypted) {
-        // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
-        std::optional<std::string> partial;
-        if (!m.notCovered.empty()) partial = fmt::format("{} of {} tables not covered", m.notCovered.size(), m.tables.size());
-        if (m.largeObjectsAtSnapshot && *m.largeObjectsAtSnapshot > m.largeObjects)
-            partial = partial.value_or("") + (partial ? "; " : "") +
-                      fmt::format("{} of {} large objects not covered", *m.largeObjectsAtSnapshot - m.largeObjects, *m.largeObjectsAtSnapshot);
-        publisher.recorder().describeEncryptedArchive(m.created, partial);
-    }
+    // What list, status and prune read without the key (docs/ENCRYPTION.md): counts, never table names.
+    if (encrypted) publisher.recorder().describeEncryptedArchive(m.created, uncoveredCounts(m));
     ReportRenderers out;
     const GlobalsResult* withGlobals = written ? &*written : nullptr;
     out.json = [&](const SettledOutcome& s) { return backupJson(r, output, s, withGlobals); };

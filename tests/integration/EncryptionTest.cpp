@@ -246,6 +246,44 @@ TEST_CASE("a repository of encrypted archives: list, status and prune need no ke
     CHECK(left == 1);
 }
 
+TEST_CASE("backup --all-databases --encrypt-to encrypts every database's archive; status needs no key, check needs the identity") {
+    Keys keys;
+    ScratchDatabase one("encall_a"), two("encall_b");
+    one.exec("CREATE TABLE t AS SELECT g AS id FROM generate_series(1, 500) g");
+    two.exec("CREATE TABLE u AS SELECT g AS id FROM generate_series(1, 700) g");
+    TempDir repo;
+    const std::string include = " --include-database " + shellQuote(one.name()) + " --include-database " + shellQuote(two.name());
+    auto b = runPgproof("backup --all-databases --repo " + q(repo.path()) + include + " --encrypt-to " + keys.public1 + " --check --identity " +
+                        q(keys.key1));
+    INFO(b.out << b.err);
+    REQUIRE(b.exitCode == 0);
+    std::vector<fs::path> archives;
+    for (const auto& e : fs::recursive_directory_iterator(repo.path()))
+        if (e.path().filename().string().find(".sql.zst") != std::string::npos) archives.push_back(e.path());
+    REQUIRE(archives.size() == 2);
+    for (const auto& a : archives) {
+        INFO(a);
+        CHECK(a.filename().string().size() > 4);
+        CHECK(a.extension() == ".age");
+        CHECK(readFile(a).rfind("age-encryption.org/v1", 0) == 0);  // age's header, nothing in the clear
+    }
+    auto env = "env -u PGPROOF_AGE_IDENTITY " + shellQuote(PGPROOF_BIN);
+    auto status = run(env + " status " + q(repo.path()) + " --max-drill-age off");
+    INFO(status.out << status.err);
+    CHECK(status.exitCode == 0);
+    auto noKey = run(env + " check " + q(archives.front()));
+    CHECK(noKey.exitCode == 2);
+    CHECK(contains(noKey.err, "--identity"));
+    auto check = runPgproof("check " + q(archives.front()) + " --identity " + q(keys.key1));
+    INFO(check.out << check.err);
+    CHECK(check.exitCode == 0);
+
+    // The globals hold role password hashes: not written in the clear beside encrypted archives.
+    auto globals = runPgproof("backup --all-databases --repo " + q(repo.path()) + include + " --globals --encrypt-to " + keys.public1);
+    CHECK(globals.exitCode == 2);
+    CHECK(contains(globals.err, "--globals cannot be combined with --encrypt-to"));
+}
+
 TEST_CASE("no key material on the command line of pgproof or its children while it encrypts and decrypts") {
     Keys keys;
     ScratchDatabase db("enccmd");
@@ -253,8 +291,10 @@ TEST_CASE("no key material on the command line of pgproof or its children while 
     fs::path archive = keys.dir / "big.sql.zst.age";
     const std::string secret1 = Keys::trimmed(run("grep AGE-SECRET-KEY " + q(keys.key1)).out);
     REQUIRE(!secret1.empty());
-    BackgroundPgproof p({"backup", "-o", archive.string(), "--encrypt-to", keys.public1, "--check", "--identity", keys.key1.string(), "--db",
-                         db.conninfo()});
+    // Level 12 keeps the backup (and so age) running for seconds, long enough for the scan below to see it
+    // on a loaded machine (at level 3 it can end between two scans).
+    BackgroundPgproof p({"backup", "-o", archive.string(), "--encrypt-to", keys.public1, "--check", "--identity", keys.key1.string(), "--level",
+                         "12", "--db", db.conninfo()});
     // Every process of the tree, as often as we can, until it ends.
     std::set<std::string> seen;
     auto readFileOr = [](const std::string& path) {
