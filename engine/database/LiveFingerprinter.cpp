@@ -238,8 +238,8 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
 }
 
 namespace {
-// Each request's heap pages plus its TOAST relation's size in pages (the TOAST size read from the server:
-// the tables are locked at the snapshot by now; a name that does not resolve counts its heap alone).
+// Each request's heap pages plus its TOAST relation's size in pages, read on `conn` (a worker, at the
+// snapshot: the tables are locked by now; a name that does not resolve counts its heap alone).
 std::vector<uint64_t> workPages(const PgConnection& leader, const std::vector<LiveTableRequest>& requests) {
     std::vector<uint64_t> work(requests.size());
     nlohmann::json names = nlohmann::json::array();
@@ -269,7 +269,19 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     std::vector<WorkItem> items;
     // A table's work is its heap and its TOAST: a table of big documents has few heap pages and most of
     // its bytes out of line, and is split as its whole size says (ranges of fewer pages).
-    const std::vector<uint64_t> work = workPages(session.leader(), requests);
+    // Asked on a worker before any reads: the leader may be busy elsewhere meanwhile (verify evaluates its
+    // plan on the leader while the tables are read). A failure costs only the split, never the reads.
+    std::vector<uint64_t> work;
+    for (const auto& r : requests) work.push_back(r.pages);
+    if (session.workerCount() > 0) {
+        try {
+            work = workPages(session.worker(0), requests);
+        } catch (const InterruptedError&) {
+            throw;
+        } catch (const std::exception&) {
+            session.resetWorker(0);
+        }
+    }
     std::vector<size_t> order(requests.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
