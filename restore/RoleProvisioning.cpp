@@ -128,22 +128,26 @@ GlobalsScript readGlobals(const std::string& file, std::string& checksum) {
     return GlobalsScript::read(reader);
 }
 
-std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest, const std::string& given) {
+std::optional<RecordedGlobals> recordedGlobals(const Manifest& manifest) {
     auto ref = manifest.source.find("globals");
-    const bool recorded = ref != manifest.source.end() && ref->is_object();
+    if (ref == manifest.source.end() || !ref->is_object()) return std::nullopt;
+    return RecordedGlobals{ref->value("file", ""), ref->value("manifest_checksum", "")};
+}
+
+std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest, const std::string& given) {
+    const auto recorded = recordedGlobals(manifest);
     if (!recorded && given.empty()) return std::nullopt;
-    std::filesystem::path file = given.empty() ? archive.parent_path() / ref->value("file", "") : std::filesystem::path(given);
+    std::filesystem::path file = given.empty() ? archive.parent_path() / recorded->file : std::filesystem::path(given);
     // Beside an object in a bucket, the globals are an object too, read through the one opener (which
-    // names a missing object itself).
+    // names a missing object itself); a --globals FILE that is missing is named by readGlobals.
     std::error_code ec;
-    if (!S3Url::is(file.string()) && !std::filesystem::exists(file, ec))
-        throw BadInputError(given.empty() ? "the archive was backed up with --globals, but its globals " + file.string() +
-                                                " are missing; put them back beside the archive, give them with --globals FILE "
-                                                "(or create the roles it needs yourself)"
-                                          : "--globals " + given + ": no such file");
+    if (given.empty() && !S3Url::is(file.string()) && !std::filesystem::exists(file, ec))
+        throw BadInputError("the archive was backed up with --globals, but its globals " + file.string() +
+                            " are missing; put them back beside the archive, give them with --globals FILE "
+                            "(or create the roles it needs yourself)");
     std::string checksum;
     GlobalsScript globals = readGlobals(file.string(), checksum);
-    if (recorded && checksum != ref->value("manifest_checksum", ""))
+    if (recorded && checksum != recorded->manifestChecksum)
         throw ProofFailedError("the globals " + file.string() + " are not the ones archive " + archive.string() +
                                " was written with (their manifest checksum differs from the one the archive records)");
     return globals;

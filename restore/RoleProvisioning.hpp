@@ -24,6 +24,13 @@ std::vector<std::string> rolesNamedBy(const std::vector<ScriptEntry>& entries);
 // The globals recorded with the archive at `archive` (its manifest's source.globals), read and checked;
 // nullopt when the archive was backed up without --globals. Throws BadInputError when the globals file is
 // missing (naming it), ProofFailedError when it is damaged or is not the one the archive was written with.
+// What an archive's manifest records of the globals written with it (backup --globals): their file name,
+// beside the archive, and their manifest checksum; nullopt without --globals.
+struct RecordedGlobals {
+    std::string file;
+    std::string manifestChecksum;
+};
+std::optional<RecordedGlobals> recordedGlobals(const Manifest& manifest);
 // `given`: --globals FILE, read instead of the file beside the archive (and checked against the archive's
 // record when it has one).
 std::optional<GlobalsScript> globalsOf(const std::filesystem::path& archive, const Manifest& manifest, const std::string& given = "");

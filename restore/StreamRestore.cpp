@@ -378,8 +378,8 @@ RestoreResult runStreamRestore(const RestoreOptions& o, ArchiveStream& stream) {
         auto tCheck = Clock::now();
         const Manifest& m = stream.manifest();
         if (globals) {
-            auto ref = m.source.find("globals");
-            if (ref != m.source.end() && ref->is_object() && ref->value("manifest_checksum", "") != globalsChecksum)
+            auto recorded = recordedGlobals(m);
+            if (recorded && recorded->manifestChecksum != globalsChecksum)
                 log("warning: the globals " + o.globals + " are not the ones " + streamName +
                     " was written with (their manifest checksum differs from the one it records); roles were created from them as given");
         }

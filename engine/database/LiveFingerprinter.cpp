@@ -240,7 +240,7 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
 namespace {
 // Each request's heap pages plus its TOAST relation's size in pages, read on `conn` (a worker, at the
 // snapshot: the tables are locked by now; a name that does not resolve counts its heap alone).
-std::vector<uint64_t> workPages(const PgConnection& leader, const std::vector<LiveTableRequest>& requests) {
+std::vector<uint64_t> workPages(const PgConnection& conn, const std::vector<LiveTableRequest>& requests) {
     std::vector<uint64_t> work(requests.size());
     nlohmann::json names = nlohmann::json::array();
     bool any = false;
@@ -251,7 +251,7 @@ std::vector<uint64_t> workPages(const PgConnection& leader, const std::vector<Li
         any = any || splittable;
     }
     if (!any) return work;
-    auto r = leader.execParams(
+    auto r = conn.execParams(
         "SELECT x.o - 1, pg_catalog.pg_relation_size(c.reltoastrelid) / pg_catalog.current_setting('block_size')::pg_catalog.int8 "
         "FROM pg_catalog.jsonb_array_elements_text($1::pg_catalog.jsonb) WITH ORDINALITY AS x(name, o) "
         "JOIN pg_catalog.pg_class c ON c.oid = pg_catalog.to_regclass(x.name) WHERE c.reltoastrelid <> 0",
