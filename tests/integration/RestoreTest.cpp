@@ -210,11 +210,14 @@ TEST_CASE("a table of more than 64 MiB is split by frame ranges and restores equ
         for (size_t p = r.err.find("started: rows of public.wide"); p != std::string::npos; p = r.err.find("started: rows of public.wide", p + 1))
             ++stretches;
         CHECK(stretches == 2);
-        // The second connection took the other table before it joined the first on wide.
+        // With two connections, the second took the other table before it joined the first on wide. (With
+        // three, doc and the second stretch start at the same moment on two connections, and their log
+        // lines come in either order: a CI run saw the second stretch's first.)
         size_t firstWide = r.err.find("started: rows of public.wide");
         size_t secondWide = r.err.find("started: rows of public.wide", firstWide + 1);
         size_t doc = r.err.find("started: rows of public.doc");
-        CHECK(doc < secondWide);
+        CHECK(doc != std::string::npos);
+        if (jobs == 2) CHECK(doc < secondWide);
         CHECK(target.scalar("SELECT count(*) FROM public.doc") == "2000");
         auto got = independentFingerprint(target, "public", "wide");
         CHECK(got.rows == want.rows);
