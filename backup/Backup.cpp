@@ -297,7 +297,7 @@ BackupResult runBackup(const BackupOptions& o) {
             if (wrote && o.atSnapshot) live.plan = o.atSnapshot(leader);
             std::vector<SnapshotChange> changes;
             {
-                PgConnection current = PgConnection::connect(target, "pgproof backup");
+                PgConnection current = PgConnection::connect(target, "pgproof backup (change check)");
                 changes = changesSinceSnapshot(leader, current, session->tables());
             }
             // A held table changed under the snapshot; or pg_dump ended without a byte, as it does when a table
