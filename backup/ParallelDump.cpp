@@ -22,6 +22,7 @@
 #include "Interrupt.hpp"
 #include "PgConnection.hpp"
 #include "SnapshotSession.hpp"
+#include "TidRange.hpp"
 #include "WorkProgress.hpp"
 
 namespace pgproof {
@@ -172,12 +173,26 @@ struct EntryFile {
 
 constexpr size_t kWriteBatch = 1u << 20;
 
-// A piece of one table's data entry: the whole table, or a ctid range of its heap pages [fromPage, toPage)
-// (no bound: from the first page, to the end). The first piece carries the entry's header and COPY line,
-// the last one the "\." terminator: concatenated in order they are one COPY statement, one rows segment.
+// Like pg_dump -j's workers: ACCESS SHARE with NOWAIT (pg_dump already holds it; a wait here could only
+// be behind DDL queued behind pg_dump), and the last table's locks released through the savepoint.
+void lockTaken(PgConnection& conn, const TakenTable& t) {
+    try {
+        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + t.copyTarget +
+                  " IN ACCESS SHARE MODE NOWAIT");
+    } catch (const IncompleteError& e) {
+        std::string msg = e.what();
+        if (msg.find("could not obtain lock") == std::string::npos) throw;
+        throw IncompleteError("another session is waiting for an exclusive lock on " + t.id.display() +
+                              " (DDL queued behind the backup's locks); run again when it is done");
+    }
+}
+
+// A piece of one table's data entry: the whole table, or a stretch of it in ctid order (TidRange). The
+// first piece carries the entry's header and COPY line, the last one the "\." terminator: concatenated in
+// order they are one COPY statement, one rows segment.
 struct ReadItem {
     size_t table = 0;  // index into tables
-    std::optional<uint64_t> fromPage, toPage;
+    TidRange range;
     bool first = true, last = true;
 };
 
@@ -319,24 +334,35 @@ size_t ParallelTableData::State::handOutHeld(char* buf, size_t cap, uint64_t lim
 
 void ParallelTableData::State::planItems() {
     // A table of more than one range's worth of bytes (heap and TOAST: a mostly-TOAST table splits too) is
-    // read in ctid ranges of its heap pages by several connections at once, where TID range scans make
-    // that cheap (PostgreSQL 14). The last range is open-ended: rows visible to the snapshot cannot lie
+    // read in ctid stretches by several connections at once, where TID range scans make that cheap
+    // (PostgreSQL 14): stretches of its heap pages, or, for a few huge values in a few pages, stretches of
+    // its rows (TidRange.hpp). The last stretch is open-ended: rows visible to the snapshot cannot lie
     // beyond the pages counted, but the relation may have grown since.
     const bool split = session.workerCount() > 1 && session.leader().serverVersion().hasTidRangeScans();
     const uint64_t target = rangeBytes();
     for (size_t i : chosen) {
         const TakenTable& t = tables[i];
-        uint64_t ranges = split ? std::min<uint64_t>(t.heapPages, t.bytes / target + (t.bytes % target ? 1 : 0)) : 1;
-        if (ranges < 2) {
-            items.push_back({i, std::nullopt, std::nullopt, true, true});
-            continue;
+        const uint64_t wanted = split ? t.bytes / target + (t.bytes % target ? 1 : 0) : 1;
+        std::vector<TidRange> ranges;
+        if (wanted >= 2 && t.heapPages < wanted && t.heapPages <= kRowSplitPages) {
+            // Listed on a worker before any of them reads, under the lock the reads take. A failure costs the split.
+            PgConnection& conn = session.worker(0);
+            try {
+                lockTaken(conn, t);
+                auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
+                                            "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+                                            {t.copyTarget}, "reading the columns of " + t.id.display());
+                std::vector<std::string> names;
+                for (int c = 0; c < cols.rows(); ++c) names.push_back(cols.value(c, 0));
+                ranges = rowRanges(conn, t.copyTarget, storedSizeSql(names), "", wanted);
+            } catch (const InterruptedError&) {
+                throw;
+            } catch (const std::exception&) {
+                session.resetWorker(0);
+            }
         }
-        uint64_t per = (t.heapPages + ranges - 1) / ranges;
-        for (uint64_t from = 0; from < t.heapPages; from += per) {
-            bool first = from == 0, last = from + per >= t.heapPages;
-            items.push_back({i, first ? std::nullopt : std::optional<uint64_t>(from), last ? std::nullopt : std::optional<uint64_t>(from + per),
-                             first, last});
-        }
+        if (ranges.empty()) ranges = pageRanges(t.heapPages, wanted);
+        for (size_t k = 0; k < ranges.size(); ++k) items.push_back({i, ranges[k], k == 0, k + 1 == ranges.size()});
     }
 }
 
@@ -388,17 +414,7 @@ void ParallelTableData::State::work(size_t w) {
 void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
     const ReadItem& it = items[item];
     const TakenTable& t = tables[it.table];
-    // Like pg_dump -j's workers: ACCESS SHARE with NOWAIT (pg_dump already holds it; a wait here could only
-    // be behind DDL queued behind pg_dump), and the last table's locks released through the savepoint.
-    try {
-        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + t.copyTarget +
-                  " IN ACCESS SHARE MODE NOWAIT");
-    } catch (const IncompleteError& e) {
-        std::string msg = e.what();
-        if (msg.find("could not obtain lock") == std::string::npos) throw;
-        throw IncompleteError("another session is waiting for an exclusive lock on " + t.id.display() +
-                              " (DDL queued behind the backup's locks); run again when it is done");
-    }
+    lockTaken(conn, t);
     std::string dir = std::filesystem::temp_directory_path().string();
     std::string path = dir + "/pgproof-table-XXXXXX";
     int raw = ::mkstemp(path.data());
@@ -432,12 +448,9 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
     };
     // A whole table as pg_dump reads it; a range as the live readers do (the same row bytes: LiveFingerprinter).
     std::string sql = "COPY " + t.copyTarget + " " + t.columnList + " TO stdout;";
-    if (it.fromPage || it.toPage) {
-        std::string where;
-        if (it.fromPage) where += "ctid >= '(" + std::to_string(*it.fromPage) + ",0)'::pg_catalog.tid";
-        if (it.toPage) where += std::string(where.empty() ? "" : " AND ") + "ctid < '(" + std::to_string(*it.toPage) + ",0)'::pg_catalog.tid";
+    if (!it.range.whole()) {
         std::string cols = t.columnList.empty() ? "" : t.columnList.substr(1, t.columnList.size() - 2);
-        sql = "COPY (SELECT " + cols + " FROM ONLY " + t.copyTarget + " WHERE " + where + ") TO stdout;";
+        sql = "COPY (SELECT " + cols + " FROM ONLY " + t.copyTarget + " WHERE " + it.range.condition() + ") TO stdout;";
     }
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT)

@@ -36,30 +36,24 @@ std::vector<size_t> ProofReads::addJobs(RestoreScheduler& scheduler, size_t t, c
     readings_[t]->result.id = table.id();
     readings_[t]->result.fingerprinted = true;
     const uint64_t pages = estimatedPages(table.rawBytes);
-    std::vector<std::pair<std::optional<uint64_t>, std::optional<uint64_t>>> parts;
-    if (!ranges_ || pages <= kRangePages + kRangePages / 2) {
-        parts.push_back({std::nullopt, std::nullopt});
-    } else {
-        for (uint64_t p = 0; p < pages; p += kRangePages) {
-            bool last = p + kRangePages >= pages;
-            parts.push_back({p == 0 ? std::nullopt : std::optional<uint64_t>(p), last ? std::nullopt : std::optional<uint64_t>(p + kRangePages)});
-        }
-    }
+    const std::vector<TidRange> parts = !ranges_ || pages <= kRangePages + kRangePages / 2
+                                            ? std::vector<TidRange>{TidRange{}}
+                                            : pageRanges(pages, (pages + kRangePages - 1) / kRangePages);
     std::vector<size_t> ids;
-    for (const auto& [from, to] : parts) {
+    for (const TidRange& range : parts) {
         RestoreJob job;
         job.label = "proof read of " + table.id().display();
         job.work = RestoreWork::Proof;
         job.weight = restoreWeight(table, table.rawBytes / parts.size());
         job.after = after;
         job.locks = {{table.id(), LockMode::AccessShare}};
-        job.run = [this, t, from = from, to = to](PgConnection& conn) { read(conn, t, from, to); };
+        job.run = [this, t, range](PgConnection& conn) { read(conn, t, range); };
         ids.push_back(scheduler.add(std::move(job)));
     }
     return ids;
 }
 
-void ProofReads::read(PgConnection& conn, size_t t, std::optional<uint64_t> from, std::optional<uint64_t> to) {
+void ProofReads::read(PgConnection& conn, size_t t, const TidRange& range) {
     const TableEntry& table = manifest_.tables[t];
     Reading& reading = *readings_[t];
     LiveTableRequest request{table.id(), table.columns, 0, false, "", nullptr};
@@ -68,7 +62,7 @@ void ProofReads::read(PgConnection& conn, size_t t, std::optional<uint64_t> from
         conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the proof read of " + table.id().display());
         if (asConnectingUser_) conn.exec("SET LOCAL ROLE NONE", "reading as the connecting user");
         conn.pinSettingsForTransaction(settings_);
-        TableFingerprint fp = fingerprintTableRange(conn, request, from, to);
+        TableFingerprint fp = fingerprintTableRange(conn, request, range);
         conn.exec("COMMIT", "ending the proof read of " + table.id().display());
         double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         std::lock_guard lock(reading.mutex);

@@ -39,7 +39,7 @@ private:
         std::mutex mutex;
         LiveTableResult result;
     };
-    void read(PgConnection& conn, size_t table, std::optional<uint64_t> from, std::optional<uint64_t> to);
+    void read(PgConnection& conn, size_t table, const TidRange& range);
 
     const Manifest& manifest_;
     PinnedSettings settings_;

@@ -107,7 +107,7 @@ namespace {
 
 struct WorkItem {
     size_t table;
-    std::optional<uint64_t> fromPage, toPage;  // ctid range [from, to); no bounds: whole table
+    TidRange range;  // no bounds: the whole table
 };
 
 struct TableAccumulator {
@@ -117,10 +117,9 @@ struct TableAccumulator {
     double seconds = 0;
 };
 
-std::string whereClause(const WorkItem& item, const std::string& filter) {
+std::string whereClause(const TidRange& range, const std::string& filter) {
     std::string w = filter.empty() ? "" : " WHERE (" + filter + ")";
-    if (item.fromPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid >= '(" + std::to_string(*item.fromPage) + ",0)'::pg_catalog.tid";
-    if (item.toPage) w += std::string(w.empty() ? " WHERE" : " AND") + " ctid < '(" + std::to_string(*item.toPage) + ",0)'::pg_catalog.tid";
+    if (!range.whole()) w += std::string(w.empty() ? " WHERE " : " AND ") + range.condition();
     return w;
 }
 
@@ -152,14 +151,14 @@ void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
 // `lock`: the worker does not hold this table yet (its previous item was another table's).
 void fingerprintItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc, bool lock) {
     if (lock) lockForWorker(conn, req);
-    TableFingerprint fp = fingerprintTableRange(conn, req, item.fromPage, item.toPage);
+    TableFingerprint fp = fingerprintTableRange(conn, req, item.range);
     std::lock_guard guard(acc.mutex);
     acc.fp.add(fp);
 }
 
 void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& item, TableAccumulator& acc, bool lock) {
     if (lock) lockForWorker(conn, req);
-    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item, req.filter));
+    auto r = conn.exec("SELECT pg_catalog.count(*) FROM ONLY " + req.id.sql() + whereClause(item.range, req.filter));
     uint64_t rows = std::stoull(r.value(0, 0));
     WorkProgress::process().addRows(rows);
     std::lock_guard guard(acc.mutex);
@@ -168,12 +167,10 @@ void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& 
 
 }  // namespace
 
-TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, std::optional<uint64_t> fromPage,
-                                       std::optional<uint64_t> toPage) {
-    WorkItem item{0, fromPage, toPage};
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, const TidRange& range) {
     std::mutex mutex;
     TableFingerprint total;
-    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(item, req.filter) +
+    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(range, req.filter) +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
@@ -240,15 +237,17 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
 namespace {
 // Each request's heap pages plus its TOAST relation's size in pages, read on `conn` (a worker, at the
 // snapshot: the tables are locked by now; a name that does not resolve counts its heap alone).
+// Every fingerprinted table is measured, not only those that can split: the size also orders the
+// reads, and a table of a few huge values (one heap page, gigabytes of TOAST) must start first, not last.
 std::vector<uint64_t> workPages(const PgConnection& conn, const std::vector<LiveTableRequest>& requests) {
     std::vector<uint64_t> work(requests.size());
     nlohmann::json names = nlohmann::json::array();
     bool any = false;
     for (size_t i = 0; i < requests.size(); ++i) {
         work[i] = requests[i].pages;
-        const bool splittable = !requests[i].countOnly && requests[i].pages > 1;
-        names.push_back(splittable ? nlohmann::json(requests[i].id.sql()) : nlohmann::json());
-        any = any || splittable;
+        const bool read = !requests[i].countOnly;
+        names.push_back(read ? nlohmann::json(requests[i].id.sql()) : nlohmann::json());
+        any = any || read;
     }
     if (!any) return work;
     auto r = conn.execParams(
@@ -291,19 +290,26 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     for (size_t i : order) {
         const auto& r = requests[i];
         // count(*) is not split: on one big table the server runs it as a parallel scan already.
-        if (r.countOnly || !split || r.pages < 2 || work[i] <= chunkWork + chunkWork / 2) {
-            items.push_back({i, std::nullopt, std::nullopt});
+        if (r.countOnly || !split || work[i] <= chunkWork + chunkWork / 2) {
+            items.push_back({i, TidRange{}});
             continue;
         }
-        const uint64_t ranges = std::min<uint64_t>(r.pages, (work[i] + chunkWork - 1) / chunkWork);
-        const uint64_t chunk = (r.pages + ranges - 1) / ranges;
-        for (uint64_t p = 0; p < r.pages; p += chunk) {
-            bool last = p + chunk >= r.pages;
-            // The last range is open-ended: rows visible to the snapshot cannot lie beyond it,
-            // but the relation may have grown since its size was read.
-            items.push_back({i, p == 0 ? std::nullopt : std::optional<uint64_t>(p),
-                             last ? std::nullopt : std::optional<uint64_t>(p + chunk)});
+        const uint64_t wanted = (work[i] + chunkWork - 1) / chunkWork;
+        std::vector<TidRange> ranges;
+        if (r.pages < wanted && r.pages <= kRowSplitPages && session.workerCount() > 1) {
+            // Too few heap pages for the bytes (a few huge values out of line): cut between its rows,
+            // listed on a worker that takes the table's lock as the reads do. A failure costs the split.
+            try {
+                lockForWorker(session.worker(0), r);
+                ranges = rowRanges(session.worker(0), r.id.sql(), storedSizeSql(r.columns), r.filter, wanted);
+            } catch (const InterruptedError&) {
+                throw;
+            } catch (const std::exception&) {
+                session.resetWorker(0);
+            }
         }
+        if (ranges.empty()) ranges = pageRanges(r.pages, wanted);
+        for (const auto& range : ranges) items.push_back({i, range});
     }
 
     // Progress within the caller's phase: tables done of all, and pages read of all for the time left.
@@ -312,8 +318,9 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
     for (size_t i = 0; i < items.size(); ++i) {
         const auto& it = items[i];
         uint64_t pages = requests[it.table].pages;
-        uint64_t to = it.toPage.value_or(std::max(pages, it.fromPage.value_or(0)));
-        itemPages[i] = std::max<uint64_t>(1, to - it.fromPage.value_or(0));
+        uint64_t from = it.range.from ? it.range.from->page : 0;
+        uint64_t to = it.range.to ? it.range.to->page : std::max(pages, from);
+        itemPages[i] = std::max<uint64_t>(1, to - from);
         allPages += itemPages[i];
         ++itemsPerTable[it.table];
     }
@@ -393,6 +400,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         out[i].fingerprinted = !requests[i].countOnly;
         out[i].error = acc[i].error;
         out[i].seconds = acc[i].seconds;
+        out[i].reads = itemsPerTable[i];
     }
     return out;
 }

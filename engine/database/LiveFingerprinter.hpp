@@ -11,6 +11,7 @@
 #include "SnapshotSession.hpp"
 #include "SqlIdentifier.hpp"
 #include "TableFingerprint.hpp"
+#include "TidRange.hpp"
 
 namespace pgproof {
 
@@ -30,6 +31,7 @@ struct LiveTableResult {
     bool fingerprinted = false;
     std::string error;             // non-empty: the table could not be read
     double seconds = 0;
+    size_t reads = 0;              // the statements its rows were read in (ctid stretches, TidRange.hpp)
 };
 
 struct LiveFingerprintOptions {
@@ -41,12 +43,11 @@ struct LiveFingerprintOptions {
 std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
                                                    const LiveFingerprintOptions& options = {});
 
-// Reads the rows of one table (or only those in the ctid page range [fromPage, toPage)) on `conn`, inside
+// Reads the rows of one table (or only those in the ctid stretch `range`) on `conn`, inside
 // the caller's transaction, and returns their count and fingerprint (plus the spill, if the request has
 // one). The read waits for the table's lock (fingerprintLiveTables' workers take it with NOWAIT first).
 // Throws IncompleteError when the read fails.
-TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, std::optional<uint64_t> fromPage,
-                                       std::optional<uint64_t> toPage);
+TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& request, const TidRange& range = {});
 
 // The rows of `table` (COPY text of `columns`, each without its newline) whose key columns `key` hold one
 // of `keys` (each the key's values as COPY text, in key order; NULL-free), read on `conn` inside the

@@ -278,6 +278,33 @@ TEST_CASE("Pagila: backup --jobs 3 records what --jobs 1 records and restores wi
     CHECK(r.exitCode == 0);
 }
 
+TEST_CASE("backup --jobs 2 splits a few huge values in one page by row, as --jobs 1 dumps them") {
+    ScratchDatabase db("par_fewhuge");
+    db.exec("CREATE TABLE few (id int PRIMARY KEY, b bytea); ALTER TABLE few ALTER COLUMN b SET STORAGE EXTERNAL;"
+            "INSERT INTO few SELECT n, (SELECT decode(string_agg(md5(n::text || ':' || g), ''), 'hex') FROM generate_series(1, mb * 32768) g) "
+            "FROM unnest('{2,1,3,1}'::int[]) WITH ORDINALITY v(mb, n)");
+    db.exec("VACUUM ANALYZE few");
+    REQUIRE(db.scalar("SELECT pg_relation_size('few') / current_setting('block_size')::int") == "1");
+    TempDir dir;
+    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
+    // 7 MB against 1 MiB stretches: more wanted than the table's one page could give.
+    setenv("PGPROOF_DUMP_RANGE_BYTES", "1048576", 1);
+    fs::path archive = backupWith(db, dir / "two.sql.zst", "--jobs 2");
+    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
+    json m = inspectManifest(archive);
+    CHECK(m.at("source").at("parallel_dump").at("tables") == 1);
+    CHECK(m.at("source").at("parallel_dump").at("statements") == 4);
+    CHECK(tableFacts(m) == tableFacts(one));
+    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
+    ScratchDatabase viaPsql("par_fewhuge_psql");
+    auto restored = run("bash -o pipefail -c " + shellQuote("zstd -dc " + q(archive) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
+                                                            shellQuote(viaPsql.name()) + " >/dev/null"));
+    INFO(restored.err);
+    REQUIRE(restored.exitCode == 0);
+    CHECK(viaPsql.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few") ==
+          db.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few"));
+}
+
 TEST_CASE("backup --jobs 2 keeps at most 2N+1 pieces in temporary files when compression is the slower side") {
     ScratchDatabase db("par_ahead");
     db.exec("CREATE TABLE wide (id int, body text); "

@@ -288,6 +288,37 @@ TEST_CASE("a table that is mostly TOAST is split by its whole size, and its rang
     session.finish();
 }
 
+// A table of a few huge values out of line has one heap page: page stretches cannot split it, so it would
+// be read on one connection while the others idle. It is cut between its rows instead, by stored size.
+TEST_CASE("a few huge values in one heap page are read in row stretches that add up") {
+    ScratchDatabase db("snap_fewhuge");
+    // Six values of 0.5-3 MB, stored out of line uncompressed: one heap page, about 10 MB of TOAST.
+    db.exec("CREATE TABLE few (id int PRIMARY KEY, b bytea, note text); ALTER TABLE few ALTER COLUMN b SET STORAGE EXTERNAL;"
+            "INSERT INTO few SELECT n, (SELECT decode(string_agg(md5(n::text || ':' || g), ''), 'hex') FROM generate_series(1, mb * 32768) g), "
+            "CASE WHEN n % 2 = 0 THEN NULL ELSE 'n' || n END FROM unnest('{1,3,2,1,2,1}'::int[]) WITH ORDINALITY v(mb, n)");
+    db.exec("DELETE FROM few WHERE id = 2");  // a dead line pointer between live rows
+    db.exec("VACUUM ANALYZE few");
+    const uint64_t pages = std::stoull(db.scalar("SELECT pg_relation_size('few') / current_setting('block_size')::int"));
+    REQUIRE(pages == 1);
+    const auto expected = independentFingerprint(db, "public", "few");
+    SnapshotSession session(ConnectionTarget(db.conninfo()), 3, "pgproof tests");
+    // Rows committed after the snapshot land in the same page, beyond the stretches' last row: not counted.
+    db.exec("INSERT INTO few VALUES (100, 'late'::bytea, 'late'), (101, NULL, NULL)");
+    LiveTableRequest request{{"public", "few"}, {"id", "b", "note"}, pages, false, ""};
+    for (uint64_t chunk : {uint64_t{64}, uint64_t{256}, uint64_t{100000}}) {
+        INFO("chunk of " << chunk << " pages of work");
+        auto results = fingerprintLiveTables(session, {request}, {chunk});
+        REQUIRE(results.size() == 1);
+        CHECK(results[0].error.empty());
+        CHECK(results[0].fingerprint.rows == 5);
+        CHECK(results[0].fingerprint.hex() == expected.hex);
+        if (chunk == 64) CHECK(results[0].reads == 5);  // ~1,280 pages of work: more stretches wanted than rows
+        if (chunk == 256) CHECK(results[0].reads >= 2);
+        if (chunk == 100000) CHECK(results[0].reads == 1);
+    }
+    session.finish();
+}
+
 TEST_CASE("snapshot --counts-only records exact row counts and no fingerprints") {
     ScratchDatabase db("snapcounts");
     createAwkwardTables(db);

@@ -1,0 +1,45 @@
+#pragma once
+// Stretches of a table's heap in ctid order, read on several connections at once and added up (their
+// fingerprints are sums): the one way snapshot, verify, diff, a restore's proof reads and the parallel
+// dump split a table. A stretch is [from, to) in ctid order, either bound open; the first stretch of a
+// table has no lower bound and the last no upper one, so together they cover every row, wherever the
+// table grew since its size was read. Page bounds are (page,0); a table whose bytes lie out of line in
+// a few heap pages (a handful of huge values) is cut between its rows instead.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "PgConnection.hpp"
+#include "SqlIdentifier.hpp"
+
+namespace pgproof {
+
+struct Tid {
+    uint64_t page = 0;
+    uint32_t offset = 0;  // 0: the start of the page
+};
+
+struct TidRange {
+    std::optional<Tid> from, to;
+    bool whole() const { return !from && !to; }
+    // "ctid >= '(p,o)'::pg_catalog.tid AND ctid < '(p,o)'::pg_catalog.tid", or empty for the whole table.
+    std::string condition() const;
+};
+
+// `pages` heap pages in `ranges` stretches of whole pages (fewer when there are fewer pages).
+std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges);
+
+// The rows of `table` (those `filter` keeps, when not empty) cut into at most `ranges` stretches of
+// about equal stored bytes, from each visible row's ctid and stored size (`storedSize`, an SQL sum such
+// as storedSizeSql returns) read on `conn` inside its transaction: cheap, no value is fetched from TOAST.
+// It lists every row, so it is for a table of few heap pages only (kRowSplitPages) whose bytes are out
+// of line. `tableSql` is the quoted name. Throws IncompleteError when the read fails.
+constexpr uint64_t kRowSplitPages = 64;
+std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tableSql, const std::string& storedSize,
+                                const std::string& filter, uint64_t ranges);
+// The stored size of a row of these columns (names unquoted): pg_column_size of a value stored out of
+// line is the size its TOAST pointer records.
+std::string storedSizeSql(const std::vector<std::string>& columns);
+
+}  // namespace pgproof
