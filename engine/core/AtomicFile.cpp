@@ -81,7 +81,8 @@ AtomicFile::AtomicFile(fs::path target, Options options) : target_(std::move(tar
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : target_(std::move(other.target_)), temporary_(std::move(other.temporary_)), options_(std::move(other.options_)),
-      fd_(std::move(other.fd_)), buffer_(std::move(other.buffer_)), open_(std::exchange(other.open_, false)) {}
+      fd_(std::move(other.fd_)), buffer_(std::move(other.buffer_)), open_(std::exchange(other.open_, false)),
+      written_(other.written_), writebackFrom_(other.writebackFrom_) {}
 
 AtomicFile::~AtomicFile() { abandon(); }
 
@@ -121,6 +122,14 @@ void AtomicFile::writeOut(const void* data, size_t len) {
         if (n <= 0) writeFailed(n < 0 ? errno : EIO);
         p += n;
         len -= static_cast<size_t>(n);
+        written_ += static_cast<uint64_t>(n);
+    }
+    if (written_ - writebackFrom_ >= kWritebackBytes) {
+        // Best effort: a file system without it (or a pipe) just leaves the work to commit()'s fsync,
+        // which reports any real error.
+        ::sync_file_range(fd_.get(), static_cast<off64_t>(writebackFrom_), static_cast<off64_t>(written_ - writebackFrom_),
+                          SYNC_FILE_RANGE_WRITE);
+        writebackFrom_ = written_;
     }
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The one way pgproof puts a file in place (archives, reports, diff lists, row digests, the repository's
 // marker and pins, metrics): written under a temporary name beside the target, then committed with
-// fsync of the file, rename over the target, fsync of the folder. A reader never sees half a file, a
+// fsync of the file (its writeback started as it is written), rename over the target, fsync of the folder. A reader never sees half a file, a
 // crash leaves the old file or the new one, and an AtomicFile destroyed without commit() removes its
 // temporary. The temporary is `.TARGET.partial-PID` in the target's folder: hidden from `ls` and from
 // globs such as *.prom, and the name removeStalePartials (OutputFile.hpp) clears after a killed run.
@@ -80,6 +80,11 @@ private:
     FileDescriptor fd_;
     std::string buffer_;
     bool open_ = false;  // the temporary exists and is ours
+    // Early writeback: every kWritebackBytes written, the kernel is asked to start writing them out
+    // (sync_file_range, as PostgreSQL's *_flush_after settings do), so commit()'s fsync waits for the
+    // tail only instead of the whole file (half a second for a 1 GB archive).
+    static constexpr uint64_t kWritebackBytes = 32ull << 20;
+    uint64_t written_ = 0, writebackFrom_ = 0;
 };
 
 }  // namespace pgproof
