@@ -62,6 +62,10 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tab
         total += bytes;
     }
     if (rows.size() < 2) return {TidRange{}};
+    // A live read holds a row whole (libpq receives it, then hands over a copy): two huge rows read at once
+    // would double the memory the README promises per table. Such a table is read on one connection.
+    for (const auto& row : rows)
+        if (row.second >= kRowSplitMaxRowBytes) return {TidRange{}};
     // As many stretches as rows: one row each. Else a stretch ends once it holds its share of the bytes,
     // and the next starts at the following row.
     const bool eachRow = ranges >= rows.size();

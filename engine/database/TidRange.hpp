@@ -34,8 +34,11 @@ std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges);
 // about equal stored bytes, from each visible row's ctid and stored size (`storedSize`, an SQL sum such
 // as storedSizeSql returns) read on `conn` inside its transaction: cheap, no value is fetched from TOAST.
 // It lists every row, so it is for a table of few heap pages only (kRowSplitPages) whose bytes are out
-// of line. `tableSql` is the quoted name. Throws IncompleteError when the read fails.
+// of line. `tableSql` is the quoted name. A table with a row of kRowSplitMaxRowBytes or more stored is
+// not cut (one stretch): its huge rows are read one at a time, on one connection, so memory stays at one
+// such row per table. Throws IncompleteError when the read fails.
 constexpr uint64_t kRowSplitPages = 64;
+constexpr uint64_t kRowSplitMaxRowBytes = 16ull << 20;
 std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tableSql, const std::string& storedSize,
                                 const std::string& filter, uint64_t ranges);
 // The stored size of a row of these columns (names unquoted): pg_column_size of a value stored out of

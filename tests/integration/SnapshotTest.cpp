@@ -317,6 +317,20 @@ TEST_CASE("a few huge values in one heap page are read in row stretches that add
         if (chunk == 100000) CHECK(results[0].reads == 1);
     }
     session.finish();
+
+    // A row of 16 MiB or more stored: the table is read on one connection, so that no two such rows are
+    // held at once for it (the README's memory bound for live reads).
+    db.exec("CREATE TABLE huge (id int, b bytea); ALTER TABLE huge ALTER COLUMN b SET STORAGE EXTERNAL;"
+            "INSERT INTO huge SELECT n, (SELECT decode(string_agg(md5(n::text || ':' || g), ''), 'hex') FROM generate_series(1, mb * 65536) g) "
+            "FROM unnest('{17,1,1}'::int[]) WITH ORDINALITY v(mb, n)");
+    db.exec("VACUUM ANALYZE huge");
+    const auto hugeExpected = independentFingerprint(db, "public", "huge");
+    SnapshotSession again(ConnectionTarget(db.conninfo()), 2, "pgproof tests");
+    auto results = fingerprintLiveTables(again, {LiveTableRequest{{"public", "huge"}, {"id", "b"}, 1, false, ""}}, {64});
+    CHECK(results[0].error.empty());
+    CHECK(results[0].fingerprint.hex() == hugeExpected.hex);
+    CHECK(results[0].reads == 1);
+    again.finish();
 }
 
 TEST_CASE("snapshot --counts-only records exact row counts and no fingerprints") {
