@@ -173,19 +173,8 @@ struct EntryFile {
 
 constexpr size_t kWriteBatch = 1u << 20;
 
-// Like pg_dump -j's workers: ACCESS SHARE with NOWAIT (pg_dump already holds it; a wait here could only
-// be behind DDL queued behind pg_dump), and the last table's locks released through the savepoint.
-void lockTaken(PgConnection& conn, const TakenTable& t) {
-    try {
-        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + t.copyTarget +
-                  " IN ACCESS SHARE MODE NOWAIT");
-    } catch (const IncompleteError& e) {
-        std::string msg = e.what();
-        if (msg.find("could not obtain lock") == std::string::npos) throw;
-        throw IncompleteError("another session is waiting for an exclusive lock on " + t.id.display() +
-                              " (DDL queued behind the backup's locks); run again when it is done");
-    }
-}
+// pg_dump holds the table's lock already: a worker asks with NOWAIT (SnapshotSession::lockForRead).
+void lockTaken(PgConnection& conn, const TakenTable& t) { SnapshotSession::lockForRead(conn, t.id, "the backup's locks"); }
 
 // A piece of one table's data entry: the whole table, or a stretch of it in ctid order (TidRange). The
 // first piece carries the entry's header and COPY line, the last one the "\." terminator: concatenated in
@@ -521,7 +510,11 @@ size_t ParallelTableData::read(char* buf, size_t cap) {
     if (s.phase == State::Phase::Entries) {
         std::unique_lock lock(s.mutex);
         while (true) {
-            if (!s.error.empty()) throw IncompleteError(s.error + "; no archive was written");
+            if (!s.error.empty()) {
+                // A read the interrupt watcher cancelled fails like any other: the interrupt is the cause to name.
+                throwIfInterrupted("reading tables");
+                throw IncompleteError(s.error + "; no archive was written");
+            }
             if (s.readingEntry >= s.items.size()) break;
             if (s.files[s.readingEntry]) {
                 EntryFile& f = *s.files[s.readingEntry];

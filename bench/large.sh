@@ -31,34 +31,12 @@ done
 [ -x "$BIN" ] || { echo "$0: $BIN is not a pgproof binary (build with scripts/build.sh, or give --bin)" >&2; exit 2; }
 awk -v g="$GB" 'BEGIN { exit !(g > 0 && g <= 64) }' || { echo "$0: --gb takes a size in GB from 0.01 to 64" >&2; exit 2; }
 want() { [[ ",$ONLY," == *",$1,"* ]]; }
-PGBENCH=$(ls -d /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
 SCALE=$(awk -v g="$GB" 'BEGIN { s = int(300 * g / 8); print (s < 1 ? 1 : s) }')
 DOCS=$(awk -v g="$GB" 'BEGIN { d = int(100000 * g / 8); print (d < 100 ? 100 : d) }')
 bench_work pgproof-large-bench
 W=$WORK
 cluster_up
-createdb big
-log "loading: pgbench scale $SCALE, $DOCS documents, 4 huge values, 2,000 small tables"
-"$PGBENCH" -q -i -s "$SCALE" big >/dev/null 2>&1
-psql -q -X -d big -v ON_ERROR_STOP=1 >/dev/null <<SQL
-CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL);
--- About 15 KB of JSON each: 400 distinct strings (md5s), so TOAST compresses them little.
-INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'kind', 'order', 'lines',
-  (SELECT jsonb_agg(md5(g::text || ':' || i)) FROM generate_series(1, 400) i))
-  FROM generate_series(1, $DOCS) g;
-CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
-ALTER TABLE blobs ALTER COLUMN b SET STORAGE EXTERNAL;
-INSERT INTO blobs SELECT n, (SELECT decode(string_agg(md5(n::text || g::text), ''), 'hex')
-  FROM generate_series(1, mb * 65536) g) FROM unnest('{${HUGE// /,}}'::int[]) WITH ORDINALITY v(mb, n);
-CREATE SCHEMA many;
-DO \$\$ BEGIN
-  FOR i IN 1..2000 LOOP
-    EXECUTE format('CREATE TABLE many.t%s (id int PRIMARY KEY, note text)', i);
-    EXECUTE format('INSERT INTO many.t%s SELECT g, md5(g::text) FROM generate_series(1, 10) g', i);
-  END LOOP;
-END \$\$;
-VACUUM (FREEZE, ANALYZE);
-SQL
+load_mixed_dataset big "$GB" "$HUGE"
 size=$(psql -X -At -d big -c "SELECT pg_size_pretty(pg_database_size('big'))")
 log "dataset: $size"
 # Two psql sessions reading every table with COPY, the largest first, dealt out in turn.

@@ -150,3 +150,37 @@ rotate() {
   local n=$# i; local -a items=("$@")
   for ((i = 0; i < n; i++)); do echo "${items[(r - 1 + i) % n]}"; done
 }
+
+# ---------------------------------------------------------------------------------------------
+# load_mixed_dataset DB GB [HUGE_MB]: the "scale" issue's mixed database at about GB gigabytes in DB (created
+# here): pgbench at scale 300*GB/8 (one big table), 100,000*GB/8 jsonb documents of about 15 KB (TOAST-heavy),
+# four bytea values of HUGE_MB ("150 180 220 250": always at full size) and 2,000 small tables in schema
+# many; then VACUUM (FREEZE, ANALYZE). Used by large.sh and parallel-dump.sh.
+load_mixed_dataset() {
+  local db=$1 gb=$2 huge=${3:-150 180 220 250} scale docs pgbench
+  scale=$(awk -v g="$gb" 'BEGIN { s = int(300 * g / 8); print (s < 1 ? 1 : s) }')
+  docs=$(awk -v g="$gb" 'BEGIN { d = int(100000 * g / 8); print (d < 100 ? 100 : d) }')
+  pgbench=$(ls -d /usr/lib/postgresql/*/bin/pgbench | sort -V | tail -1)
+  log "loading $db: pgbench scale $scale, $docs documents, 4 huge values, 2,000 small tables"
+  createdb "$db"
+  "$pgbench" -q -i -s "$scale" "$db" >/dev/null 2>&1
+  psql -q -X -d "$db" -v ON_ERROR_STOP=1 >/dev/null <<SQL
+CREATE TABLE docs (id int PRIMARY KEY, body jsonb NOT NULL);
+-- About 15 KB of JSON each: 400 distinct strings (md5s), so TOAST compresses them little.
+INSERT INTO docs SELECT g, jsonb_build_object('id', g, 'kind', 'order', 'lines',
+  (SELECT jsonb_agg(md5(g::text || ':' || i)) FROM generate_series(1, 400) i))
+  FROM generate_series(1, $docs) g;
+CREATE TABLE blobs (id int PRIMARY KEY, b bytea);
+ALTER TABLE blobs ALTER COLUMN b SET STORAGE EXTERNAL;
+INSERT INTO blobs SELECT n, (SELECT decode(string_agg(md5(n::text || g::text), ''), 'hex')
+  FROM generate_series(1, mb * 65536) g) FROM unnest('{${huge// /,}}'::int[]) WITH ORDINALITY v(mb, n);
+CREATE SCHEMA many;
+DO \$\$ BEGIN
+  FOR i IN 1..2000 LOOP
+    EXECUTE format('CREATE TABLE many.t%s (id int PRIMARY KEY, note text)', i);
+    EXECUTE format('INSERT INTO many.t%s SELECT g, md5(g::text) FROM generate_series(1, 10) g', i);
+  END LOOP;
+END \$\$;
+VACUUM (FREEZE, ANALYZE);
+SQL
+}

@@ -137,15 +137,7 @@ constexpr int kMaxBatchesInFlight = 4;
 // the locks the last read took while the transaction, and its snapshot, stay: a worker holds one table
 // at a time, and the run holds each table once, in the leader, as pg_dump does.
 void lockForWorker(PgConnection& conn, const LiveTableRequest& req) {
-    try {
-        conn.exec(std::string("ROLLBACK TO SAVEPOINT ") + SnapshotSession::kReadSavepoint + "; LOCK TABLE ONLY " + req.id.sql() +
-                  " IN ACCESS SHARE MODE NOWAIT");
-    } catch (const IncompleteError& e) {
-        std::string msg = e.what();
-        if (msg.find("could not obtain lock") == std::string::npos) throw;
-        throw IncompleteError("another session is waiting for an exclusive lock on " + req.id.display() +
-                              " (DDL queued behind pgproof's snapshot lock); run again when it is done");
-    }
+    SnapshotSession::lockForRead(conn, req.id, "pgproof's snapshot lock");
 }
 
 // `lock`: the worker does not hold this table yet (its previous item was another table's).

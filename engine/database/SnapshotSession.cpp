@@ -49,4 +49,16 @@ void SnapshotSession::finish() {
     leader_->exec("COMMIT", "ending the snapshot transaction");
 }
 
+void SnapshotSession::lockForRead(PgConnection& worker, const QualifiedName& table, const std::string& holder) {
+    try {
+        worker.exec(std::string("ROLLBACK TO SAVEPOINT ") + kReadSavepoint + "; LOCK TABLE ONLY " + table.sql() +
+                    " IN ACCESS SHARE MODE NOWAIT");
+    } catch (const IncompleteError& e) {
+        std::string msg = e.what();
+        if (msg.find("could not obtain lock") == std::string::npos) throw;
+        throw IncompleteError("another session is waiting for an exclusive lock on " + table.display() + " (DDL queued behind " +
+                              holder + "); run again when it is done");
+    }
+}
+
 }  // namespace pgproof

@@ -48,6 +48,12 @@ public:
     int attempts() const { return attempts_; }
     // After a failed statement: roll the worker back and import the snapshot again.
     void resetWorker(size_t i);
+    // A worker's lock on the table it reads next, as pg_dump -j's workers take it: ACCESS SHARE with NOWAIT
+    // (the leader, or pg_dump, holds it already; a wait could only be behind DDL queued behind that lock,
+    // which waits for the leader: a hang no deadlock check sees), after rolling back to kReadSavepoint,
+    // which releases the locks the worker's last read took. Lock refused: IncompleteError naming the
+    // table and `holder` (whose lock the DDL is queued behind).
+    static void lockForRead(PgConnection& worker, const QualifiedName& table, const std::string& holder);
     void finish();
 
 private:

@@ -95,6 +95,15 @@ fs::path backupWith(const ScratchDatabase& db, const fs::path& archive, const st
     return archive;
 }
 
+// The archive restored with stock tools only, as a user without pgproof would: zstd -dc | psql, stopping
+// at the first error.
+void restoreWithPsql(const fs::path& archive, const ScratchDatabase& into) {
+    auto restored = run("bash -o pipefail -c " + shellQuote("zstd -dc " + q(archive) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
+                                                            shellQuote(into.name()) + " >/dev/null"));
+    INFO(restored.err);
+    REQUIRE(restored.exitCode == 0);
+}
+
 // Every table's count in `restored` equals the source's; rows of the enum-hash partitions may land in the
 // other leaf after a restore (pg_dump loads them via the root), so those compare as a whole.
 void requireSameCounts(const ScratchDatabase& source, const ScratchDatabase& restored) {
@@ -155,11 +164,7 @@ TEST_CASE("backup --jobs 2 and 3 record what --jobs 1 records, restore with psql
             CHECK(check.exitCode == 0);
 
             ScratchDatabase viaPsql("par_psql");
-            auto restored = run("bash -o pipefail -c " +
-                                shellQuote("zstd -dc " + q(archive).substr(0) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
-                                           shellQuote(viaPsql.name()) + " >/dev/null"));
-            INFO(restored.err);
-            REQUIRE(restored.exitCode == 0);
+            restoreWithPsql(archive, viaPsql);
             requireSameCounts(db, viaPsql);
 
             ScratchDatabase viaPgproof("par_restore");
@@ -263,10 +268,7 @@ TEST_CASE("Pagila: backup --jobs 3 records what --jobs 1 records and restores wi
     CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
 
     ScratchDatabase viaPsql("par_pagila_psql");
-    auto restored = run("bash -o pipefail -c " + shellQuote("zstd -dc " + q(archive) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
-                                                            shellQuote(viaPsql.name()) + " >/dev/null"));
-    INFO(restored.err);
-    REQUIRE(restored.exitCode == 0);
+    restoreWithPsql(archive, viaPsql);
     for (const auto& [schema, name] : dataTables(db)) {
         std::string sql = "SELECT count(*) FROM ONLY " + pgproof::QualifiedName{schema, name}.sql();
         INFO(schema << "." << name);
@@ -297,10 +299,7 @@ TEST_CASE("backup --jobs 2 splits a few huge values in one page by row, as --job
     CHECK(tableFacts(m) == tableFacts(one));
     CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
     ScratchDatabase viaPsql("par_fewhuge_psql");
-    auto restored = run("bash -o pipefail -c " + shellQuote("zstd -dc " + q(archive) + " | psql -q -X -v ON_ERROR_STOP=1 -d " +
-                                                            shellQuote(viaPsql.name()) + " >/dev/null"));
-    INFO(restored.err);
-    REQUIRE(restored.exitCode == 0);
+    restoreWithPsql(archive, viaPsql);
     CHECK(viaPsql.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few") ==
           db.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few"));
 }
