@@ -1,4 +1,4 @@
-# bench/lib.sh: what the bench scripts share (run.sh, ab.sh, many-tables.sh, rows.sh, load.sh).
+# bench/lib.sh: what the bench scripts share (run.sh, ab.sh, many-tables.sh, rows.sh, load.sh, large.sh, ...).
 #   . "$(dirname "$0")/lib.sh"      after `set -euo pipefail`
 #
 #   bench_work PREFIX    a work folder $WORK (logs in $WORK/logs) and the trap that, on any exit
@@ -16,6 +16,7 @@
 #                        all, the default), or of a process started as `rss TAG PROGRAM ARGS...` in CMD
 #   ratio A B [DIGITS]   A / B as "1.23x" ("n/a" when B is 0)
 #   kb_to_mb, mb, le, mul, rotate, stop_background, log, die, q   small helpers (see each)
+#   load_mixed_dataset DB GB   the mixed dataset of large.sh and parallel-dump.sh (see it, at the end)
 # Peak RSS is GNU time's %M (/usr/bin/time, installed when missing): the largest resident set of the
 # command's processes.
 

@@ -35,6 +35,7 @@ ROWS=$DEFAULT_ROWS     # rows of the mixed-type table bench_mixed (about 165 byt
 RUNS=$DEFAULT_RUNS     # rounds; each tool runs once per round
 JOBS=""                # pgproof --jobs for backup/check (empty: pgproof's default, the cores);
                        # snapshot/restore groups: connections on both sides (empty: 2)
+DUMP_CONNECTIONS=""     # --dump-jobs N: the backup group also times backup --jobs N (the parallel dump)
 MEMORY_CHECK=1         # also run pgproof on a second, smaller dataset (scale/4, rows/4) to compare RSS
 RESULTS="$root/bench/RESULTS.md"
 STRICT=0               # exit 1 when a target fails
@@ -43,7 +44,7 @@ ONLY="" SKIP=""
 
 usage() {
   cat <<EOF
-usage: bench/run.sh [--scale N] [--rows N] [--runs K] [--jobs N] [--only G,..] [--skip G,..]
+usage: bench/run.sh [--scale N] [--rows N] [--runs K] [--jobs N] [--dump-jobs N] [--only G,..] [--skip G,..]
                     [--[no-]memory-check] [--results FILE] [--strict]
 
   --scale N           pgbench scale of the dataset (default $DEFAULT_SCALE; with the default
@@ -54,6 +55,8 @@ usage: bench/run.sh [--scale N] [--rows N] [--runs K] [--jobs N] [--only G,..] [
                       default, the number of cores); in the snapshot and restore groups the
                       number of connections of pgproof AND of the psql / pg_restore baselines
                       (default 2)
+  --dump-jobs N       the backup group also times pgproof backup --jobs N (N >= 2: the parallel
+                      dump on N connections at one snapshot) against the same baselines
   --only G,..         run only these groups (of: ${BENCH_GROUPS[*]}; default: all)
   --skip G,..         run all groups but these
   --memory-check      also run pgproof backup, check and snapshot on a dataset of scale/4 and
@@ -76,6 +79,7 @@ while [ $# -gt 0 ]; do
     --rows) need_count "$1" "${2:-}"; ROWS=$2; shift 2;;
     --runs) need_count "$1" "${2:-}"; RUNS=$2; shift 2;;
     --jobs) need_count "$1" "${2:-}"; JOBS=$2; shift 2;;
+    --dump-jobs) need_count "$1" "${2:-}"; DUMP_CONNECTIONS=$2; shift 2;;
     --only) [ -n "${2:-}" ] || { echo "bench: --only needs a list of groups" >&2; exit 2; }; ONLY=$2; shift 2;;
     --skip) [ -n "${2:-}" ] || { echo "bench: --skip needs a list of groups" >&2; exit 2; }; SKIP=$2; shift 2;;
     --memory-check) MEMORY_CHECK=1; shift;;
@@ -237,6 +241,7 @@ B_GZIP="pg_dump DB | gzip > F.sql.gz"
 B_ZSTD="pg_dump DB | zstd -T0 -3 > F.sql.zst"
 B_PGPROOF="pgproof backup --level 3 -o F.sql.zst --db DB${JOBS:+ --compress-threads $JOBS}"
 PGPROOF_ARCHIVE="$W/pgproof.sql.zst"
+B_PARALLEL="pgproof backup --jobs ${DUMP_CONNECTIONS:-N} --level 3 -o F.sql.zst --db DB${JOBS:+ --compress-threads $JOBS}"
 
 backup_pg_dump() { timeit "$B_NULL" "rss pg_dump $(q "$PG_DUMP") $DB > /dev/null"; }
 backup_gzip() {
@@ -254,9 +259,15 @@ backup_pgproof() {
   timeit "$B_PGPROOF" "rss pgproof $(q "$PGPROOF") backup --level 3 -o $(q "$PGPROOF_ARCHIVE") --db dbname=$DB $BACKUP_JOBS_ARG"
   record_size "$B_PGPROOF" "$PGPROOF_ARCHIVE"
 }
+backup_parallel() {
+  rm -f "$W/parallel.sql.zst"
+  timeit "$B_PARALLEL" "rss pgproof $(q "$PGPROOF") backup --jobs $DUMP_CONNECTIONS --level 3 -o $(q "$W/parallel.sql.zst") --db dbname=$DB $BACKUP_JOBS_ARG"
+  record_size "$B_PARALLEL" "$W/parallel.sql.zst"
+  rm -f "$W/parallel.sql.zst"
+}
 bench_backup() {
   local step
-  for step in $(rotate "$1" backup_pg_dump backup_gzip backup_zstd backup_pgproof); do "$step"; done
+  for step in $(rotate "$1" backup_pg_dump backup_gzip backup_zstd backup_pgproof ${DUMP_CONNECTIONS:+backup_parallel}); do "$step"; done
 }
 report_backup() {
   local base="pg_dump | zstd -T0 -3" zs gz nul pp
@@ -275,6 +286,12 @@ report_backup() {
   target_le "backup wall <= 1.05 x (pg_dump | zstd -T0 -3)" "$pp" "$(mul 1.05 "$zs")" s \
     "ratio $(ratio "$pp" "$zs")"
   target_le "backup wall <= 0.5 x (pg_dump | gzip)" "$pp" "$(mul 0.5 "$gz")" s "ratio $(ratio "$pp" "$gz")"
+  if [ -n "$DUMP_CONNECTIONS" ]; then
+    local par; par=$(median "$B_PARALLEL")
+    table_row "$B_PARALLEL" "$par" "$(ratio "$par" "$zs")" "$base" "$(mb "${SIZE[$B_PARALLEL]}")" \
+      "pgproof $(kb_to_mb "$(peak_kb "$B_PARALLEL" pgproof)")"
+    target_le "backup --jobs $DUMP_CONNECTIONS wall <= 0.95 x (pg_dump | zstd -T0 -3)" "$par" "$(mul 0.95 "$zs")" s "ratio $(ratio "$par" "$zs")"
+  fi
   local dev ok=0
   dev=$(awk -v a="${SIZE[$B_PGPROOF]}" -v b="${SIZE[$B_ZSTD]}" 'BEGIN { printf "%+.2f", (a - b) * 100 / b }')
   awk -v d="$dev" 'BEGIN { exit !(d <= 5 && d >= -5) }' && ok=1
