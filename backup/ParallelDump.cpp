@@ -331,26 +331,10 @@ void ParallelTableData::State::planItems() {
     const uint64_t target = rangeBytes();
     for (size_t i : chosen) {
         const TakenTable& t = tables[i];
-        const uint64_t wanted = split ? t.bytes / target + (t.bytes % target ? 1 : 0) : 1;
-        std::vector<TidRange> ranges;
-        if (wanted >= 2 && t.heapPages < wanted && t.heapPages <= kRowSplitPages) {
-            // Listed on a worker before any of them reads, under the lock the reads take. A failure costs the split.
-            PgConnection& conn = session.worker(0);
-            try {
-                lockTaken(conn, t);
-                auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
-                                            "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-                                            {t.copyTarget}, "reading the columns of " + t.id.display());
-                std::vector<std::string> names;
-                for (int c = 0; c < cols.rows(); ++c) names.push_back(cols.value(c, 0));
-                ranges = rowRanges(conn, t.copyTarget, storedSizeSql(names), "", wanted);
-            } catch (const InterruptedError&) {
-                throw;
-            } catch (const std::exception&) {
-                session.resetWorker(0);
-            }
-        }
-        if (ranges.empty()) ranges = pageRanges(t.heapPages, wanted);
+        // Rows listed on a worker before any of them reads, under the lock the reads take.
+        const std::vector<TidRange> ranges =
+            splitTable(split ? &session.worker(0) : nullptr, t.id, "", t.heapPages, split ? t.bytes / target + (t.bytes % target ? 1 : 0) : 1,
+                       [&](PgConnection& c) { lockTaken(c, t); }, [&] { session.resetWorker(0); });
         for (size_t k = 0; k < ranges.size(); ++k) items.push_back({i, ranges[k], k == 0, k + 1 == ranges.size()});
     }
 }

@@ -286,21 +286,11 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
             items.push_back({i, TidRange{}});
             continue;
         }
-        const uint64_t wanted = (work[i] + chunkWork - 1) / chunkWork;
-        std::vector<TidRange> ranges;
-        if (r.pages < wanted && r.pages <= kRowSplitPages && session.workerCount() > 1) {
-            // Too few heap pages for the bytes (a few huge values out of line): cut between its rows,
-            // listed on a worker that takes the table's lock as the reads do. A failure costs the split.
-            try {
-                lockForWorker(session.worker(0), r);
-                ranges = rowRanges(session.worker(0), r.id.sql(), storedSizeSql(r.columns), r.filter, wanted);
-            } catch (const InterruptedError&) {
-                throw;
-            } catch (const std::exception&) {
-                session.resetWorker(0);
-            }
-        }
-        if (ranges.empty()) ranges = pageRanges(r.pages, wanted);
+        // Too few heap pages for the bytes (a few huge values out of line): cut between its rows, listed
+        // on a worker that takes the table's lock as the reads do.
+        const std::vector<TidRange> ranges = splitTable(
+            session.workerCount() > 1 ? &session.worker(0) : nullptr, r.id, r.filter, r.pages, (work[i] + chunkWork - 1) / chunkWork,
+            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); });
         for (const auto& range : ranges) items.push_back({i, range});
     }
     // Largest piece first, not largest table first: a table of 838 MB that cannot split came after the

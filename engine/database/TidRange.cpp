@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "Errors.hpp"
+
 namespace pgproof {
 
 namespace {
@@ -39,19 +41,19 @@ std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges) {
     return out;
 }
 
-std::string storedSizeSql(const std::vector<std::string>& columns) {
-    std::string size;
-    for (const auto& c : columns)
-        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(c) + "), 0)::pg_catalog.int8";
-    return size.empty() ? "0" : size;
-}
-
-std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tableSql, const std::string& storedSize,
-                                const std::string& filter, uint64_t ranges) {
+std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges) {
     if (ranges < 2) return {TidRange{}};
-    auto r = conn.exec("SELECT ctid, " + storedSize + " FROM ONLY " + tableSql + (filter.empty() ? "" : " WHERE (" + filter + ")") +
+    auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
+                                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                                {table.sql()}, "reading the columns of " + table.display());
+    std::string size;
+    for (int c = 0; c < cols.rows(); ++c)
+        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(cols.value(c, 0)) +
+                "), 0)::pg_catalog.int8";
+    if (size.empty()) return {TidRange{}};
+    auto r = conn.exec("SELECT ctid, " + size + " FROM ONLY " + table.sql() + (filter.empty() ? "" : " WHERE (" + filter + ")") +
                            " ORDER BY ctid",
-                       "listing the rows of " + tableSql + " to split its read");
+                       "listing the rows of " + table.display() + " to split its read");
     std::vector<std::pair<Tid, uint64_t>> rows;
     uint64_t total = 0;
     for (int i = 0; i < r.rows(); ++i) {
@@ -79,6 +81,21 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tab
         }
     }
     return out;
+}
+
+std::vector<TidRange> splitTable(PgConnection* lister, const QualifiedName& table, const std::string& filter, uint64_t pages,
+                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset) {
+    if (lister && wanted >= 2 && pages < wanted && pages <= kRowSplitPages) {
+        try {
+            lock(*lister);
+            return rowRanges(*lister, table, filter, wanted);
+        } catch (const InterruptedError&) {
+            throw;
+        } catch (const std::exception&) {
+            reset();
+        }
+    }
+    return pageRanges(pages, wanted);
 }
 
 }  // namespace pgproof

@@ -6,6 +6,7 @@
 // table grew since its size was read. Page bounds are (page,0); a table whose bytes lie out of line in
 // a few heap pages (a handful of huge values) is cut between its rows instead.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,18 +32,21 @@ struct TidRange {
 std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges);
 
 // The rows of `table` (those `filter` keeps, when not empty) cut into at most `ranges` stretches of
-// about equal stored bytes, from each visible row's ctid and stored size (`storedSize`, an SQL sum such
-// as storedSizeSql returns) read on `conn` inside its transaction: cheap, no value is fetched from TOAST.
-// It lists every row, so it is for a table of few heap pages only (kRowSplitPages) whose bytes are out
-// of line. `tableSql` is the quoted name. A table with a row of kRowSplitMaxRowBytes or more stored is
-// not cut (one stretch): its huge rows are read one at a time, on one connection, so memory stays at one
-// such row per table. Throws IncompleteError when the read fails.
+// about equal stored bytes, from each visible row's ctid and the stored size of its columns, read on
+// `conn` inside its transaction: cheap, no value is fetched from TOAST (pg_column_size of a value stored
+// out of line is the size its pointer records). It lists every row, so it is for a table of few heap
+// pages only (kRowSplitPages) whose bytes are out of line. A table with a row of kRowSplitMaxRowBytes or
+// more stored is not cut (one stretch): its huge rows are read one at a time, on one connection, so
+// memory stays at one such row per table. Throws IncompleteError when the read fails.
 constexpr uint64_t kRowSplitPages = 64;
 constexpr uint64_t kRowSplitMaxRowBytes = 16ull << 20;
-std::vector<TidRange> rowRanges(const PgConnection& conn, const std::string& tableSql, const std::string& storedSize,
-                                const std::string& filter, uint64_t ranges);
-// The stored size of a row of these columns (names unquoted): pg_column_size of a value stored out of
-// line is the size its TOAST pointer records.
-std::string storedSizeSql(const std::vector<std::string>& columns);
+std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges);
+
+// How a split read cuts a table of `pages` heap pages that wants `wanted` stretches: between its rows
+// (rowRanges, listed on `lister` after `lock` took the table's lock there) when it has too few pages
+// for that and at most kRowSplitPages, else by pages. A failure to list costs the row split only:
+// `reset` restores the lister and page stretches are used. Interrupts propagate.
+std::vector<TidRange> splitTable(PgConnection* lister, const QualifiedName& table, const std::string& filter, uint64_t pages,
+                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset);
 
 }  // namespace pgproof
