@@ -107,7 +107,8 @@ DiffReport diffLive(const Baseline& baseline, const DiffOptions& o, const Differ
         t.rowsAfter = v.rows;
         t.reason = v.reason;
         t.rows = v.rowDiff;
-        if (v.verdict == Verdict::Error) t.status = TableDiff::Status::Error;
+        // Rows that could not be listed leave the diff incomplete, even where the count shows a difference.
+        if (v.verdict == Verdict::Error || v.rowsNotCompared) t.status = TableDiff::Status::Error;
         else if (v.verdict == Verdict::Failed && !v.rows && !v.columnsMissing) t.status = TableDiff::Status::Missing;
         else if (v.verdict == Verdict::Failed) t.status = TableDiff::Status::Differs;
         else if (v.rowDiff && v.rowDiff->differences()) t.status = TableDiff::Status::Differs;

@@ -204,6 +204,10 @@ struct RowPlan {
     unsigned partitions = 1;               // both sides alike (RowSpill::partitionsFor)
     std::string filter;                    // the live read's extra condition, for fetching rows by key
     std::unique_ptr<RowSpill> live;        // key-only when only the first differences are named (no one wants every difference)
+    // The spill is filled by a second read at the same snapshot, only if the figures differ: a table the
+    // plan leaves alone is usually equal, and its first read then skips the spill (set when nothing
+    // declares the table's columns changed or dropped; those tables are joined whatever their figures).
+    bool deferred = false;
     bool grouped() const { return !(id == entries.front()->id()); }
 };
 
@@ -475,7 +479,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     first.members.push_back(report.tables.size());
                     first.entries.push_back(&bt);
                     req.columns = first.liveColumns;
-                    req.spill = first.live.get();
+                    if (!first.deferred) req.spill = first.live.get();
                 } else {
                     first.usable = false;
                     req.columns = plan.liveColumns;
@@ -493,7 +497,8 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 plan.live = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(report.tables.size()) + ".live",
                                                        std::move(liveLayout), plan.partitions);
                 req.columns = plan.liveColumns;
-                req.spill = plan.live.get();
+                plan.deferred = plan.excluded.empty();
+                if (!plan.deferred) req.spill = plan.live.get();
                 if (root) groupPlans[*root] = report.tables.size();
                 rowPlans.emplace(report.tables.size(), std::move(plan));
             }
@@ -675,6 +680,38 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
             return !(v.verdict == Verdict::Error || same || !v.rows);
         };
+        // Deferred spills: the tables whose figures differ are read once more, at the same snapshot, into
+        // their spills. The second read must find what the first counted and fingerprinted.
+        std::map<size_t, std::string> rereadErrors;  // plan -> why its rows could not be read again
+        {
+            std::vector<LiveTableRequest> again;
+            std::vector<std::pair<size_t, size_t>> againOf;  // (plan, member) of each request
+            for (auto& [idx, plan] : rowPlans) {
+                if (!plan.deferred || !needsJoin(idx, plan)) continue;
+                for (size_t m : plan.members) {
+                    const LiveTable& lt = *liveById.at(report.tables[m].id);
+                    LiveTableRequest req{lt.id, plan.liveColumns, lt.pages, false, lt.filter};
+                    req.spill = plan.live.get();
+                    again.push_back(std::move(req));
+                    againOf.emplace_back(idx, m);
+                }
+            }
+            if (!again.empty()) {
+                WorkProgress::process().startPhase("reading differing tables again");
+                const auto reread = fingerprintLiveTables(session, again);
+                for (size_t i = 0; i < reread.size(); ++i) {
+                    const auto& [idx, m] = againOf[i];
+                    const TableVerdict& first = report.tables[m];
+                    std::string why;
+                    if (!reread[i].error.empty()) why = "could not be read again: " + reread[i].error;
+                    else if (reread[i].fingerprint.rows != first.rows.value_or(0) || reread[i].fingerprint.hex() != first.fingerprint)
+                        why = "read again at the same snapshot, " + first.id.display() + " held " + withThousands(reread[i].fingerprint.rows) +
+                              " rows (fingerprint " + reread[i].fingerprint.hex() + "), not the " + withThousands(first.rows.value_or(0)) +
+                              " (" + first.fingerprint + ") of the first read";
+                    if (!why.empty() && !rereadErrors.count(idx)) rereadErrors[idx] = why;
+                }
+            }
+        }
         // A snapshot's digests are read once, for every table that needs them, before the joins.
         std::map<size_t, std::unique_ptr<RowSpill>> digestSides;
         std::map<size_t, TableFingerprint> digestSums;  // what each table's digests add up to
@@ -732,6 +769,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 using Clock = std::chrono::steady_clock;
                 auto since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
                 const auto joinStart = Clock::now();
+                if (auto failed = rereadErrors.find(idx); failed != rereadErrors.end()) throw IncompleteError(failed->second);
                 // Every side must hold the rows the figures were recorded from before its differences
                 // count: the live side the rows counted, the digests the snapshot's count and fingerprint
                 // (the archive's frames are checked against the manifest by readArchiveRows).
@@ -815,6 +853,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                 if (e.code() == ExitCode::BadInput) throw;
                 // A loss the counts proved already stays a failure; otherwise nothing is proven for the table.
                 const std::string why = std::string("rows could not be compared: ") + e.what();
+                v.rowsNotCompared = true;
                 if (v.verdict == Verdict::Failed) {
                     v.reason += "; " + why;
                 } else {
@@ -828,6 +867,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
                     leaf.verdict = v.verdict;
                     leaf.content = v.content;
                     leaf.checks.rows = v.checks.rows;
+                    leaf.rowsNotCompared = v.rowsNotCompared;
                     leaf.reason = "compared with the other partitions of " + plan.id.display() +
                                   " as one row set (loaded via the partition root, rows may move between them): " +
                                   withThousands(v.baselineRows) + " rows before, " + withThousands(v.rows.value_or(0)) + " now; " + v.reason;

@@ -76,6 +76,9 @@ struct TableVerdict {
     std::string reason;             // one line for people
     double seconds = 0;
     bool columnsMissing = false;    // a baseline column is gone (undeclared)
+    // Its rows were to be compared one by one and could not be (a full --tmpdir, a damaged archive): a
+    // failure its count proved stays one for verify, but diff cannot list its rows.
+    bool rowsNotCompared = false;
     std::string notCoveredBecause;  // for tables the baseline does not cover: "schema only", "excluded", "large objects"
     std::optional<RowDiffSummary> rowDiff;  // row-level comparison, when one was made
     TableChecks checks;
