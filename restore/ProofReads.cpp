@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "Errors.hpp"
+#include "HugeValues.hpp"
 #include "RestoreCost.hpp"
 #include "Interrupt.hpp"
 
@@ -57,6 +58,8 @@ void ProofReads::read(PgConnection& conn, size_t t, const TidRange& range) {
     const TableEntry& table = manifest_.tables[t];
     Reading& reading = *readings_[t];
     LiveTableRequest request{table.id(), table.columns, 0, false, "", nullptr};
+    // Only a table of that many bytes can hold a value of kHugeValueBytes: its rows with one are read apart.
+    request.hugeValues = table.rawBytes >= kHugeValueBytes;
     auto t0 = std::chrono::steady_clock::now();
     try {
         conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the proof read of " + table.id().display());

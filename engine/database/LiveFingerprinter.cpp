@@ -14,6 +14,8 @@
 #include <thread>
 
 #include "Errors.hpp"
+#include "HugeValues.hpp"
+#include "RowHashStream.hpp"
 #include "Interrupt.hpp"
 #include "WorkProgress.hpp"
 
@@ -162,7 +164,12 @@ void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& 
 TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, const TidRange& range) {
     std::mutex mutex;
     TableFingerprint total;
-    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + whereClause(range, req.filter) +
+    const std::string where = whereClause(range, req.filter);
+    // Rows with a huge value are left out of the COPY and read after it, their values in pieces. A spill
+    // takes whole rows: with one, they stay in the COPY.
+    const PieceColumns huge = req.hugeValues && !req.spill ? pieceColumns(conn, req.id, req.columns) : PieceColumns{};
+    std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + where +
+                      (huge.empty() ? "" : std::string(where.empty() ? " WHERE (" : " AND (") + huge.condition() + ") IS NOT TRUE") +
                       ") TO STDOUT";
     PgResult start(PQexec(conn.get(), sql.c_str()));
     if (PQresultStatus(start.get()) != PGRES_COPY_OUT) {
@@ -223,6 +230,16 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     PgResult end(PQgetResult(conn.get()));
     if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) throw IncompleteError("reading rows failed: " + statementError(conn.get(), end.get()));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    if (!huge.empty()) {
+        RowHashStream rows;
+        readHugeRows(conn, req.id, req.columns, huge, where, [&](std::string_view piece) {
+            rows.feed(piece);
+            WorkProgress::process().addBytes(piece.size());
+        });
+        TableFingerprint part = rows.finish();
+        WorkProgress::process().addRows(part.rows);
+        total.add(part);
+    }
     return total;
 }
 
@@ -255,8 +272,9 @@ std::vector<uint64_t> workPages(const PgConnection& conn, const std::vector<Live
 }
 }  // namespace
 
-std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& requests,
+std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, const std::vector<LiveTableRequest>& asked,
                                                    const LiveFingerprintOptions& options) {
+    std::vector<LiveTableRequest> requests = asked;
     std::vector<WorkItem> items;
     // A table's work is its heap and its TOAST: a table of big documents has few heap pages and most of
     // its bytes out of line, and is split as its whole size says (ranges of fewer pages).
@@ -273,6 +291,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
             session.resetWorker(0);
         }
     }
+    // Only a table with TOAST can hold a value of kHugeValueBytes (work: its heap and TOAST pages).
+    for (size_t i = 0; i < requests.size(); ++i) requests[i].hugeValues = requests[i].hugeValues || work[i] > requests[i].pages;
     std::vector<size_t> order(requests.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });
@@ -290,7 +310,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         // on a worker that takes the table's lock as the reads do.
         const std::vector<TidRange> ranges = splitTable(
             session.workerCount() > 1 ? &session.worker(0) : nullptr, r.id, r.filter, r.pages, (work[i] + chunkWork - 1) / chunkWork,
-            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); });
+            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); }, r.hugeValues && !r.spill);
         for (const auto& range : ranges) items.push_back({i, range});
     }
     // Largest piece first, not largest table first: a table of 838 MB that cannot split came after the

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "Errors.hpp"
+#include "HugeValues.hpp"
 
 namespace pgproof {
 
@@ -41,33 +42,39 @@ std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges) {
     return out;
 }
 
-std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges) {
+std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges,
+                                bool inPieces) {
     if (ranges < 2) return {TidRange{}};
     auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
                                 "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                                 {table.sql()}, "reading the columns of " + table.display());
     std::string size;
-    for (int c = 0; c < cols.rows(); ++c)
-        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(cols.value(c, 0)) +
+    std::vector<std::string> names;
+    for (int c = 0; c < cols.rows(); ++c) {
+        names.push_back(cols.value(c, 0));
+        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(names.back()) +
                 "), 0)::pg_catalog.int8";
+    }
     if (size.empty()) return {TidRange{}};
-    auto r = conn.exec("SELECT ctid, " + size + " FROM ONLY " + table.sql() + (filter.empty() ? "" : " WHERE (" + filter + ")") +
-                           " ORDER BY ctid",
+    const std::string longest = inPieces ? pieceColumns(conn, table, names).longest() : "0";
+    auto r = conn.exec("SELECT ctid, " + size + ", " + longest + " FROM ONLY " + table.sql() +
+                           (filter.empty() ? "" : " WHERE (" + filter + ")") + " ORDER BY ctid",
                        "listing the rows of " + table.display() + " to split its read");
     std::vector<std::pair<Tid, uint64_t>> rows;
     uint64_t total = 0;
+    bool wholeHugeRow = false;
     for (int i = 0; i < r.rows(); ++i) {
         auto tid = parseTid(r.value(i, 0));
         if (!tid) return {TidRange{}};
         uint64_t bytes = std::stoull(r.value(i, 1));
         rows.emplace_back(*tid, bytes);
         total += bytes;
+        // A live read holds a row whole (libpq receives it, then hands over a copy): two huge rows read at
+        // once would double the memory the README promises per table. Such a table is read on one
+        // connection, unless each huge row's bulk is a value read in pieces.
+        wholeHugeRow = wholeHugeRow || (bytes >= kRowSplitMaxRowBytes && std::stoull(r.value(i, 2)) < kHugeValueBytes);
     }
-    if (rows.size() < 2) return {TidRange{}};
-    // A live read holds a row whole (libpq receives it, then hands over a copy): two huge rows read at once
-    // would double the memory the README promises per table. Such a table is read on one connection.
-    for (const auto& row : rows)
-        if (row.second >= kRowSplitMaxRowBytes) return {TidRange{}};
+    if (rows.size() < 2 || wholeHugeRow) return {TidRange{}};
     // As many stretches as rows: one row each. Else a stretch ends once it holds its share of the bytes,
     // and the next starts at the following row.
     const bool eachRow = ranges >= rows.size();
@@ -84,11 +91,12 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& t
 }
 
 std::vector<TidRange> splitTable(PgConnection* lister, const QualifiedName& table, const std::string& filter, uint64_t pages,
-                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset) {
+                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset,
+                                 bool inPieces) {
     if (lister && wanted >= 2 && pages < wanted && pages <= kRowSplitPages) {
         try {
             lock(*lister);
-            return rowRanges(*lister, table, filter, wanted);
+            return rowRanges(*lister, table, filter, wanted, inPieces);
         } catch (const InterruptedError&) {
             throw;
         } catch (const std::exception&) {

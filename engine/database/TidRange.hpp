@@ -37,16 +37,20 @@ std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges);
 // out of line is the size its pointer records). It lists every row, so it is for a table of few heap
 // pages only (kRowSplitPages) whose bytes are out of line. A table with a row of kRowSplitMaxRowBytes or
 // more stored is not cut (one stretch): its huge rows are read one at a time, on one connection, so
-// memory stays at one such row per table. Throws IncompleteError when the read fails.
+// memory stays at one such row per table. With `inPieces` (the reader reads huge values in pieces,
+// HugeValues.hpp) only a row whose bulk is not in such a value keeps the table whole. Throws
+// IncompleteError when the read fails.
 constexpr uint64_t kRowSplitPages = 64;
 constexpr uint64_t kRowSplitMaxRowBytes = 16ull << 20;
-std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges);
+std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges,
+                                bool inPieces = false);
 
 // How a split read cuts a table of `pages` heap pages that wants `wanted` stretches: between its rows
 // (rowRanges, listed on `lister` after `lock` took the table's lock there) when it has too few pages
 // for that and at most kRowSplitPages, else by pages. A failure to list costs the row split only:
 // `reset` restores the lister and page stretches are used. Interrupts propagate.
 std::vector<TidRange> splitTable(PgConnection* lister, const QualifiedName& table, const std::string& filter, uint64_t pages,
-                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset);
+                                 uint64_t wanted, const std::function<void(PgConnection&)>& lock, const std::function<void()>& reset,
+                                 bool inPieces = false);
 
 }  // namespace pgproof

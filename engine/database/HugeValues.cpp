@@ -1,0 +1,219 @@
+#include "HugeValues.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "Errors.hpp"
+#include "Interrupt.hpp"
+
+namespace pgproof {
+
+namespace {
+
+constexpr uint64_t kPieceBytes = 8ull << 20;
+// Where the server reads a value from its start for every piece: at most this many pieces.
+constexpr uint64_t kMostPiecesFromStart = 8;
+// Hex digits and escapes are made and handed on this much input at a time.
+constexpr size_t kOutBlock = 1u << 20;
+
+std::string octetLength(const std::string& column) { return "pg_catalog.octet_length(" + quoteIdent(column) + ")"; }
+
+void appendHex(std::string& out, std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    const size_t at = out.size();
+    out.resize(at + 2 * bytes.size());
+    char* to = out.data() + at;
+    for (unsigned char c : bytes) {
+        *to++ = kDigits[c >> 4];
+        *to++ = kDigits[c & 15];
+    }
+}
+
+// One piece of a value, as raw bytes (binary result: bytea's bytes, or text in the client encoding).
+PgResult readPiece(const PgConnection& conn, const std::string& sql, uint64_t from, uint64_t length, const std::string& tid,
+                   const QualifiedName& table) {
+    const std::string a = std::to_string(from), b = std::to_string(length);
+    const char* values[] = {a.c_str(), b.c_str(), tid.c_str()};
+    PgResult r(PQexecParams(conn.get(), sql.c_str(), 3, nullptr, values, nullptr, nullptr, 1));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
+        throw IncompleteError("reading a huge value of " + table.display() + " in pieces: " + statementError(conn.get(), r.get()));
+    if (r.rows() != 1 || r.isNull(0, 0))
+        throw IncompleteError("reading a huge value of " + table.display() + " in pieces: the row at " + tid + " is gone from the snapshot");
+    return r;
+}
+
+// The COPY text fields of `columns` of the row at `tid` (escaped, as COPY sends them).
+std::vector<std::string> copyFieldsOf(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns,
+                                      const std::string& tid) {
+    std::string list;
+    for (const auto& c : columns) list += (list.empty() ? "" : ", ") + quoteIdent(c);
+    const std::string sql =
+        "COPY (SELECT " + list + " FROM ONLY " + table.sql() + " WHERE ctid = " + quoteLiteral(tid) + "::pg_catalog.tid) TO STDOUT";
+    PgResult start(PQexec(conn.get(), sql.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
+        throw IncompleteError("reading the row of a huge value of " + table.display() + ": " + statementError(conn.get(), start.get()));
+    std::string line;
+    size_t lines = 0;
+    char* buf = nullptr;
+    int n;
+    while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+        line.assign(buf, static_cast<size_t>(n));
+        PQfreemem(buf);
+        ++lines;
+    }
+    PgResult end(PQgetResult(conn.get()));
+    if (n == -2 || PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+        throw IncompleteError("reading the row of a huge value of " + table.display() + ": " + statementError(conn.get(), end.get()));
+    while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    if (!line.empty() && line.back() == '\n') line.pop_back();
+    std::vector<std::string> fields;
+    size_t from = 0;
+    for (size_t i = 0; i <= line.size(); ++i)
+        if (i == line.size() || line[i] == '\t') {
+            fields.emplace_back(line.substr(from, i - from));
+            from = i + 1;
+        }
+    if (lines != 1 || fields.size() != columns.size())
+        throw IncompleteError("reading the row of a huge value of " + table.display() + ": the row at " + tid + " read as " +
+                              std::to_string(lines) + " line(s) of " + std::to_string(fields.size()) + " field(s), not one of " +
+                              std::to_string(columns.size()));
+    return fields;
+}
+
+struct HugeValue {
+    std::string column;
+    bool bytea = false;
+    uint64_t length = 0;  // bytes
+    bool compressed = false;
+};
+
+// One huge value of the row at `tid`, as its COPY text field, handed to `out` in blocks.
+void readValue(const PgConnection& conn, const QualifiedName& table, const HugeValue& v, const std::string& tid,
+               const std::function<void(std::string_view)>& out) {
+    const std::string sql = "SELECT pg_catalog.substr(" + quoteIdent(v.column) + ", $1::pg_catalog.int4, $2::pg_catalog.int4) FROM ONLY " +
+                            table.sql() + " WHERE ctid = $3::pg_catalog.tid";
+    // bytea stored as it is can be cut where it lies; anything else is read from its start for every piece.
+    const bool fromStart = !v.bytea || v.compressed;
+    const uint64_t piece = fromStart ? std::max(kPieceBytes, (v.length + kMostPiecesFromStart - 1) / kMostPiecesFromStart) : kPieceBytes;
+    std::string block;
+    block.reserve(2 * kOutBlock + 16);
+    if (v.bytea) out("\\\\x");  // "\x" with its backslash escaped, as COPY writes bytea_output = hex
+    uint64_t at = 1, bytes = 0;
+    for (;;) {
+        throwIfInterrupted("reading " + table.display());
+        // text is cut by characters (at most as many as its bytes): read on until a piece comes back empty.
+        if (v.bytea && at > v.length) break;
+        const uint64_t want = v.bytea ? std::min(piece, v.length - at + 1) : piece;
+        PgResult r = readPiece(conn, sql, at, want, tid, table);
+        const std::string_view got(PQgetvalue(r.get(), 0, 0), static_cast<size_t>(PQgetlength(r.get(), 0, 0)));
+        if (v.bytea && got.size() != want)
+            throw IncompleteError("reading a huge value of " + table.display() + " in pieces: " + std::to_string(got.size()) + " bytes at " +
+                                  std::to_string(at) + ", not " + std::to_string(want));
+        if (got.empty()) break;
+        for (size_t i = 0; i < got.size(); i += kOutBlock) {
+            block.clear();
+            if (v.bytea) appendHex(block, got.substr(i, kOutBlock));
+            else appendCopyEscaped(block, got.substr(i, kOutBlock));
+            out(block);
+        }
+        bytes += got.size();
+        at += want;
+    }
+    if (v.bytea ? bytes != v.length : bytes == 0)
+        throw IncompleteError("reading a huge value of " + table.display() + " in pieces: " + std::to_string(bytes) + " bytes read of " +
+                              std::to_string(v.length));
+}
+
+}  // namespace
+
+void appendCopyEscaped(std::string& out, std::string_view value) {
+    size_t from = 0;
+    for (size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
+        char e = 0;
+        switch (c) {
+        case '\\': e = '\\'; break;
+        case '\b': e = 'b'; break;
+        case '\f': e = 'f'; break;
+        case '\n': e = 'n'; break;
+        case '\r': e = 'r'; break;
+        case '\t': e = 't'; break;
+        case '\v': e = 'v'; break;
+        default: continue;
+        }
+        out.append(value.substr(from, i - from));
+        out += '\\';
+        out += e;
+        from = i + 1;
+    }
+    out.append(value.substr(from));
+}
+
+std::string PieceColumns::condition() const {
+    std::string c;
+    for (const auto& n : names) c += (c.empty() ? "" : " OR ") + octetLength(n) + " >= " + std::to_string(kHugeValueBytes);
+    return c;
+}
+
+std::string PieceColumns::longest() const {
+    if (names.empty()) return "0";
+    std::string g;
+    for (const auto& n : names) g += (g.empty() ? "" : ", ") + std::string("COALESCE(") + octetLength(n) + ", 0)::pg_catalog.int8";
+    return "GREATEST(" + g + ")";
+}
+
+PieceColumns pieceColumns(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns) {
+    // 17 bytea, 25 text, 1043 varchar; a domain by its base type.
+    auto r = conn.execParams(
+        "SELECT a.attname, CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END = 17 "
+        "FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid "
+        "WHERE a.attrelid = $1::pg_catalog.regclass AND a.attnum > 0 AND NOT a.attisdropped "
+        "AND CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END IN (17, 25, 1043)",
+        {table.sql()}, "reading the column types of " + table.display());
+    std::map<std::string, bool> kinds;
+    for (int i = 0; i < r.rows(); ++i) kinds[r.value(i, 0)] = r.value(i, 1) == "t";
+    PieceColumns out;
+    for (const auto& c : columns)
+        if (auto k = kinds.find(c); k != kinds.end()) {
+            out.names.push_back(c);
+            out.bytea.push_back(k->second);
+        }
+    return out;
+}
+
+void readHugeRows(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns, const PieceColumns& huge,
+                  const std::string& where, const std::function<void(std::string_view)>& out) {
+    if (huge.empty()) return;
+    std::string sizes;
+    for (const auto& n : huge.names) sizes += ", " + octetLength(n) + ", pg_catalog.pg_column_size(" + quoteIdent(n) + ")";
+    auto rows = conn.exec("SELECT ctid" + sizes + " FROM ONLY " + table.sql() + where + (where.empty() ? " WHERE (" : " AND (") +
+                              huge.condition() + ") ORDER BY ctid",
+                          "listing the rows of " + table.display() + " that hold huge values");
+    for (int row = 0; row < rows.rows(); ++row) {
+        const std::string tid = rows.value(row, 0);
+        std::map<std::string, HugeValue> values;
+        for (size_t j = 0; j < huge.names.size(); ++j) {
+            const int at = 1 + 2 * static_cast<int>(j);
+            if (rows.isNull(row, at)) continue;
+            HugeValue v{huge.names[j], huge.bytea[j], std::stoull(rows.value(row, at)), false};
+            if (v.length < kHugeValueBytes) continue;
+            v.compressed = std::stoull(rows.value(row, at + 1)) < v.length;
+            values[v.column] = v;
+        }
+        std::vector<std::string> others;
+        for (const auto& c : columns)
+            if (!values.count(c)) others.push_back(c);
+        const std::vector<std::string> fields = others.empty() ? std::vector<std::string>{} : copyFieldsOf(conn, table, others, tid);
+        size_t next = 0;
+        for (size_t i = 0; i < columns.size(); ++i) {
+            if (i) out("\t");
+            if (auto v = values.find(columns[i]); v != values.end()) readValue(conn, table, v->second, tid, out);
+            else out(fields[next++]);
+        }
+        out("\n");
+    }
+}
+
+}  // namespace pgproof
