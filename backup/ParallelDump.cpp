@@ -1,6 +1,7 @@
 #include "ParallelDump.hpp"
 
 #include <libpq-fe.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include "DumpToc.hpp"
 #include "Errors.hpp"
 #include "FileDescriptor.hpp"
+#include "HugeValues.hpp"
 #include "Interrupt.hpp"
 #include "PgConnection.hpp"
 #include "SnapshotSession.hpp"
@@ -129,7 +131,10 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         " JOIN pg_catalog.pg_partitioned_table pt ON pt.partrelid = an.relid WHERE pt.partstrat = 'h' "
         " AND (pt.partexprs IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a "
         "  JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid WHERE a.attrelid = pt.partrelid "
-        "  AND a.attnum = ANY (pt.partattrs::pg_catalog.int2[]) AND ty.typtype = 'e'))) "
+        "  AND a.attnum = ANY (pt.partattrs::pg_catalog.int2[]) AND ty.typtype = 'e'))), "
+        "COALESCE((SELECT pg_catalog.json_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
+        " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), '[]'), "
+        "c.reltoastrelid <> 0 AND pg_catalog.pg_relation_size(c.reltoastrelid) > 0 "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
@@ -154,6 +159,8 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         t.owner = hasFlag(args, "-O") || hasFlag(args, "--no-owner") ? "-" : r.value(i, 4);
         t.bytes = std::stoull(r.value(i, 5));
         t.heapPages = std::stoull(r.value(i, 8));
+        for (const auto& name : nlohmann::json::parse(r.value(i, 11))) t.columns.push_back(name.get<std::string>());
+        t.toasted = r.value(i, 12) == "t";
         if (r.value(i, 9) != "t" && t.bytes < small) continue;
         out.push_back(std::move(t));
     }
@@ -334,7 +341,7 @@ void ParallelTableData::State::planItems() {
         // Rows listed on a worker before any of them reads, under the lock the reads take.
         const std::vector<TidRange> ranges =
             splitTable(split ? &session.worker(0) : nullptr, t.id, "", t.heapPages, split ? t.bytes / target + (t.bytes % target ? 1 : 0) : 1,
-                       [&](PgConnection& c) { lockTaken(c, t); }, [&] { session.resetWorker(0); });
+                       [&](PgConnection& c) { lockTaken(c, t); }, [&] { session.resetWorker(0); }, split);
         for (size_t k = 0; k < ranges.size(); ++k) items.push_back({i, ranges[k], k == 0, k + 1 == ranges.size()});
     }
 }
@@ -419,33 +426,57 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
         changed.notify_all();
         out.clear();
     };
-    // A whole table as pg_dump reads it; a range as the live readers do (the same row bytes: LiveFingerprinter).
-    std::string sql = "COPY " + t.copyTarget + " " + t.columnList + " TO stdout;";
-    if (!it.range.whole()) {
-        std::string cols = t.columnList.empty() ? "" : t.columnList.substr(1, t.columnList.size() - 2);
-        sql = "COPY (SELECT " + cols + " FROM ONLY " + t.copyTarget + " WHERE " + it.range.condition() + ") TO stdout;";
-    }
-    PgResult start(PQexec(conn.get(), sql.c_str()));
-    if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
-        throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), start.get()));
-    char* buf = nullptr;
-    int n;
-    while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
-        out.append(buf, static_cast<size_t>(n));
-        PQfreemem(buf);
-        if (out.size() >= kWriteBatch) {
-            if (stop || interrupted()) {
-                throwIfInterrupted("reading " + t.id.display());
-                throw IncompleteError("stopped");
-            }
-            publish(false);
+    auto append = [&](std::string_view bytes) {
+        out.append(bytes);
+        if (out.size() < kWriteBatch) return;
+        if (stop || interrupted()) {
+            throwIfInterrupted("reading " + t.id.display());
+            throw IncompleteError("stopped");
         }
+        publish(false);
+    };
+    // A whole table as pg_dump reads it; a stretch as the live readers do (the same row bytes: LiveFingerprinter).
+    auto copyRows = [&](const TidRange& range) {
+        std::string sql = "COPY " + t.copyTarget + " " + t.columnList + " TO stdout;";
+        if (!range.whole()) {
+            std::string cols = t.columnList.empty() ? "" : t.columnList.substr(1, t.columnList.size() - 2);
+            sql = "COPY (SELECT " + cols + " FROM ONLY " + t.copyTarget + " WHERE " + range.condition() + ") TO stdout;";
+        }
+        PgResult start(PQexec(conn.get(), sql.c_str()));
+        if (PQresultStatus(start.get()) != PGRES_COPY_OUT)
+            throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), start.get()));
+        char* buf = nullptr;
+        int n;
+        while ((n = PQgetCopyData(conn.get(), &buf, 0)) > 0) {
+            std::unique_ptr<char, decltype(&PQfreemem)> row(buf, &PQfreemem);
+            append(std::string_view(buf, static_cast<size_t>(n)));
+        }
+        if (n == -2) throw IncompleteError("reading " + t.id.display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
+        PgResult end(PQgetResult(conn.get()));
+        if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
+            throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), end.get()));
+        while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    };
+    // Rows with a huge value are read apart, their values in pieces, between COPYs of the stretches around
+    // them: the rows keep their ctid order, as one COPY of the stretch writes them, and no such value is
+    // held whole. Stretches need TID range scans (PostgreSQL 14), as the split does.
+    std::vector<Tid> hugeRows;
+    PieceColumns huge;
+    if (t.toasted && session.leader().serverVersion().hasTidRangeScans()) {
+        huge = pieceColumns(conn, t.id, t.columns);
+        hugeRows = hugeRowsIn(conn, t.id, huge, it.range);
     }
-    if (n == -2) throw IncompleteError("reading " + t.id.display() + " failed: " + firstLine(PQerrorMessage(conn.get())));
-    PgResult end(PQgetResult(conn.get()));
-    if (PQresultStatus(end.get()) != PGRES_COMMAND_OK)
-        throw IncompleteError("reading " + t.id.display() + " failed: " + statementError(conn.get(), end.get()));
-    while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
+    if (hugeRows.empty()) {
+        copyRows(it.range);
+    } else {
+        std::optional<Tid> from = it.range.from;
+        for (const Tid& row : hugeRows) {
+            copyRows(TidRange{from, row});
+            readHugeRows(conn, t.id, t.columns, huge, " WHERE ctid = " + tidLiteral(row), append);
+            from = Tid{row.page, row.offset + 1};
+        }
+        copyRows(TidRange{from, it.range.to});
+    }
     if (it.last) out += "\\.\n\n\n";
     publish(true);
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Peak memory with one huge value (issue "scale", point 1): a table holding one bytea of S MiB (random
 # bytes, so its COPY text is 2*S MiB of hex that compresses to about half) beside 10,000 small rows,
-# for each S, through backup (pg_dump | pgproof backup --from-stdin: pgproof's process alone),
+# for each S, through backup (pg_dump | pgproof backup --from-stdin: pgproof's process alone), backup
+# --jobs 2 (pgproof reads the rows itself; its pg_dump child, which then dumps the schema, included),
 # check, restore --no-verify, restore (verified), verify and snapshot. Prints the peak RSS of each command for
 # each binary given (before / after a change), one round each: memory, not time, is measured here.
 #   bench/huge-values.sh [--sizes "25 100 250"] [--bin PGPROOF]... (default: build/cli/pgproof)
@@ -21,7 +22,7 @@ for b in "${BINS[@]}"; do [ -x "$b" ] || { echo "$0: $b is not a pgproof binary"
 bench_work pgproof-huge-bench
 W=$WORK
 cluster_up
-COMMANDS="backup check restore-no-verify restore verify snapshot"
+COMMANDS="backup backup-jobs2 check restore-no-verify restore verify snapshot"
 for s in $SIZES; do
   db=huge$s
   createdb "$db"
@@ -36,6 +37,7 @@ SQL
   for i in "${!BINS[@]}"; do
     bin=$(q "${BINS[$i]}") a="$W/a$s-$i.sql.zst"
     timeit "$s/$i/backup" "pg_dump -d $db | rss pgproof $bin backup --from-stdin -o $(q "$a")"
+    timeit "$s/$i/backup-jobs2" "$bin backup --jobs 2 --db $db -o $(q "$W/p$s-$i.sql.zst")"; rm -f "$W/p$s-$i.sql.zst"
     timeit "$s/$i/check" "$bin check $(q "$a")"
     createdb "r$s-$i"; timeit "$s/$i/restore-no-verify" "$bin restore $(q "$a") --db r$s-$i --no-verify"
     createdb "v$s-$i"; timeit "$s/$i/restore" "$bin restore $(q "$a") --db v$s-$i"

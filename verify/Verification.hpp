@@ -36,8 +36,9 @@ struct VerifyOptions {
     // are named, not compared. Otherwise their row count at the baseline (when known) is compared.
     bool afterRestore = false;
     std::string lockWaitTimeout;  // --lock-wait-timeout ("" waits, as pg_dump does)
-    // Row level (an archive baseline): every row read is also spilled by key, and a table whose rows or
-    // fingerprint differ is joined with the archive's rows to name its lost, added and changed rows.
+    // Row level (an archive baseline): a table whose rows or fingerprint differ is read again at the same
+    // snapshot, its rows spilled by key, and joined with the archive's rows to name its lost, added and
+    // changed rows (a table with columns the plan declares changed or dropped is spilled in its first read).
     bool rowLevel = true;
     size_t rowCap = kRowDifferencesKept;
     std::filesystem::path tmpdir;         // for the spill files; empty: $TMPDIR, else /tmp

@@ -183,6 +183,20 @@ PieceColumns pieceColumns(const PgConnection& conn, const QualifiedName& table, 
     return out;
 }
 
+std::vector<Tid> hugeRowsIn(const PgConnection& conn, const QualifiedName& table, const PieceColumns& huge, const TidRange& range) {
+    std::vector<Tid> out;
+    if (huge.empty()) return out;
+    const std::string bounds = range.whole() ? "" : range.condition() + " AND ";
+    auto r = conn.exec("SELECT ctid FROM ONLY " + table.sql() + " WHERE " + bounds + "(" + huge.condition() + ") ORDER BY ctid",
+                       "listing the rows of " + table.display() + " that hold huge values");
+    for (int i = 0; i < r.rows(); ++i) {
+        auto tid = parseTid(r.value(i, 0));
+        if (!tid) throw IncompleteError("listing the rows of " + table.display() + " that hold huge values: unreadable ctid " + r.value(i, 0));
+        out.push_back(*tid);
+    }
+    return out;
+}
+
 void readHugeRows(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns, const PieceColumns& huge,
                   const std::string& where, const std::function<void(std::string_view)>& out) {
     if (huge.empty()) return;

@@ -21,6 +21,7 @@
 
 #include "PgConnection.hpp"
 #include "SqlIdentifier.hpp"
+#include "TidRange.hpp"
 
 namespace pgproof {
 
@@ -45,6 +46,11 @@ PieceColumns pieceColumns(const PgConnection& conn, const QualifiedName& table, 
 // fails, InterruptedError when interrupted between pieces.
 void readHugeRows(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns, const PieceColumns& huge,
                   const std::string& where, const std::function<void(std::string_view)>& out);
+
+// The rows of `table` in `range` (TidRange.hpp) that meet `huge.condition()`, in ctid order: where a
+// reader that must keep ctid order (backup --jobs N) reads them apart, between COPYs of the stretches
+// around them. Throws IncompleteError when the read fails.
+std::vector<Tid> hugeRowsIn(const PgConnection& conn, const QualifiedName& table, const PieceColumns& huge, const TidRange& range);
 
 // `value` as a field of COPY text: backslash, and the control characters COPY names (\b \f \n \r \t
 // \v), escaped with a backslash; appended to `out`.

@@ -8,7 +8,6 @@
 
 namespace pgproof {
 
-namespace {
 std::string tidLiteral(const Tid& t) {
     return "'(" + std::to_string(t.page) + "," + std::to_string(t.offset) + ")'::pg_catalog.tid";
 }
@@ -19,7 +18,6 @@ std::optional<Tid> parseTid(const std::string& text) {
     if (std::sscanf(text.c_str(), "(%llu,%u)", &page, &offset) != 2) return std::nullopt;
     return Tid{page, offset};
 }
-}  // namespace
 
 std::string TidRange::condition() const {
     std::string w;

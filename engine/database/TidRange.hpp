@@ -21,6 +21,11 @@ struct Tid {
     uint32_t offset = 0;  // 0: the start of the page
 };
 
+// A ctid as the server writes it, "(p,o)"; nullopt for anything else.
+std::optional<Tid> parseTid(const std::string& text);
+// Its literal in SQL: '(p,o)'::pg_catalog.tid.
+std::string tidLiteral(const Tid& t);
+
 struct TidRange {
     std::optional<Tid> from, to;
     bool whole() const { return !from && !to; }

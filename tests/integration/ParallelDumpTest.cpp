@@ -86,6 +86,24 @@ std::multiset<std::string> scriptLines(const fs::path& archive) {
     return out;
 }
 
+// The rows of the one COPY statement that starts with `copy` ("COPY public.t "), in the script's order.
+std::vector<std::string> copyRowsInOrder(const fs::path& archive, const std::string& copy) {
+    auto r = run("zstd -dc " + q(archive));
+    REQUIRE(r.exitCode == 0);
+    std::vector<std::string> out;
+    size_t at = r.out.find("\n" + copy);
+    REQUIRE(at != std::string::npos);
+    size_t pos = r.out.find('\n', at + 1) + 1;
+    while (pos < r.out.size()) {
+        size_t nl = r.out.find('\n', pos);
+        std::string line = r.out.substr(pos, nl - pos);
+        if (line == "\\.") break;
+        out.push_back(std::move(line));
+        pos = nl + 1;
+    }
+    return out;
+}
+
 fs::path backupWith(const ScratchDatabase& db, const fs::path& archive, const std::string& flags, const std::string& dumpArgs = "") {
     auto r = runPgproof("backup -o " + q(archive) + " --db " + shellQuote(db.conninfo()) + " " + flags +
                         (dumpArgs.empty() ? "" : " -- " + dumpArgs));
@@ -302,6 +320,46 @@ TEST_CASE("backup --jobs 2 splits a few huge values in one page by row, as --job
     restoreWithPsql(archive, viaPsql);
     CHECK(viaPsql.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few") ==
           db.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few"));
+}
+
+// Rows with a value of 16 MiB or more are read apart, the value in pieces, between COPYs of the stretches
+// around them: the script must still hold every row where one COPY of the stretch puts it.
+TEST_CASE("backup --jobs 2 reads huge values in pieces, in ctid order, as --jobs 1 dumps them") {
+    ScratchDatabase db("par_pieces");
+    db.exec("CREATE TABLE few (id int, b bytea, t text); ALTER TABLE few ALTER COLUMN b SET STORAGE EXTERNAL;"
+            "INSERT INTO few VALUES (1, '\\x01', E'a\tb');"
+            "INSERT INTO few SELECT 2, (SELECT decode(string_agg(md5(g::text), ''), 'hex') FROM generate_series(1, 1100000) g), 'big b';"
+            "INSERT INTO few VALUES (3, NULL, NULL), (4, '\\x02', 'x');"
+            "INSERT INTO few SELECT 5, '\\x03', repeat(E'l\\or\tem é\n', 2000000);"
+            "INSERT INTO few VALUES (6, '\\x04', 'last');"
+            // A table of many pages (split by pages) with one huge value in the middle of a stretch.
+            "CREATE TABLE many (id int, body text);"
+            "INSERT INTO many SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 20000) g;"
+            "INSERT INTO many SELECT 20001, repeat(E'\\many\t', 3000000);"
+            "INSERT INTO many SELECT g, repeat(md5(g::text), 4) FROM generate_series(20002, 40000) g;");
+    db.exec("VACUUM ANALYZE few");
+    db.exec("VACUUM ANALYZE many");
+    TempDir dir;
+    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
+    setenv("PGPROOF_DUMP_RANGE_BYTES", "1048576", 1);
+    fs::path archive = backupWith(db, dir / "two.sql.zst", "--jobs 2");
+    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
+    json m = inspectManifest(archive);
+    CHECK(m.at("source").at("parallel_dump").at("tables") == 2);
+    CHECK(m.at("source").at("parallel_dump").at("statements").get<size_t>() > 4);
+    CHECK(tableFacts(m) == tableFacts(one));
+    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
+    for (const char* copy : {"COPY public.few ", "COPY public.many "}) {
+        INFO(copy);
+        const auto rows = copyRowsInOrder(archive, copy);
+        CHECK(rows.size() == (std::string(copy) == "COPY public.few " ? 6u : 40000u));
+        CHECK(rows == copyRowsInOrder(dir / "one.sql.zst", copy));  // the same rows in the same order
+    }
+    ScratchDatabase viaPsql("par_pieces_psql");
+    restoreWithPsql(archive, viaPsql);
+    for (const char* sql : {"SELECT string_agg(id || ':' || coalesce(md5(b), '-') || ':' || coalesce(md5(t), '-'), ',' ORDER BY id) FROM few",
+                            "SELECT md5(string_agg(id || ':' || md5(body), ',' ORDER BY id)) FROM many"})
+        CHECK(viaPsql.scalar(sql) == db.scalar(sql));
 }
 
 TEST_CASE("backup --jobs 2 keeps at most 2N+1 pieces in temporary files when compression is the slower side") {
