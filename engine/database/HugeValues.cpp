@@ -198,7 +198,8 @@ std::vector<Tid> hugeRowsIn(const PgConnection& conn, const QualifiedName& table
 }
 
 void readHugeRows(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns, const PieceColumns& huge,
-                  const std::string& where, const std::function<void(std::string_view)>& out) {
+                  const std::string& where, const std::function<void(std::string_view)>& out,
+                  const std::function<void(const std::vector<std::string_view>&)>& rowEnd) {
     if (huge.empty()) return;
     std::string sizes;
     for (const auto& n : huge.names) sizes += ", " + octetLength(n) + ", pg_catalog.pg_column_size(" + quoteIdent(n) + ")";
@@ -221,11 +222,18 @@ void readHugeRows(const PgConnection& conn, const QualifiedName& table, const st
             if (!values.count(c)) others.push_back(c);
         const std::vector<std::string> fields = others.empty() ? std::vector<std::string>{} : copyFieldsOf(conn, table, others, tid);
         size_t next = 0;
+        std::vector<std::string_view> all;
         for (size_t i = 0; i < columns.size(); ++i) {
             if (i) out("\t");
-            if (auto v = values.find(columns[i]); v != values.end()) readValue(conn, table, v->second, tid, out);
-            else out(fields[next++]);
+            if (auto v = values.find(columns[i]); v != values.end()) {
+                readValue(conn, table, v->second, tid, out);
+                all.emplace_back();
+            } else {
+                out(fields[next]);
+                all.emplace_back(fields[next++]);
+            }
         }
+        if (rowEnd) rowEnd(all);
         out("\n");
     }
 }

@@ -43,9 +43,11 @@ PieceColumns pieceColumns(const PgConnection& conn, const QualifiedName& table, 
 // Feeds `out` the COPY text line of `columns`, '\n' included, of each row of `table` that meets `where`
 // (a WHERE clause, "" for every row) and `huge.condition()`, in ctid order, its huge values in pieces.
 // Reads on `conn` in the caller's transaction. Throws IncompleteError naming the table when a read
-// fails, InterruptedError when interrupted between pieces.
+// fails, InterruptedError when interrupted between pieces. `rowEnd`, when given, is called at the end
+// of each row's fields, before its '\n', with the row's fields (those of its huge values empty).
 void readHugeRows(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns, const PieceColumns& huge,
-                  const std::string& where, const std::function<void(std::string_view)>& out);
+                  const std::string& where, const std::function<void(std::string_view)>& out,
+                  const std::function<void(const std::vector<std::string_view>&)>& rowEnd = {});
 
 // The rows of `table` in `range` (TidRange.hpp) that meet `huge.condition()`, in ctid order: where a
 // reader that must keep ctid order (backup --jobs N) reads them apart, between COPYs of the stretches

@@ -165,9 +165,10 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     std::mutex mutex;
     TableFingerprint total;
     const std::string where = whereClause(range, req.filter);
-    // Rows with a huge value are left out of the COPY and read after it, their values in pieces. A spill
-    // takes whole rows: with one, they stay in the COPY.
-    const PieceColumns huge = req.hugeValues && !req.spill ? pieceColumns(conn, req.id, req.columns) : PieceColumns{};
+    // Rows with a huge value are left out of the COPY and read after it, their values in pieces; unless a
+    // spill takes whole rows (one that keeps row hashes and keys only takes them by hash).
+    const PieceColumns huge = req.hugeValues && (!req.spill || req.spill->takesRowHashes()) ? pieceColumns(conn, req.id, req.columns)
+                                                                                            : PieceColumns{};
     std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + where +
                       (huge.empty() ? "" : std::string(where.empty() ? " WHERE (" : " AND (") + huge.condition() + ") IS NOT TRUE") +
                       ") TO STDOUT";
@@ -231,14 +232,24 @@ TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableReques
     if (PQresultStatus(end.get()) != PGRES_COMMAND_OK) throw IncompleteError("reading rows failed: " + statementError(conn.get(), end.get()));
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
     if (!huge.empty()) {
-        RowHashStream rows;
-        readHugeRows(conn, req.id, req.columns, huge, where, [&](std::string_view piece) {
-            rows.feed(piece);
-            WorkProgress::process().addBytes(piece.size());
-        });
-        TableFingerprint part = rows.finish();
-        WorkProgress::process().addRows(part.rows);
-        total.add(part);
+        // Each row hashed as it streams through (one row's fingerprint sum is its row hash); a spill gets
+        // the hash and the row's small fields.
+        std::optional<RowHashStream> row;
+        row.emplace();
+        auto rowEnd = [&](const std::vector<std::string_view>& fields) {
+            TableFingerprint part = row->finish();
+            row.emplace();
+            if (req.spill) req.spill->addRowHash(part.sum, fields);
+            WorkProgress::process().addRows(part.rows);
+            total.add(part);
+        };
+        readHugeRows(
+            conn, req.id, req.columns, huge, where,
+            [&](std::string_view piece) {
+                WorkProgress::process().addBytes(piece.size());
+                if (piece != "\n") row->feed(piece);  // a row's own bytes never hold a bare newline: it is the row's end
+            },
+            rowEnd);
     }
     return total;
 }
@@ -310,7 +321,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         // on a worker that takes the table's lock as the reads do.
         const std::vector<TidRange> ranges = splitTable(
             session.workerCount() > 1 ? &session.worker(0) : nullptr, r.id, r.filter, r.pages, (work[i] + chunkWork - 1) / chunkWork,
-            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); }, r.hugeValues && !r.spill);
+            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); }, r.hugeValues && (!r.spill || r.spill->takesRowHashes()));
         for (const auto& range : ranges) items.push_back({i, range});
     }
     // Largest piece first, not largest table first: a table of 838 MB that cannot split came after the

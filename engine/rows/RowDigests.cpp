@@ -68,6 +68,17 @@ public:
         return fp;
     }
     void finish() override {}
+    bool takesRowHashes() const override { return true; }
+    void addRowHash(uint128_t rowHash, const std::vector<std::string_view>& fields) override {
+        std::string text = header_ + TableFingerprint::toHex(rowHash);
+        if (layout_.keyed())
+            for (size_t k : layout_.keyFields) {
+                text += '\t';
+                text.append(fields.at(k));
+            }
+        text += '\n';
+        file_.writeFrame(text);
+    }
 
 private:
     RowDigestFile& file_;

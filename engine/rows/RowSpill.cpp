@@ -319,6 +319,22 @@ TableFingerprint RowSpill::addRowsFingerprinted(std::string_view rows) {
 
 TableFingerprint RowSpill::addRowsAt(std::string_view rows, uint32_t frame) { return add(rows, layout_.located ? &frame : nullptr); }
 
+void RowSink::addRowHash(uint128_t, const std::vector<std::string_view>&) {
+    throw std::logic_error("this row sink takes whole rows only");
+}
+
+bool RowSpill::takesRowHashes() const { return layout_.wholeRow && layout_.keyed() && layout_.keyOnly && !layout_.located && !layout_.digest; }
+
+void RowSpill::addRowHash(uint128_t rowHash, const std::vector<std::string_view>& fields) {
+    if (!takesRowHashes()) throw std::logic_error("this row spill keeps whole rows");
+    Local local;
+    local.reset(parts_.size());
+    std::string scratch;
+    const std::string_view keyText = keyTextOf(fields, layout_.keyFields, scratch);
+    append(XXH3_64bits(keyText.data(), keyText.size()), rowHash, keyText, local);
+    deliver(local);
+}
+
 TableFingerprint RowSpill::add(std::string_view rows, const uint32_t* frame) {
     const auto n = static_cast<unsigned>(parts_.size());
     // Reused from call to call on each thread: no allocation per batch once the buffers have grown.

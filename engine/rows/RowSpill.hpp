@@ -35,6 +35,13 @@ public:
         return fingerprintRows(rows);
     }
     virtual void finish() = 0;
+    // Whether the sink can take a row by its hash and its small fields alone (addRowHash): it keeps
+    // only the row hash and key fields of each row, never the row. A reader then need not hold a row
+    // with a huge value whole (HugeValues.hpp).
+    virtual bool takesRowHashes() const { return false; }
+    // One row: `rowHash` is the XXH3-128 of its bytes (the fingerprint's row hash), `fields` its COPY text
+    // fields, those of huge values empty (never a key's). Only when takesRowHashes().
+    virtual void addRowHash(uint128_t rowHash, const std::vector<std::string_view>& fields);
 };
 
 // Where one side's COPY rows hold the key and the compared columns.
@@ -144,6 +151,9 @@ public:
     // temporary folder cannot take them (disk full), naming it.
     void addRows(std::string_view rows) override;
     TableFingerprint addRowsFingerprinted(std::string_view rows) override;
+    // A live side that keeps keys only, comparing whole rows: its records are the row hash and the key.
+    bool takesRowHashes() const override;
+    void addRowHash(uint128_t rowHash, const std::vector<std::string_view>& fields) override;
     // The rows of one archive frame (its number among the table's frames; kept with each record by a
     // located layout), returning their fingerprint.
     TableFingerprint addRowsAt(std::string_view rows, uint32_t frame);
