@@ -139,6 +139,19 @@ void requireSameCounts(const ScratchDatabase& source, const ScratchDatabase& res
     CHECK(restored.scalar("SELECT count(*) FROM vehicle_names") == "4");
 }
 
+// A backup with --jobs 1 (dir/one.sql.zst) and one with --jobs 2 in stretches of 1 MiB (dir/two.sql.zst,
+// returned; its manifest in `m`), which must record the same tables and hold the same script lines.
+fs::path besideJobsOne(const ScratchDatabase& db, const TempDir& dir, json& m) {
+    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
+    setenv("PGPROOF_DUMP_RANGE_BYTES", "1048576", 1);
+    fs::path archive = backupWith(db, dir / "two.sql.zst", "--jobs 2");
+    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
+    m = inspectManifest(archive);
+    CHECK(tableFacts(m) == tableFacts(one));
+    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
+    return archive;
+}
+
 }  // namespace
 
 TEST_CASE("backup --jobs 2 and 3 record what --jobs 1 records, restore with psql and pgproof, and check") {
@@ -306,16 +319,11 @@ TEST_CASE("backup --jobs 2 splits a few huge values in one page by row, as --job
     db.exec("VACUUM ANALYZE few");
     REQUIRE(db.scalar("SELECT pg_relation_size('few') / current_setting('block_size')::int") == "1");
     TempDir dir;
-    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
     // 7 MB against 1 MiB stretches: more wanted than the table's one page could give.
-    setenv("PGPROOF_DUMP_RANGE_BYTES", "1048576", 1);
-    fs::path archive = backupWith(db, dir / "two.sql.zst", "--jobs 2");
-    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
-    json m = inspectManifest(archive);
+    json m;
+    fs::path archive = besideJobsOne(db, dir, m);
     CHECK(m.at("source").at("parallel_dump").at("tables") == 1);
     CHECK(m.at("source").at("parallel_dump").at("statements") == 4);
-    CHECK(tableFacts(m) == tableFacts(one));
-    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
     ScratchDatabase viaPsql("par_fewhuge_psql");
     restoreWithPsql(archive, viaPsql);
     CHECK(viaPsql.scalar("SELECT string_agg(id || ':' || md5(b), ',' ORDER BY id) FROM few") ==
@@ -340,15 +348,10 @@ TEST_CASE("backup --jobs 2 reads huge values in pieces, in ctid order, as --jobs
     db.exec("VACUUM ANALYZE few");
     db.exec("VACUUM ANALYZE many");
     TempDir dir;
-    json one = inspectManifest(backupWith(db, dir / "one.sql.zst", "--jobs 1"));
-    setenv("PGPROOF_DUMP_RANGE_BYTES", "1048576", 1);
-    fs::path archive = backupWith(db, dir / "two.sql.zst", "--jobs 2");
-    unsetenv("PGPROOF_DUMP_RANGE_BYTES");
-    json m = inspectManifest(archive);
+    json m;
+    fs::path archive = besideJobsOne(db, dir, m);
     CHECK(m.at("source").at("parallel_dump").at("tables") == 2);
     CHECK(m.at("source").at("parallel_dump").at("statements").get<size_t>() > 4);
-    CHECK(tableFacts(m) == tableFacts(one));
-    CHECK(scriptLines(archive) == scriptLines(dir / "one.sql.zst"));
     for (const char* copy : {"COPY public.few ", "COPY public.many "}) {
         INFO(copy);
         const auto rows = copyRowsInOrder(archive, copy);
