@@ -31,10 +31,11 @@ int runVerify(const std::vector<std::string>& args) {
         "lock-wait-timeout", po::value(&o.lockWaitTimeout)->value_name("DURATION"),
         "fail (exit 3) instead of waiting longer than this for a table lock, e.g. 30s (default: wait, as pg_dump)")(
         "no-rows", po::bool_switch(&noRows),
-        "compare counts and fingerprints only: no row-by-row comparison, no temporary files, rows not named")(
+        "compare counts and fingerprints only: a table that differs is not read again to name its rows, no temporary files")(
         "show-rows", po::value(&showRows)->value_name("N"), "row differences listed per table in the text report (default: 10)")(
         "tmpdir", po::value(&tmpdir)->value_name("DIR"),
-        "folder for the row comparison's temporary files (default: TMPDIR, else /tmp); removed on every exit");
+        "folder for the temporary files of the tables whose figures differ, compared row by row (default: TMPDIR, else "
+        "/tmp); removed on every exit");
     addCommonFlags(desc, flags, true);
     addIdentityFlag(desc);
     auto vm = parseOptions("verify",
