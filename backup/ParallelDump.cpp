@@ -1,7 +1,6 @@
 #include "ParallelDump.hpp"
 
 #include <libpq-fe.h>
-#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -132,9 +131,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         " AND (pt.partexprs IS NOT NULL OR EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a "
         "  JOIN pg_catalog.pg_type ty ON ty.oid = a.atttypid WHERE a.attrelid = pt.partrelid "
         "  AND a.attnum = ANY (pt.partattrs::pg_catalog.int2[]) AND ty.typtype = 'e'))), "
-        "COALESCE((SELECT pg_catalog.json_agg(a.attname ORDER BY a.attnum) FROM pg_catalog.pg_attribute a "
-        " WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''), '[]'), "
-        "c.reltoastrelid <> 0 AND pg_catalog.pg_relation_size(c.reltoastrelid) > 0 "
+        "CASE WHEN c.reltoastrelid <> 0 THEN pg_catalog.pg_relation_size(c.reltoastrelid) ELSE 0 END "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND c.relpersistence <> 't' "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast' "
@@ -159,8 +156,7 @@ std::vector<TakenTable> chooseTakenTables(const PgConnection& leader, const std:
         t.owner = hasFlag(args, "-O") || hasFlag(args, "--no-owner") ? "-" : r.value(i, 4);
         t.bytes = std::stoull(r.value(i, 5));
         t.heapPages = std::stoull(r.value(i, 8));
-        for (const auto& name : nlohmann::json::parse(r.value(i, 11))) t.columns.push_back(name.get<std::string>());
-        t.toasted = r.value(i, 12) == "t";
+        t.toastBytes = std::stoull(r.value(i, 11));
         if (r.value(i, 9) != "t" && t.bytes < small) continue;
         out.push_back(std::move(t));
     }
@@ -462,8 +458,13 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
     // held whole. Stretches need TID range scans (PostgreSQL 14), as the split does.
     std::vector<Tid> hugeRows;
     PieceColumns huge;
-    if (t.toasted && session.leader().serverVersion().hasTidRangeScans()) {
-        huge = pieceColumns(conn, t.id, t.columns);
+    std::vector<std::string> columns;  // columnList's names, unquoted (as the catalog has them, in the database's encoding)
+    if (mayHoldHugeValues(t.heapPages, t.toastBytes) && session.leader().serverVersion().hasTidRangeScans()) {
+        auto names = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
+                                     "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+                                     {t.copyTarget}, "reading the columns of " + t.id.display());
+        for (int c = 0; c < names.rows(); ++c) columns.push_back(names.value(c, 0));
+        huge = pieceColumns(conn, t.id, columns);
         hugeRows = hugeRowsIn(conn, t.id, huge, it.range);
     }
     if (hugeRows.empty()) {
@@ -472,7 +473,7 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
         std::optional<Tid> from = it.range.from;
         for (const Tid& row : hugeRows) {
             copyRows(TidRange{from, row});
-            readHugeRows(conn, t.id, t.columns, huge, " WHERE ctid = " + tidLiteral(row), append);
+            readHugeRows(conn, t.id, columns, huge, " WHERE ctid = " + tidLiteral(row), append);
             from = Tid{row.page, row.offset + 1};
         }
         copyRows(TidRange{from, it.range.to});

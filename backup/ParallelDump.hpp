@@ -46,8 +46,7 @@ struct TakenTable {
     std::string owner;        // as in the header ("-" with --no-owner)
     uint64_t bytes = 0;       // heap and TOAST, estimated (relpages): largest first, and how many ranges
     uint64_t heapPages = 0;   // the heap's pages (relpages): what the ctid ranges divide
-    std::vector<std::string> columns;  // the names in columnList, unquoted
-    bool toasted = false;     // its TOAST holds data: rows with a huge value are read apart (HugeValues.hpp)
+    uint64_t toastBytes = 0;  // its TOAST's size: whether rows with a huge value are looked for (HugeValues.hpp)
 };
 
 // The plain tables at the leader's snapshot whose data the parallel path takes over: not extension

@@ -17,6 +17,15 @@ constexpr uint64_t kRangePages = 8192;
 // Only the work is split by this estimate; the last range is open-ended, so every row is read whatever it is.
 uint64_t estimatedPages(uint64_t rawBytes) { return rawBytes / 8192 * 13 / 10 + 1; }
 
+// Whether the rows of table `t` were archived with a frame of kHugeValueBytes or more (a line that long).
+bool holdsLongLine(const Manifest& manifest, size_t t) {
+    for (const auto& segment : manifest.segments)
+        if (segment.kind == SegmentEntry::Kind::Rows && segment.table == static_cast<int>(t))
+            for (const auto& frame : segment.frames)
+                if (frame.raw >= kHugeValueBytes) return true;
+    return false;
+}
+
 }  // namespace
 
 ProofReads::ProofReads(const Manifest& manifest, PinnedSettings settings, bool asConnectingUser, bool ranges)
@@ -58,8 +67,9 @@ void ProofReads::read(PgConnection& conn, size_t t, const TidRange& range) {
     const TableEntry& table = manifest_.tables[t];
     Reading& reading = *readings_[t];
     LiveTableRequest request{table.id(), table.columns, 0, false, "", nullptr};
-    // Only a table of that many bytes can hold a value of kHugeValueBytes: its rows with one are read apart.
-    request.hugeValues = table.rawBytes >= kHugeValueBytes;
+    // A value of kHugeValueBytes makes a COPY line as long, which the backup wrote as a frame of its own:
+    // only a table with such a frame is read looking for rows with one (they are read apart, in pieces).
+    request.hugeValues = holdsLongLine(manifest_, t);
     auto t0 = std::chrono::steady_clock::now();
     try {
         conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", "starting the proof read of " + table.id().display());

@@ -85,33 +85,45 @@ std::vector<std::string> copyFieldsOf(const PgConnection& conn, const QualifiedN
 struct HugeValue {
     std::string column;
     bool bytea = false;
-    uint64_t length = 0;  // bytes
+    uint64_t length = 0;      // bytes
+    uint64_t characters = 0;  // text: its characters (bytea: its bytes)
     bool compressed = false;
 };
+
+// PostgreSQL's COPY builds each line, and byteaout each bytea's text, in one allocation of at most
+// MaxAllocSize (1 GB - 1): a row over that cannot be dumped by pg_dump or restored by COPY FROM, and
+// reading it in pieces must not make it look fine.
+constexpr uint64_t kMaxCopyLine = 0x3fffffff;
+
+[[noreturn]] void tooLongForCopy(const QualifiedName& table, const std::string& tid, const std::string& what) {
+    throw IncompleteError("the row at " + tid + " of " + table.display() + " " + what +
+                          ": PostgreSQL's COPY cannot write it (1 GB at most), so pg_dump cannot dump it and COPY FROM could not load it");
+}
 
 // One huge value of the row at `tid`, as its COPY text field, handed to `out` in blocks.
 void readValue(const PgConnection& conn, const QualifiedName& table, const HugeValue& v, const std::string& tid,
                const std::function<void(std::string_view)>& out) {
+    if (v.bytea && 2 * v.length + 3 > kMaxCopyLine) tooLongForCopy(table, tid, "holds a bytea value of " + std::to_string(v.length) + " bytes in " + quoteIdent(v.column));
     const std::string sql = "SELECT pg_catalog.substr(" + quoteIdent(v.column) + ", $1::pg_catalog.int4, $2::pg_catalog.int4) FROM ONLY " +
                             table.sql() + " WHERE ctid = $3::pg_catalog.tid";
     // bytea stored as it is can be cut where it lies; anything else is read from its start for every piece.
+    // text is cut by characters: a piece of an eighth of them holds about an eighth of the bytes.
     const bool fromStart = !v.bytea || v.compressed;
-    const uint64_t piece = fromStart ? std::max(kPieceBytes, (v.length + kMostPiecesFromStart - 1) / kMostPiecesFromStart) : kPieceBytes;
+    const uint64_t unit = std::max<uint64_t>(1, v.length / std::max<uint64_t>(1, v.characters));  // bytes a character, on average
+    const uint64_t piece = fromStart ? std::max(kPieceBytes / unit, (v.characters + kMostPiecesFromStart - 1) / kMostPiecesFromStart)
+                                     : kPieceBytes;
     std::string block;
     block.reserve(2 * kOutBlock + 16);
     if (v.bytea) out("\\\\x");  // "\x" with its backslash escaped, as COPY writes bytea_output = hex
-    uint64_t at = 1, bytes = 0;
-    for (;;) {
+    uint64_t bytes = 0;
+    for (uint64_t at = 1; at <= v.characters; at += piece) {
         throwIfInterrupted("reading " + table.display());
-        // text is cut by characters (at most as many as its bytes): read on until a piece comes back empty.
-        if (v.bytea && at > v.length) break;
-        const uint64_t want = v.bytea ? std::min(piece, v.length - at + 1) : piece;
+        const uint64_t want = std::min(piece, v.characters - at + 1);
         PgResult r = readPiece(conn, sql, at, want, tid, table);
         const std::string_view got(PQgetvalue(r.get(), 0, 0), static_cast<size_t>(PQgetlength(r.get(), 0, 0)));
-        if (v.bytea && got.size() != want)
+        if (v.bytea ? got.size() != want : got.empty())
             throw IncompleteError("reading a huge value of " + table.display() + " in pieces: " + std::to_string(got.size()) + " bytes at " +
-                                  std::to_string(at) + ", not " + std::to_string(want));
-        if (got.empty()) break;
+                                  std::to_string(at) + ", for " + std::to_string(want) + (v.bytea ? " bytes" : " characters"));
         for (size_t i = 0; i < got.size(); i += kOutBlock) {
             block.clear();
             if (v.bytea) appendHex(block, got.substr(i, kOutBlock));
@@ -119,9 +131,8 @@ void readValue(const PgConnection& conn, const QualifiedName& table, const HugeV
             out(block);
         }
         bytes += got.size();
-        at += want;
     }
-    if (v.bytea ? bytes != v.length : bytes == 0)
+    if (bytes != v.length)
         throw IncompleteError("reading a huge value of " + table.display() + " in pieces: " + std::to_string(bytes) + " bytes read of " +
                               std::to_string(v.length));
 }
@@ -157,11 +168,13 @@ std::string PieceColumns::condition() const {
     return c;
 }
 
-std::string PieceColumns::longest() const {
+std::string PieceColumns::hugeStored() const {
     if (names.empty()) return "0";
-    std::string g;
-    for (const auto& n : names) g += (g.empty() ? "" : ", ") + std::string("COALESCE(") + octetLength(n) + ", 0)::pg_catalog.int8";
-    return "GREATEST(" + g + ")";
+    std::string sum;
+    for (const auto& n : names)
+        sum += (sum.empty() ? "" : " + ") + std::string("COALESCE(CASE WHEN ") + octetLength(n) + " >= " + std::to_string(kHugeValueBytes) +
+               " THEN pg_catalog.pg_column_size(" + quoteIdent(n) + ") END, 0)::pg_catalog.int8";
+    return "(" + sum + ")";
 }
 
 PieceColumns pieceColumns(const PgConnection& conn, const QualifiedName& table, const std::vector<std::string>& columns) {
@@ -201,8 +214,13 @@ void readHugeRows(const PgConnection& conn, const QualifiedName& table, const st
                   const std::string& where, const std::function<void(std::string_view)>& out,
                   const std::function<void(const std::vector<std::string_view>&)>& rowEnd) {
     if (huge.empty()) return;
+    // Each value's bytes, stored size, and characters (a text's, counted once by the server; a bytea's bytes).
     std::string sizes;
-    for (const auto& n : huge.names) sizes += ", " + octetLength(n) + ", pg_catalog.pg_column_size(" + quoteIdent(n) + ")";
+    for (size_t j = 0; j < huge.names.size(); ++j) {
+        const std::string c = quoteIdent(huge.names[j]);
+        sizes += ", " + octetLength(huge.names[j]) + ", pg_catalog.pg_column_size(" + c + "), " +
+                 (huge.bytea[j] ? octetLength(huge.names[j]) : "pg_catalog.char_length(" + c + ")");
+    }
     auto rows = conn.exec("SELECT ctid" + sizes + " FROM ONLY " + table.sql() + where + (where.empty() ? " WHERE (" : " AND (") +
                               huge.condition() + ") ORDER BY ctid",
                           "listing the rows of " + table.display() + " that hold huge values");
@@ -210,9 +228,9 @@ void readHugeRows(const PgConnection& conn, const QualifiedName& table, const st
         const std::string tid = rows.value(row, 0);
         std::map<std::string, HugeValue> values;
         for (size_t j = 0; j < huge.names.size(); ++j) {
-            const int at = 1 + 2 * static_cast<int>(j);
+            const int at = 1 + 3 * static_cast<int>(j);
             if (rows.isNull(row, at)) continue;
-            HugeValue v{huge.names[j], huge.bytea[j], std::stoull(rows.value(row, at)), false};
+            HugeValue v{huge.names[j], huge.bytea[j], std::stoull(rows.value(row, at)), std::stoull(rows.value(row, at + 2)), false};
             if (v.length < kHugeValueBytes) continue;
             v.compressed = std::stoull(rows.value(row, at + 1)) < v.length;
             values[v.column] = v;
@@ -223,13 +241,19 @@ void readHugeRows(const PgConnection& conn, const QualifiedName& table, const st
         const std::vector<std::string> fields = others.empty() ? std::vector<std::string>{} : copyFieldsOf(conn, table, others, tid);
         size_t next = 0;
         std::vector<std::string_view> all;
+        uint64_t lineBytes = 0;
+        auto counted = [&](std::string_view piece) {
+            lineBytes += piece.size();
+            if (lineBytes > kMaxCopyLine) tooLongForCopy(table, tid, "is longer than 1 GB as COPY text");
+            out(piece);
+        };
         for (size_t i = 0; i < columns.size(); ++i) {
-            if (i) out("\t");
+            if (i) counted("\t");
             if (auto v = values.find(columns[i]); v != values.end()) {
-                readValue(conn, table, v->second, tid, out);
+                readValue(conn, table, v->second, tid, counted);
                 all.emplace_back();
             } else {
-                out(fields[next]);
+                counted(fields[next]);
                 all.emplace_back(fields[next++]);
             }
         }

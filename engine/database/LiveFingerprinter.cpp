@@ -303,7 +303,8 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         }
     }
     // Only a table with TOAST can hold a value of kHugeValueBytes (work: its heap and TOAST pages).
-    for (size_t i = 0; i < requests.size(); ++i) requests[i].hugeValues = requests[i].hugeValues || work[i] > requests[i].pages;
+    for (size_t i = 0; i < requests.size(); ++i)
+        requests[i].hugeValues = requests[i].hugeValues || mayHoldHugeValues(requests[i].pages, (work[i] - requests[i].pages) * 8192);
     std::vector<size_t> order(requests.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return work[a] > work[b]; });

@@ -23,8 +23,9 @@ struct LiveTableRequest {
     std::string filter;                // extra WHERE condition (an extension configuration table's dump filter)
     // When set, every row read also goes to this sink (a row spill, snapshot --rows digests), in the same pass.
     RowSink* spill = nullptr;
-    // The table may hold values of kHugeValueBytes or more (it has TOAST): unless rows go to a spill,
-    // rows with such a bytea, text or varchar value are read apart, the value in pieces (HugeValues.hpp).
+    // The table may hold values of kHugeValueBytes or more (set by fingerprintLiveTables from its TOAST,
+    // mayHoldHugeValues): rows with such a bytea, text or varchar value are read apart, the value in
+    // pieces (HugeValues.hpp), unless they go to a spill that takes whole rows.
     bool hugeValues = false;
 };
 

@@ -44,7 +44,7 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& t
                                 bool inPieces) {
     if (ranges < 2) return {TidRange{}};
     auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
-                                "AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+                                "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
                                 {table.sql()}, "reading the columns of " + table.display());
     std::string size;
     std::vector<std::string> names;
@@ -54,8 +54,8 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& t
                 "), 0)::pg_catalog.int8";
     }
     if (size.empty()) return {TidRange{}};
-    const std::string longest = inPieces ? pieceColumns(conn, table, names).longest() : "0";
-    auto r = conn.exec("SELECT ctid, " + size + ", " + longest + " FROM ONLY " + table.sql() +
+    const std::string hugeStored = inPieces ? pieceColumns(conn, table, names).hugeStored() : "0";
+    auto r = conn.exec("SELECT ctid, " + size + ", " + hugeStored + " FROM ONLY " + table.sql() +
                            (filter.empty() ? "" : " WHERE (" + filter + ")") + " ORDER BY ctid",
                        "listing the rows of " + table.display() + " to split its read");
     std::vector<std::pair<Tid, uint64_t>> rows;
@@ -69,8 +69,8 @@ std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& t
         total += bytes;
         // A live read holds a row whole (libpq receives it, then hands over a copy): two huge rows read at
         // once would double the memory the README promises per table. Such a table is read on one
-        // connection, unless each huge row's bulk is a value read in pieces.
-        wholeHugeRow = wholeHugeRow || (bytes >= kRowSplitMaxRowBytes && std::stoull(r.value(i, 2)) < kHugeValueBytes);
+        // connection, unless what is left of each row besides its values read in pieces is small.
+        wholeHugeRow = wholeHugeRow || bytes - std::min<uint64_t>(bytes, std::stoull(r.value(i, 2))) >= kRowSplitMaxRowBytes;
     }
     if (rows.size() < 2 || wholeHugeRow) return {TidRange{}};
     // As many stretches as rows: one row each. Else a stretch ends once it holds its share of the bytes,

@@ -127,3 +127,27 @@ TEST_CASE("a 300 MB bytea and a 100 MB text value: backup, check, restore, verif
     // The 100 MB row of docs is compared whole, once from the archive (its COPY text has 14 bytes per 12).
     requireWithin(diff, kBound + kLiveRead + 2 * kTextBytes, "diff");
 }
+
+// PostgreSQL's COPY writes a bytea value as text in one allocation of at most 1 GB: a value over about
+// 512 MiB cannot be dumped by pg_dump, nor by one COPY. Read in pieces it could be; pgproof must refuse it
+// all the same (exit 3 naming the row), never fingerprint or archive a row no COPY could restore.
+TEST_CASE("a bytea over 512 MiB, which COPY cannot write: snapshot and backup --jobs 2 fail naming the row") {
+    ScratchDatabase db{"hugecopy"};
+    db.exec("CREATE TABLE toolong (id int, b bytea); ALTER TABLE toolong ALTER COLUMN b SET STORAGE EXTERNAL;"
+            "INSERT INTO toolong VALUES (1, '\\x00');"
+            "INSERT INTO toolong SELECT 2, pg_catalog.decode(pg_catalog.repeat('5a', 280000000), 'hex') || "
+            "pg_catalog.decode(pg_catalog.repeat('c3', 280000000), 'hex');");
+    TempDir dir;
+    auto direct = run("psql -X -q -d " + shellQuote(db.name()) + " -c 'COPY toolong TO STDOUT' > /dev/null");
+    REQUIRE(direct.exitCode != 0);  // the server's own COPY cannot write it
+    auto snapshot = runPgproof("snapshot -o " + q(dir / "s.json") + " --db " + shellQuote(db.conninfo()));
+    INFO(snapshot.out << snapshot.err);
+    CHECK(snapshot.exitCode == 3);
+    CHECK(contains(snapshot.out + snapshot.err, "(0,2) of public.toolong"));
+    CHECK_FALSE(fs::exists(dir / "s.json"));
+    auto backup = runPgproof("backup --jobs 2 -o " + q(dir / "b.sql.zst") + " --db " + shellQuote(db.conninfo()));
+    INFO(backup.out << backup.err);
+    CHECK(backup.exitCode == 3);
+    CHECK(contains(backup.out + backup.err, "COPY cannot write it"));
+    CHECK_FALSE(fs::exists(dir / "b.sql.zst"));
+}
