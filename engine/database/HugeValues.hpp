@@ -10,9 +10,11 @@
 // the line COPY would have sent, so the fingerprint is the same.
 //
 // Pieces are 8 MiB where the server can cut a value where it lies (a bytea stored uncompressed). Where
-// it cannot (a compressed value, or text in any encoding of more than one byte a character: each
-// substring() decodes or reads the value from its start) a value is read in at most 8 pieces, so the
-// server's work stays within a few times one read and memory within an eighth of the value.
+// it cannot (a compressed value, or text, which substr() cuts by characters: each piece decodes or reads
+// the value from its start) a value is read in at most 8 pieces of about an eighth of its bytes (text by
+// its char_length, counted once), so the server's work stays within a few times one read and memory
+// within an eighth of the value. A row COPY itself could not write (a bytea over 512 MiB, a line over
+// 1 GB) is refused, as pg_dump fails on it.
 #include <cstdint>
 #include <functional>
 #include <string>
