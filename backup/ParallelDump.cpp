@@ -21,6 +21,7 @@
 #include "FileDescriptor.hpp"
 #include "HugeValues.hpp"
 #include "Interrupt.hpp"
+#include "LiveCatalog.hpp"
 #include "PgConnection.hpp"
 #include "SnapshotSession.hpp"
 #include "TidRange.hpp"
@@ -460,10 +461,7 @@ void ParallelTableData::State::dumpOne(PgConnection& conn, size_t item) {
     PieceColumns huge;
     std::vector<std::string> columns;  // columnList's names, unquoted (as the catalog has them, in the database's encoding)
     if (mayHoldHugeValues(t.heapPages, t.toastBytes) && session.leader().serverVersion().hasTidRangeScans()) {
-        auto names = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
-                                     "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-                                     {t.copyTarget}, "reading the columns of " + t.id.display());
-        for (int c = 0; c < names.rows(); ++c) columns.push_back(names.value(c, 0));
+        columns = readColumnNames(conn, t.id);
         huge = pieceColumns(conn, t.id, columns);
         hugeRows = hugeRowsIn(conn, t.id, huge, it.range);
     }

@@ -680,6 +680,12 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             const bool same = plan.excluded.empty() && v.rows && *v.rows == v.baselineRows && v.fingerprint == v.baselineFingerprint;
             return !(v.verdict == Verdict::Error || same || !v.rows);
         };
+        // Against a snapshot, a table is joined only when its file holds the digests of all of its leaves.
+        auto digestsCover = [&](const RowPlan& plan) {
+            for (const TableEntry* e : plan.entries)
+                if (!baseline.rowsIndex.count(e->id())) return false;
+            return true;
+        };
         // Deferred spills: the tables whose figures differ are read once more, at the same snapshot, into
         // their spills. The second read must find what the first counted and fingerprinted.
         std::map<size_t, std::string> rereadErrors;  // plan -> why its rows could not be read again
@@ -687,11 +693,7 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             std::vector<LiveTableRequest> again;
             std::vector<std::pair<size_t, size_t>> againOf;  // (plan, member) of each request
             for (auto& [idx, plan] : rowPlans) {
-                if (!plan.deferred || !needsJoin(idx, plan)) continue;
-                // Against a snapshot, a table whose digests are not all in its file is not joined (below).
-                bool digests = true;
-                for (const TableEntry* e : plan.entries) digests = digests && (!digestBaseline || baseline.rowsIndex.count(e->id()));
-                if (!digests) continue;
+                if (!plan.deferred || !needsJoin(idx, plan) || (digestBaseline && !digestsCover(plan))) continue;
                 for (size_t m : plan.members) {
                     const LiveTable& lt = *liveById.at(report.tables[m].id);
                     LiveTableRequest req{lt.id, plan.liveColumns, lt.pages, false, lt.filter};
@@ -723,13 +725,9 @@ VerifyReport runVerification(const Baseline& baseline, const VerifyOptions& o) {
             std::map<size_t, RowSpill*> byNumber;
             std::map<size_t, size_t> idxOfNumber;
             for (auto& [idx, plan] : rowPlans) {
-                if (!needsJoin(idx, plan)) continue;
+                if (!needsJoin(idx, plan) || !digestsCover(plan)) continue;
                 std::vector<size_t> numbers;
-                for (const TableEntry* e : plan.entries) {
-                    auto number = baseline.rowsIndex.find(e->id());
-                    if (number != baseline.rowsIndex.end()) numbers.push_back(number->second);
-                }
-                if (numbers.size() != plan.entries.size()) continue;
+                for (const TableEntry* e : plan.entries) numbers.push_back(baseline.rowsIndex.at(e->id()));
                 RowLayout layout = RowLayout::digestOf(plan.key.size());
                 layout.contentIgnored = plan.keysOnly;
                 auto spill = std::make_unique<RowSpill>(*spillFolder, "t" + std::to_string(idx) + ".base", std::move(layout), plan.partitions);

@@ -1,12 +1,11 @@
 #include "HugeValues.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <map>
 
 #include "Errors.hpp"
 #include "Interrupt.hpp"
+#include "RowSpill.hpp"
 
 namespace pgproof {
 
@@ -69,12 +68,7 @@ std::vector<std::string> copyFieldsOf(const PgConnection& conn, const QualifiedN
     while (PGresult* extra = PQgetResult(conn.get())) PQclear(extra);
     if (!line.empty() && line.back() == '\n') line.pop_back();
     std::vector<std::string> fields;
-    size_t from = 0;
-    for (size_t i = 0; i <= line.size(); ++i)
-        if (i == line.size() || line[i] == '\t') {
-            fields.emplace_back(line.substr(from, i - from));
-            from = i + 1;
-        }
+    for (std::string_view f : copyFields(line)) fields.emplace_back(f);
     if (lines != 1 || fields.size() != columns.size())
         throw IncompleteError("reading the row of a huge value of " + table.display() + ": the row at " + tid + " read as " +
                               std::to_string(lines) + " line(s) of " + std::to_string(fields.size()) + " field(s), not one of " +

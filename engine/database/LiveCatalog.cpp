@@ -77,6 +77,15 @@ std::vector<LiveTable> readLiveTables(const PgConnection& conn) {
     return tables;
 }
 
+std::vector<std::string> readColumnNames(const PgConnection& conn, const QualifiedName& table) {
+    auto r = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
+                             "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
+                             {table.sql()}, "reading the columns of " + table.display());
+    std::vector<std::string> names;
+    for (int c = 0; c < r.rows(); ++c) names.push_back(r.value(c, 0));
+    return names;
+}
+
 std::vector<LiveSequence> listLiveSequences(const PgConnection& conn) {
     auto r = conn.exec(
         "SELECT n.nspname, c.relname, "

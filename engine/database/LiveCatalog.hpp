@@ -38,6 +38,9 @@ struct LiveSequence {
 };
 
 std::vector<LiveTable> readLiveTables(const PgConnection& conn);
+// The names of one table's columns as COPY lists them (non-dropped, non-generated, attnum order), as the
+// catalog holds them (in the database's encoding), read on `conn`. Throws IncompleteError when that fails.
+std::vector<std::string> readColumnNames(const PgConnection& conn, const QualifiedName& table);
 // With `only`, the values of just those sequences are read (verify needs the baseline's, and a role may
 // lack SELECT on others); the rest are not returned.
 std::vector<LiveSequence> readLiveSequences(const PgConnection& conn, const std::set<QualifiedName>* only = nullptr);

@@ -159,16 +159,18 @@ void countItem(PgConnection& conn, const LiveTableRequest& req, const WorkItem& 
     acc.fp.rows += rows;
 }
 
+
+// Whether a read of `req` takes huge values in pieces: the table may hold them, and its rows go to no
+// spill, or to one that takes a row by its hash (a spill of whole rows needs them whole).
+bool readsInPieces(const LiveTableRequest& req) { return req.hugeValues && (!req.spill || req.spill->takesRowHashes()); }
 }  // namespace
 
 TableFingerprint fingerprintTableRange(PgConnection& conn, const LiveTableRequest& req, const TidRange& range) {
     std::mutex mutex;
     TableFingerprint total;
     const std::string where = whereClause(range, req.filter);
-    // Rows with a huge value are left out of the COPY and read after it, their values in pieces; unless a
-    // spill takes whole rows (one that keeps row hashes and keys only takes them by hash).
-    const PieceColumns huge = req.hugeValues && (!req.spill || req.spill->takesRowHashes()) ? pieceColumns(conn, req.id, req.columns)
-                                                                                            : PieceColumns{};
+    // Rows with a huge value are left out of the COPY and read after it, their values in pieces.
+    const PieceColumns huge = readsInPieces(req) ? pieceColumns(conn, req.id, req.columns) : PieceColumns{};
     std::string sql = "COPY (SELECT " + selectList(req.columns) + " FROM ONLY " + req.id.sql() + where +
                       (huge.empty() ? "" : std::string(where.empty() ? " WHERE (" : " AND (") + huge.condition() + ") IS NOT TRUE") +
                       ") TO STDOUT";
@@ -322,7 +324,7 @@ std::vector<LiveTableResult> fingerprintLiveTables(SnapshotSession& session, con
         // on a worker that takes the table's lock as the reads do.
         const std::vector<TidRange> ranges = splitTable(
             session.workerCount() > 1 ? &session.worker(0) : nullptr, r.id, r.filter, r.pages, (work[i] + chunkWork - 1) / chunkWork,
-            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); }, r.hugeValues && (!r.spill || r.spill->takesRowHashes()));
+            [&](PgConnection& c) { lockForWorker(c, r); }, [&] { session.resetWorker(0); }, readsInPieces(r));
         for (const auto& range : ranges) items.push_back({i, range});
     }
     // Largest piece first, not largest table first: a table of 838 MB that cannot split came after the

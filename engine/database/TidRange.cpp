@@ -5,6 +5,7 @@
 
 #include "Errors.hpp"
 #include "HugeValues.hpp"
+#include "LiveCatalog.hpp"
 
 namespace pgproof {
 
@@ -43,16 +44,10 @@ std::vector<TidRange> pageRanges(uint64_t pages, uint64_t ranges) {
 std::vector<TidRange> rowRanges(const PgConnection& conn, const QualifiedName& table, const std::string& filter, uint64_t ranges,
                                 bool inPieces) {
     if (ranges < 2) return {TidRange{}};
-    auto cols = conn.execParams("SELECT a.attname FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1::pg_catalog.regclass "
-                                "AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
-                                {table.sql()}, "reading the columns of " + table.display());
+    const std::vector<std::string> names = readColumnNames(conn, table);
     std::string size;
-    std::vector<std::string> names;
-    for (int c = 0; c < cols.rows(); ++c) {
-        names.push_back(cols.value(c, 0));
-        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(names.back()) +
-                "), 0)::pg_catalog.int8";
-    }
+    for (const auto& n : names)
+        size += std::string(size.empty() ? "" : " + ") + "COALESCE(pg_catalog.pg_column_size(" + quoteIdent(n) + "), 0)::pg_catalog.int8";
     if (size.empty()) return {TidRange{}};
     const std::string hugeStored = inPieces ? pieceColumns(conn, table, names).hugeStored() : "0";
     auto r = conn.exec("SELECT ctid, " + size + ", " + hugeStored + " FROM ONLY " + table.sql() +
